@@ -1,0 +1,5 @@
+"""`python -m newsarchive` runs the CLI."""
+
+from newsarchive.cli import main
+
+main()

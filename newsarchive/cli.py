@@ -1,0 +1,176 @@
+"""The newsarchive command line: thin click commands over the library."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from newsarchive import __version__
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
+DB_OPTION = click.option(
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="archive.db",
+    show_default=True,
+    envvar="NEWSARCHIVE_DB",
+    help="SQLite archive file (created when missing).",
+)
+
+
+def _aware(value: str | None, name: str) -> datetime:
+    if value is None:
+        return datetime.now(timezone.utc)
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise click.BadParameter(f"not an ISO 8601 time: {value!r}", param_hint=name) from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _settings(pairs: tuple[str, ...]) -> dict[str, str]:
+    result = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="-s")
+        result[key.strip()] = value
+    return result
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "--version", prog_name="newsarchive")
+def cli() -> None:
+    """Archive news articles and their related articles into SQLite.
+
+    Example: newsarchive crawl https://www.example.it/esteri/2024/11/21/articolo.html
+    """
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("urls", nargs=-1, required=True)
+@DB_OPTION
+@click.option("--depth", default=1, show_default=True, type=click.IntRange(0, 10),
+              help="Related-article hops to follow: 0 = only the given URLs.")
+@click.option("--max-pages", default=0, type=click.IntRange(0), help="Stop after this many fetches (0 = no limit).")
+@click.option("--allow-domain", "allow_domains", multiple=True, metavar="HOST",
+              help="Also follow links to this host (repeatable). Default: the seeds' hosts only.")
+@click.option("--related-selector", metavar="CSS",
+              help="CSS selector of the related-articles block, for a site where detection fails.")
+@click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
+              help="Set a Scrapy or NEWSARCHIVE_* setting for this run, e.g. -s DOWNLOAD_DELAY=2.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress line, no summary; warnings only (for cron).")
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's own log lines too.")
+def crawl(
+    urls: tuple[str, ...],
+    db: Path,
+    depth: int,
+    max_pages: int,
+    allow_domains: tuple[str, ...],
+    related_selector: str | None,
+    settings: tuple[str, ...],
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """Fetch articles, follow their related articles to --depth, store everything.
+
+    Pages already in the archive are not fetched again. Exit code: 0 when the run
+    finished, 1 when a given URL could not be fetched or stored, 3 when the run aborted.
+
+    Example: newsarchive crawl https://www.example.it/esteri/2024/11/21/articolo.html --depth 2
+    """
+    from newsarchive.crawl import run_crawl, summary
+    from newsarchive.links import canonicalize_url
+
+    for url in urls:
+        if canonicalize_url(url) is None:
+            raise click.BadParameter(f"not an http(s) URL: {url!r}", param_hint="URLS")
+    if related_selector:
+        from newsarchive.links import validate_selector
+
+        try:
+            validate_selector(related_selector)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--related-selector") from exc
+    from newsarchive.store import Archive, StorageError
+
+    try:
+        Archive(db).close()
+    except StorageError as exc:
+        raise click.ClickException(str(exc)) from exc
+    result = run_crawl(
+        list(urls),
+        db=db,
+        depth=depth,
+        max_pages=max_pages,
+        allow_domains=list(allow_domains),
+        related_selector=related_selector,
+        overrides=_settings(settings),
+        command=" ".join(["newsarchive", *sys.argv[1:]]),
+        quiet=quiet,
+        verbose=verbose,
+    )
+    if not quiet:
+        click.echo(summary(result, db))
+    elif result.exit_code:
+        click.echo(summary(result, db), err=True)
+    sys.exit(result.exit_code)
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--url", required=True, help="The URL the page was fetched from.")
+@click.option("--fetched-at", metavar="ISO", help="When it was fetched (default: now, UTC).")
+@click.option("--related-selector", metavar="CSS", help="CSS selector of the related block.")
+@click.option("--tz", default="Europe/Rome", show_default=True, help="Publisher time zone.")
+def extract(
+    file: Path, url: str, fetched_at: str | None, related_selector: str | None, tz: str
+) -> None:
+    """Print as JSON what a crawl would store for a saved page.
+
+    Example: newsarchive extract saved.html --url https://www.example.it/a.html
+    """
+    from newsarchive.extraction import NOT_HTML, extract_article
+
+    body = file.read_bytes()
+    result = extract_article(
+        body,
+        url=url,
+        fetched_at=_aware(fetched_at, "--fetched-at"),
+        headers=None,
+        related_selector=related_selector,
+        tz=tz,
+    )
+    if result.outcome == NOT_HTML:
+        raise click.ClickException(f"{file}: not an HTML page ({result.reason})")
+    click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+
+
+@cli.command("parse-date", context_settings=CONTEXT_SETTINGS)
+@click.argument("texts", nargs=-1)
+@click.option("--reference", metavar="ISO", help="Reference time for relative dates (default: now).")
+@click.option("--tz", default="Europe/Rome", show_default=True, help="Zone of dates shown without offset.")
+def parse_date(texts: tuple[str, ...], reference: str | None, tz: str) -> None:
+    """Normalize Italian date strings to ISO 8601, one line per input.
+
+    An empty line means "not a date". With no TEXT, reads one string per line from stdin.
+
+    Example: newsarchive parse-date "Pubblicato il 17/11/2024 alle 11:49" "ieri alle 18:30"
+    """
+    from newsarchive.dates import normalize_date
+
+    ref = _aware(reference, "--reference")
+    lines = texts or tuple(line.rstrip("\n") for line in sys.stdin)
+    for text in lines:
+        parsed = normalize_date(text, reference=ref, tz=tz)
+        click.echo(parsed.isoformat() if parsed else "")
+
+
+def main() -> None:
+    """Entry point for `python -m newsarchive`."""
+    cli()

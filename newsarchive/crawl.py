@@ -1,0 +1,119 @@
+"""Run the `article` spider in-process and report what the run did (used by the CLI)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from newsarchive.extensions import error_count
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_SEED_FAILED = 1
+EXIT_ABORTED = 3
+QUIET_LOGGERS = ("scrapy", "twisted", "trafilatura", "htmldate", "charset_normalizer")
+
+
+@dataclass(frozen=True)
+class CrawlResult:
+    """What a finished crawl run did, and the exit code it deserves."""
+
+    stats: dict[str, Any]
+    exit_code: int
+    status: str
+
+
+def build_settings(db: Path, overrides: dict[str, str], *, quiet: bool, verbose: bool) -> Settings:
+    """Project settings with the run's database and -s overrides (cmdline priority)."""
+    settings = Settings()
+    settings.setmodule("newsarchive.settings", priority="project")
+    settings.set("NEWSARCHIVE_DB", str(db), priority="cmdline")
+    settings.set("LOG_LEVEL", "WARNING" if quiet else ("DEBUG" if verbose else "INFO"), "cmdline")
+    if quiet:
+        settings.set("NEWSARCHIVE_PROGRESS_ENABLED", False, priority="cmdline")
+    for key, value in overrides.items():
+        settings.set(key, value, priority="cmdline")
+    return settings
+
+
+def run_crawl(
+    seeds: list[str],
+    *,
+    db: Path,
+    depth: int,
+    max_pages: int,
+    allow_domains: list[str],
+    related_selector: str | None,
+    overrides: dict[str, str],
+    command: str,
+    quiet: bool = False,
+    verbose: bool = False,
+) -> CrawlResult:
+    """Crawl seeds and their related articles into db; blocks until the run ends."""
+    settings = build_settings(db, overrides, quiet=quiet, verbose=verbose)
+    process = CrawlerProcess(settings)
+    if not verbose:
+        for name in QUIET_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)
+    crawler = process.create_crawler("article")
+    process.crawl(
+        crawler,
+        url=seeds,
+        depth=depth,
+        max_pages=max_pages,
+        allow_domain=allow_domains,
+        related_selector=related_selector,
+        command=command,
+    )
+    process.start()
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    status = str(stats.get("newsarchive/status", "aborted:unknown"))
+    if status == "finished":
+        code = EXIT_OK
+    elif status == "seed_failed":
+        code = EXIT_SEED_FAILED
+    else:
+        code = EXIT_ABORTED
+    return CrawlResult(stats=stats, exit_code=code, status=status)
+
+
+def summary(result: CrawlResult, db: Path) -> str:
+    """A few human lines about a finished run."""
+    s = result.stats
+    outcomes = {
+        k.removeprefix("newsarchive/outcome/"): v
+        for k, v in sorted(s.items())
+        if k.startswith("newsarchive/outcome/")
+    }
+    failures = {
+        k.removeprefix("newsarchive/fetch_failed/"): v
+        for k, v in sorted(s.items())
+        if k.startswith("newsarchive/fetch_failed/")
+    }
+    dropped = {
+        k.removeprefix("newsarchive/dropped/"): v
+        for k, v in sorted(s.items())
+        if k.startswith("newsarchive/dropped/")
+    }
+    lines = [
+        f"crawl #{s.get('newsarchive/crawl_id', '?')} {result.status}",
+        f"  pages fetched:    {s.get('newsarchive/pages_stored', 0)}",
+        f"  articles stored:  {s.get('newsarchive/articles_stored', 0)}",
+        f"  related links:    {s.get('newsarchive/links_recorded', 0)}",
+        f"  already archived: {s.get('newsarchive/already_archived', 0)}",
+        f"  errors:           {error_count(s)}",
+    ]
+    if outcomes:
+        lines.append("  outcomes:         " + ", ".join(f"{k} {v}" for k, v in outcomes.items()))
+    if failures:
+        lines.append("  fetch failures:   " + ", ".join(f"{k} {v}" for k, v in failures.items()))
+    if dropped:
+        lines.append("  not fetched:      " + ", ".join(f"{k} {v}" for k, v in dropped.items()))
+    lines.append(f"  archive:          {db.resolve()}")
+    return "\n".join(lines)

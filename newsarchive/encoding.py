@@ -1,0 +1,136 @@
+"""Decide how to decode a page's raw bytes, with one documented order, and say why.
+
+Order (the first that applies wins):
+1. a byte-order mark (UTF-8, UTF-16);
+2. the bytes are valid UTF-8 (and not plain ASCII with another declared charset);
+3. the charset of the HTTP Content-Type header;
+4. the page's own ``<meta charset>`` / ``http-equiv`` declaration (first 4 KiB);
+5. detection with charset-normalizer;
+6. cp1252.
+
+Latin-1 labels (iso-8859-1, latin1, us-ascii...) decode as cp1252, as browsers do (WHATWG).
+A declared charset that cannot decode the bytes cleanly is skipped, so "charset=utf-8" over
+cp1252 bytes never yields U+FFFD.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+logger = logging.getLogger(__name__)
+
+META_SCAN_BYTES = 4096
+FALLBACK_ENCODING = "cp1252"
+WHATWG_ALIASES = {
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "latin-1": "cp1252",
+    "latin1": "cp1252",
+    "l1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "iso-8859-9": "cp1254",
+    "windows-874": "cp874",
+    "x-user-defined": "cp1252",
+}
+# Codecs that detection confuses with cp1252 on short Latin-script text.
+SINGLE_BYTE_WESTERN = {
+    "cp1250", "cp1252", "cp1254", "cp1258", "latin_1", "iso8859-2", "iso8859-9",
+    "iso8859-15", "iso8859-16", "cp850", "cp437", "mac-roman", "mac-latin2",
+}
+BOMS = [
+    (codecs.BOM_UTF8, "utf-8", "bom"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "bom"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "bom"),
+]
+CHARSET_RE = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""", re.IGNORECASE)
+HEADER_CHARSET_RE = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9_.:-]{2,40})""", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A page decoded to text, with the encoding used and the reason it was chosen."""
+
+    text: str
+    encoding: str
+    reason: str
+
+
+def normalize_label(label: str) -> str | None:
+    """Python codec name for a charset label (latin-1 family as cp1252), or None if unknown."""
+    label = label.strip().strip("\"'").lower()
+    label = WHATWG_ALIASES.get(label, label)
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return None
+    return WHATWG_ALIASES.get(name, name)
+
+
+def header_charset(headers: Mapping[str, str] | None) -> str | None:
+    """The charset label of a Content-Type header, if any."""
+    if not headers:
+        return None
+    for key, value in headers.items():
+        if key.lower() == "content-type":
+            match = HEADER_CHARSET_RE.search(value)
+            return match.group(1) if match else None
+    return None
+
+
+def meta_charset(body: bytes) -> str | None:
+    """The charset label declared by the page's own <meta> tags, if any."""
+    head = body[:META_SCAN_BYTES]
+    match = CHARSET_RE.search(head)
+    return match.group(1).decode("ascii", "replace") if match else None
+
+
+def _try(body: bytes, label: str | None) -> str | None:
+    codec = normalize_label(label) if label else None
+    if codec is None:
+        return None
+    try:
+        return body.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def decode_body(body: bytes, headers: Mapping[str, str] | None = None) -> Decoded:
+    """Decode raw page bytes following the documented order; never raises."""
+    for bom, codec, reason in BOMS:
+        if body.startswith(bom):
+            return Decoded(body[len(bom) :].decode(codec, "replace"), codec, reason)
+    declared = header_charset(headers) or meta_charset(body)
+    if body.isascii():
+        codec = normalize_label(declared) if declared else None
+        return Decoded(body.decode("ascii"), codec or "utf-8", "ascii")
+    try:
+        return Decoded(body.decode("utf-8"), "utf-8", "valid-utf-8")
+    except UnicodeDecodeError:
+        pass
+    for reason, label in (("http-header", header_charset(headers)), ("meta", meta_charset(body))):
+        text = _try(body, label)
+        if text is not None and normalize_label(label or "") != "utf-8":
+            return Decoded(text, normalize_label(label or "") or FALLBACK_ENCODING, reason)
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(body).best()
+    except Exception:  # noqa: BLE001 - detection is best effort
+        best = None
+    if best is not None and best.encoding:
+        codec = normalize_label(best.encoding) or best.encoding
+        if codec in SINGLE_BYTE_WESTERN:
+            # Detection cannot tell cp1252 from its neighbours on short Latin text; for the
+            # Western-European pages we archive, cp1252 is right whenever it decodes cleanly.
+            text = _try(body, FALLBACK_ENCODING)
+            if text is not None:
+                return Decoded(text, FALLBACK_ENCODING, "detected-western")
+        text = _try(body, codec)
+        if text is not None:
+            return Decoded(text, codec, "detected")
+    return Decoded(body.decode(FALLBACK_ENCODING, "replace"), FALLBACK_ENCODING, "fallback")

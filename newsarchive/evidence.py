@@ -1,0 +1,322 @@
+"""Date evidence: every date candidate a page offers, with its source, and the rules that choose.
+
+Rules for choosing ``date_published`` / ``date_modified`` (documented in the README):
+1. Candidates are ranked by source: JSON-LD (10) > article meta tags (20) > ``<time datetime>``
+   in the article (30) > the visible byline ("Pubblicato il ...", 40) > other visible dates in
+   the article (50) > the URL path (60) > trafilatura's own date (70).
+2. Never from the page chrome: header, nav, footer, asides, related-article blocks and
+   clock/"today" widgets (the header clock of Italian sites) are not read.
+3. A candidate later than fetched_at (plus one day of tolerance) is never chosen.
+4. The best-ranked candidate wins; if it only knows the day, a candidate with a time on the same
+   local day (in the publisher's zone) lends its time.
+5. UTC values (Z, +00:00) are shown in the publisher's zone (Europe/Rome by default): the instant
+   is the same and the local day is the one an Italian reader saw.
+6. ``date_modified`` must not be earlier than ``date_published``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from lxml.html import HtmlElement
+
+from newsarchive.dates import ParsedDate, normalize_date, parse_iso
+from newsarchive.metadata import PageMeta, clean_text
+
+logger = logging.getLogger(__name__)
+
+PUBLISHED = "published"
+MODIFIED = "modified"
+FUTURE_TOLERANCE = timedelta(days=1)
+MAX_VISIBLE_CHARS = 160
+MAX_VISIBLE_CANDIDATES = 40
+
+META_PUBLISHED = [
+    "article:published_time",
+    "og:article:published_time",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "dc.date.issued",
+    "dcterms.issued",
+    "dc.date",
+    "dcterms.date",
+    "date",
+    "sailthru.date",
+    "parsely-pub-date",
+    "article.published",
+    "cxenseparse:recs:publishtime",
+]
+META_MODIFIED = [
+    "article:modified_time",
+    "og:updated_time",
+    "datemodified",
+    "lastmod",
+    "last-modified",
+    "dc.date.modified",
+    "dcterms.modified",
+    "article.updated",
+]
+CHROME_TAGS = {"nav", "footer", "aside"}
+CHROME_CLASS_RE = re.compile(
+    r"(clock|orologio|today|oggi|current-?date|data-?odierna|ticker|meteo|weather|"
+    r"breaking|ultim[ae]-?ora|footer|navbar|menu|correlat|related|comment)",
+    re.IGNORECASE,
+)
+DATEISH_CLASS_RE = re.compile(
+    r"(date|data|time|byline|pubblic|publish|updated|aggiorn|dateline|meta)", re.IGNORECASE
+)
+KEYWORD_RE = re.compile(
+    r"(pubblicato|pubblicazione|aggiornat[oa]|ultima modifica|ultimo aggiornamento|modificat[oa]"
+    r"|published|updated|modified)",
+    re.IGNORECASE,
+)
+MODIFIED_KEYWORD_RE = re.compile(r"aggiorn|modific|updated|modified", re.IGNORECASE)
+URL_DATE_RE = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|[-_]|$)")
+URL_COMPACT_DATE_RE = re.compile(r"/((?:19|20)\d{2})(\d{2})(\d{2})(?:/|[-_])")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One date found on a page: which field it speaks for, where it was, what it says."""
+
+    field: str
+    source: str
+    rank: int
+    raw: str
+    parsed: ParsedDate
+
+
+@dataclass(frozen=True)
+class DateEvidence:
+    """A date candidate as stored in the evidence ledger."""
+
+    field: str
+    source: str
+    raw: str
+    value: str
+    precision: str
+    chosen: bool
+
+
+@dataclass(frozen=True)
+class ChosenDates:
+    """The chosen published/modified values (ISO) with their raw strings, plus the ledger."""
+
+    published: str | None
+    published_raw: str | None
+    modified: str | None
+    modified_raw: str | None
+    evidence: tuple[DateEvidence, ...]
+
+
+def _in_chrome(el: HtmlElement, excluded: set[HtmlElement]) -> bool:
+    node: HtmlElement | None = el
+    in_article = False
+    chain = []
+    while node is not None:
+        chain.append(node)
+        node = node.getparent()
+    for node in chain:
+        if node in excluded:
+            return True
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if tag in ("article", "main"):
+            in_article = True
+        if tag in CHROME_TAGS:
+            return True
+        names = f"{node.get('class', '')} {node.get('id', '')}"
+        if names.strip() and CHROME_CLASS_RE.search(names):
+            return True
+    # a <header> outside the article is the site header (logo, menu, clock)
+    return not in_article and any(n.tag == "header" for n in chain)
+
+
+def _local(parsed: ParsedDate, tz: ZoneInfo) -> ParsedDate:
+    """Show UTC instants in the publisher's zone; leave other offsets and days as they are."""
+    value = parsed.value
+    if isinstance(value, datetime) and value.utcoffset() == timedelta(0):
+        return ParsedDate(value.astimezone(tz), parsed.precision)
+    return parsed
+
+
+def _local_day(parsed: ParsedDate, tz: ZoneInfo) -> date:
+    value = parsed.value
+    if isinstance(value, datetime):
+        return value.astimezone(tz).date()
+    return value
+
+
+def _instant(parsed: ParsedDate, tz: ZoneInfo) -> datetime:
+    value = parsed.value
+    if isinstance(value, datetime):
+        return value
+    return datetime(value.year, value.month, value.day, tzinfo=tz)
+
+
+def _structured(meta: PageMeta, tz_name: str) -> list[Candidate]:
+    found: list[Candidate] = []
+    ld: dict[str, Any] = meta.jsonld or {}
+    for key, fld, rank in (
+        ("datePublished", PUBLISHED, 10),
+        ("dateCreated", PUBLISHED, 25),
+        ("dateModified", MODIFIED, 10),
+    ):
+        raw = ld.get(key)
+        if isinstance(raw, list):
+            raw = raw[0] if raw else None
+        if isinstance(raw, str) and (parsed := parse_iso(raw, tz=tz_name)):
+            found.append(Candidate(fld, f"jsonld:{key}", rank, raw, parsed))
+    for keys, fld in ((META_PUBLISHED, PUBLISHED), (META_MODIFIED, MODIFIED)):
+        for key in keys:
+            for raw in meta.all(key):
+                if parsed := parse_iso(raw, tz=tz_name):
+                    found.append(Candidate(fld, f"meta:{key}", 20, raw, parsed))
+    return found
+
+
+def _visible(
+    tree: HtmlElement,
+    *,
+    reference: datetime,
+    tz_name: str,
+    excluded: set[HtmlElement],
+) -> list[Candidate]:
+    found: list[Candidate] = []
+    seen_text: set[str] = set()
+    for el in tree.iter():
+        if len(found) >= MAX_VISIBLE_CANDIDATES:
+            break
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if not tag or tag in ("script", "style", "html", "body", "head", "title", "meta"):
+            continue
+        names = f"{el.get('class', '')} {el.get('id', '')} {el.get('itemprop', '')}"
+        is_time = tag == "time"
+        own = (el.text or "").strip()
+        if not (is_time or DATEISH_CLASS_RE.search(names) or KEYWORD_RE.match(own)):
+            continue
+        text = clean_text(" ".join(el.itertext()))
+        if not text or len(text) > MAX_VISIBLE_CHARS or _in_chrome(el, excluded):
+            continue
+        itemprop = (el.get("itemprop") or "").lower()
+        attr = el.get("datetime") or el.get("content") if (is_time or itemprop) else None
+        if attr and (parsed := parse_iso(attr, tz=tz_name)):
+            fld = MODIFIED if "modified" in itemprop else PUBLISHED
+            found.append(Candidate(fld, f"{tag}[datetime]", 30, attr, parsed))
+        if text in seen_text:
+            continue
+        seen_text.add(text)
+        found.extend(_byline_segments(text, tag, reference=reference, tz_name=tz_name))
+    return found
+
+
+def _byline_segments(text: str, tag: str, *, reference: datetime, tz_name: str) -> list[Candidate]:
+    """Split 'Pubblicato il X | Aggiornato alle Y' into one candidate per keyword."""
+    starts = [m.start() for m in KEYWORD_RE.finditer(text)]
+    if not starts:
+        parsed = normalize_date(text, reference=reference, tz=tz_name)
+        return [Candidate(PUBLISHED, f"{tag}:text", 50, text, parsed)] if parsed else []
+    found: list[Candidate] = []
+    page_day: date | None = None
+    for i, start in enumerate(starts):
+        segment = text[start : starts[i + 1] if i + 1 < len(starts) else len(text)]
+        segment = segment.strip(" |·-–,;")
+        fld = MODIFIED if MODIFIED_KEYWORD_RE.search(segment[:30]) else PUBLISHED
+        parsed = normalize_date(segment, reference=reference, tz=tz_name, page_date=page_day)
+        if parsed is None:
+            continue
+        if page_day is None and isinstance(parsed.value, (date, datetime)):
+            page_day = (
+                parsed.value.date() if isinstance(parsed.value, datetime) else parsed.value
+            )
+        found.append(Candidate(fld, "byline", 40, segment, parsed))
+    return found
+
+
+def _from_url(url: str) -> list[Candidate]:
+    for regex in (URL_DATE_RE, URL_COMPACT_DATE_RE):
+        match = regex.search(url)
+        if match:
+            try:
+                day = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+            except ValueError:
+                continue
+            return [Candidate(PUBLISHED, "url", 60, match.group(0), ParsedDate(day, "day"))]
+    return []
+
+
+def collect(
+    tree: HtmlElement,
+    meta: PageMeta,
+    *,
+    url: str,
+    fetched_at: datetime,
+    tz_name: str,
+    excluded: set[HtmlElement],
+    extractor_date: str | None,
+) -> list[Candidate]:
+    """Every date candidate of a page, in no particular order."""
+    found = _structured(meta, tz_name)
+    found += _visible(tree, reference=fetched_at, tz_name=tz_name, excluded=excluded)
+    found += _from_url(url)
+    if extractor_date and (parsed := parse_iso(extractor_date, tz=tz_name)):
+        found.append(Candidate(PUBLISHED, "trafilatura", 70, extractor_date, parsed))
+    return found
+
+
+def _pick(
+    candidates: list[Candidate], tz: ZoneInfo, not_before: datetime | None
+) -> Candidate | None:
+    ranked = sorted(candidates, key=lambda c: c.rank)
+    if not_before is not None:
+        ranked = [c for c in ranked if _instant(c.parsed, tz) >= not_before - timedelta(days=1)]
+    if not ranked:
+        return None
+    best = ranked[0]
+    if best.parsed.precision != "datetime":
+        day = _local_day(best.parsed, tz)
+        for other in ranked[1:]:
+            if other.parsed.precision == "datetime" and _local_day(other.parsed, tz) == day:
+                return other
+    return best
+
+
+def choose(candidates: list[Candidate], *, fetched_at: datetime, tz_name: str) -> ChosenDates:
+    """Apply the documented rules to the candidates of one page."""
+    tz = ZoneInfo(tz_name)
+    limit = fetched_at + FUTURE_TOLERANCE
+    usable = [c for c in candidates if _instant(c.parsed, tz) <= limit]
+    published = _pick([c for c in usable if c.field == PUBLISHED], tz, None)
+    floor = _instant(published.parsed, tz) if published else None
+    modified = _pick([c for c in usable if c.field == MODIFIED], tz, floor)
+    evidence = []
+    seen: set[tuple[str, str, str]] = set()
+    for c in candidates:
+        key = (c.field, c.source, c.raw)
+        if key in seen:
+            continue
+        seen.add(key)
+        evidence.append(
+            DateEvidence(
+                field=c.field,
+                source=c.source,
+                raw=c.raw,
+                value=_local(c.parsed, tz).isoformat(),
+                precision=c.parsed.precision,
+                chosen=c is published or c is modified,
+            )
+        )
+    return ChosenDates(
+        published=_local(published.parsed, tz).isoformat() if published else None,
+        published_raw=published.raw if published else None,
+        modified=_local(modified.parsed, tz).isoformat() if modified else None,
+        modified_raw=modified.raw if modified else None,
+        evidence=tuple(evidence),
+    )

@@ -1,0 +1,305 @@
+"""extract_article: raw page -> article fields, related links and date evidence. Pure.
+
+The same function runs in the crawl pipeline and in ``newsarchive reextract``; its result
+depends only on (body, url, headers, fetched_at) and the code's version, never on the clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import dateparser
+import trafilatura
+from lxml.html import HtmlElement
+from trafilatura.utils import load_html
+
+from newsarchive import __version__, evidence
+from newsarchive.dates import DEFAULT_TZ, normalize_date, parse_iso
+from newsarchive.encoding import decode_body
+from newsarchive.links import (
+    RelatedLink,
+    canonicalize_url,
+    find_related_blocks,
+    find_related_links,
+    same_site,
+)
+from newsarchive.metadata import (
+    PageMeta,
+    clean_text,
+    jsonld_list,
+    jsonld_names,
+    jsonld_text,
+    language_code,
+    read_page_meta,
+)
+
+logger = logging.getLogger(__name__)
+
+# Outcomes of a fetched page (pages.outcome).
+ARTICLE = "article"
+NOT_HTML = "not_html"
+EMPTY = "empty"
+ERROR = "error"
+EXTRACTION_FAILED = "extraction_failed"
+
+MIN_ARTICLE_CHARS = 1
+HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml")
+HTML_SNIFF = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<title", b"<div")
+# The trafilatura options are part of what produced a row: their hash is in `extractor`.
+TRAFILATURA_OPTIONS: dict[str, Any] = {
+    "with_metadata": True,
+    "include_comments": False,
+    "include_tables": True,
+    "include_images": False,
+    "include_links": False,
+    "favor_precision": False,
+}
+SETTINGS_HASH = hashlib.sha256(
+    json.dumps(TRAFILATURA_OPTIONS, sort_keys=True).encode()
+).hexdigest()[:8]
+EXTRACTOR = (
+    f"newsarchive/{__version__} trafilatura/{trafilatura.__version__} "
+    f"dateparser/{dateparser.__version__} settings/{SETTINGS_HASH}"
+)
+
+
+class NotHTMLError(ValueError):
+    """The input is not an HTML document."""
+
+
+@dataclass(frozen=True)
+class Link:
+    """A related-article link as stored in `links`."""
+
+    to_url: str
+    anchor_text: str
+    position: int
+    listed_date: str | None
+    listed_date_raw: str | None
+    kind: str = "related"
+
+
+@dataclass(frozen=True)
+class Article:
+    """The article fields stored in `articles` (lists as tuples)."""
+
+    url: str
+    site: str
+    title: str | None
+    authors: tuple[str, ...]
+    date_published: str | None
+    date_published_raw: str | None
+    date_modified: str | None
+    date_modified_raw: str | None
+    description: str | None
+    text: str | None
+    language: str | None
+    sitename: str | None
+    categories: tuple[str, ...]
+    tags: tuple[str, ...]
+    image: str | None
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """Everything derived from one raw page."""
+
+    outcome: str
+    url: str
+    encoding: str | None = None
+    encoding_reason: str | None = None
+    article: Article | None = None
+    links: tuple[Link, ...] = ()
+    evidence: tuple[evidence.DateEvidence, ...] = ()
+    reason: str | None = None
+    extractor: str = EXTRACTOR
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (what `newsarchive extract` prints)."""
+        return asdict(self)
+
+
+def is_html(body: bytes, content_type: str | None) -> bool:
+    """True when the content type says HTML, or says nothing and the bytes look like HTML."""
+    if content_type:
+        kind = content_type.split(";")[0].strip().lower()
+        if kind and kind not in HTML_TYPES and kind not in ("application/octet-stream", "text/plain"):
+            return False
+    head = body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return any(marker in head for marker in HTML_SNIFF)
+
+
+def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
+    for key, value in (headers or {}).items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+def article_url(meta: PageMeta, url: str) -> str:
+    """The article's canonical URL: rel=canonical when it is sane, else the fetched URL."""
+    fallback = canonicalize_url(url) or url
+    if not meta.canonical:
+        return fallback
+    canonical = canonicalize_url(meta.canonical, base=url)
+    if canonical is None:
+        return fallback
+    page, canon = urlsplit(fallback), urlsplit(canonical)
+    if not same_site(page.hostname or "", canon.hostname or ""):
+        return fallback
+    if canon.path in ("", "/") and page.path not in ("", "/"):
+        return fallback  # a canonical pointing at the home page is a template bug
+    return canonical
+
+
+def _related(
+    links: list[RelatedLink], *, fetched_at: datetime, tz_name: str
+) -> tuple[Link, ...]:
+    rows = []
+    for link in links:
+        parsed = None
+        if link.listed_date_raw:
+            parsed = normalize_date(link.listed_date_raw, reference=fetched_at, tz=tz_name)
+        if parsed is None and link.listed_date_attr:
+            parsed = parse_iso(link.listed_date_attr, tz=tz_name)
+        rows.append(
+            Link(
+                to_url=link.url,
+                anchor_text=link.anchor_text,
+                position=link.position,
+                listed_date=parsed.isoformat() if parsed else None,
+                listed_date_raw=link.listed_date_raw,
+            )
+        )
+    return tuple(rows)
+
+
+def _split_authors(value: str | None) -> list[str]:
+    if not value:
+        return []
+    parts = [clean_text(p) for p in value.replace(" e ", ";").replace(",", ";").split(";")]
+    return [p for p in parts if p and not p.lower().startswith(("http://", "https://"))]
+
+
+def _dedupe(values: list[str]) -> tuple[str, ...]:
+    seen: dict[str, str] = {}
+    for value in values:
+        seen.setdefault(value.casefold(), value)
+    return tuple(seen.values())
+
+
+def _run_trafilatura(tree: HtmlElement, url: str, fetched_at: datetime) -> Any:
+    date_params = {
+        "original_date": True,
+        "extensive_search": True,
+        "max_date": fetched_at.strftime("%Y-%m-%d"),
+    }
+    return trafilatura.bare_extraction(
+        tree, url=url, date_extraction_params=date_params, **TRAFILATURA_OPTIONS
+    )
+
+
+def extract_article(
+    body: bytes | str,
+    *,
+    url: str,
+    fetched_at: datetime,
+    headers: Mapping[str, str] | None = None,
+    related_selector: str | None = None,
+    tz: str = DEFAULT_TZ,
+) -> Extraction:
+    """Extract an article, its related links and date evidence from a raw page."""
+    if fetched_at.tzinfo is None:
+        raise ValueError("fetched_at must be timezone-aware")
+    # 1. Is it HTML at all? Decode with the documented order.
+    raw = body.encode("utf-8") if isinstance(body, str) else body
+    if not is_html(raw, _header(headers, "content-type")):
+        return Extraction(NOT_HTML, url, reason="content is not HTML")
+    decoded = decode_body(raw, headers)
+    enc = {"encoding": decoded.encoding, "encoding_reason": decoded.reason}
+    # 2. Parse once; the metadata reader, link finder and trafilatura share this tree.
+    tree = load_html(decoded.text)
+    if tree is None:
+        return Extraction(NOT_HTML, url, reason="unparsable HTML", **enc)
+    meta = read_page_meta(tree)
+    canonical = article_url(meta, url)
+    # 3. Related links and the date evidence are read before trafilatura prunes the tree.
+    blocks = find_related_blocks(tree, selector=related_selector)
+    related = find_related_links(tree, url, selector=related_selector) if blocks else []
+    links = tuple(x for x in _related(related, fetched_at=fetched_at, tz_name=tz) if x.to_url != canonical)
+    candidates = evidence.collect(
+        tree, meta, url=canonical, fetched_at=fetched_at, tz_name=tz,
+        excluded=set(blocks), extractor_date=None,
+    )
+    for block in blocks:
+        if block.getparent() is not None:
+            block.drop_tree()
+    # 4. Text and fallback metadata from trafilatura.
+    doc = _run_trafilatura(tree, canonical, fetched_at)
+    text = clean_paragraphs(doc.text) if doc is not None and doc.text else None
+    if not text or len(text) < MIN_ARTICLE_CHARS:
+        return Extraction(EMPTY, canonical, reason="no article text found", links=links, **enc)
+    if doc.date and (parsed := parse_iso(doc.date, tz=tz)):
+        candidates.append(evidence.Candidate(evidence.PUBLISHED, "trafilatura", 70, doc.date, parsed))
+    dates = evidence.choose(candidates, fetched_at=fetched_at, tz_name=tz)
+    article = _assemble(meta, doc, canonical, text, dates)
+    return Extraction(
+        ARTICLE, canonical, article=article, links=links, evidence=dates.evidence, **enc
+    )
+
+
+def clean_paragraphs(text: str) -> str:
+    """Normalize whitespace inside lines and drop empty lines, keeping paragraph breaks."""
+    lines = (clean_text(line) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _assemble(
+    meta: PageMeta, doc: Any, url: str, text: str, dates: evidence.ChosenDates
+) -> Article:
+    ld = meta.jsonld or {}
+    publisher = ld.get("publisher")
+    publisher_names = jsonld_names(publisher) if publisher else []
+    authors = jsonld_names(ld.get("author")) or _split_authors(
+        meta.first("author", "article:author", "parsely-author", "sailthru.author")
+    )
+    if not authors and doc.author:
+        authors = [clean_text(a) for a in doc.author.split(";") if a.strip()]
+    tags = jsonld_list(ld.get("keywords")) or meta.all("article:tag") or [
+        t.strip() for t in (meta.first("news_keywords", "keywords") or "").split(",") if t.strip()
+    ] or list(doc.tags or [])
+    categories = jsonld_list(ld.get("articleSection")) or meta.all("article:section") or list(
+        doc.categories or []
+    )
+    return Article(
+        url=url,
+        site=(urlsplit(url).hostname or "").removeprefix("www."),
+        title=jsonld_text(ld.get("headline")) or doc.title or meta.first("og:title"),
+        authors=_dedupe(authors),
+        date_published=dates.published,
+        date_published_raw=dates.published_raw,
+        date_modified=dates.modified,
+        date_modified_raw=dates.modified_raw,
+        description=jsonld_text(ld.get("description"))
+        or meta.first("og:description", "description")
+        or doc.description,
+        text=text,
+        language=language_code(jsonld_text(ld.get("inLanguage")))
+        or language_code(meta.lang)
+        or language_code(meta.first("content-language", "og:locale"))
+        or language_code(doc.language),
+        sitename=(publisher_names[0] if publisher_names else None)
+        or meta.first("og:site_name")
+        or doc.sitename,
+        categories=_dedupe(categories),
+        tags=_dedupe(tags),
+        image=jsonld_text(ld.get("image")) or meta.first("og:image") or doc.image,
+    )

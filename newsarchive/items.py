@@ -1,0 +1,29 @@
+"""The item a spider yields: one raw fetched page, exactly as received."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class RawPage:
+    """A fetched response (final response after redirects), before any extraction."""
+
+    url: str
+    final_url: str
+    status: int
+    fetched_at: str
+    headers: dict[str, str]
+    body: bytes
+    depth: int = 0
+    via_url: str | None = None
+    related_selector: str | None = None
+    redirect_urls: list[str] = field(default_factory=list)
+
+    @property
+    def content_type(self) -> str | None:
+        """The Content-Type header, if any."""
+        for key, value in self.headers.items():
+            if key.lower() == "content-type":
+                return value
+        return None

@@ -1,0 +1,97 @@
+"""ScopeMiddleware: the last check before any connection, for every request and redirect.
+
+Only http(s) URLs on the crawl's allowed hosts are fetched, and never a loopback, private,
+link-local or metadata address unless a seed itself is on that host (SSRF guard).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+
+from newsarchive.links import is_forbidden_address, parse_ip_host, same_site
+
+logger = logging.getLogger(__name__)
+
+ALLOWED_SCHEMES = ("http", "https")
+
+
+class OutOfScope(IgnoreRequest):
+    """The request's scheme or host is outside the crawl's scope."""
+
+
+class ForbiddenAddress(IgnoreRequest):
+    """The request's host is or resolves to a loopback/private/link-local address."""
+
+
+def resolve(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """Addresses a host name resolves to (empty when it does not resolve)."""
+    literal = parse_ip_host(host)
+    if literal is not None:
+        return [literal]
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return []
+    found = []
+    for info in infos:
+        try:
+            found.append(ipaddress.ip_address(str(info[4][0]).split("%")[0]))
+        except ValueError:
+            continue
+    return found
+
+
+class ScopeMiddleware:
+    """Drop out-of-scope and private-address requests before they connect."""
+
+    def __init__(self, crawler: Crawler, ssrf_guard: bool) -> None:
+        self.crawler = crawler
+        self.ssrf_guard = ssrf_guard
+        self._verdicts: dict[str, bool] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ScopeMiddleware:
+        """Build from settings (NEWSARCHIVE_SSRF_GUARD_ENABLED)."""
+        if crawler.settings.getbool("NEWSARCHIVE_SCOPE_DISABLED"):
+            raise NotConfigured("scope checks disabled")
+        return cls(crawler, crawler.settings.getbool("NEWSARCHIVE_SSRF_GUARD_ENABLED", True))
+
+    def _count(self, key: str) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(f"newsarchive/dropped/{key}")
+
+    def _private_ok(self, host: str, seed_hosts: set[str]) -> bool:
+        if host in seed_hosts or not self.ssrf_guard:
+            return True
+        if host not in self._verdicts:
+            addresses = resolve(host)
+            self._verdicts[host] = not any(is_forbidden_address(a) for a in addresses)
+        return self._verdicts[host]
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        """Raise IgnoreRequest for a request that must not be sent."""
+        spider = self.crawler.spider
+        parts = urlsplit(request.url)
+        host = (parts.hostname or "").lower()
+        if parts.scheme not in ALLOWED_SCHEMES or not host:
+            self._count("scheme")
+            logger.info("not fetched: %s (scheme not allowed)", request.url)
+            raise OutOfScope(f"scheme not allowed: {request.url}")
+        allowed: set[str] = getattr(spider, "allowed_hosts", set())
+        seed_hosts: set[str] = getattr(spider, "seed_hosts", set())
+        if allowed and not any(same_site(host, a) for a in allowed):
+            self._count("offsite")
+            logger.info("not fetched: %s (host %s not allowed)", request.url, host)
+            raise OutOfScope(f"host not allowed: {host}")
+        if not self._private_ok(host, seed_hosts):
+            self._count("private_address")
+            logger.warning("not fetched: %s (host %s is a private address)", request.url, host)
+            raise ForbiddenAddress(f"private address: {host}")

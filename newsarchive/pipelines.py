@@ -1,0 +1,142 @@
+"""ArchivePipeline: a thin adapter from a fetched RawPage to the archive.
+
+1. the page's outcome is decided (HTTP error pages are not extracted);
+2. extract_article runs (the same function `reextract` uses); a crash becomes the outcome
+   ``extraction_failed`` with its reason, and the raw page is kept all the same;
+3. the raw page, article and links are written in one transaction;
+4. countable stats (``newsarchive/...``) and log lines naming the URL.
+The pipeline also records the run in `crawls` (start, end, stats, status).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import datetime, timezone
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from newsarchive.extraction import ERROR, EXTRACTION_FAILED, Extraction, extract_article
+from newsarchive.items import RawPage
+from newsarchive.store import Archive, StorageError
+
+logger = logging.getLogger(__name__)
+
+
+def utc_now() -> str:
+    """The current UTC time as ISO 8601 with milliseconds."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+class ArchivePipeline:
+    """Store every fetched page and what is extracted from it."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.db_path = crawler.settings.get("NEWSARCHIVE_DB", "archive.db")
+        self.tz = crawler.settings.get("NEWSARCHIVE_TZ", "Europe/Rome")
+        self.archive: Archive | None = None
+        self.crawl_id: int | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
+        """Build from settings (NEWSARCHIVE_DB, NEWSARCHIVE_TZ)."""
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def _inc(self, key: str, count: int = 1) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(f"newsarchive/{key}", count)
+
+    def open_spider(self) -> None:
+        """Open the archive and record the start of the run."""
+        self.archive = Archive(self.db_path)
+        spider = self.crawler.spider
+        seeds = list(getattr(spider, "seeds", []))
+        command = getattr(spider, "command", None) or " ".join(["scrapy", "crawl", *sys.argv[1:]])
+        self.crawl_id = self.archive.start_crawl(
+            command=command, seeds=seeds, started_at=utc_now()
+        )
+        if self.crawler.stats is not None:
+            self.crawler.stats.set_value("newsarchive/crawl_id", self.crawl_id)
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        """Record the end of the run with its stats and status."""
+        if self.archive is None or self.crawl_id is None:
+            return
+        stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
+        status = run_status(stats, reason, getattr(spider, "seed_failures", {}))
+        if self.crawler.stats is not None:
+            self.crawler.stats.set_value("newsarchive/status", status)
+        clean = json.loads(json.dumps(stats, default=str))
+        try:
+            self.archive.finish_crawl(
+                self.crawl_id, finished_at=utc_now(), stats=clean, status=status
+            )
+        finally:
+            self.archive.close()
+
+    async def process_item(self, item: Any) -> Any:
+        """Extract and store one raw page."""
+        if not isinstance(item, RawPage):
+            return item
+        if self.archive is None:
+            raise RuntimeError("ArchivePipeline.process_item called before open_spider")
+        extraction, outcome, error = self.extract(item)
+        try:
+            page_id = self.archive.record_fetch(
+                item,
+                extraction,
+                outcome=outcome,
+                error=error,
+                crawl_id=self.crawl_id,
+                extracted_at=utc_now(),
+            )
+        except (StorageError, OSError, Exception) as exc:  # noqa: BLE001 - the crawl must stop cleanly
+            self._inc("storage_error")
+            logger.error("cannot store %s: %s", item.final_url, exc)
+            await self.crawler.engine.close_spider_async(reason="storage_error")
+            raise DropItem(f"storage error for {item.final_url}: {exc}") from exc
+        self._inc("pages_stored")
+        self._inc(f"outcome/{outcome}")
+        if extraction is not None and extraction.article is not None:
+            self._inc("articles_stored")
+            self._inc("links_recorded", len(extraction.links))
+            if not extraction.links:
+                logger.info("no related-articles block on %s", item.final_url)
+        logger.debug("stored page %s as #%d (%s)", item.final_url, page_id, outcome)
+        return {"page_id": page_id, "url": item.final_url, "outcome": outcome}
+
+    def extract(self, item: RawPage) -> tuple[Extraction | None, str, str | None]:
+        """Run extraction for a page; never raises."""
+        if item.status >= 400:
+            return None, ERROR, f"HTTP {item.status}"
+        try:
+            extraction = extract_article(
+                item.body,
+                url=item.final_url,
+                fetched_at=datetime.fromisoformat(item.fetched_at),
+                headers=item.headers,
+                related_selector=item.related_selector,
+                tz=self.tz,
+            )
+        except Exception as exc:  # noqa: BLE001 - one bad page must not stop the crawl
+            reason = type(exc).__name__
+            self._inc(f"extraction_failed/{reason}")
+            logger.warning("extraction failed for %s: %s: %s", item.final_url, reason, exc)
+            return None, EXTRACTION_FAILED, f"{reason}: {exc}"
+        return extraction, extraction.outcome, extraction.reason
+
+
+def run_status(stats: dict[str, Any], reason: str, seed_failures: dict[str, str]) -> str:
+    """The crawls.status of a run: finished, seed_failed or aborted:<reason>."""
+    if reason != "finished" or stats.get("newsarchive/storage_error"):
+        return f"aborted:{reason}"
+    if seed_failures:
+        return "seed_failed"
+    return "finished"

@@ -1,0 +1,75 @@
+"""Scrapy settings and NEWSARCHIVE_* keys: the only place environment variables are read.
+
+Every NEWSARCHIVE_* key below can be overridden per run with ``newsarchive crawl -s KEY=VALUE``
+(as ``scrapy crawl -s``) or through an environment variable of the same name.
+"""
+
+from __future__ import annotations
+
+import os
+
+from newsarchive import __version__
+
+BOT_NAME = "newsarchive"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# --- newsarchive keys -----------------------------------------------------------------------
+# Path of the SQLite archive.
+NEWSARCHIVE_DB = os.environ.get("NEWSARCHIVE_DB", "archive.db")
+# Who to contact about the crawler; shown in the User-Agent.
+NEWSARCHIVE_CONTACT = os.environ.get(
+    "NEWSARCHIVE_CONTACT", "https://github.com/newsarchive/newsarchive"
+)
+# Time zone of the publishers, used for dates shown without an offset.
+NEWSARCHIVE_TZ = os.environ.get("NEWSARCHIVE_TZ", "Europe/Rome")
+# Live progress line on stderr when it is a terminal.
+NEWSARCHIVE_PROGRESS_ENABLED = True
+# Seconds between two progress lines.
+NEWSARCHIVE_PROGRESS_INTERVAL = 1.0
+# Drop requests to loopback/private/link-local addresses unless a seed is on that host.
+NEWSARCHIVE_SSRF_GUARD_ENABLED = True
+
+# --- politeness -----------------------------------------------------------------------------
+USER_AGENT = f"newsarchive/{__version__} (+{NEWSARCHIVE_CONTACT})"
+ROBOTSTXT_OBEY = True
+DOWNLOAD_DELAY = 0.5
+RANDOMIZE_DOWNLOAD_DELAY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
+# Only HTTP(S): no file://, data:, ftp:// or s3:// fetches, whatever a page links to.
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
+
+# Final 4xx/5xx responses reach the spider so that they are archived like any other page.
+HTTPERROR_ALLOW_ALL = True
+# Depth is managed by the spider (--depth), not by Scrapy's DepthMiddleware.
+DEPTH_LIMIT = 0
+DEPTH_PRIORITY = 1
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+DOWNLOADER_MIDDLEWARES = {
+    "newsarchive.middlewares.ScopeMiddleware": 50,
+}
+ITEM_PIPELINES = {
+    "newsarchive.pipelines.ArchivePipeline": 300,
+}
+EXTENSIONS = {
+    "newsarchive.extensions.Progress": 500,
+}
+
+LOG_LEVEL = os.environ.get("NEWSARCHIVE_LOG_LEVEL", "INFO")
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,324 @@
+"""The archive: the only module that reads or writes SQL.
+
+Raw pages are inserted once and never rewritten; articles, links and date evidence are derived
+and can be rebuilt from them. Every write takes the write lock up front (BEGIN IMMEDIATE) and is
+retried a bounded number of times if another process holds the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sqlite3
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+from tenacity import (
+    retry,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential,
+)
+
+from newsarchive import migrations
+from newsarchive.extraction import Extraction
+from newsarchive.items import RawPage
+
+logger = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 30_000
+LOCK_RETRIES = 5
+ZLIB_LEVEL = 6
+ARTICLE_FIELDS = (
+    "page_id",
+    "site",
+    "title",
+    "authors",
+    "date_published",
+    "date_published_raw",
+    "date_modified",
+    "date_modified_raw",
+    "description",
+    "text",
+    "language",
+    "sitename",
+    "categories",
+    "tags",
+    "image",
+    "extractor",
+)
+
+
+class StorageError(RuntimeError):
+    """The archive could not be opened or written."""
+
+
+def _is_locked(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc).lower()
+
+
+retry_locked = retry(
+    retry=retry_if_exception(_is_locked),
+    stop=stop_after_attempt(LOCK_RETRIES),
+    wait=wait_exponential(multiplier=0.2, max=5),
+    reraise=True,
+)
+
+
+@dataclass(frozen=True)
+class StoredPage:
+    """A raw page as read back from the archive (body decompressed)."""
+
+    id: int
+    url: str
+    final_url: str
+    status: int
+    fetched_at: str
+    headers: dict[str, str]
+    body: bytes
+    via_url: str | None
+
+
+def compress(body: bytes) -> bytes:
+    """Compress a raw body for storage."""
+    return zlib.compress(body, ZLIB_LEVEL)
+
+
+def decompress(blob: bytes | None) -> bytes:
+    """The original bytes of a stored body."""
+    return zlib.decompress(blob) if blob else b""
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=False)
+
+
+class Archive:
+    """An archive.db: open it, apply pending migrations, read and write through methods."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000)
+            self.db = Database(conn)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._init()
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(f"cannot open archive {self.path}: {exc}") from exc
+
+    @retry_locked
+    def _init(self) -> None:
+        conn = self.db.conn
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if migrations.pending(self.db):
+            # Under the write lock, so that two jobs starting together migrate once.
+            with self._write():
+                migrations.apply(self.db)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction that takes the write lock before it reads anything."""
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    # --- crawls -------------------------------------------------------------------------
+
+    @retry_locked
+    def start_crawl(self, *, command: str, seeds: list[str], started_at: str) -> int:
+        """Record the start of a crawl run and return its id."""
+        with self._write() as conn:
+            cur = conn.execute(
+                "INSERT INTO crawls (started_at, command, seeds, status) VALUES (?, ?, ?, ?)",
+                (started_at, command, _json(seeds), "running"),
+            )
+            return int(cur.lastrowid or 0)
+
+    @retry_locked
+    def finish_crawl(
+        self, crawl_id: int, *, finished_at: str, stats: dict[str, Any], status: str
+    ) -> None:
+        """Record the end of a crawl run, its stats and its status."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE crawls SET finished_at = ?, stats = ?, status = ? WHERE id = ?",
+                (finished_at, _json(stats), status, crawl_id),
+            )
+
+    def crawl(self, crawl_id: int) -> dict[str, Any] | None:
+        """One crawls row."""
+        rows = list(self.db.query("SELECT * FROM crawls WHERE id = ?", [crawl_id]))
+        return rows[0] if rows else None
+
+    # --- pages and what is derived from them ----------------------------------------------
+
+    @retry_locked
+    def record_fetch(
+        self,
+        page: RawPage,
+        extraction: Extraction | None,
+        *,
+        outcome: str,
+        error: str | None,
+        crawl_id: int | None,
+        extracted_at: str,
+    ) -> int:
+        """Store a raw page and, in the same transaction, what was extracted from it."""
+        with self._write() as conn:
+            cur = conn.execute(
+                """INSERT INTO pages (url, final_url, status, fetched_at, headers, body,
+                       compression, body_size, content_type, encoding, encoding_reason, sha256,
+                       crawl_id, depth, via_url, outcome, error)
+                   VALUES (?, ?, ?, ?, ?, ?, 'zlib', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (
+                    page.url,
+                    page.final_url,
+                    page.status,
+                    page.fetched_at,
+                    _json(page.headers),
+                    compress(page.body),
+                    len(page.body),
+                    page.content_type,
+                    extraction.encoding if extraction else None,
+                    extraction.encoding_reason if extraction else None,
+                    hashlib.sha256(page.body).hexdigest(),
+                    crawl_id,
+                    page.depth,
+                    page.via_url,
+                    outcome,
+                    error,
+                ),
+            )
+            page_id = int(cur.lastrowid or 0)
+            if extraction is not None:
+                self._save_derived(conn, page_id, extraction, extracted_at)
+            return page_id
+
+    def _save_derived(
+        self, conn: sqlite3.Connection, page_id: int, ex: Extraction, extracted_at: str
+    ) -> bool:
+        """Upsert the article and replace its links; write nothing when nothing changed."""
+        art = ex.article
+        if art is None:
+            return False
+        row = {
+            "page_id": page_id,
+            "site": art.site,
+            "title": art.title,
+            "authors": _json(list(art.authors)),
+            "date_published": art.date_published,
+            "date_published_raw": art.date_published_raw,
+            "date_modified": art.date_modified,
+            "date_modified_raw": art.date_modified_raw,
+            "description": art.description,
+            "text": art.text,
+            "language": art.language,
+            "sitename": art.sitename,
+            "categories": _json(list(art.categories)),
+            "tags": _json(list(art.tags)),
+            "image": art.image,
+            "extractor": ex.extractor,
+        }
+        columns = ", ".join(ARTICLE_FIELDS)
+        old = conn.execute(f"SELECT {columns} FROM articles WHERE url = ?", (art.url,)).fetchone()
+        changed = old is None or tuple(old) != tuple(row[f] for f in ARTICLE_FIELDS)
+        if changed:
+            names = ("url", *ARTICLE_FIELDS, "extracted_at")
+            values = (art.url, *(row[f] for f in ARTICLE_FIELDS), extracted_at)
+            updates = ", ".join(f"{n} = excluded.{n}" for n in names[1:])
+            conn.execute(
+                f"INSERT INTO articles ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+                f" ON CONFLICT(url) DO UPDATE SET {updates}",
+                values,
+            )
+        new_links = [
+            (art.url, x.to_url, x.kind, x.anchor_text, x.position, x.listed_date, x.listed_date_raw)
+            for x in ex.links
+        ]
+        old_links = conn.execute(
+            """SELECT from_url, to_url, kind, anchor_text, position, listed_date, listed_date_raw
+               FROM links WHERE from_url = ? ORDER BY position""",
+            (art.url,),
+        ).fetchall()
+        if [tuple(x) for x in old_links] != sorted(new_links, key=lambda x: x[4]):
+            conn.execute("DELETE FROM links WHERE from_url = ?", (art.url,))
+            conn.executemany(
+                """INSERT OR IGNORE INTO links (from_url, to_url, kind, anchor_text, position,
+                       listed_date, listed_date_raw) VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                new_links,
+            )
+            changed = True
+        return changed
+
+    def is_archived(self, url: str) -> bool:
+        """True when url was fetched before with a final answer (2xx-4xx) or is an article."""
+        row = self.db.conn.execute(
+            """SELECT 1 FROM articles WHERE url = :u
+               UNION ALL SELECT 1 FROM pages WHERE url = :u AND status < 500
+               UNION ALL SELECT 1 FROM pages WHERE final_url = :u AND status < 500
+               LIMIT 1""",
+            {"u": url},
+        ).fetchone()
+        return row is not None
+
+    def related_targets(self, url: str) -> list[str]:
+        """The related-link targets stored for an archived URL (or the article it became)."""
+        rows = self.db.conn.execute(
+            """SELECT to_url FROM links WHERE from_url IN (
+                   SELECT :u UNION SELECT a.url FROM articles a JOIN pages p ON p.id = a.page_id
+                   WHERE p.url = :u OR p.final_url = :u)
+               ORDER BY position""",
+            {"u": url},
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def page(self, page_id: int) -> StoredPage | None:
+        """One raw page with its body decompressed."""
+        row = self.db.conn.execute(
+            """SELECT id, url, final_url, status, fetched_at, headers, body, via_url
+               FROM pages WHERE id = ?""",
+            (page_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        return StoredPage(
+            id=row[0],
+            url=row[1],
+            final_url=row[2],
+            status=row[3],
+            fetched_at=row[4],
+            headers=json.loads(row[5] or "{}"),
+            body=decompress(row[6]),
+            via_url=row[7],
+        )
+
+    def counts(self) -> dict[str, int]:
+        """Row counts of the main tables."""
+        return {
+            t: int(self.db.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
+            for t in ("pages", "articles", "links", "crawls")
+        }
