@@ -64,6 +64,8 @@ def cli() -> None:
               help="CSS selector of the related-articles block, for a site where detection fails.")
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
               help="Set a Scrapy or NEWSARCHIVE_* setting for this run, e.g. -s DOWNLOAD_DELAY=2.")
+@click.option("--recheck", is_flag=True,
+              help="Fetch the given URLs again even if archived; a changed article gets a new version.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress line, no summary; warnings only (for cron).")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's own log lines too.")
 def crawl(
@@ -74,6 +76,7 @@ def crawl(
     allow_domains: tuple[str, ...],
     related_selector: str | None,
     settings: tuple[str, ...],
+    recheck: bool,
     quiet: bool,
     verbose: bool,
 ) -> None:
@@ -91,10 +94,12 @@ def crawl(
         if canonicalize_url(url) is None:
             raise click.BadParameter(f"not an http(s) URL: {url!r}", param_hint="URLS")
     if related_selector:
-        from newsarchive.links import validate_selector
+        import lxml.html
+
+        from newsarchive.links import find_related_blocks
 
         try:
-            validate_selector(related_selector)
+            find_related_blocks(lxml.html.fromstring("<p></p>"), selector=related_selector)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--related-selector") from exc
     from newsarchive.store import Archive, StorageError
@@ -112,6 +117,7 @@ def crawl(
         related_selector=related_selector,
         overrides=_settings(settings),
         command=" ".join(["newsarchive", *sys.argv[1:]]),
+        recheck=recheck,
         quiet=quiet,
         verbose=verbose,
     )
@@ -174,3 +180,107 @@ def parse_date(texts: tuple[str, ...], reference: str | None, tz: str) -> None:
 def main() -> None:
     """Entry point for `python -m newsarchive`."""
     cli()
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@DB_OPTION
+@click.option("--site", metavar="HOST", help="Only pages of this host.")
+@click.option("--since", metavar="ISO", help="Only pages fetched at or after this time.")
+@click.option("--url", metavar="URL", help="Only the pages of this article URL.")
+@click.option("--jobs", type=click.IntRange(1), help="Worker processes (default: one per core).")
+@click.option("--related-selector", metavar="CSS", help="CSS selector of the related block.")
+@click.option("--dry-run", is_flag=True, help="Report what would change, write nothing.")
+@click.option("--silent", is_flag=True, help="No progress bar.")
+def reextract(
+    db: Path,
+    site: str | None,
+    since: str | None,
+    url: str | None,
+    jobs: int | None,
+    related_selector: str | None,
+    dry_run: bool,
+    silent: bool,
+) -> None:
+    """Re-run extraction over the stored raw pages, without fetching anything.
+
+    Rebuilds articles, links, date evidence and versions; raw pages are never modified.
+    Running it twice with the same code changes nothing the second time.
+
+    Example: newsarchive reextract --db archive.db --site example.it --dry-run
+    """
+    from newsarchive.links import canonicalize_url
+    from newsarchive.reextract import reextract as run
+
+    if not db.exists():
+        raise click.ClickException(f"no archive at {db}")
+    if since is not None:
+        since = _aware(since, "--since").astimezone(timezone.utc).isoformat(timespec="milliseconds")
+    if url is not None:
+        url = canonicalize_url(url) or url
+    bar: dict[str, object] = {}
+
+    def on_total(total: int) -> None:
+        if not silent:
+            bar["bar"] = click.progressbar(
+                length=total, label="re-extracting", show_eta=True, show_pos=True, file=sys.stderr
+            ).__enter__()
+
+    def on_page(n: int) -> None:
+        if "bar" in bar:
+            bar["bar"].update(n)  # type: ignore[attr-defined]
+
+    summary = run(
+        db, site=site, since=since, url=url, jobs=jobs, dry_run=dry_run,
+        related_selector=related_selector, on_page=on_page, on_total=on_total,
+    )
+    if "bar" in bar:
+        bar["bar"].__exit__(None, None, None)  # type: ignore[attr-defined]
+    verb = "would change" if dry_run else "changed"
+    click.echo(
+        f"pages read: {summary.pages_read}; articles {verb}: {summary.articles_changed}; "
+        f"unchanged: {summary.unchanged}; failed: {summary.failed}"
+    )
+    if summary.by_field:
+        fields = ", ".join(f"{k} {v}" for k, v in summary.by_field.most_common())
+        click.echo(f"by field: {fields}")
+    if summary.interrupted:
+        click.echo("interrupted: run it again to finish", err=True)
+        sys.exit(130)
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("url")
+@DB_OPTION
+def history(url: str, db: Path) -> None:
+    """Show the versions of an archived article, what changed and a diff of the text.
+
+    Example: newsarchive history https://www.example.it/esteri/2024/11/21/articolo.html
+    """
+    import difflib
+
+    from newsarchive.links import canonicalize_url
+    from newsarchive.store import Archive
+
+    if not db.exists():
+        raise click.ClickException(f"no archive at {db}")
+    with Archive(db) as archive:
+        versions = archive.versions(canonicalize_url(url) or url)
+    if not versions:
+        raise click.ClickException(f"no versions of {url} in {db}")
+    previous: dict[str, object] | None = None
+    for v in versions:
+        changed = json.loads(v["changed_fields"])
+        what = ", ".join(changed) if changed else "first version"
+        click.echo(f"version {v['version']}  fetched {v['fetched_at']}  page #{v['page_id']}  ({what})")
+        click.echo(f"  title: {v['title']}")
+        if previous is not None and "text" in changed:
+            diff = difflib.unified_diff(
+                str(previous["text"] or "").splitlines(),
+                str(v["text"] or "").splitlines(),
+                fromfile=f"version {previous['version']}",
+                tofile=f"version {v['version']}",
+                lineterm="",
+            )
+            for line in diff:
+                click.echo("  " + line)
+        previous = v

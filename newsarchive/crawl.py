@@ -52,15 +52,17 @@ def run_crawl(
     related_selector: str | None,
     overrides: dict[str, str],
     command: str,
+    recheck: bool = False,
     quiet: bool = False,
     verbose: bool = False,
 ) -> CrawlResult:
     """Crawl seeds and their related articles into db; blocks until the run ends."""
     settings = build_settings(db, overrides, quiet=quiet, verbose=verbose)
-    process = CrawlerProcess(settings)
     if not verbose:
+        # newsarchive's own INFO lines stay; Scrapy's start-up chatter does not
         for name in QUIET_LOGGERS:
             logging.getLogger(name).setLevel(logging.WARNING)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler("article")
     process.crawl(
         crawler,
@@ -70,6 +72,7 @@ def run_crawl(
         allow_domain=allow_domains,
         related_selector=related_selector,
         command=command,
+        recheck=recheck,
     )
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}

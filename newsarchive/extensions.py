@@ -37,7 +37,7 @@ class Progress:
     def from_crawler(cls, crawler: Crawler) -> Progress:
         """Enabled by NEWSARCHIVE_PROGRESS_ENABLED and only when stderr is a terminal."""
         if not crawler.settings.getbool("NEWSARCHIVE_PROGRESS_ENABLED") or not sys.stderr.isatty():
-            raise NotConfigured("no progress line")
+            raise NotConfigured
         ext = cls(crawler, crawler.settings.getfloat("NEWSARCHIVE_PROGRESS_INTERVAL", 1.0))
         crawler.signals.connect(ext.opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.closed, signal=signals.spider_closed)

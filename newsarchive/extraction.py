@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -50,6 +51,8 @@ ERROR = "error"
 EXTRACTION_FAILED = "extraction_failed"
 
 MIN_ARTICLE_CHARS = 1
+BYLINE_PREFIX_RE = re.compile(r"^(?:di|da|a cura di|by|von|par|de|testo di)\s+", re.IGNORECASE)
+AUTHOR_SEPARATORS_RE = re.compile(r"\s*(?:;|,|\be\b|\band\b|&|\|)\s*")
 HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml")
 HTML_SNIFF = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<title", b"<div")
 # The trafilatura options are part of what produced a row: their hash is in `extractor`.
@@ -183,10 +186,16 @@ def _related(
 
 
 def _split_authors(value: str | None) -> list[str]:
+    """Names from a byline string: 'di Mario Rossi e Laura Conti' -> two names."""
     if not value:
         return []
-    parts = [clean_text(p) for p in value.replace(" e ", ";").replace(",", ";").split(";")]
-    return [p for p in parts if p and not p.lower().startswith(("http://", "https://"))]
+    value = BYLINE_PREFIX_RE.sub("", clean_text(value))
+    parts = [clean_text(p) for p in AUTHOR_SEPARATORS_RE.split(value)]
+    return [
+        BYLINE_PREFIX_RE.sub("", p)
+        for p in parts
+        if p and not p.lower().startswith(("http://", "https://"))
+    ]
 
 
 def _dedupe(values: list[str]) -> tuple[str, ...]:
@@ -262,6 +271,12 @@ def clean_paragraphs(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def _absolute(value: str | None, base: str) -> str | None:
+    if not value:
+        return None
+    return canonicalize_url(value, base=base) or value
+
+
 def _assemble(
     meta: PageMeta, doc: Any, url: str, text: str, dates: evidence.ChosenDates
 ) -> Article:
@@ -272,7 +287,7 @@ def _assemble(
         meta.first("author", "article:author", "parsely-author", "sailthru.author")
     )
     if not authors and doc.author:
-        authors = [clean_text(a) for a in doc.author.split(";") if a.strip()]
+        authors = _split_authors(doc.author)
     tags = jsonld_list(ld.get("keywords")) or meta.all("article:tag") or [
         t.strip() for t in (meta.first("news_keywords", "keywords") or "").split(",") if t.strip()
     ] or list(doc.tags or [])
@@ -301,5 +316,38 @@ def _assemble(
         or doc.sitename,
         categories=_dedupe(categories),
         tags=_dedupe(tags),
-        image=jsonld_text(ld.get("image")) or meta.first("og:image") or doc.image,
+        image=_absolute(jsonld_text(ld.get("image")) or meta.first("og:image") or doc.image, url),
     )
+
+
+def extract_page(
+    body: bytes,
+    *,
+    url: str,
+    status: int,
+    fetched_at: datetime,
+    headers: Mapping[str, str] | None = None,
+    related_selector: str | None = None,
+    tz: str = DEFAULT_TZ,
+) -> tuple[Extraction | None, str, str | None]:
+    """(extraction, outcome, error) for a stored or fetched page; never raises.
+
+    The crawl pipeline and `reextract` both call this, so a page gets the same outcome
+    whichever of them processed it.
+    """
+    if status >= 400:
+        return None, ERROR, f"HTTP {status}"
+    try:
+        extraction = extract_article(
+            body,
+            url=url,
+            fetched_at=fetched_at,
+            headers=headers,
+            related_selector=related_selector,
+            tz=tz,
+        )
+    except Exception as exc:  # noqa: BLE001 - one bad page must not stop a crawl
+        reason = type(exc).__name__
+        logger.warning("extraction failed for %s: %s: %s", url, reason, exc)
+        return None, EXTRACTION_FAILED, f"{reason}: {exc}"
+    return extraction, extraction.outcome, extraction.reason

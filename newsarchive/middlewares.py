@@ -61,7 +61,7 @@ class ScopeMiddleware:
     def from_crawler(cls, crawler: Crawler) -> ScopeMiddleware:
         """Build from settings (NEWSARCHIVE_SSRF_GUARD_ENABLED)."""
         if crawler.settings.getbool("NEWSARCHIVE_SCOPE_DISABLED"):
-            raise NotConfigured("scope checks disabled")
+            raise NotConfigured
         return cls(crawler, crawler.settings.getbool("NEWSARCHIVE_SSRF_GUARD_ENABLED", True))
 
     def _count(self, key: str) -> None:

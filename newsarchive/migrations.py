@@ -91,6 +91,21 @@ def m001_initial(db: Database) -> None:
         )
         """
     )
+    # Raw is immutable: only the derived columns (outcome, encoding, error) may change.
+    db.execute(
+        """
+        CREATE TRIGGER pages_raw_immutable
+        BEFORE UPDATE OF url, final_url, status, fetched_at, headers, body, compression,
+                         body_size, sha256 ON pages
+        BEGIN SELECT RAISE(ABORT, 'pages are immutable: raw columns cannot change'); END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER pages_raw_undeletable BEFORE DELETE ON pages
+        BEGIN SELECT RAISE(ABORT, 'pages are immutable: they cannot be deleted'); END
+        """
+    )
     for table, columns in [
         ("pages", ["url"]),
         ("pages", ["final_url"]),
@@ -115,3 +130,118 @@ def apply(db: Database) -> None:
 def pending(db: Database) -> list[str]:
     """Names of the migrations not yet applied to db."""
     return [m.name for m in migrations.pending(db)]
+
+
+@migrations()
+def m002_date_evidence(db: Database) -> None:
+    """Every date candidate found for an article, with its source and whether it was chosen."""
+    db.execute(
+        """
+        CREATE TABLE date_evidence (
+            id INTEGER PRIMARY KEY,
+            article_url TEXT NOT NULL REFERENCES articles(url),
+            field TEXT NOT NULL,
+            source TEXT NOT NULL,
+            raw TEXT NOT NULL,
+            value TEXT NOT NULL,
+            precision TEXT NOT NULL,
+            chosen INTEGER NOT NULL DEFAULT 0
+        )
+        """
+    )
+    db["date_evidence"].create_index(["article_url"])  # type: ignore[union-attr]
+
+
+@migrations()
+def m003_article_versions(db: Database) -> None:
+    """Earlier and current states of articles whose content changed between fetches."""
+    db.execute(
+        """
+        CREATE TABLE article_versions (
+            article_url TEXT NOT NULL REFERENCES articles(url),
+            version INTEGER NOT NULL,
+            page_id INTEGER NOT NULL REFERENCES pages(id),
+            fetched_at TEXT NOT NULL,
+            title TEXT,
+            text TEXT,
+            authors TEXT NOT NULL DEFAULT '[]',
+            description TEXT,
+            date_published TEXT,
+            date_modified TEXT,
+            content_hash TEXT NOT NULL,
+            changed_fields TEXT NOT NULL DEFAULT '[]',
+            PRIMARY KEY (article_url, version)
+        )
+        """
+    )
+    db["article_versions"].create_index(["page_id"])  # type: ignore[union-attr]
+
+
+VIEWS = {
+    "latest_articles": """
+        SELECT a.url, a.site, a.title, a.authors, a.date_published,
+               substr(a.date_published, 1, 10) AS published_day, a.date_modified,
+               a.language, a.sitename, a.description, p.fetched_at
+        FROM articles a JOIN pages p ON p.id = a.page_id
+        ORDER BY coalesce(a.date_published, p.fetched_at) DESC
+    """,
+    "articles_per_day": """
+        SELECT site, substr(date_published, 1, 10) AS day, count(*) AS articles
+        FROM articles WHERE date_published IS NOT NULL
+        GROUP BY site, day ORDER BY day DESC, site
+    """,
+    "related_graph": """
+        SELECT l.from_url, f.title AS from_title, l.to_url, t.title AS to_title,
+               l.anchor_text, l.position, l.listed_date, l.listed_date_raw,
+               t.url IS NOT NULL AS to_archived
+        FROM links l
+        LEFT JOIN articles f ON f.url = l.from_url
+        LEFT JOIN articles t ON t.url = l.to_url
+        WHERE l.kind = 'related'
+    """,
+    "date_disagreements": """
+        SELECT article_url, min(substr(value, 1, 10)) AS earliest_day,
+               max(substr(value, 1, 10)) AS latest_day, count(*) AS candidates,
+               group_concat(source || '=' || value, ' | ') AS evidence
+        FROM date_evidence WHERE field = 'published'
+        GROUP BY article_url
+        HAVING julianday(max(substr(value, 1, 10))) - julianday(min(substr(value, 1, 10))) > 1
+    """,
+    "articles_without_date": """
+        SELECT a.url, a.site, a.title, p.fetched_at
+        FROM articles a JOIN pages p ON p.id = a.page_id
+        WHERE a.date_published IS NULL
+    """,
+    "article_edits": """
+        SELECT v.article_url, a.title, v.version, v.fetched_at AS edited_seen_at,
+               v.changed_fields, a.date_published
+        FROM article_versions v JOIN articles a ON a.url = v.article_url
+        WHERE v.version > 1
+        ORDER BY v.fetched_at DESC
+    """,
+    "crawl_runs": """
+        SELECT id, started_at, finished_at,
+               round((julianday(finished_at) - julianday(started_at)) * 86400, 1) AS seconds,
+               status, command,
+               json_extract(stats, '$."newsarchive/pages_stored"') AS pages,
+               json_extract(stats, '$."newsarchive/articles_stored"') AS articles,
+               json_extract(stats, '$."newsarchive/links_recorded"') AS links,
+               json_extract(stats, '$."newsarchive/outcome/error"') AS http_errors,
+               (SELECT group_concat(substr(key, 21) || '=' || value, ', ')
+                FROM json_each(stats) WHERE key LIKE 'newsarchive/outcome/%') AS outcomes
+        FROM crawls ORDER BY id DESC
+    """,
+    "pages_list": """
+        SELECT id, url, final_url, status, fetched_at, content_type, encoding, encoding_reason,
+               body_size, sha256, outcome, error, crawl_id, depth, via_url
+        FROM pages
+    """,
+}
+
+
+@migrations()
+def m004_views(db: Database) -> None:
+    """Ready-made queries as SQL views (work in every Datasette version)."""
+    for name, sql in VIEWS.items():
+        db.execute(f"DROP VIEW IF EXISTS {name}")
+        db.execute(f"CREATE VIEW {name} AS {sql.strip()}")

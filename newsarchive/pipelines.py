@@ -20,7 +20,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from newsarchive.extraction import ERROR, EXTRACTION_FAILED, Extraction, extract_article
+from newsarchive.extraction import EXTRACTION_FAILED, Extraction, extract_page
 from newsarchive.items import RawPage
 from newsarchive.store import Archive, StorageError
 
@@ -114,23 +114,18 @@ class ArchivePipeline:
 
     def extract(self, item: RawPage) -> tuple[Extraction | None, str, str | None]:
         """Run extraction for a page; never raises."""
-        if item.status >= 400:
-            return None, ERROR, f"HTTP {item.status}"
-        try:
-            extraction = extract_article(
-                item.body,
-                url=item.final_url,
-                fetched_at=datetime.fromisoformat(item.fetched_at),
-                headers=item.headers,
-                related_selector=item.related_selector,
-                tz=self.tz,
-            )
-        except Exception as exc:  # noqa: BLE001 - one bad page must not stop the crawl
-            reason = type(exc).__name__
-            self._inc(f"extraction_failed/{reason}")
-            logger.warning("extraction failed for %s: %s: %s", item.final_url, reason, exc)
-            return None, EXTRACTION_FAILED, f"{reason}: {exc}"
-        return extraction, extraction.outcome, extraction.reason
+        extraction, outcome, error = extract_page(
+            item.body,
+            url=item.final_url,
+            status=item.status,
+            fetched_at=datetime.fromisoformat(item.fetched_at),
+            headers=item.headers,
+            related_selector=item.related_selector,
+            tz=self.tz,
+        )
+        if outcome == EXTRACTION_FAILED and error:
+            self._inc(f"extraction_failed/{error.split(':')[0]}")
+        return extraction, outcome, error
 
 
 def run_status(stats: dict[str, Any], reason: str, seed_failures: dict[str, str]) -> str:

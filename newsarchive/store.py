@@ -27,8 +27,9 @@ from tenacity import (
 )
 
 from newsarchive import migrations
-from newsarchive.extraction import Extraction
+from newsarchive.extraction import Article, Extraction
 from newsarchive.items import RawPage
+from newsarchive.versions import VERSIONED_FIELDS, changed_fields, content_fields, content_hash
 
 logger = logging.getLogger(__name__)
 
@@ -102,13 +103,18 @@ def _json(value: Any) -> str:
 class Archive:
     """An archive.db: open it, apply pending migrations, read and write through methods."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
         self.path = Path(path)
         try:
-            conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000)
+            if readonly:
+                uri = f"file:{self.path.resolve()}?mode=ro"
+                conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+            else:
+                conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000)
             self.db = Database(conn)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self._init()
+            if not readonly:
+                self._init()
         except sqlite3.DatabaseError as exc:
             raise StorageError(f"cannot open archive {self.path}: {exc}") from exc
 
@@ -215,16 +221,35 @@ class Archive:
             )
             page_id = int(cur.lastrowid or 0)
             if extraction is not None:
-                self._save_derived(conn, page_id, extraction, extracted_at)
+                self._save_derived(conn, page_id, page.fetched_at, extraction, extracted_at)
             return page_id
 
     def _save_derived(
-        self, conn: sqlite3.Connection, page_id: int, ex: Extraction, extracted_at: str
-    ) -> bool:
-        """Upsert the article and replace its links; write nothing when nothing changed."""
+        self,
+        conn: sqlite3.Connection,
+        page_id: int,
+        fetched_at: str,
+        ex: Extraction,
+        extracted_at: str,
+    ) -> list[str]:
+        """Upsert the article, its links, date evidence and versions; skip what is unchanged.
+
+        Returns the names of what changed ("title", "text", ..., "links", "date_evidence").
+        """
         art = ex.article
         if art is None:
-            return False
+            return []
+        changed = self._save_article(conn, page_id, ex, art, extracted_at)
+        if self._save_links(conn, ex, art):
+            changed.append("links")
+        if self._save_evidence(conn, ex, art):
+            changed.append("date_evidence")
+        self._save_version(conn, page_id, fetched_at, art)
+        return changed
+
+    def _save_article(
+        self, conn: sqlite3.Connection, page_id: int, ex: Extraction, art: Article, extracted_at: str
+    ) -> list[str]:
         row = {
             "page_id": page_id,
             "site": art.site,
@@ -245,7 +270,10 @@ class Archive:
         }
         columns = ", ".join(ARTICLE_FIELDS)
         old = conn.execute(f"SELECT {columns} FROM articles WHERE url = ?", (art.url,)).fetchone()
-        changed = old is None or tuple(old) != tuple(row[f] for f in ARTICLE_FIELDS)
+        if old is None:
+            changed = ["new"]
+        else:
+            changed = [f for f, before in zip(ARTICLE_FIELDS, old, strict=True) if before != row[f]]
         if changed:
             names = ("url", *ARTICLE_FIELDS, "extracted_at")
             values = (art.url, *(row[f] for f in ARTICLE_FIELDS), extracted_at)
@@ -255,6 +283,9 @@ class Archive:
                 f" ON CONFLICT(url) DO UPDATE SET {updates}",
                 values,
             )
+        return changed
+
+    def _save_links(self, conn: sqlite3.Connection, ex: Extraction, art: Article) -> bool:
         new_links = [
             (art.url, x.to_url, x.kind, x.anchor_text, x.position, x.listed_date, x.listed_date_raw)
             for x in ex.links
@@ -271,8 +302,148 @@ class Archive:
                        listed_date, listed_date_raw) VALUES (?, ?, ?, ?, ?, ?, ?)""",
                 new_links,
             )
-            changed = True
-        return changed
+            return True
+        return False
+
+    def _save_evidence(self, conn: sqlite3.Connection, ex: Extraction, art: Article) -> bool:
+        new = [
+            (art.url, e.field, e.source, e.raw, e.value, e.precision, int(e.chosen))
+            for e in ex.evidence
+        ]
+        old = conn.execute(
+            """SELECT article_url, field, source, raw, value, precision, chosen
+               FROM date_evidence WHERE article_url = ? ORDER BY id""",
+            (art.url,),
+        ).fetchall()
+        if [tuple(x) for x in old] == new:
+            return False
+        conn.execute("DELETE FROM date_evidence WHERE article_url = ?", (art.url,))
+        conn.executemany(
+            """INSERT INTO date_evidence (article_url, field, source, raw, value, precision,
+                   chosen) VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            new,
+        )
+        return True
+
+    def _save_version(
+        self, conn: sqlite3.Connection, page_id: int, fetched_at: str, art: Article
+    ) -> bool:
+        """Add a version when the content differs from the latest stored version."""
+        new_hash = content_hash(art)
+        last = conn.execute(
+            """SELECT version, content_hash, title, text, authors, description, date_published,
+                      date_modified FROM article_versions WHERE article_url = ?
+               ORDER BY version DESC LIMIT 1""",
+            (art.url,),
+        ).fetchone()
+        if last is not None and last[1] == new_hash:
+            return False
+        fields = content_fields(art)
+        if last is None:
+            version, changed = 1, []
+        else:
+            before = dict(zip(VERSIONED_FIELDS, last[2:], strict=True))
+            before["authors"] = json.loads(str(before["authors"] or "[]"))
+            version, changed = int(last[0]) + 1, changed_fields(before, fields)
+        conn.execute(
+            """INSERT INTO article_versions (article_url, version, page_id, fetched_at, title,
+                   text, authors, description, date_published, date_modified, content_hash,
+                   changed_fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (
+                art.url,
+                version,
+                page_id,
+                fetched_at,
+                fields["title"],
+                fields["text"],
+                _json(fields["authors"]),
+                fields["description"],
+                fields["date_published"],
+                fields["date_modified"],
+                new_hash,
+                _json(changed),
+            ),
+        )
+        return True
+
+    # --- re-extraction ---------------------------------------------------------------------
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """One write transaction around several apply_reextraction calls."""
+        with self._write():
+            yield
+
+    def pages_for_reextract(
+        self, *, site: str | None = None, since: str | None = None, url: str | None = None
+    ) -> list[int]:
+        """Ids of the stored pages to re-extract (2xx/3xx only), oldest fetch first."""
+        where, params = ["status < 400"], {}
+        if site:
+            where.append("(final_url LIKE :s1 OR final_url LIKE :s2)")
+            params |= {"s1": f"%://{site}/%", "s2": f"%://www.{site.removeprefix('www.')}/%"}
+        if since:
+            where.append("fetched_at >= :since")
+            params["since"] = since
+        if url:
+            where.append(
+                "(url = :u OR final_url = :u OR id IN (SELECT page_id FROM article_versions"
+                " WHERE article_url = :u) OR id IN (SELECT page_id FROM articles WHERE url = :u))"
+            )
+            params["u"] = url
+        sql = f"SELECT id FROM pages WHERE {' AND '.join(where)} ORDER BY fetched_at, id"
+        return [int(r[0]) for r in self.db.conn.execute(sql, params)]
+
+    def apply_reextraction(
+        self,
+        page_id: int,
+        fetched_at: str,
+        extraction: Extraction | None,
+        *,
+        outcome: str,
+        error: str | None,
+        extracted_at: str,
+        rebuild_versions_from: str | None,
+    ) -> list[str]:
+        """Replace what was derived from one stored page (call inside batch()).
+
+        The raw columns of the page are never touched; its outcome, encoding decision and
+        error are. With rebuild_versions_from, the article's versions fetched at or after that
+        time are dropped first, so that they are rebuilt in fetch order.
+        """
+        conn = self.db.conn
+        conn.execute(
+            "UPDATE pages SET outcome = ?, encoding = ?, encoding_reason = ?, error = ?"
+            " WHERE id = ? AND (outcome IS NOT ? OR encoding IS NOT ? OR"
+            " encoding_reason IS NOT ? OR error IS NOT ?)",
+            (
+                outcome,
+                extraction.encoding if extraction else None,
+                extraction.encoding_reason if extraction else None,
+                error,
+                page_id,
+                outcome,
+                extraction.encoding if extraction else None,
+                extraction.encoding_reason if extraction else None,
+                error,
+            ),
+        )
+        if extraction is None or extraction.article is None:
+            return []
+        if rebuild_versions_from is not None:
+            conn.execute(
+                "DELETE FROM article_versions WHERE article_url = ? AND fetched_at >= ?",
+                (extraction.article.url, rebuild_versions_from),
+            )
+        return self._save_derived(conn, page_id, fetched_at, extraction, extracted_at)
+
+    def versions(self, url: str) -> list[dict[str, Any]]:
+        """The stored versions of an article, oldest first."""
+        return list(
+            self.db.query(
+                "SELECT * FROM article_versions WHERE article_url = ? ORDER BY version", [url]
+            )
+        )
 
     def is_archived(self, url: str) -> bool:
         """True when url was fetched before with a final answer (2xx-4xx) or is an article."""

@@ -50,6 +50,7 @@ class ArticleSpider(scrapy.Spider):
         allow_domain: str | list[str] | None = None,
         related_selector: str | None = None,
         command: str | None = None,
+        recheck: bool | str = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -67,6 +68,7 @@ class ArticleSpider(scrapy.Spider):
         self.max_pages = int(max_pages or 0)
         self.related_selector = related_selector or None
         self.command = command
+        self.recheck = str(recheck).lower() in ("1", "true", "yes")
         self.seed_hosts = {(urlsplit(s).hostname or "").lower() for s in self.seeds}
         self.allowed_hosts = self.seed_hosts | {h.lower() for h in split_arg(allow_domain)}
         self.seed_failures: dict[str, str] = {}
@@ -87,15 +89,20 @@ class ArticleSpider(scrapy.Spider):
         """Seed requests; seeds archived before are not fetched again but expanded."""
         self.archive = Archive(self.settings.get("NEWSARCHIVE_DB", "archive.db"))
         for seed in self.seeds:
-            for request in self.follow_url(seed, depth=0, via=None):
+            for request in self.follow_url(seed, depth=0, via=None, force=self.recheck):
                 yield request
 
-    def follow_url(self, url: str, *, depth: int, via: str | None) -> Iterator[scrapy.Request]:
-        """A request for url, or, when it is archived already, requests for its stored links."""
+    def follow_url(
+        self, url: str, *, depth: int, via: str | None, force: bool = False
+    ) -> Iterator[scrapy.Request]:
+        """A request for url, or, when it is archived already, requests for its stored links.
+
+        force (--recheck) fetches an archived URL again.
+        """
         if url in self.scheduled:
             return
         self.scheduled.add(url)
-        if self.archive is not None and self.archive.is_archived(url):
+        if not force and self.archive is not None and self.archive.is_archived(url):
             self._inc("already_archived")
             logger.info("already archived, not fetched again: %s", url)
             if depth < self.depth:
@@ -111,6 +118,7 @@ class ArticleSpider(scrapy.Spider):
             url,
             callback=self.parse,
             errback=self.failed,
+            dont_filter=force,
             meta={"na_depth": depth, "na_via": via, "na_seed": depth == 0},
         )
 

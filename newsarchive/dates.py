@@ -1,0 +1,398 @@
+"""Italian date normalization for news pages: pure, deterministic, never reads the wall clock.
+
+Stages of `normalize_date`:
+1. ISO 8601 / RFC 2822 literals are read by compiled regexes (`parse_iso`).
+2. Everything else is read once per distinct string by the grammar in `dates_patterns`
+   (cached, independent of the reference), then resolved against `reference` in `tz`.
+3. Only strings the grammar does not understand, that still carry a month name or a numeric
+   date, go to dateparser (imported lazily), whose answer is checked against the input.
+
+`stats()` counts how each call was answered (`calls`, `iso`, `rules`, `dateparser`,
+`unanswered`); `clear_cache()` empties the caches (used by the speed benchmark).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from newsarchive.dates_patterns import MONTHS, REJECT, Reading, clean, read, tokenize
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TZ = "Europe/Rome"
+PRECISIONS = ("datetime", "day", "month")
+FUTURE_TOLERANCE = timedelta(days=1)
+CACHE_SIZE = 4096
+MAX_TEXT_LENGTH = 200
+MAX_FALLBACK_WORDS = 12
+YEARLESS_LOOKBACK_YEARS = 8  # enough to find the previous 29 February
+ISO_RE = re.compile(
+    r"(\d{4})-(\d{1,2})(?:-(\d{1,2})(?:[T ](\d{2}):?(\d{2})(?::?(\d{2})(?:[.,]\d{1,9})?)?"
+    r"\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?)?)?",
+    re.ASCII | re.IGNORECASE,
+)
+RFC_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+RFC_ZONES = {"gmt": 0, "ut": 0, "utc": 0, "z": 0, "est": -300, "edt": -240, "cst": -360,
+             "cdt": -300, "mst": -420, "mdt": -360, "pst": -480, "pdt": -420}  # fmt: skip
+RFC_RE = re.compile(
+    r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s*)?(\d{1,2})\s+(jan|feb|mar|apr|may|jun|jul|aug"
+    r"|sep|oct|nov|dec)[a-z]*\.?\s+(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?"
+    r"\s*(?:([+-]\d{4})|(gmt|utc|ut|z|[ecmp][sd]t))?",
+    re.ASCII | re.IGNORECASE,
+)
+LOOKS_RELATIVE_RE = re.compile(r"\b(?:oggi|ieri|altroieri|adesso|poco fa)\b", re.IGNORECASE)
+LOOKS_DATEISH_RE = re.compile(
+    r"\d{1,4}[/.\-]\d{1,2}|\d{1,2}:\d{2}|\b(?:gen|feb|mar|apr|mag|giu|lug|ago|set|ott|nov|dic"
+    r"|lun|mer|gio|ven|sab|dom)|\b(?:fa|ore|alle)\b|\d{4}",
+    re.IGNORECASE,
+)
+HOURS_WORD_RE = re.compile(r"\b(?:ore|h)\s*(?=\d)")
+
+_STATS: Counter[str] = Counter()
+
+
+@dataclass(frozen=True)
+class ParsedDate:
+    """A normalized date: aware datetime, calendar day, or month (day 1) with its precision."""
+
+    value: datetime | date
+    precision: str
+
+    def __post_init__(self) -> None:
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, not {self.precision!r}")
+        is_datetime = isinstance(self.value, datetime)
+        if is_datetime != (self.precision == "datetime"):
+            raise ValueError("a datetime value needs precision 'datetime', a date the others")
+
+    def isoformat(self) -> str:
+        """ "2024-11-20T03:15:00+01:00", "2024-11-20" or "2024-11"."""
+        if self.precision == "month":
+            return f"{self.value.year:04d}-{self.value.month:02d}"
+        if isinstance(self.value, datetime):
+            return self.value.isoformat(timespec="seconds")
+        return self.value.isoformat()
+
+
+class _IsoParts(NamedTuple):
+    year: int
+    month: int
+    day: int | None
+    hour: int | None
+    minute: int
+    second: int
+    offset_minutes: int | None
+
+
+def normalize_date(
+    text: str, *, reference: datetime, tz: str = DEFAULT_TZ, page_date: date | None = None
+) -> ParsedDate | None:
+    """Normalize a date string as shown on an Italian page; None when it is not a date."""
+    if not isinstance(text, str):
+        raise ValueError(f"text must be a str, not {type(text).__name__}")
+    if reference.tzinfo is None or reference.utcoffset() is None:
+        raise ValueError("reference must be an aware datetime (the page's fetched_at)")
+    zone = _zone(tz)
+    _STATS["calls"] += 1
+    stripped = text.strip()
+    if not stripped or len(stripped) > MAX_TEXT_LENGTH:
+        _STATS["unanswered"] += 1
+        return None
+    found = _analyze(stripped)
+    if isinstance(found, _IsoParts):
+        _STATS["iso"] += 1
+        return _not_future(_build_iso(found, zone), reference, zone)
+    if isinstance(found, Reading):
+        _STATS["rules"] += 1
+        return None if found is REJECT else _resolve(found, reference, zone, page_date)
+    return _fallback(stripped, reference, zone)
+
+
+def parse_iso(text: str, *, tz: str = DEFAULT_TZ) -> ParsedDate | None:
+    """Strict-ish ISO 8601 / RFC 2822 reader for metadata values (JSON-LD, meta, feeds)."""
+    parts = _iso_parts(text.strip())
+    return None if parts is None else _build_iso(parts, _zone(tz))
+
+
+def looks_like_date(text: str) -> bool:
+    """Cheap pre-filter: a relative word, or a digit plus a month/weekday, numeric date or time."""
+    if LOOKS_RELATIVE_RE.search(text):
+        return True
+    return any(c.isdigit() for c in text) and LOOKS_DATEISH_RE.search(text) is not None
+
+
+def stats() -> dict[str, int]:
+    """Counters since the last reset: calls and how they were answered."""
+    keys = ("calls", "iso", "rules", "dateparser", "unanswered")
+    return {k: _STATS[k] for k in keys}
+
+
+def reset_stats() -> None:
+    """Zero the counters returned by stats()."""
+    _STATS.clear()
+
+
+def clear_cache() -> None:
+    """Empty the parse caches (the next calls are 'cold')."""
+    _analyze.cache_clear()
+    _dateparser_parse.cache_clear()
+
+
+@functools.lru_cache(maxsize=64)
+def _zone(tz: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {tz!r}") from exc
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _analyze(text: str) -> _IsoParts | Reading | None:
+    """Reference-independent reading of one string (cached)."""
+    if text[:1].isdigit() or text[:3].isalpha():
+        parts = _iso_parts(text)
+        if parts is not None:
+            return parts
+    return read(text)
+
+
+def _iso_parts(text: str) -> _IsoParts | None:
+    m = ISO_RE.fullmatch(text)
+    if m:
+        y, mo, d, hh, mi, ss, zone = m.groups()
+        if d is None and len(mo) != 2:
+            return None
+        offset = None
+        if zone:
+            z = zone.upper().replace(":", "")
+            offset = 0 if z in ("Z", "UTC", "GMT") else _offset(z if len(z) > 3 else z + "00")
+        parts = _IsoParts(int(y), int(mo), _int(d), _int(hh), int(mi or 0), int(ss or 0), offset)
+    else:
+        m = RFC_RE.fullmatch(text)
+        if not m:
+            return None
+        d, mon, y, hh, mi, ss, num_zone, name_zone = m.groups()
+        offset = _offset(num_zone) if num_zone else RFC_ZONES.get((name_zone or "").lower())
+        month = RFC_MONTHS[mon.lower()]
+        parts = _IsoParts(int(y), month, int(d), int(hh), int(mi), int(ss or 0), offset)
+    try:
+        _build_iso(parts, timezone.utc)
+    except ValueError:
+        return None
+    return parts
+
+
+def _int(s: str | None) -> int | None:
+    return None if s is None else int(s)
+
+
+def _offset(z: str) -> int:
+    sign = -1 if z[0] == "-" else 1
+    return sign * (int(z[1:3]) * 60 + int(z[3:5]))
+
+
+def _build_iso(p: _IsoParts, zone: ZoneInfo | timezone) -> ParsedDate:
+    if p.day is None:
+        return ParsedDate(date(p.year, p.month, 1), "month")
+    if p.hour is None:
+        return ParsedDate(date(p.year, p.month, p.day), "day")
+    tzinfo = zone if p.offset_minutes is None else timezone(timedelta(minutes=p.offset_minutes))
+    value = datetime(p.year, p.month, p.day, p.hour, p.minute, p.second, tzinfo=tzinfo)
+    return ParsedDate(value, "datetime")
+
+
+def _not_future(
+    result: ParsedDate | None, reference: datetime, zone: ZoneInfo, *, relative: bool = False
+) -> ParsedDate | None:
+    """None when the result lies after the reference (+ tolerance unless the form is relative)."""
+    if result is None:
+        return None
+    tolerance = timedelta(0) if relative else FUTURE_TOLERANCE
+    if isinstance(result.value, datetime):
+        return result if result.value <= reference + tolerance else None
+    today = reference.astimezone(zone).date()
+    return result if result.value <= today + tolerance else None
+
+
+def _resolve(
+    r: Reading, reference: datetime, zone: ZoneInfo, page_date: date | None
+) -> ParsedDate | None:
+    """Apply the reference (and page date) to a Reading."""
+    local = reference.astimezone(zone).replace(microsecond=0)
+    today = local.date()
+    try:
+        if r.kind == "now":
+            return ParsedDate(local, "datetime")
+        if r.kind == "ago":
+            return _resolve_ago(r.ago, local, zone)
+        relative = r.day_offset is not None or (r.weekday is not None and r.day is None)
+        relative = relative or r.ordinal is not None or r.month_offset is not None
+        day, precision = _resolve_day(r, today, page_date)
+        if day is None or (relative and day > today):
+            return None
+        if precision == "month" or r.hour is None:
+            return _not_future(ParsedDate(day, precision), reference, zone)
+        naive = datetime.combine(day, time(r.hour, r.minute, r.second))
+        if r.offset_minutes is None:
+            value = naive.replace(tzinfo=zone, fold=0)
+        else:
+            value = naive.replace(tzinfo=timezone(timedelta(minutes=r.offset_minutes)))
+        return _not_future(ParsedDate(value, "datetime"), reference, zone)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _resolve_ago(ago: tuple[int, ...], local: datetime, zone: ZoneInfo) -> ParsedDate:
+    years, months, weeks, days, hours, minutes, seconds = ago
+    total_months = 12 * years + months
+    if not (hours or minutes or seconds):
+        day = _add_months(local.date(), -total_months) - timedelta(weeks=weeks, days=days)
+        return ParsedDate(day, "day")
+    base = local
+    if total_months or weeks or days:
+        wall = datetime.combine(_add_months(local.date(), -total_months), local.time())
+        base = (wall - timedelta(weeks=weeks, days=days)).replace(tzinfo=zone, fold=0)
+    delta = timedelta(hours=hours, minutes=minutes, seconds=seconds)
+    return ParsedDate((base.astimezone(timezone.utc) - delta).astimezone(zone), "datetime")
+
+
+def _resolve_day(r: Reading, today: date, page_date: date | None) -> tuple[date | None, str]:
+    if r.day_offset is not None:
+        return today + timedelta(days=r.day_offset), "day"
+    if r.ordinal is not None and r.weekday is not None:
+        return _nth_weekday(r, today), "day"
+    if r.month_offset is not None:
+        year, month = _month_shift(today.year, today.month, r.month_offset)
+        if r.day is None:
+            return date(year, month, 1), "month"
+        return date(year, month, r.day), "day"
+    if r.weekday is not None and r.day is None and r.month is None and r.year is None:
+        if r.week_offset is not None:
+            monday = today - timedelta(days=today.weekday()) + timedelta(weeks=r.week_offset)
+            return monday + timedelta(days=r.weekday), "day"
+        back = (today.weekday() - r.weekday) % 7
+        return today - timedelta(days=back or (7 if r.weekday_past else 0)), "day"
+    if r.month is not None or r.day is not None:
+        return _calendar_day(r, today)
+    return page_date, "day"  # time only: the day comes from the page
+
+
+def _calendar_day(r: Reading, today: date) -> tuple[date | None, str]:
+    year = r.year if r.year_offset is None else today.year + r.year_offset
+    if year is not None and r.year_digits == 2:
+        year += 2000 if 2000 + year <= today.year + 1 else 1900
+    month, day = r.month, r.day
+    if month is not None and day is None:
+        return (date(year, month, 1) if year is not None else None), "month"
+    if day is None:
+        return None, "day"
+    if r.swappable and month is not None and month > 12 and day <= 12:
+        month, day = day, month
+    if year is not None and month is not None:
+        return date(year, month, day), "day"
+    for back in range(YEARLESS_LOOKBACK_YEARS * 12 if month is None else YEARLESS_LOOKBACK_YEARS):
+        if month is None:
+            y, m = _month_shift(today.year, today.month, -back)
+        else:
+            y, m = today.year - back, month
+        try:
+            candidate = date(y, m, day)
+        except ValueError:
+            continue
+        if candidate <= today:
+            return candidate, "day"
+    return None, "day"
+
+
+def _nth_weekday(r: Reading, today: date) -> date | None:
+    if r.ordinal is None or r.weekday is None:
+        return None
+    if r.month_offset is not None:
+        months = [_month_shift(today.year, today.month, r.month_offset)]
+    elif r.month is None:
+        months = [(today.year, today.month)]
+    elif r.year is not None:
+        months = [(r.year, r.month)]
+    else:
+        months = [(today.year - k, r.month) for k in range(YEARLESS_LOOKBACK_YEARS)]
+    for year, month in months:
+        if r.ordinal > 0:
+            first = date(year, month, 1)
+            found = first + timedelta(days=(r.weekday - first.weekday()) % 7 + 7 * (r.ordinal - 1))
+        else:
+            nxt = _month_shift(year, month, 1)
+            last = date(nxt[0], nxt[1], 1) - timedelta(days=1)
+            found = last - timedelta(days=(last.weekday() - r.weekday) % 7)
+        if found.month != month:
+            return None
+        if found <= today or len(months) == 1:
+            return found
+    return None
+
+
+def _month_shift(year: int, month: int, delta: int) -> tuple[int, int]:
+    index = year * 12 + (month - 1) + delta
+    return index // 12, index % 12 + 1
+
+
+def _add_months(day: date, delta: int) -> date:
+    year, month = _month_shift(day.year, day.month, delta)
+    nxt = _month_shift(year, month, 1)
+    last = (date(nxt[0], nxt[1], 1) - timedelta(days=1)).day
+    return date(year, month, min(day.day, last))
+
+
+def _fallback(text: str, reference: datetime, zone: ZoneInfo) -> ParsedDate | None:
+    """Last resort: dateparser on strings with a month name or numeric date; result checked."""
+    if len(text.split()) > MAX_FALLBACK_WORDS or not looks_like_date(text):
+        _STATS["unanswered"] += 1
+        return None
+    tokens = tokenize(clean(text))
+    if not any(t.kind in ("dmy", "ymd") or t.text in MONTHS for t in tokens):
+        _STATS["unanswered"] += 1
+        return None
+    _STATS["dateparser"] += 1
+    naive_ref = reference.astimezone(zone).replace(tzinfo=None, microsecond=0)
+    got = _dateparser_parse(HOURS_WORD_RE.sub("", clean(text)), naive_ref)
+    if got is None:
+        return None
+    numbers = {int(t.text) for t in tokens if t.kind == "num"}
+    for t in tokens:
+        if t.kind in ("dmy", "ymd"):
+            numbers.update(t.vals[:3])
+    years = {n for n in numbers if n >= 1000}
+    if got.day not in numbers or (years and got.year not in years) or not years:
+        logger.debug("dateparser answer %s rejected for %r", got, text)
+        return None
+    if any(t.kind in ("time", "dot") for t in tokens):
+        result = ParsedDate(got.replace(microsecond=0, tzinfo=zone, fold=0), "datetime")
+    else:
+        result = ParsedDate(got.date(), "day")
+    return _not_future(result, reference, zone)
+
+
+@functools.lru_cache(maxsize=1024)
+def _dateparser_parse(text: str, naive_reference: datetime) -> datetime | None:
+    import dateparser  # slow import: only when the rules gave up
+
+    settings: dict[str, Any] = {
+        "DATE_ORDER": "DMY",
+        "PREFER_DATES_FROM": "past",
+        "RELATIVE_BASE": naive_reference,
+        "RETURN_AS_TIMEZONE_AWARE": False,
+        "STRICT_PARSING": True,
+        "PARSERS": ["absolute-time"],
+    }
+    try:
+        result = dateparser.parse(text, languages=["it"], settings=settings)
+    except (ValueError, OverflowError, TypeError):  # dateparser raises on some odd inputs
+        logger.debug("dateparser failed on %r", text, exc_info=True)
+        return None
+    return result if isinstance(result, datetime) else None

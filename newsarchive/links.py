@@ -1,0 +1,762 @@
+"""Canonical URLs and the related-article links of an article page, with their listed dates."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+import unicodedata
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+from urllib.parse import unquote, unquote_plus, urljoin, urlsplit, urlunsplit
+
+import lxml.html
+from cssselect import SelectorError
+from lxml import etree
+from lxml.cssselect import CSSSelector
+from w3lib.url import canonicalize_url as w3lib_canonicalize_url
+
+logger = logging.getLogger(__name__)
+
+IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# URLs
+ALLOWED_SCHEMES = frozenset({"http", "https"})
+DEFAULT_PORTS = {"http": 80, "https": 443}
+MAX_URL_LENGTH = 2048
+PLACEHOLDER_BASE = "http://page.invalid/"  # resolves relative links when the page URL is unknown
+C0_AND_SPACE = "".join(map(chr, range(0x21)))
+TRACKING_PARAMS = _words(
+    "fbclid gclid dclid gclsrc msclkid mc_cid mc_eid _ga _gl yclid igshid ref_src ocid cmpid "
+    "xtor at_medium at_campaign ns_source ns_mchannel ns_campaign wt_mc icid ito ssm"
+)
+TRACKING_PARAM_PREFIXES = ("utm_",)
+HOST_RE = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*")
+NUMERIC_LABEL_RE = re.compile(r"0x[0-9a-f]*|[0-9]+")
+IDNA_DOTS_RE = re.compile("[\u3002\uff0e\uff61]")
+CGNAT_NETWORK = ipaddress.IPv4Network("100.64.0.0/10")
+NAT64_NETWORK = ipaddress.IPv6Network("64:ff9b::/96")
+
+# Article-looking URLs and links that are never related articles
+SOCIAL_HOSTS = _words(
+    "facebook.com fb.com fb.me twitter.com x.com t.co whatsapp.com wa.me linkedin.com t.me "
+    "telegram.me telegram.org pinterest.com pinterest.it reddit.com tumblr.com instagram.com "
+    "threads.net bsky.app flipboard.com getpocket.com"
+)
+NON_ARTICLE_SEGMENTS = _words(
+    "tag tags autore autori author authors argomenti topics categoria category categorie page "
+    "pagina search cerca ricerca login signin accedi logout registrati register abbonati "
+    "abbonamenti abbonamento subscribe newsletter feed rss comments commenti commento privacy "
+    "cookie-policy wp-admin wp-login.php"
+)
+EXCLUDED_RELS = frozenset({"tag", "author", "next", "prev", "category", "sponsored", "ugc"})
+MEDIA_EXT_RE = re.compile(
+    r"\.(?:jpe?g|png|gif|webp|avif|svg|bmp|ico|pdf|mp3|mp4|m4a|webm|ogg|zip|css|js|json|xml)$",
+    re.I,
+)
+DATE_PATH_RE = re.compile(r"/(?:19|20)\d{2}/\d{1,2}(?:/|$)")
+ARTICLE_QUERY_RE = re.compile(r"(?:^|&)(?:p|id|idarticolo|articolo|article|news)=\d+", re.I)
+NOISE_TEXT_RE = re.compile(
+    r"torna (?:su|in alto|all'inizio)|back to top|commenta|(?:leggi i |\d+ )?commenti|abbonati"
+    r"|accedi|login|iscriviti|registrati|condividi|share|continua a leggere"
+)
+
+# Containers: class/id/data-*/aria-label signals and headings
+RELATED_STRONG_RE = re.compile(
+    r"correlat|related|leggi[-_ ]?anche|potrebb(?:e|ero)[-_ ]?interessar|altri[-_ ]?articoli"
+    r"|altre[-_ ]?notizie|more[-_ ]?stories|see[-_ ]?also|vedi[-_ ]?anche"
+)
+RELATED_WEAK_RE = re.compile(r"read[-_ ]?more|recommend|consigliat|suggerit|more[-_ ]?from")
+CHROME_WORDS = _words(
+    "menu nav navbar navigation breadcrumb breadcrumbs footer header masthead topbar"
+)
+NOISE_WORDS = _words(
+    "share shares sharing sharer sharebar social socials condividi condivisione addthis "
+    "sharethis comment comments commenti commento disqus author authors autore autori byline "
+    "pagination pager paginazione login signin subscribe subscription abbonati abbonamento "
+    "abbonamenti newsletter paywall registrati adv ads advertising advertisement banner "
+    "sponsor sponsored sponsorizzati outbrain taboola adsense dfp argomenti topics tagcloud "
+    "taglist backtotop totop gotop"
+)
+SITEWIDE_RE = re.compile(
+    r"ultim[aei]|latest|most[-_]?(?:read|popular|viewed)|piu[-_]?(?:lett|vist|popolar)"
+    r"|popular|trending|breaking|in[-_]?evidenza"
+)
+CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "menu", "menubar", "search"})
+CONTAINER_TAGS = frozenset({"section", "aside", "div", "ul", "ol", "nav"})
+HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+LOOSE_HEADING_TAGS = frozenset({"p", "span", "strong", "b", "em", "div", "header", "label"})
+TITLE_CLASS_RE = re.compile(r"title|titolo|heading|headline")
+RELATED_HEADING_RE = re.compile(
+    r"(?:articoli correlati|notizie correlate|correlati|correlate|articoli simili|leggi anche"
+    r"|leggi pure|vedi anche|potrebbe(?:ro)? interessarti|ti potrebbe(?:ro)? interessare"
+    r"|altri articoli|altre notizie|related(?: articles| stories| posts| news)?|more stories"
+    r"|you may also like|you might also like|read more|read also|see also)\b"
+)
+EXCLUDED_HEADING_RE = re.compile(r"autore|author|ultim[aei]|latest|pi[uù] (?:lett|vist)|popolar")
+HEADING_TAIL_MAX = 30
+HEADING_MAX_CHARS = 80
+FALLBACK_MIN_CARDS = 2
+FALLBACK_MIN_WORDS = 4
+MAIN_BODY_MIN_CHARS = 100
+
+# Text and listed dates
+BLOCK_TEXT_TAGS = _words(
+    "address article aside blockquote br dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 "
+    "h6 header hr li main nav ol p section table td th tr ul"
+)
+INVISIBLE_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title"})
+DATE_CLASS_RE = re.compile(
+    r"date|published|timestamp|timeago|(?:^|[-_\s])(?:data|time|ora|orario|datetime)(?:$|[-_\s])"
+)
+DATE_ATTRS = ("datetime", "data-date", "data-datetime", "data-published", "data-timestamp")
+DATE_TEXT_MAX_CHARS = 80
+REMAINDER_MAX_CHARS = 40
+RELATIVE_DATE_RE = re.compile(r"\b(?:oggi|ieri|fa)\b", re.I)
+MONTHS = "gen(?:naio)?|feb(?:braio)?|mar(?:zo)?|apr(?:ile)?|mag(?:gio)?|giu(?:gno)?|lug(?:lio)?"
+MONTHS += "|ago(?:sto)?|set(?:tembre)?|ott(?:obre)?|nov(?:embre)?|dic(?:embre)?"
+DATE_HINT_RE = re.compile(
+    rf"\d{{1,2}}[/.-]\d{{1,2}}|\d{{1,2}}:\d{{2}}|\b(?:19|20)\d{{2}}\b|\b\d{{1,2}}\s+(?:{MONTHS})\b"
+    r"|\b(?:oggi|ieri|fa)\b",
+    re.I,
+)
+SEPARATOR_CHARS = " \t\n-–—|·•,;:()[]"
+
+
+@dataclass(frozen=True)
+class RelatedLink:
+    """One related-article link of a page, with the date listed beside it."""
+
+    url: str
+    anchor_text: str
+    position: int
+    listed_date_raw: str | None
+    listed_date_attr: str | None
+    block: str
+
+
+# 1. URLs and hosts
+
+
+def canonicalize_url(url: str, base: str | None = None) -> str | None:
+    """Absolute, normalized http(s) URL, or None for links that are never followed."""
+    if not isinstance(url, str):
+        return None
+    cleaned = re.sub(r"[\t\n\r]", "", url).strip(C0_AND_SPACE)
+    if not cleaned or cleaned.startswith("#") or len(cleaned) > MAX_URL_LENGTH:
+        return None
+    try:
+        parts = urlsplit(urljoin(base, cleaned) if base else cleaned)
+        scheme = parts.scheme.lower()
+        if scheme not in ALLOWED_SCHEMES:
+            return None
+        netloc = _canonical_netloc(scheme, parts.netloc)
+        if netloc is None:
+            return None
+        query = "&".join(p for p in parts.query.split("&") if p and not _is_tracking(p))
+        rebuilt = urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+        result = w3lib_canonicalize_url(rebuilt)
+    except (ValueError, UnicodeError):
+        return None
+    return result if len(result) <= MAX_URL_LENGTH else None
+
+
+def _is_tracking(param: str) -> bool:
+    name = unquote_plus(param.split("=", 1)[0]).strip().lower()
+    return name in TRACKING_PARAMS or name.startswith(TRACKING_PARAM_PREFIXES)
+
+
+def _canonical_netloc(scheme: str, netloc: str) -> str | None:
+    hostport = netloc.rpartition("@")[2]  # credentials are dropped
+    if hostport.startswith("["):
+        host, _, rest = hostport.partition("]")
+        host += "]"
+        if rest and not rest.startswith(":"):
+            return None
+        port = rest[1:]
+    else:
+        host, _, port = hostport.partition(":")
+    canonical = _canonical_host(host)
+    if canonical is None or not re.fullmatch(r"[0-9]*", port):
+        return None
+    if port and int(port) > 65535:
+        return None
+    if not port or int(port) == DEFAULT_PORTS[scheme]:
+        return canonical
+    return f"{canonical}:{int(port)}"
+
+
+def _canonical_host(raw: str) -> str | None:
+    host = IDNA_DOTS_RE.sub(".", unquote(raw))
+    if not host or any(ch.isspace() for ch in host):
+        return None
+    if host.startswith("["):
+        ip = parse_ip_host(host)
+        return f"[{ip.compressed}]" if isinstance(ip, ipaddress.IPv6Address) else None
+    host = host[:-1] if host.endswith(".") else host
+    if not host.isascii():
+        host = host.encode("idna").decode("ascii")
+    host = host.lower()
+    if not HOST_RE.fullmatch(host):
+        return None
+    if NUMERIC_LABEL_RE.fullmatch(host.rsplit(".", 1)[-1]):
+        ipv4 = _parse_ipv4(host)
+        return str(ipv4) if ipv4 is not None else None
+    return host
+
+
+def parse_ip_host(host: str) -> IPAddress | None:
+    """The IP address a literal host denotes in any spelling (dotted, decimal, hex, octal, short forms, IPv6 in brackets, IPv4-mapped IPv6), else None."""  # noqa: E501
+    text = IDNA_DOTS_RE.sub(".", unicodedata.normalize("NFKC", host)).strip().lower()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    elif text.startswith("["):
+        return None
+    if ":" in text:
+        try:
+            return ipaddress.IPv6Address(text)
+        except ValueError:
+            return None
+    return _parse_ipv4(text)
+
+
+def _parse_ipv4(text: str) -> ipaddress.IPv4Address | None:
+    """IPv4 parsing as browsers do it (WHATWG URL standard): 1 to 4 parts, hex/octal/decimal."""
+    labels = text.split(".")
+    if len(labels) > 1 and labels[-1] == "":
+        labels.pop()
+    if not 1 <= len(labels) <= 4:
+        return None
+    numbers: list[int] = []
+    for label in labels:
+        if label[:2] == "0x":
+            digits, radix = label[2:] or "0", 16
+        elif len(label) > 1 and label.startswith("0"):
+            digits, radix = label[1:], 8
+        else:
+            digits, radix = label, 10
+        try:
+            numbers.append(int(digits, radix) if digits.isalnum() and digits.isascii() else -1)
+        except ValueError:
+            return None
+        if numbers[-1] < 0:
+            return None
+    *head, last = numbers
+    if any(n > 255 for n in head) or last >= 256 ** (5 - len(numbers)):
+        return None
+    value = last + sum(n << (8 * (3 - i)) for i, n in enumerate(head))
+    return ipaddress.IPv4Address(value)
+
+
+def is_forbidden_address(ip: IPAddress) -> bool:
+    """True for loopback, private, link-local (incl. 169.254.169.254 metadata), unspecified, multicast, reserved, CGNAT 100.64/10, IPv6 ULA/link-local/mapped-private."""  # noqa: E501
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return is_forbidden_address(ip.ipv4_mapped)
+        teredo = ip.teredo[1] if ip.teredo else None
+        nat64 = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF) if ip in NAT64_NETWORK else None
+        for embedded in (ip.sixtofour, teredo, nat64):
+            if embedded is not None and is_forbidden_address(embedded):
+                return True
+        if ip.is_site_local:
+            return True
+    elif ip in CGNAT_NETWORK:
+        return True
+    return (
+        ip.is_loopback
+        or ip.is_private
+        or ip.is_link_local
+        or ip.is_unspecified
+        or ip.is_multicast
+        or ip.is_reserved
+        or not ip.is_global
+    )
+
+
+def same_site(host_a: str, host_b: str) -> bool:
+    """True when two hosts are the same host ignoring a leading 'www.' (www.example.it == example.it)."""  # noqa: E501
+    a, b = _site_key(host_a), _site_key(host_b)
+    return bool(a) and a == b
+
+
+def _site_key(host: str) -> str:
+    try:
+        key = _canonical_host(host.strip()) or ""
+    except (ValueError, UnicodeError):
+        key = ""
+    return key[4:] if key.startswith("www.") else key
+
+
+# 2. Page text helpers
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _is_hidden(el: Any) -> bool:
+    style = (el.get("style") or "").replace(" ", "").lower()
+    return el.get("hidden") is not None or "display:none" in style
+
+
+def _text(el: Any, *, spaced: bool = False, skip: Collection[Any] = ()) -> str:
+    """Visible text; block elements (every element when spaced) are separated by a space."""
+    parts: list[str] = []
+    stack: list[tuple[Any, bool]] = [(el, False)]
+    while stack:
+        node, closing = stack.pop()
+        tail = node.tail if node is not el else None
+        if closing or not (
+            isinstance(node.tag, str)
+            and node.tag not in INVISIBLE_TAGS
+            and node not in skip
+            and not _is_hidden(node)
+        ):
+            if closing and (spaced or node.tag in BLOCK_TEXT_TAGS):
+                parts.append(" ")
+            parts.append(tail or "")
+            continue
+        if spaced or node.tag in BLOCK_TEXT_TAGS:
+            parts.append(" ")
+        parts.append(node.text or "")
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(node))
+    return _norm("".join(parts))
+
+
+def _short_text(el: Any, limit: int) -> str | None:
+    """The element's text when it is at most `limit` characters long (cheap early exit)."""
+    total = 0
+    for chunk in el.itertext():
+        total += len(chunk.strip())
+        if total > limit:
+            return None
+    return _text(el)
+
+
+def _describe(el: Any) -> str:
+    ident = el.get("id")
+    classes = (el.get("class") or "").split()[:2]
+    return str(el.tag) + (f"#{ident}" if ident else "") + "".join(f".{c}" for c in classes)
+
+
+# 3. Page model: link filters, container flags, document order
+
+
+@dataclass
+class _Page:
+    root: Any
+    self_url: str | None
+    link_base: str | None
+    host: str
+    order: dict[Any, int] = field(default_factory=dict)
+    end: dict[Any, int] = field(default_factory=dict)
+    main: Any = None
+    urls: dict[Any, str | None] = field(default_factory=dict)
+    flag_cache: dict[Any, frozenset[str]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, tree: Any, page_url: str | None) -> _Page:
+        docinfo_url = tree.getroottree().docinfo.URL
+        page_url = page_url or (docinfo_url if isinstance(docinfo_url, str) else None)
+        self_url = canonicalize_url(page_url) if page_url else None
+        base_href = next((b.get("href") for b in tree.iter("base") if b.get("href")), None)
+        link_base = (canonicalize_url(base_href, page_url) if base_href else None) or page_url
+        link_base = link_base or PLACEHOLDER_BASE
+        canonical_base = canonicalize_url(link_base) if link_base else None
+        page = cls(tree, self_url, link_base, urlsplit(canonical_base or "").hostname or "")
+        counter = 0
+        for event, node in etree.iterwalk(tree, events=("start", "end")):
+            if event == "start":
+                page.order[node] = counter
+                counter += 1
+            else:
+                page.end[node] = counter - 1
+        page.main = _main_body(tree)
+        return page
+
+    def contains(self, outer: Any, inner: Any) -> bool:
+        start = self.order.get(inner, -1)
+        return self.order.get(outer, -2) <= start <= self.end.get(outer, -3)
+
+    def link_url(self, a: Any) -> str | None:
+        """Canonical URL of an article link, None when the link is never a related article."""
+        if a not in self.urls:
+            self.urls[a] = self._link_url(a)
+        return self.urls[a]
+
+    def _link_url(self, a: Any) -> str | None:
+        href = (a.get("href") or "").strip()
+        rels = set((a.get("rel") or "").lower().split())
+        if (
+            not href
+            or re.search(r"#(?:comment|respond|disqus)", href, re.I)
+            or rels & EXCLUDED_RELS
+        ):
+            return None
+        url = canonicalize_url(href, self.link_base)
+        if url is None or url == self.self_url or "noise" in self.flags(a):
+            return None
+        text = _text(a).lower()
+        if NOISE_TEXT_RE.fullmatch(text) or not _looks_like_article(url):
+            return None
+        return url
+
+    def article_urls(self, el: Any) -> list[str]:
+        found = (self.link_url(a) for a in el.iter("a"))
+        return list(dict.fromkeys(url for url in found if url))
+
+    def flags(self, el: Any) -> frozenset[str]:
+        if el not in self.flag_cache:
+            self.flag_cache[el] = _flags(el)
+        return self.flag_cache[el]
+
+    def is_chrome(self, el: Any) -> bool:
+        if el.tag in ("header", "footer"):
+            inside_content = any(a.tag in ("article", "main") for a in el.iterancestors())
+            return not inside_content or "chrome" in self.flags(el)
+        return "chrome" in self.flags(el)
+
+    def in_chrome(self, el: Any) -> bool:
+        """True when an ancestor of `el` is page chrome (nav, header, footer) or a site-wide list."""
+        return any(
+            self.is_chrome(a) or "sitewide" in self.flags(a)
+            for a in el.iterancestors()
+            if a.tag not in ("html", "body")
+        )
+
+    def excluded_in_block(self, a: Any, block: Any) -> bool:
+        for anc in a.iterancestors():
+            if anc is block:
+                return False
+            if self.flags(anc) & {"chrome", "noise", "sitewide"} or anc.tag == "footer":
+                return True
+        return False
+
+
+def _looks_like_article(url: str) -> bool:
+    parts = urlsplit(url)
+    segments = [unquote(s).lower() for s in parts.path.split("/") if s]
+    if MEDIA_EXT_RE.search(parts.path) or any(s in NON_ARTICLE_SEGMENTS for s in segments):
+        return False
+    if ARTICLE_QUERY_RE.search(parts.query) or DATE_PATH_RE.search(parts.path):
+        return True
+    if len(segments) != 1:
+        return len(segments) >= 2
+    slug = re.sub(r"\.[a-z]{2,5}$", "", segments[0])
+    return (
+        bool(re.search(r"\d{4,}", slug)) or len(re.findall(r"[-_]", slug)) >= 2 or len(slug) >= 25
+    )
+
+
+def _flags(el: Any) -> frozenset[str]:
+    """Families a container belongs to: related/weak (signals), chrome, noise, sitewide."""
+    tokens = (el.get("class") or "").lower().split() + (el.get("id") or "").lower().split()
+    extra = [v for k, v in el.attrib.items() if k.startswith("data-") or k == "aria-label"]
+    blob = " ".join(tokens + [v.lower() for v in extra if len(v) <= 60])
+    flags: set[str] = set()
+    if RELATED_STRONG_RE.search(blob):
+        flags.add("related")
+    elif RELATED_WEAK_RE.search(blob):
+        flags.add("weak")
+    for token in tokens:
+        words = re.split(r"[-_]+", token)
+        if words[0] in CHROME_WORDS or words[-1] in CHROME_WORDS:
+            flags.add("chrome")
+        if NOISE_WORDS.intersection(words) or token == "tag" or token.endswith("tags"):
+            flags.add("noise")
+        if re.search(r"tag[-_]?(?:cloud|list)|back[-_]?to[-_]?top|torna[-_]?su", token):
+            flags.add("noise")
+        if SITEWIDE_RE.search(token):
+            flags.add("sitewide")
+    if el.tag == "nav" or (el.get("role") or "").lower() in CHROME_ROLES:
+        flags.add("chrome")
+    if el.tag == "a" and SOCIAL_HOSTS & _host_suffixes(el.get("href") or ""):
+        flags.add("noise")
+    return frozenset(flags)
+
+
+def _host_suffixes(href: str) -> set[str]:
+    try:
+        host = urlsplit(href.strip()).hostname or ""
+    except ValueError:
+        return set()
+    labels = host.lower().split(".")
+    return {".".join(labels[i:]) for i in range(len(labels))}
+
+
+def _main_body(root: Any) -> Any:
+    """The element with the most direct <p> text: the article body."""
+    scores: dict[Any, int] = {}
+    for p in root.iter("p"):
+        parent = p.getparent()
+        if parent is not None:
+            scores[parent] = scores.get(parent, 0) + len(p.text_content().strip())
+    best = max(scores, key=lambda el: scores[el], default=None)
+    return best if best is not None and scores[best] >= MAIN_BODY_MIN_CHARS else None
+
+
+# 4. Related blocks
+
+
+def find_related_blocks(tree: lxml.html.HtmlElement, *, selector: str | None = None) -> list[Any]:
+    """The containers that hold the page's related-article list(s)."""
+    return _detect_blocks(_Page.build(tree, None), selector)
+
+
+def _detect_blocks(page: _Page, selector: str | None) -> list[Any]:
+    if selector is not None:
+        try:
+            matcher = CSSSelector(selector, translator="html")
+        except (SelectorError, etree.XPathError) as exc:
+            raise ValueError(f"invalid CSS selector {selector!r}: {exc}") from exc
+        return list(matcher(page.root))
+    blocks = _class_blocks(page) + _heading_blocks(page)
+    if not blocks:
+        blocks = _fallback_blocks(page)
+    return _outermost(page, blocks)
+
+
+def _outermost(page: _Page, blocks: Iterable[Any]) -> list[Any]:
+    kept: list[Any] = []
+    for block in sorted(dict.fromkeys(blocks), key=lambda el: page.order.get(el, 0)):
+        if not kept or not page.contains(kept[-1], block):
+            kept.append(block)
+    return kept
+
+
+def _acceptable(page: _Page, block: Any, *, signal: bool) -> bool:
+    """A block must not be (or sit in) chrome, noise or a site-wide list, nor hold the article."""
+    flags = page.flags(block)
+    if flags & {"noise", "sitewide"} or (not signal and page.is_chrome(block)):
+        return False
+    if page.in_chrome(block) or next(block.iter("h1"), None) is not None:
+        return False
+    return page.main is None or not page.contains(block, page.main)
+
+
+def _class_blocks(page: _Page) -> list[Any]:
+    blocks = []
+    for el in page.root.iter(*CONTAINER_TAGS):
+        flags = page.flags(el)
+        minimum = 1 if "related" in flags else 2 if "weak" in flags else 0
+        if minimum and _acceptable(page, el, signal=True) and len(page.article_urls(el)) >= minimum:
+            blocks.append(el)
+    return blocks
+
+
+def _heading_key(el: Any, limit: int) -> str | None:
+    text = _short_text(el, limit)
+    return text.lower().strip(" :.»›>|-–—•") if text else None
+
+
+def _is_related_heading(el: Any) -> bool:
+    strict = el.tag in HEADING_TAGS or bool(TITLE_CLASS_RE.search((el.get("class") or "").lower()))
+    if not strict and el.tag not in LOOSE_HEADING_TAGS:
+        return False
+    key = _heading_key(el, HEADING_MAX_CHARS)
+    match = RELATED_HEADING_RE.match(key) if key else None
+    if not key or not match or EXCLUDED_HEADING_RE.search(key):
+        return False
+    return len(key) - match.end() <= (HEADING_TAIL_MAX if strict else 0)
+
+
+def _heading_blocks(page: _Page) -> list[Any]:
+    headings = [
+        el
+        for el in page.root.iter()
+        if isinstance(el.tag, str) and el.tag != "a" and _is_related_heading(el)
+    ]
+    blocks: list[Any] = []
+    for heading in headings:
+        if not page.article_urls(heading) and not page.in_chrome(heading):
+            blocks.extend(_blocks_after(page, heading))
+    return [b for b in blocks if _acceptable(page, b, signal=False)]
+
+
+def _blocks_after(page: _Page, heading: Any) -> list[Any]:
+    """The heading's nearest ancestor holding article links, or its following sibling list."""
+    node = heading
+    while (parent := node.getparent()) is not None:
+        links = [a for a in parent.iter("a") if page.link_url(a)]
+        if links:
+            before = any(page.order[a] < page.order[heading] for a in links)
+            holds_main = page.main is not None and page.contains(parent, page.main)
+            if not before and not holds_main and parent.tag not in ("body", "html"):
+                return [parent]
+            return _following_siblings(page, node)
+        node = parent
+    return []
+
+
+def _following_siblings(page: _Page, node: Any) -> list[Any]:
+    found: list[Any] = []
+    for sib in node.itersiblings():
+        if not isinstance(sib.tag, str):
+            continue
+        if sib.tag in HEADING_TAGS or page.is_chrome(sib) or (found and sib.tag != found[0].tag):
+            break
+        if page.article_urls(sib):
+            found.append(sib)
+        elif found:
+            break
+    return found
+
+
+def _fallback_blocks(page: _Page) -> list[Any]:
+    """Asides/sections after the article body listing >= 2 same-site article cards."""
+    if page.main is None:
+        return []
+    body_end = page.end[page.main]
+    blocks = []
+    for el in page.root.iter("aside", "section"):
+        if page.order[el] <= body_end or not _acceptable(page, el, signal=False):
+            continue
+        if any(
+            (key := _heading_key(h, HEADING_MAX_CHARS)) and EXCLUDED_HEADING_RE.search(key)
+            for h in el.iter(*HEADING_TAGS)
+        ):
+            continue
+        cards = [
+            url
+            for url in page.article_urls(el)
+            if same_site(urlsplit(url).hostname or "", page.host)
+            and any(
+                len(_anchor(a)[0].split()) >= FALLBACK_MIN_WORDS
+                for a in el.iter("a")
+                if page.link_url(a) == url
+            )
+        ]
+        if len(cards) >= FALLBACK_MIN_CARDS:
+            blocks.append(el)
+    return blocks
+
+
+# 5. Related links with listed dates
+
+
+def find_related_links(
+    tree: lxml.html.HtmlElement, base_url: str, *, selector: str | None = None
+) -> list[RelatedLink]:
+    """Related-article links of an article page, in page order, de-duplicated."""
+    page = _Page.build(tree, base_url)
+    blocks = _detect_blocks(page, selector)
+    drafts: dict[str, _Draft] = {}
+    for block in blocks:
+        links = [
+            (a, url)
+            for a in block.iter("a")
+            if (url := page.link_url(a)) and not page.excluded_in_block(a, block)
+        ]
+        cards = _cards(block, links)
+        for a, url in links:
+            text, title_node, visible = _anchor(a)
+            raw, attr = _listed_date(cards[a], title_node)
+            draft = drafts.setdefault(url, _Draft(text, visible, raw, attr, _describe(block)))
+            if visible and not draft.visible:
+                draft.text, draft.visible = text, True
+            if draft.raw is None and draft.attr is None:
+                draft.raw, draft.attr = raw, attr
+    logger.debug("related links of %s: %d in %d block(s)", base_url, len(drafts), len(blocks))
+    return [
+        RelatedLink(url, d.text, i, d.raw, d.attr, d.block)
+        for i, (url, d) in enumerate(drafts.items(), start=1)
+    ]
+
+
+@dataclass
+class _Draft:
+    text: str
+    visible: bool
+    raw: str | None
+    attr: str | None
+    block: str
+
+
+def _cards(block: Any, links: list[tuple[Any, str]]) -> dict[Any, Any]:
+    """Each link's card: its largest ancestor within the block holding one distinct URL."""
+    urls_in: dict[Any, set[str]] = {}
+    chains = {}
+    for a, url in links:
+        chain = [a]
+        for anc in a.iterancestors():
+            chain.append(anc)
+            if anc is block:
+                break
+        chains[a] = chain
+        for el in chain:
+            urls_in.setdefault(el, set()).add(url)
+    cards = {}
+    for a, _ in links:
+        card = a
+        for el in chains[a][1:]:
+            if len(urls_in[el]) > 1:
+                break
+            card = el
+        cards[a] = card
+    return cards
+
+
+def _is_date_node(el: Any) -> bool:
+    return el.tag == "time" or bool(DATE_CLASS_RE.search((el.get("class") or "").lower()))
+
+
+def _anchor(a: Any) -> tuple[str, Any, bool]:
+    """(anchor text, element the text came from, whether it is visible text)."""
+    for el in a.iterdescendants():
+        if isinstance(el.tag, str) and (
+            el.tag in HEADING_TAGS or TITLE_CLASS_RE.search((el.get("class") or "").lower())
+        ):
+            text = _text(el)
+            if text:
+                return text, el, True
+    dates = [el for el in a.iterdescendants() if isinstance(el.tag, str) and _is_date_node(el)]
+    text = _text(a, skip=dates)
+    if text:
+        return text, a, True
+    alts = [img.get("alt") or img.get("title") or "" for img in a.iter("img")]
+    fallback = a.get("title") or next((alt for alt in alts if alt.strip()), "")
+    return _norm(fallback), a, False
+
+
+def _listed_date(card: Any, title_node: Any) -> tuple[str | None, str | None]:
+    """(date text shown in the card, machine-readable date attribute) of a link's card."""
+    for time in card.iter("time"):
+        raw = _text(time, spaced=True) or None
+        attr = (time.get("datetime") or "").strip() or None
+        if raw or attr:
+            return raw, attr or _date_attr(card)
+    for el in card.iter():
+        if not isinstance(el.tag, str) or not _is_date_node(el):
+            continue
+        if el is title_node or any(anc is el for anc in title_node.iterancestors()):
+            continue
+        text = _text(el, spaced=True)
+        if 0 < len(text) <= DATE_TEXT_MAX_CHARS and (
+            re.search(r"\d", text) or RELATIVE_DATE_RE.search(text)
+        ):
+            return text, _date_attr(el) or _date_attr(card)
+    rest = _text(card, skip=[title_node]).strip(SEPARATOR_CHARS)
+    if rest and len(rest) <= REMAINDER_MAX_CHARS and DATE_HINT_RE.search(rest):
+        return rest, _date_attr(card)
+    return None, _date_attr(card)
+
+
+def _date_attr(el: Any) -> str | None:
+    for node in el.iter():
+        if not isinstance(node.tag, str):
+            continue
+        names: tuple[str, ...] = DATE_ATTRS
+        if node is el or "date" in (node.get("itemprop") or "").lower():
+            names += ("content",)
+        for name in names:
+            value = (node.get(name) or "").strip()
+            if value:
+                return value
+    return None

@@ -1,0 +1,43 @@
+"""What counts as a change of an article's content between two fetches. Pure."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+from newsarchive.extraction import Article
+
+VERSIONED_FIELDS = (
+    "title",
+    "text",
+    "authors",
+    "description",
+    "date_published",
+    "date_modified",
+)
+WS_RE = re.compile(r"\s+")
+
+
+def _norm(value: object) -> object:
+    if isinstance(value, str):
+        return WS_RE.sub(" ", value).strip()
+    if isinstance(value, (tuple, list)):
+        return [_norm(v) for v in value]
+    return value
+
+
+def content_fields(article: Article) -> dict[str, object]:
+    """The versioned fields of an article, whitespace-normalized."""
+    return {name: _norm(getattr(article, name)) for name in VERSIONED_FIELDS}
+
+
+def content_hash(article: Article) -> str:
+    """A hash of the versioned fields: equal hashes mean the same content."""
+    payload = json.dumps(content_fields(article), ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def changed_fields(before: dict[str, object], after: dict[str, object]) -> list[str]:
+    """Names of the versioned fields that differ (both dicts from content_fields)."""
+    return [name for name in VERSIONED_FIELDS if before.get(name) != after.get(name)]
