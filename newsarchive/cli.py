@@ -55,18 +55,47 @@ def cli() -> None:
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("urls", nargs=-1, required=True)
 @DB_OPTION
-@click.option("--depth", default=1, show_default=True, type=click.IntRange(0, 10),
-              help="Related-article hops to follow: 0 = only the given URLs.")
-@click.option("--max-pages", default=0, type=click.IntRange(0), help="Stop after this many fetches (0 = no limit).")
-@click.option("--allow-domain", "allow_domains", multiple=True, metavar="HOST",
-              help="Also follow links to this host (repeatable). Default: the seeds' hosts only.")
-@click.option("--related-selector", metavar="CSS",
-              help="CSS selector of the related-articles block, for a site where detection fails.")
-@click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
-              help="Set a Scrapy or NEWSARCHIVE_* setting for this run, e.g. -s DOWNLOAD_DELAY=2.")
-@click.option("--recheck", is_flag=True,
-              help="Fetch the given URLs again even if archived; a changed article gets a new version.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress line, no summary; warnings only (for cron).")
+@click.option(
+    "--depth",
+    default=1,
+    show_default=True,
+    type=click.IntRange(0, 10),
+    help="Related-article hops to follow: 0 = only the given URLs.",
+)
+@click.option(
+    "--max-pages",
+    default=0,
+    type=click.IntRange(0),
+    help="Stop after this many fetches (0 = no limit).",
+)
+@click.option(
+    "--allow-domain",
+    "allow_domains",
+    multiple=True,
+    metavar="HOST",
+    help="Also follow links to this host (repeatable). Default: the seeds' hosts only.",
+)
+@click.option(
+    "--related-selector",
+    metavar="CSS",
+    help="CSS selector of the related-articles block, for a site where detection fails.",
+)
+@click.option(
+    "-s",
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Set a Scrapy or NEWSARCHIVE_* setting for this run, e.g. -s DOWNLOAD_DELAY=2.",
+)
+@click.option(
+    "--recheck",
+    is_flag=True,
+    help="Fetch the given URLs again even if archived; a changed article gets a new version.",
+)
+@click.option(
+    "-q", "--quiet", is_flag=True, help="No progress line, no summary; warnings only (for cron)."
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's own log lines too.")
 def crawl(
     urls: tuple[str, ...],
@@ -88,7 +117,7 @@ def crawl(
     Example: newsarchive crawl https://www.example.it/esteri/2024/11/21/articolo.html --depth 2
     """
     from newsarchive.crawl import run_crawl, summary
-    from newsarchive.links import canonicalize_url
+    from newsarchive.urls import canonicalize_url
 
     for url in urls:
         if canonicalize_url(url) is None:
@@ -159,8 +188,12 @@ def extract(
 
 @cli.command("parse-date", context_settings=CONTEXT_SETTINGS)
 @click.argument("texts", nargs=-1)
-@click.option("--reference", metavar="ISO", help="Reference time for relative dates (default: now).")
-@click.option("--tz", default="Europe/Rome", show_default=True, help="Zone of dates shown without offset.")
+@click.option(
+    "--reference", metavar="ISO", help="Reference time for relative dates (default: now)."
+)
+@click.option(
+    "--tz", default="Europe/Rome", show_default=True, help="Zone of dates shown without offset."
+)
 def parse_date(texts: tuple[str, ...], reference: str | None, tz: str) -> None:
     """Normalize Italian date strings to ISO 8601, one line per input.
 
@@ -208,8 +241,8 @@ def reextract(
 
     Example: newsarchive reextract --db archive.db --site example.it --dry-run
     """
-    from newsarchive.links import canonicalize_url
     from newsarchive.reextract import reextract as run
+    from newsarchive.urls import canonicalize_url
 
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
@@ -230,8 +263,15 @@ def reextract(
             bar["bar"].update(n)  # type: ignore[attr-defined]
 
     summary = run(
-        db, site=site, since=since, url=url, jobs=jobs, dry_run=dry_run,
-        related_selector=related_selector, on_page=on_page, on_total=on_total,
+        db,
+        site=site,
+        since=since,
+        url=url,
+        jobs=jobs,
+        dry_run=dry_run,
+        related_selector=related_selector,
+        on_page=on_page,
+        on_total=on_total,
     )
     if "bar" in bar:
         bar["bar"].__exit__(None, None, None)  # type: ignore[attr-defined]
@@ -258,8 +298,8 @@ def history(url: str, db: Path) -> None:
     """
     import difflib
 
-    from newsarchive.links import canonicalize_url
     from newsarchive.store import Archive
+    from newsarchive.urls import canonicalize_url
 
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
@@ -271,7 +311,9 @@ def history(url: str, db: Path) -> None:
     for v in versions:
         changed = json.loads(v["changed_fields"])
         what = ", ".join(changed) if changed else "first version"
-        click.echo(f"version {v['version']}  fetched {v['fetched_at']}  page #{v['page_id']}  ({what})")
+        click.echo(
+            f"version {v['version']}  fetched {v['fetched_at']}  page #{v['page_id']}  ({what})"
+        )
         click.echo(f"  title: {v['title']}")
         if previous is not None and "text" in changed:
             diff = difflib.unified_diff(

@@ -39,8 +39,19 @@ WHATWG_ALIASES = {
 }
 # Codecs that detection confuses with cp1252 on short Latin-script text.
 SINGLE_BYTE_WESTERN = {
-    "cp1250", "cp1252", "cp1254", "cp1258", "latin_1", "iso8859-2", "iso8859-9",
-    "iso8859-15", "iso8859-16", "cp850", "cp437", "mac-roman", "mac-latin2",
+    "cp1250",
+    "cp1252",
+    "cp1254",
+    "cp1258",
+    "latin_1",
+    "iso8859-2",
+    "iso8859-9",
+    "iso8859-15",
+    "iso8859-16",
+    "cp850",
+    "cp437",
+    "mac-roman",
+    "mac-latin2",
 }
 BOMS = [
     (codecs.BOM_UTF8, "utf-8", "bom"),

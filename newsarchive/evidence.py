@@ -233,9 +233,7 @@ def _byline_segments(text: str, tag: str, *, reference: datetime, tz_name: str) 
         if parsed is None:
             continue
         if page_day is None and isinstance(parsed.value, (date, datetime)):
-            page_day = (
-                parsed.value.date() if isinstance(parsed.value, datetime) else parsed.value
-            )
+            page_day = parsed.value.date() if isinstance(parsed.value, datetime) else parsed.value
         found.append(Candidate(fld, "byline", 40, segment, parsed))
     return found
 

@@ -19,8 +19,10 @@ def error_count(stats: dict[str, Any]) -> int:
     """Fetch failures, HTTP error pages, failed extractions and storage errors of a run."""
     keys = ("newsarchive/fetch_failed/", "newsarchive/storage_error")
     total = sum(int(v) for k, v in stats.items() if k.startswith(keys))
-    return total + int(stats.get("newsarchive/outcome/error", 0)) + int(
-        stats.get("newsarchive/outcome/extraction_failed", 0)
+    return (
+        total
+        + int(stats.get("newsarchive/outcome/error", 0))
+        + int(stats.get("newsarchive/outcome/extraction_failed", 0))
     )
 
 

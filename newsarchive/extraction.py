@@ -24,13 +24,7 @@ from trafilatura.utils import load_html
 from newsarchive import __version__, evidence
 from newsarchive.dates import DEFAULT_TZ, normalize_date, parse_iso
 from newsarchive.encoding import decode_body
-from newsarchive.links import (
-    RelatedLink,
-    canonicalize_url,
-    find_related_blocks,
-    find_related_links,
-    same_site,
-)
+from newsarchive.links import RelatedLink, find_related
 from newsarchive.metadata import (
     PageMeta,
     clean_text,
@@ -40,6 +34,7 @@ from newsarchive.metadata import (
     language_code,
     read_page_meta,
 )
+from newsarchive.urls import canonicalize_url, same_site
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +129,11 @@ def is_html(body: bytes, content_type: str | None) -> bool:
     """True when the content type says HTML, or says nothing and the bytes look like HTML."""
     if content_type:
         kind = content_type.split(";")[0].strip().lower()
-        if kind and kind not in HTML_TYPES and kind not in ("application/octet-stream", "text/plain"):
+        if (
+            kind
+            and kind not in HTML_TYPES
+            and kind not in ("application/octet-stream", "text/plain")
+        ):
             return False
     head = body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     return any(marker in head for marker in HTML_SNIFF)
@@ -163,9 +162,7 @@ def article_url(meta: PageMeta, url: str) -> str:
     return canonical
 
 
-def _related(
-    links: list[RelatedLink], *, fetched_at: datetime, tz_name: str
-) -> tuple[Link, ...]:
+def _related(links: list[RelatedLink], *, fetched_at: datetime, tz_name: str) -> tuple[Link, ...]:
     rows = []
     for link in links:
         parsed = None
@@ -241,12 +238,18 @@ def extract_article(
     meta = read_page_meta(tree)
     canonical = article_url(meta, url)
     # 3. Related links and the date evidence are read before trafilatura prunes the tree.
-    blocks = find_related_blocks(tree, selector=related_selector)
-    related = find_related_links(tree, url, selector=related_selector) if blocks else []
-    links = tuple(x for x in _related(related, fetched_at=fetched_at, tz_name=tz) if x.to_url != canonical)
+    blocks, related = find_related(tree, url, selector=related_selector)
+    links = tuple(
+        x for x in _related(related, fetched_at=fetched_at, tz_name=tz) if x.to_url != canonical
+    )
     candidates = evidence.collect(
-        tree, meta, url=canonical, fetched_at=fetched_at, tz_name=tz,
-        excluded=set(blocks), extractor_date=None,
+        tree,
+        meta,
+        url=canonical,
+        fetched_at=fetched_at,
+        tz_name=tz,
+        excluded=set(blocks),
+        extractor_date=None,
     )
     for block in blocks:
         if block.getparent() is not None:
@@ -257,7 +260,9 @@ def extract_article(
     if not text or len(text) < MIN_ARTICLE_CHARS:
         return Extraction(EMPTY, canonical, reason="no article text found", links=links, **enc)
     if doc.date and (parsed := parse_iso(doc.date, tz=tz)):
-        candidates.append(evidence.Candidate(evidence.PUBLISHED, "trafilatura", 70, doc.date, parsed))
+        candidates.append(
+            evidence.Candidate(evidence.PUBLISHED, "trafilatura", 70, doc.date, parsed)
+        )
     dates = evidence.choose(candidates, fetched_at=fetched_at, tz_name=tz)
     article = _assemble(meta, doc, canonical, text, dates)
     return Extraction(
@@ -288,11 +293,20 @@ def _assemble(
     )
     if not authors and doc.author:
         authors = _split_authors(doc.author)
-    tags = jsonld_list(ld.get("keywords")) or meta.all("article:tag") or [
-        t.strip() for t in (meta.first("news_keywords", "keywords") or "").split(",") if t.strip()
-    ] or list(doc.tags or [])
-    categories = jsonld_list(ld.get("articleSection")) or meta.all("article:section") or list(
-        doc.categories or []
+    tags = (
+        jsonld_list(ld.get("keywords"))
+        or meta.all("article:tag")
+        or [
+            t.strip()
+            for t in (meta.first("news_keywords", "keywords") or "").split(",")
+            if t.strip()
+        ]
+        or list(doc.tags or [])
+    )
+    categories = (
+        jsonld_list(ld.get("articleSection"))
+        or meta.all("article:section")
+        or list(doc.categories or [])
     )
     return Article(
         url=url,

@@ -2,46 +2,44 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import re
-import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
-from urllib.parse import unquote, unquote_plus, urljoin, urlsplit, urlunsplit
+from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import lxml.html
 from cssselect import SelectorError
 from lxml import etree
 from lxml.cssselect import CSSSelector
-from w3lib.url import canonicalize_url as w3lib_canonicalize_url
+
+from newsarchive.urls import (
+    PLACEHOLDER_BASE,
+    SELF_URL_XPATH,
+    canonicalize_url,
+    is_forbidden_address,
+    parse_ip_host,
+    same_site,
+)
 
 logger = logging.getLogger(__name__)
 
-IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
+__all__ = [
+    "RelatedLink",
+    "canonicalize_url",
+    "find_related",
+    "find_related_blocks",
+    "find_related_links",
+    "is_forbidden_address",
+    "parse_ip_host",
+    "same_site",
+]
 
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
-
-# URLs
-ALLOWED_SCHEMES = frozenset({"http", "https"})
-DEFAULT_PORTS = {"http": 80, "https": 443}
-MAX_URL_LENGTH = 2048
-PLACEHOLDER_BASE = "http://page.invalid/"  # resolves relative links when the page URL is unknown
-C0_AND_SPACE = "".join(map(chr, range(0x21)))
-TRACKING_PARAMS = _words(
-    "fbclid gclid dclid gclsrc msclkid mc_cid mc_eid _ga _gl yclid igshid ref_src ocid cmpid "
-    "xtor at_medium at_campaign ns_source ns_mchannel ns_campaign wt_mc icid ito ssm"
-)
-TRACKING_PARAM_PREFIXES = ("utm_",)
-HOST_RE = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*")
-NUMERIC_LABEL_RE = re.compile(r"0x[0-9a-f]*|[0-9]+")
-IDNA_DOTS_RE = re.compile("[\u3002\uff0e\uff61]")
-CGNAT_NETWORK = ipaddress.IPv4Network("100.64.0.0/10")
-NAT64_NETWORK = ipaddress.IPv6Network("64:ff9b::/96")
 
 # Article-looking URLs and links that are never related articles
 SOCIAL_HOSTS = _words(
@@ -62,6 +60,9 @@ MEDIA_EXT_RE = re.compile(
 )
 DATE_PATH_RE = re.compile(r"/(?:19|20)\d{2}/\d{1,2}(?:/|$)")
 ARTICLE_QUERY_RE = re.compile(r"(?:^|&)(?:p|id|idarticolo|articolo|article|news)=\d+", re.I)
+GENERIC_TEXT_RE = re.compile(
+    r"leggi(?: tutto| di più| l'articolo)?|continua|scopri di più|approfondisci|read more|more"
+)
 NOISE_TEXT_RE = re.compile(
     r"torna (?:su|in alto|all'inizio)|back to top|commenta|(?:leggi i |\d+ )?commenti|abbonati"
     r"|accedi|login|iscriviti|registrati|condividi|share|continua a leggere"
@@ -141,158 +142,6 @@ class RelatedLink:
     block: str
 
 
-# 1. URLs and hosts
-
-
-def canonicalize_url(url: str, base: str | None = None) -> str | None:
-    """Absolute, normalized http(s) URL, or None for links that are never followed."""
-    if not isinstance(url, str):
-        return None
-    cleaned = re.sub(r"[\t\n\r]", "", url).strip(C0_AND_SPACE)
-    if not cleaned or cleaned.startswith("#") or len(cleaned) > MAX_URL_LENGTH:
-        return None
-    try:
-        parts = urlsplit(urljoin(base, cleaned) if base else cleaned)
-        scheme = parts.scheme.lower()
-        if scheme not in ALLOWED_SCHEMES:
-            return None
-        netloc = _canonical_netloc(scheme, parts.netloc)
-        if netloc is None:
-            return None
-        query = "&".join(p for p in parts.query.split("&") if p and not _is_tracking(p))
-        rebuilt = urlunsplit((scheme, netloc, parts.path or "/", query, ""))
-        result = w3lib_canonicalize_url(rebuilt)
-    except (ValueError, UnicodeError):
-        return None
-    return result if len(result) <= MAX_URL_LENGTH else None
-
-
-def _is_tracking(param: str) -> bool:
-    name = unquote_plus(param.split("=", 1)[0]).strip().lower()
-    return name in TRACKING_PARAMS or name.startswith(TRACKING_PARAM_PREFIXES)
-
-
-def _canonical_netloc(scheme: str, netloc: str) -> str | None:
-    hostport = netloc.rpartition("@")[2]  # credentials are dropped
-    if hostport.startswith("["):
-        host, _, rest = hostport.partition("]")
-        host += "]"
-        if rest and not rest.startswith(":"):
-            return None
-        port = rest[1:]
-    else:
-        host, _, port = hostport.partition(":")
-    canonical = _canonical_host(host)
-    if canonical is None or not re.fullmatch(r"[0-9]*", port):
-        return None
-    if port and int(port) > 65535:
-        return None
-    if not port or int(port) == DEFAULT_PORTS[scheme]:
-        return canonical
-    return f"{canonical}:{int(port)}"
-
-
-def _canonical_host(raw: str) -> str | None:
-    host = IDNA_DOTS_RE.sub(".", unquote(raw))
-    if not host or any(ch.isspace() for ch in host):
-        return None
-    if host.startswith("["):
-        ip = parse_ip_host(host)
-        return f"[{ip.compressed}]" if isinstance(ip, ipaddress.IPv6Address) else None
-    host = host[:-1] if host.endswith(".") else host
-    if not host.isascii():
-        host = host.encode("idna").decode("ascii")
-    host = host.lower()
-    if not HOST_RE.fullmatch(host):
-        return None
-    if NUMERIC_LABEL_RE.fullmatch(host.rsplit(".", 1)[-1]):
-        ipv4 = _parse_ipv4(host)
-        return str(ipv4) if ipv4 is not None else None
-    return host
-
-
-def parse_ip_host(host: str) -> IPAddress | None:
-    """The IP address a literal host denotes in any spelling (dotted, decimal, hex, octal, short forms, IPv6 in brackets, IPv4-mapped IPv6), else None."""  # noqa: E501
-    text = IDNA_DOTS_RE.sub(".", unicodedata.normalize("NFKC", host)).strip().lower()
-    if text.startswith("[") and text.endswith("]"):
-        text = text[1:-1]
-    elif text.startswith("["):
-        return None
-    if ":" in text:
-        try:
-            return ipaddress.IPv6Address(text)
-        except ValueError:
-            return None
-    return _parse_ipv4(text)
-
-
-def _parse_ipv4(text: str) -> ipaddress.IPv4Address | None:
-    """IPv4 parsing as browsers do it (WHATWG URL standard): 1 to 4 parts, hex/octal/decimal."""
-    labels = text.split(".")
-    if len(labels) > 1 and labels[-1] == "":
-        labels.pop()
-    if not 1 <= len(labels) <= 4:
-        return None
-    numbers: list[int] = []
-    for label in labels:
-        if label[:2] == "0x":
-            digits, radix = label[2:] or "0", 16
-        elif len(label) > 1 and label.startswith("0"):
-            digits, radix = label[1:], 8
-        else:
-            digits, radix = label, 10
-        try:
-            numbers.append(int(digits, radix) if digits.isalnum() and digits.isascii() else -1)
-        except ValueError:
-            return None
-        if numbers[-1] < 0:
-            return None
-    *head, last = numbers
-    if any(n > 255 for n in head) or last >= 256 ** (5 - len(numbers)):
-        return None
-    value = last + sum(n << (8 * (3 - i)) for i, n in enumerate(head))
-    return ipaddress.IPv4Address(value)
-
-
-def is_forbidden_address(ip: IPAddress) -> bool:
-    """True for loopback, private, link-local (incl. 169.254.169.254 metadata), unspecified, multicast, reserved, CGNAT 100.64/10, IPv6 ULA/link-local/mapped-private."""  # noqa: E501
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return is_forbidden_address(ip.ipv4_mapped)
-        teredo = ip.teredo[1] if ip.teredo else None
-        nat64 = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF) if ip in NAT64_NETWORK else None
-        for embedded in (ip.sixtofour, teredo, nat64):
-            if embedded is not None and is_forbidden_address(embedded):
-                return True
-        if ip.is_site_local:
-            return True
-    elif ip in CGNAT_NETWORK:
-        return True
-    return (
-        ip.is_loopback
-        or ip.is_private
-        or ip.is_link_local
-        or ip.is_unspecified
-        or ip.is_multicast
-        or ip.is_reserved
-        or not ip.is_global
-    )
-
-
-def same_site(host_a: str, host_b: str) -> bool:
-    """True when two hosts are the same host ignoring a leading 'www.' (www.example.it == example.it)."""  # noqa: E501
-    a, b = _site_key(host_a), _site_key(host_b)
-    return bool(a) and a == b
-
-
-def _site_key(host: str) -> str:
-    try:
-        key = _canonical_host(host.strip()) or ""
-    except (ValueError, UnicodeError):
-        key = ""
-    return key[4:] if key.startswith("www.") else key
-
-
 # 2. Page text helpers
 
 
@@ -352,7 +201,7 @@ def _describe(el: Any) -> str:
 @dataclass
 class _Page:
     root: Any
-    self_url: str | None
+    self_urls: set[str]
     link_base: str | None
     host: str
     order: dict[Any, int] = field(default_factory=dict)
@@ -363,14 +212,17 @@ class _Page:
 
     @classmethod
     def build(cls, tree: Any, page_url: str | None) -> _Page:
+        """Page model; without page_url, the document URL or the declared canonical URL is used."""
+        declared = [str(u) for u in tree.xpath(SELF_URL_XPATH)]
         docinfo_url = tree.getroottree().docinfo.URL
         page_url = page_url or (docinfo_url if isinstance(docinfo_url, str) else None)
-        self_url = canonicalize_url(page_url) if page_url else None
+        page_url = page_url or next((c for u in declared if (c := canonicalize_url(u))), None)
+        self_urls = {c for u in [page_url, *declared] if u and (c := canonicalize_url(u, page_url))}
         base_href = next((b.get("href") for b in tree.iter("base") if b.get("href")), None)
         link_base = (canonicalize_url(base_href, page_url) if base_href else None) or page_url
         link_base = link_base or PLACEHOLDER_BASE
-        canonical_base = canonicalize_url(link_base) if link_base else None
-        page = cls(tree, self_url, link_base, urlsplit(canonical_base or "").hostname or "")
+        host = urlsplit(canonicalize_url(link_base) or "").hostname or ""
+        page = cls(tree, self_urls, link_base, host)
         counter = 0
         for event, node in etree.iterwalk(tree, events=("start", "end")):
             if event == "start":
@@ -401,7 +253,10 @@ class _Page:
         ):
             return None
         url = canonicalize_url(href, self.link_base)
-        if url is None or url == self.self_url or "noise" in self.flags(a):
+        if url is None or url in self.self_urls or "noise" in self.flags(a):
+            return None
+        host = urlsplit(url).hostname or ""
+        if any(host == h or host.endswith("." + h) for h in SOCIAL_HOSTS):
             return None
         text = _text(a).lower()
         if NOISE_TEXT_RE.fullmatch(text) or not _looks_like_article(url):
@@ -424,11 +279,12 @@ class _Page:
         return "chrome" in self.flags(el)
 
     def in_chrome(self, el: Any) -> bool:
-        """True when an ancestor of `el` is page chrome (nav, header, footer) or a site-wide list."""
+        """True when an ancestor of `el` (not one holding the body) is chrome or site-wide."""
         return any(
             self.is_chrome(a) or "sitewide" in self.flags(a)
             for a in el.iterancestors()
             if a.tag not in ("html", "body")
+            and not (self.main is not None and self.contains(a, self.main))
         )
 
     def excluded_in_block(self, a: Any, block: Any) -> bool:
@@ -477,18 +333,7 @@ def _flags(el: Any) -> frozenset[str]:
             flags.add("sitewide")
     if el.tag == "nav" or (el.get("role") or "").lower() in CHROME_ROLES:
         flags.add("chrome")
-    if el.tag == "a" and SOCIAL_HOSTS & _host_suffixes(el.get("href") or ""):
-        flags.add("noise")
     return frozenset(flags)
-
-
-def _host_suffixes(href: str) -> set[str]:
-    try:
-        host = urlsplit(href.strip()).hostname or ""
-    except ValueError:
-        return set()
-    labels = host.lower().split(".")
-    return {".".join(labels[i:]) for i in range(len(labels))}
 
 
 def _main_body(root: Any) -> Any:
@@ -505,7 +350,9 @@ def _main_body(root: Any) -> Any:
 # 4. Related blocks
 
 
-def find_related_blocks(tree: lxml.html.HtmlElement, *, selector: str | None = None) -> list[Any]:
+def find_related_blocks(
+    tree: lxml.html.HtmlElement, *, selector: str | None = None
+) -> list[lxml.html.HtmlElement]:
     """The containers that hold the page's related-article list(s)."""
     return _detect_blocks(_Page.build(tree, None), selector)
 
@@ -626,7 +473,10 @@ def _fallback_blocks(page: _Page) -> list[Any]:
         cards = [
             url
             for url in page.article_urls(el)
-            if same_site(urlsplit(url).hostname or "", page.host)
+            if (
+                page.link_base == PLACEHOLDER_BASE
+                or same_site(urlsplit(url).hostname or "", page.host)
+            )
             and any(
                 len(_anchor(a)[0].split()) >= FALLBACK_MIN_WORDS
                 for a in el.iter("a")
@@ -645,6 +495,13 @@ def find_related_links(
     tree: lxml.html.HtmlElement, base_url: str, *, selector: str | None = None
 ) -> list[RelatedLink]:
     """Related-article links of an article page, in page order, de-duplicated."""
+    return find_related(tree, base_url, selector=selector)[1]
+
+
+def find_related(
+    tree: lxml.html.HtmlElement, base_url: str, *, selector: str | None = None
+) -> tuple[list[lxml.html.HtmlElement], list[RelatedLink]]:
+    """The related blocks and their links in one pass (blocks for pruning, links for storage)."""
     page = _Page.build(tree, base_url)
     blocks = _detect_blocks(page, selector)
     drafts: dict[str, _Draft] = {}
@@ -664,7 +521,7 @@ def find_related_links(
             if draft.raw is None and draft.attr is None:
                 draft.raw, draft.attr = raw, attr
     logger.debug("related links of %s: %d in %d block(s)", base_url, len(drafts), len(blocks))
-    return [
+    return blocks, [
         RelatedLink(url, d.text, i, d.raw, d.attr, d.block)
         for i, (url, d) in enumerate(drafts.items(), start=1)
     ]
@@ -719,7 +576,7 @@ def _anchor(a: Any) -> tuple[str, Any, bool]:
     dates = [el for el in a.iterdescendants() if isinstance(el.tag, str) and _is_date_node(el)]
     text = _text(a, skip=dates)
     if text:
-        return text, a, True
+        return text, a, not GENERIC_TEXT_RE.fullmatch(text.lower())
     alts = [img.get("alt") or img.get("title") or "" for img in a.iter("img")]
     fallback = a.get("title") or next((alt for alt in alts if alt.strip()), "")
     return _norm(fallback), a, False

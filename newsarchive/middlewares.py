@@ -16,7 +16,7 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
-from newsarchive.links import is_forbidden_address, parse_ip_host, same_site
+from newsarchive.urls import is_forbidden_address, parse_ip_host, same_site
 
 logger = logging.getLogger(__name__)
 

@@ -59,9 +59,7 @@ class ArchivePipeline:
         spider = self.crawler.spider
         seeds = list(getattr(spider, "seeds", []))
         command = getattr(spider, "command", None) or " ".join(["scrapy", "crawl", *sys.argv[1:]])
-        self.crawl_id = self.archive.start_crawl(
-            command=command, seeds=seeds, started_at=utc_now()
-        )
+        self.crawl_id = self.archive.start_crawl(command=command, seeds=seeds, started_at=utc_now())
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("newsarchive/crawl_id", self.crawl_id)
 

@@ -62,6 +62,9 @@ TELNETCONSOLE_ENABLED = False
 
 DOWNLOADER_MIDDLEWARES = {
     "newsarchive.middlewares.ScopeMiddleware": 50,
+    # RFC 9309 robots.txt (5xx/unreachable = disallow); replaces Scrapy's own middleware.
+    "newsarchive.robots.RobotsMiddleware": 100,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
 }
 ITEM_PIPELINES = {
     "newsarchive.pipelines.ArchivePipeline": 300,

@@ -248,7 +248,12 @@ class Archive:
         return changed
 
     def _save_article(
-        self, conn: sqlite3.Connection, page_id: int, ex: Extraction, art: Article, extracted_at: str
+        self,
+        conn: sqlite3.Connection,
+        page_id: int,
+        ex: Extraction,
+        art: Article,
+        extracted_at: str,
     ) -> list[str]:
         row = {
             "page_id": page_id,

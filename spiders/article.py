@@ -21,8 +21,9 @@ from twisted.python.failure import Failure
 
 from newsarchive.extraction import is_html
 from newsarchive.items import RawPage
-from newsarchive.links import canonicalize_url, find_related_links, same_site
+from newsarchive.links import find_related_links
 from newsarchive.store import Archive
+from newsarchive.urls import canonicalize_url, same_site
 
 logger = logging.getLogger(__name__)
 
@@ -167,8 +168,6 @@ class ArticleSpider(scrapy.Spider):
         message = failure.getErrorMessage()
         if failure.check(IgnoreRequest):
             # a deliberate drop (robots.txt, scope, private address), not a fetch error
-            if "robots.txt" in message:
-                self._inc("dropped/robots")
             logger.info("not fetched: %s (%s)", request.url, message)
             if request.meta.get("na_seed"):
                 self.seed_failures[request.url] = message
