@@ -11,7 +11,7 @@ import json
 import logging
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -46,6 +46,7 @@ ERROR = "error"
 EXTRACTION_FAILED = "extraction_failed"
 
 MIN_ARTICLE_CHARS = 1
+HEADLINE_SCAN_LINES = 3
 BYLINE_PREFIX_RE = re.compile(r"^(?:di|da|a cura di|by|von|par|de|testo di)\s+", re.IGNORECASE)
 AUTHOR_SEPARATORS_RE = re.compile(r"\s*(?:;|,|\be\b|\band\b|&|\|)\s*")
 HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml")
@@ -265,9 +266,22 @@ def extract_article(
         )
     dates = evidence.choose(candidates, fetched_at=fetched_at, tz_name=tz)
     article = _assemble(meta, doc, canonical, text, dates)
+    article = replace(article, text=strip_headline(article.text or "", article.title))
     return Extraction(
         ARTICLE, canonical, article=article, links=links, evidence=dates.evidence, **enc
     )
+
+
+def strip_headline(text: str, title: str | None) -> str:
+    """Drop the headline (and a kicker above it) when trafilatura kept it at the top of the text."""
+    if not title:
+        return text
+    lines = text.split("\n")
+    wanted = clean_text(title).casefold()
+    for i, line in enumerate(lines[:HEADLINE_SCAN_LINES]):
+        if line.casefold() == wanted:
+            return "\n".join(lines[i + 1 :]) or text
+    return text
 
 
 def clean_paragraphs(text: str) -> str:

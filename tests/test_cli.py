@@ -1,0 +1,74 @@
+"""The command line: help, version, parse-date, extract, error messages and exit codes."""
+
+from __future__ import annotations
+
+import json
+
+import site_truth as truth
+from conftest import run_cli
+from fixture_site import SITE_DIR
+
+from newsarchive import __version__
+
+
+def test_version(tmp_path):
+    assert run_cli("--version", cwd=tmp_path).out.strip() == f"newsarchive, version {__version__}"
+
+
+def test_every_command_has_an_example(tmp_path):
+    commands = ["crawl", "extract", "parse-date", "reextract", "history"]
+    missing = [c for c in commands if "Example:" not in run_cli(c, "-h", cwd=tmp_path).out]
+    assert missing == []
+
+
+def test_parse_date_arguments(tmp_path):
+    result = run_cli(
+        "parse-date", "Pubblicato il 17/11/2024 alle 11:49", "L. 241/1990", "ieri alle 18:30",
+        "--reference", "2024-11-20T10:00:00+01:00", cwd=tmp_path,
+    )
+    assert result.out.splitlines() == [
+        "2024-11-17T11:49:00+01:00",
+        "",
+        "2024-11-19T18:30:00+01:00",
+    ]
+
+
+def test_parse_date_stdin(tmp_path):
+    result = run_cli("parse-date", "--reference", "2024-07-20T10:00:00Z", cwd=tmp_path,
+                     stdin="20 novembre 2023 · 03:15\n5 luglio 2024\n")
+    assert result.out.splitlines() == ["2023-11-20T03:15:00+01:00", "2024-07-05"]
+
+
+def test_extract_prints_article_json(tmp_path):
+    page = SITE_DIR / truth.SEED_PATH.lstrip("/")
+    result = run_cli("extract", str(page), "--url", "https://www.example.it" + truth.SEED_PATH,
+                     "--fetched-at", "2024-11-26T10:00:00Z", cwd=tmp_path)
+    data = json.loads(result.out)
+    assert (data["outcome"], data["article"]["title"], len(data["links"])) == (
+        "article", truth.ARTICLES[truth.SEED_PATH]["title"], 8,
+    )
+
+
+def test_extract_not_html_is_a_clear_error(tmp_path):
+    binary = tmp_path / "image.png"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    result = run_cli("extract", str(binary), "--url", "https://www.example.it/x", cwd=tmp_path)
+    assert result.code == 1 and "not an HTML page" in result.err
+
+
+def test_crawl_rejects_non_http_url(tmp_path):
+    result = run_cli("crawl", "file:///etc/passwd", "--db", str(tmp_path / "a.db"), cwd=tmp_path)
+    assert result.code == 2 and "not an http(s) URL" in result.err
+
+
+def test_crawl_bad_setting_syntax(tmp_path):
+    result = run_cli("crawl", "https://www.example.it/a", "-s", "NOEQUALS", cwd=tmp_path)
+    assert result.code == 2 and "NAME=VALUE" in result.err
+
+
+def test_history_unknown_url(tmp_path):
+    from newsarchive.store import Archive
+
+    Archive(tmp_path / "a.db").close()
+    result = run_cli("history", "https://www.example.it/x", "--db", str(tmp_path / "a.db"), cwd=tmp_path)
+    assert result.code == 1 and "no versions" in result.err

@@ -1,0 +1,134 @@
+"""reextract: same code as the crawl over stored pages; idempotent, deterministic, raw untouched."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+import site_truth as truth
+from conftest import run_cli
+from fixture_site import SITE_DIR
+from test_store import BASE, raw_page, store
+
+from newsarchive.reextract import reextract
+from newsarchive.store import Archive
+
+DERIVED = {
+    "articles": "url",
+    "links": "from_url, to_url, kind",
+    "date_evidence": "id",
+    "article_versions": "article_url, version",
+    "pages": "id",
+}
+
+
+def snapshot(db: Path) -> dict[str, list[tuple]]:
+    conn = sqlite3.connect(db)
+    try:
+        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY {o}").fetchall() for t, o in DERIVED.items()}
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def db(tmp_path) -> Path:
+    path = tmp_path / "archive.db"
+    with Archive(path) as archive:
+        for article in truth.ARTICLE_LIST:
+            store(archive, raw_page(article["path"]))
+    return path
+
+
+def test_reextract_twice_changes_nothing(db):
+    reextract(db, jobs=1)
+    first = snapshot(db)
+    summary = reextract(db, jobs=1)
+    assert (snapshot(db), summary.articles_changed) == (first, 0)
+
+
+def test_first_reextract_of_fresh_archive_changes_nothing(db):
+    before = snapshot(db)
+    reextract(db, jobs=1)
+    assert snapshot(db) == before
+
+
+def test_two_workers_give_the_same_rows_as_one(db, tmp_path):
+    import shutil
+
+    other = tmp_path / "copy.db"
+    shutil.copy(db, other)
+    reextract(db, jobs=1)
+    reextract(other, jobs=2)
+    assert snapshot(db) == snapshot(other)
+
+
+def test_clock_a_year_later_gives_the_same_dates(db):
+    import time_machine
+
+    before = snapshot(db)
+    with time_machine.travel(datetime(2027, 11, 26, tzinfo=timezone.utc), tick=False):
+        reextract(db, jobs=1)
+    assert snapshot(db)["articles"] == before["articles"]
+
+
+def test_changed_extraction_is_applied_and_reported(db):
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE articles SET title = 'stale' WHERE url = ?", (BASE + truth.SEED_PATH,))
+    conn.commit()
+    conn.close()
+    summary = reextract(db, jobs=1)
+    title = sqlite3.connect(db).execute(
+        "SELECT title FROM articles WHERE url = ?", (BASE + truth.SEED_PATH,)
+    ).fetchone()[0]
+    assert (summary.articles_changed, summary.by_field["title"], title) == (
+        1, 1, truth.ARTICLES[truth.SEED_PATH]["title"],
+    )
+
+
+def test_dry_run_reports_but_writes_nothing(db):
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE articles SET title = 'stale' WHERE url = ?", (BASE + truth.SEED_PATH,))
+    conn.commit()
+    conn.close()
+    before = snapshot(db)
+    summary = reextract(db, jobs=1, dry_run=True)
+    assert (summary.articles_changed, snapshot(db)) == (1, before)
+
+
+def test_raw_bodies_untouched(db):
+    def bodies():
+        return sqlite3.connect(db).execute("SELECT id, body, sha256 FROM pages ORDER BY id").fetchall()
+
+    before = bodies()
+    reextract(db, jobs=2)
+    assert bodies() == before
+
+
+def test_filters_select_pages(db):
+    summary = reextract(db, jobs=1, url=BASE + truth.SEED_PATH)
+    assert summary.pages_read == 1
+
+
+def test_cli_reextract_summary(db, tmp_path):
+    result = run_cli("reextract", "--db", str(db), "--silent", "--jobs", "1", cwd=tmp_path)
+    assert result.code == 0 and f"pages read: {len(truth.ARTICLE_LIST)}" in result.out
+
+
+def test_cli_reextract_missing_db(tmp_path):
+    result = run_cli("reextract", "--db", str(tmp_path / "none.db"), cwd=tmp_path)
+    assert result.code == 1 and "no archive" in result.err
+
+
+def test_versions_rebuilt_in_fetch_order(tmp_path):
+    path = tmp_path / "v.db"
+    body = (SITE_DIR / truth.SEED_PATH.lstrip("/")).read_bytes()
+    edited = body.replace(b"uomini e munizioni.", b"uomini, munizioni e missili.")
+    with Archive(path) as archive:
+        store(archive, raw_page(body=body))
+        store(archive, raw_page(body=edited, fetched_at="2024-12-07T09:00:00.000+00:00"))
+        store(archive, raw_page(body=edited, fetched_at="2024-12-08T09:00:00.000+00:00"))
+    before = snapshot(path)["article_versions"]
+    reextract(path, jobs=1)
+    assert (snapshot(path)["article_versions"], len(before)) == (before, 2)

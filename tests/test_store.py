@@ -1,0 +1,153 @@
+"""The archive: schema by migrations, raw pages immutable, derived rows written only on change."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import zlib
+from datetime import datetime, timezone
+
+import pytest
+import site_truth as truth
+from fixture_site import SITE_DIR
+
+from newsarchive import migrations
+from newsarchive.extraction import extract_article
+from newsarchive.items import RawPage
+from newsarchive.store import Archive
+
+BASE = "http://www.corriere-di-prova.it"
+FETCHED_AT = "2024-12-06T09:00:00.000+00:00"
+
+
+def raw_page(path: str = truth.SEED_PATH, body: bytes | None = None, fetched_at: str = FETCHED_AT):
+    body = body if body is not None else (SITE_DIR / path.lstrip("/")).read_bytes()
+    return RawPage(
+        url=BASE + path,
+        final_url=BASE + path,
+        status=200,
+        fetched_at=fetched_at,
+        headers={"Content-Type": "text/html; charset=utf-8"},
+        body=body,
+    )
+
+
+def store(archive: Archive, page: RawPage) -> int:
+    ex = extract_article(page.body, url=page.final_url,
+                         fetched_at=datetime.fromisoformat(page.fetched_at))
+    return archive.record_fetch(page, ex, outcome=ex.outcome, error=None, crawl_id=None,
+                                extracted_at="2024-12-06T09:00:01.000+00:00")
+
+
+@pytest.fixture
+def archive(tmp_path):
+    with Archive(tmp_path / "archive.db") as a:
+        yield a
+
+
+def test_all_migrations_applied(archive):
+    assert migrations.pending(archive.db) == []
+
+
+def test_schema_tables(archive):
+    expected = {"pages", "articles", "links", "crawls", "date_evidence", "article_versions"}
+    assert expected <= set(archive.db.table_names())
+
+
+def test_wal_mode(archive):
+    assert archive.db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_foreign_keys_declared_and_indexed(archive):
+    fks = {(fk.table, fk.column) for t in ("pages", "articles", "links") for fk in archive.db[t].foreign_keys}
+    indexed = {(t, i.columns[0]) for t in ("pages", "articles", "links") for i in archive.db[t].indexes}
+    assert fks == {("pages", "crawl_id"), ("articles", "page_id"), ("links", "from_url")}
+    assert {("pages", "crawl_id"), ("articles", "page_id")} <= indexed
+
+
+def test_reopening_applies_nothing_new(tmp_path):
+    Archive(tmp_path / "a.db").close()
+    with Archive(tmp_path / "a.db") as again:
+        count = again.db.conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0]
+    assert count == len(migrations.migrations._migrations)
+
+
+def test_body_is_compressed_and_round_trips(archive):
+    page = raw_page()
+    page_id = store(archive, page)
+    blob, size = archive.db.conn.execute(
+        "SELECT body, body_size FROM pages WHERE id = ?", (page_id,)
+    ).fetchone()
+    assert (zlib.decompress(blob), size, len(blob) < size) == (page.body, len(page.body), True)
+
+
+def test_stored_page_reads_back(archive):
+    page = raw_page()
+    stored = archive.page(store(archive, page))
+    assert (stored.body, stored.url, stored.headers) == (page.body, page.url, page.headers)
+
+
+def test_raw_columns_cannot_be_rewritten(archive):
+    page_id = store(archive, raw_page())
+    with pytest.raises(sqlite3.IntegrityError, match="immutable"):
+        archive.db.conn.execute("UPDATE pages SET body = x'00' WHERE id = ?", (page_id,))
+
+
+def test_pages_cannot_be_deleted(archive):
+    page_id = store(archive, raw_page())
+    with pytest.raises(sqlite3.IntegrityError, match="immutable"):
+        archive.db.conn.execute("DELETE FROM pages WHERE id = ?", (page_id,))
+
+
+def test_fts_finds_accentless_query(archive):
+    store(archive, raw_page(truth.CP1252_PATH, (SITE_DIR / truth.CP1252_PATH.lstrip("/")).read_bytes()))
+    hits = archive.db.conn.execute(
+        "SELECT a.url FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid"
+        " WHERE articles_fts MATCH 'citta'"
+    ).fetchall()
+    assert [h[0] for h in hits] == [BASE + truth.CP1252_PATH]
+
+
+def test_same_content_twice_adds_no_version(archive):
+    store(archive, raw_page())
+    store(archive, raw_page(fetched_at="2024-12-07T09:00:00.000+00:00"))
+    assert [v["version"] for v in archive.versions(BASE + truth.SEED_PATH)] == [1]
+
+
+def test_changed_title_adds_a_version_with_changed_fields(archive):
+    body = (SITE_DIR / truth.SEED_PATH.lstrip("/")).read_bytes()
+    store(archive, raw_page(body=body))
+    edited = body.replace(b"soldati in Ucraina contro l'Occidente", b"truppe in Ucraina")
+    store(archive, raw_page(body=edited, fetched_at="2024-12-07T09:00:00.000+00:00"))
+    versions = archive.versions(BASE + truth.SEED_PATH)
+    assert [(v["version"], json.loads(v["changed_fields"])) for v in versions] == [
+        (1, []),
+        (2, ["title"]),
+    ]
+
+
+def test_is_archived_by_url_final_url_and_article(archive):
+    store(archive, raw_page())
+    assert (archive.is_archived(BASE + truth.SEED_PATH), archive.is_archived(BASE + "/nope")) == (True, False)
+
+
+def test_related_targets_in_page_order(archive):
+    store(archive, raw_page())
+    targets = archive.related_targets(BASE + truth.SEED_PATH)
+    assert targets[0] == BASE + truth.TRACKING_TO and len(targets) == 8
+
+
+def test_crawl_rows(archive):
+    crawl_id = archive.start_crawl(command="newsarchive crawl x", seeds=["x"], started_at="t0")
+    archive.finish_crawl(crawl_id, finished_at="t1", stats={"a": 1}, status="finished")
+    row = archive.crawl(crawl_id)
+    assert (row["status"], json.loads(row["stats"])) == ("finished", {"a": 1})
+
+
+def test_unopenable_file_is_a_storage_error(tmp_path):
+    from newsarchive.store import StorageError
+
+    bad = tmp_path / "not-a-db"
+    bad.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StorageError, match="cannot open archive"):
+        Archive(bad)
