@@ -38,7 +38,12 @@ ISO_RE = re.compile(
     r"\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?)?)?",
     re.ASCII | re.IGNORECASE,
 )
-RFC_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+RFC_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
 RFC_ZONES = {"gmt": 0, "ut": 0, "utc": 0, "z": 0, "est": -300, "edt": -240, "cst": -360,
              "cdt": -300, "mst": -420, "mdt": -360, "pst": -480, "pdt": -420}  # fmt: skip
 RFC_RE = re.compile(
@@ -50,7 +55,7 @@ RFC_RE = re.compile(
 LOOKS_RELATIVE_RE = re.compile(r"\b(?:oggi|ieri|altroieri|adesso|poco fa)\b", re.IGNORECASE)
 LOOKS_DATEISH_RE = re.compile(
     r"\d{1,4}[/.\-]\d{1,2}|\d{1,2}:\d{2}|\b(?:gen|feb|mar|apr|mag|giu|lug|ago|set|ott|nov|dic"
-    r"|lun|mer|gio|ven|sab|dom)|\b(?:fa|ore|alle)\b|\d{4}",
+    r"|lun|mer|gio|ven|sab|dom)|\b(?:fa|ore|alle)\b",
     re.IGNORECASE,
 )
 HOURS_WORD_RE = re.compile(r"\b(?:ore|h)\s*(?=\d)")
@@ -111,12 +116,14 @@ def normalize_date(
         return _not_future(_build_iso(found, zone), reference, zone)
     if isinstance(found, Reading):
         _STATS["rules"] += 1
-        return None if found is REJECT else _resolve(found, reference, zone, page_date)
+        return None if found.kind == REJECT.kind else _resolve(found, reference, zone, page_date)
     return _fallback(stripped, reference, zone)
 
 
 def parse_iso(text: str, *, tz: str = DEFAULT_TZ) -> ParsedDate | None:
     """Strict-ish ISO 8601 / RFC 2822 reader for metadata values (JSON-LD, meta, feeds)."""
+    if not isinstance(text, str):
+        raise ValueError(f"text must be a str, not {type(text).__name__}")
     parts = _iso_parts(text.strip())
     return None if parts is None else _build_iso(parts, _zone(tz))
 
@@ -244,7 +251,7 @@ def _resolve(
             value = naive.replace(tzinfo=zone, fold=0)
         else:
             value = naive.replace(tzinfo=timezone(timedelta(minutes=r.offset_minutes)))
-        return _not_future(ParsedDate(value, "datetime"), reference, zone)
+        return _not_future(ParsedDate(value, "datetime"), reference, zone, relative=relative)
     except (ValueError, OverflowError):
         return None
 
@@ -278,7 +285,7 @@ def _resolve_day(r: Reading, today: date, page_date: date | None) -> tuple[date 
             monday = today - timedelta(days=today.weekday()) + timedelta(weeks=r.week_offset)
             return monday + timedelta(days=r.weekday), "day"
         back = (today.weekday() - r.weekday) % 7
-        return today - timedelta(days=back or (7 if r.weekday_past else 0)), "day"
+        return today - timedelta(days=back or (7 if r.strictly_past else 0)), "day"
     if r.month is not None or r.day is not None:
         return _calendar_day(r, today)
     return page_date, "day"  # time only: the day comes from the page
@@ -290,6 +297,8 @@ def _calendar_day(r: Reading, today: date) -> tuple[date | None, str]:
         year += 2000 if 2000 + year <= today.year + 1 else 1900
     month, day = r.month, r.day
     if month is not None and day is None:
+        if year is None and r.strictly_past:  # "lo scorso novembre"
+            year = today.year if month < today.month else today.year - 1
         return (date(year, month, 1) if year is not None else None), "month"
     if day is None:
         return None, "day"
@@ -306,7 +315,7 @@ def _calendar_day(r: Reading, today: date) -> tuple[date | None, str]:
             candidate = date(y, m, day)
         except ValueError:
             continue
-        if candidate <= today:
+        if candidate < today or (candidate == today and not r.strictly_past):
             return candidate, "day"
     return None, "day"
 
@@ -368,7 +377,7 @@ def _fallback(text: str, reference: datetime, zone: ZoneInfo) -> ParsedDate | No
         if t.kind in ("dmy", "ymd"):
             numbers.update(t.vals[:3])
     years = {n for n in numbers if n >= 1000}
-    if got.day not in numbers or (years and got.year not in years) or not years:
+    if got.day not in numbers or got.year not in years:  # both must be read from the input
         logger.debug("dateparser answer %s rejected for %r", got, text)
         return None
     if any(t.kind in ("time", "dot") for t in tokens):

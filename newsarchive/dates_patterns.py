@@ -31,7 +31,7 @@ ORDINALS: dict[str, int] = {
 }  # fmt: skip
 RELATIVE_DAYS: dict[str, int] = {
     "oggi": 0, "stamattina": 0, "stamani": 0, "stamane": 0, "stasera": 0, "stanotte": 0,
-    "giornata": 0, "ieri": -1, "ieri'": -1, "altroieri": -2,
+    "giornata": 0, "ieri": -1, "altroieri": -2,
 }  # fmt: skip
 DAYPARTS: dict[str, str] = {
     "mattina": "am", "mattino": "am", "stamattina": "am", "stamani": "am", "stamane": "am",
@@ -60,6 +60,7 @@ AGO_UNITS: dict[str, int] = {  # index into Reading.ago: y, mo, w, d, h, mi, s
 AGO_ENDINGS = frozenset({"fa", "orsono", "addietro"})
 FEW_WORDS = frozenset({"pochi", "poche", "qualche", "alcuni", "alcune"})
 FEW = 3
+APPROXIMATIONS = frozenset({"circa", "ben", "oltre", "quasi", "almeno"})
 NOW_RE = re.compile(
     r"(?:proprio |appena )?(?:adesso|ora|ora ora|poco fa|un attimo fa|immediatamente|"
     r"in questo (?:momento|istante)|pochi (?:istanti|secondi|attimi) fa)"
@@ -106,6 +107,20 @@ TENS_WORDS: dict[str, int] = {
     "venti": 20, "trenta": 30, "quaranta": 40, "cinquanta": 50, "sessanta": 60,
     "settanta": 70, "ottanta": 80, "novanta": 90,
 }  # fmt: skip
+KNOWN_WORDS = frozenset().union(
+    MONTHS,
+    WEEKDAYS,
+    ORDINALS,
+    RELATIVE_DAYS,
+    DAYPARTS,
+    GLUE,
+    PAST_MODIFIERS,
+    THIS_MODIFIERS,
+    PERIOD_NOUNS,
+    FUTURE_WORDS,
+    TZ_WORDS,
+    {AMBIGUOUS_MAR, "am", "pm", "altro", "meno", "mezzogiorno", "mezzanotte"},
+)
 MAX_EDGE_WORDS = 5  # dateline before / byline after a date that may be dropped
 
 
@@ -132,14 +147,13 @@ class Reading:
     second: int = 0
     offset_minutes: int | None = None  # explicit zone in the string
     weekday: int | None = None
-    weekday_past: bool = False  # "martedi scorso", "ultima domenica": strictly before today
+    strictly_past: bool = False  # "martedi scorso", "lo scorso novembre": strictly before now
     ordinal: int | None = None  # nth weekday of a month, -1 = last
     day_offset: int | None = None  # oggi 0, ieri -1
     week_offset: int | None = None
     month_offset: int | None = None
     year_offset: int | None = None
     ago: tuple[int, ...] = (0, 0, 0, 0, 0, 0, 0)  # years, months, weeks, days, h, min, s
-    trimmed: bool = False  # a dateline/byline was dropped: only full dates are accepted
 
 
 REJECT = Reading(kind="reject")
@@ -228,22 +242,7 @@ def tokenize(cleaned: str) -> list[Token]:
 
 def is_known_word(word: str) -> bool:
     """True when the grammar has a meaning for this word."""
-    return (
-        word in MONTHS
-        or word in WEEKDAYS
-        or word == AMBIGUOUS_MAR
-        or word in ORDINALS
-        or word in RELATIVE_DAYS
-        or word in DAYPARTS
-        or word in GLUE
-        or word in PAST_MODIFIERS
-        or word in THIS_MODIFIERS
-        or word in PERIOD_NOUNS
-        or word in FUTURE_WORDS
-        or word in TZ_WORDS
-        or word in ("am", "pm", "altro", "meno", "mezzogiorno", "mezzanotte")
-        or words_to_int(word) is not None
-    )
+    return word in KNOWN_WORDS or words_to_int(word) is not None
 
 
 def read(text: str) -> Reading | None:
@@ -261,46 +260,52 @@ def read(text: str) -> Reading | None:
     result = _Grammar(sig).run()
     if result is not None:
         return result
-    trimmed = _trim_edges(toks)
-    if trimmed is None:
+    edges = _trim_edges(toks)
+    if edges is None:
         return None
+    trimmed, byline = edges
     result = _Grammar([t for t in trimmed if t.kind != "sep"]).run()
     if result is None or result.kind != "date":
         return result
-    if result.year is None or result.month is None or result.day is None:
-        return REJECT
-    return _replace(result, trimmed=True)
+    if result.month is None or result.day is None or (byline and result.year is None):
+        return REJECT  # after dropping words, only a real day (a full date after a byline)
+    return result
 
 
-def _replace(r: Reading, **changes: object) -> Reading:
-    values = {f: getattr(r, f) for f in r.__dataclass_fields__}
-    values.update(changes)
-    return Reading(**values)  # type: ignore[arg-type]
+def _trim_edges(toks: list[Token]) -> tuple[list[Token], bool] | None:
+    """Drop a leading dateline ("Roma,") and a trailing byline ("| Redazione", "di M. Rossi").
 
-
-def _trim_edges(toks: list[Token]) -> list[Token] | None:
-    """Drop a leading dateline ("Roma,") and a trailing byline ("| Redazione", "di M. Rossi")."""
+    Returns (tokens, byline_dropped) or None when there is nothing to drop. A dropped part
+    holds only words, at least one of them unknown to the grammar, the others glue words.
+    """
     start, end = 0, len(toks)
-    for i, t in enumerate(toks[: MAX_EDGE_WORDS + 1]):
+    for i, t in enumerate(toks[: MAX_EDGE_WORDS + 2]):
         if t.kind == "sep" and t.text in ",-" and i > 0:
-            head = [x for x in toks[:i] if x.kind != "sep"]
-            if all(x.kind == "word" for x in head) and not any(is_known_word(x.text) for x in head):
+            if _droppable(toks[:i]):
                 start = i + 1
             break
         if t.kind != "word" and not (t.kind == "sep" and t.text in ".'"):
             break
     for i in range(len(toks) - 1, max(start, len(toks) - MAX_EDGE_WORDS - 2), -1):
         t = toks[i]
-        tail = [x for x in toks[i + 1 :] if x.kind != "sep"]
-        is_cut = (t.kind == "sep" and t.text in ",-") or (t.kind == "word" and t.text in ("di", "da"))
-        if is_cut and tail and all(x.kind == "word" for x in tail):
-            if any(not is_known_word(x.text) for x in tail):
-                end = i
+        is_cut = (t.kind == "sep" and t.text in ",-") or (
+            t.kind == "word" and t.text in ("di", "da")
+        )
+        if is_cut and _droppable(toks[i + 1 :]):
+            end = i
         elif t.kind not in ("word", "sep"):
             break
     if start == 0 and end == len(toks):
         return None
-    return toks[start:end]
+    return toks[start:end], end < len(toks)
+
+
+def _droppable(part: list[Token]) -> bool:
+    words = [t for t in part if t.kind != "sep"]
+    if not words or any(t.kind != "word" for t in words):
+        return False
+    unknown = [t for t in words if not is_known_word(t.text)]
+    return bool(unknown) and all(t in unknown or t.text in GLUE for t in words)
 
 
 def _number(tok: Token) -> tuple[int, int] | None:
@@ -318,6 +323,8 @@ def _read_ago(sig: list[Token]) -> Reading | None:
     """ "3 ore fa", "1 anno, 2 mesi e 3 giorni fa", "un'ora fa"; without "fa" only if compound."""
     comps = [0] * 7
     count, i, n, ended = 0, 0, len(sig), False
+    while i < n and sig[i].text in APPROXIMATIONS:
+        i += 1
     while i < n:
         t = sig[i]
         if t.kind == "word" and t.text in AGO_ENDINGS and i == n - 1:
@@ -341,11 +348,22 @@ def _read_ago(sig: list[Token]) -> Reading | None:
                 comps[5] += 30
                 count, i = count + 1, i + 2
                 continue
+            if count and sig[i - 1].text == "e" and sig[i - 2].text in ("ora", "ore"):
+                comps[5] += 30  # "un'ora e mezza fa"
+                i += 1
+                continue
             return None
         else:
             num = _number(t)
             if num is not None and num[1] <= 4:
                 qty = num[0]
+        quarter = [x.text for x in sig[i + 1 : i + 4]]
+        if qty is not None and quarter[:1] in (["quarto"], ["quarti"]):
+            if quarter[1:] not in (["d", "ora"], ["di", "ora"]):
+                return None
+            comps[5] += 15 * qty  # "un quarto d'ora fa", "tre quarti d'ora fa"
+            count, i = count + 1, i + 4
+            continue
         if qty is None or i + 1 >= n or sig[i + 1].kind != "word":
             return None
         unit = AGO_UNITS.get(sig[i + 1].text)
@@ -377,6 +395,7 @@ class _Grammar:
     ordinal: int | None = None
     day_offset: int | None = None
     want_hour: bool = False
+    daypart: bool = False
     nouns: list[str] = field(default_factory=list)
     past: int = 0
     this: int = 0
@@ -444,6 +463,9 @@ class _Grammar:
             return 1
         if self.hour is not None and self.minute is None and digits != 4 and value < 60:
             prev = self.sig[i - 1] if i else None
+            after_hour = prev is not None and prev.kind == "num" and self.day is None
+            if after_hour and (nxt is None or nxt.text not in MONTHS and nxt.text != "mar"):
+                prev = Token("word", "e")  # "alle 3 20": minutes right after the hour
             if prev is not None and prev.text == "e":
                 self.minute = value
                 return 1
@@ -464,6 +486,9 @@ class _Grammar:
         ):
             self.hour = value
             return 1
+        if self.hour is None and self._daypart_follows(i):
+            self.hour = value  # "8 di sera", "10, stanotte"
+            return 1
         if t.kind == "ordnum" and nxt is not None and nxt.text in WEEKDAYS:
             return 1 if self._set("ordinal", value) else None
         if self.day is None:
@@ -482,15 +507,15 @@ class _Grammar:
         if w in WEEKDAYS:
             return 1 if self._set("weekday", WEEKDAYS[w]) else None
         if w in ("un", "una") and nxt is not None and nxt.text == "quarto":
-            return self._add_minutes(15, i)
+            return self._add_minutes(15)
         if w in ("mezza", "mezzo") and i and self.sig[i - 1].text == "e":
-            return self._add_minutes(30, i, width=1)
+            return self._add_minutes(30, width=1)
         if w == "meno" and self.hour is not None and nxt is not None:
             after = self._peek(i + 2)
             if nxt.text in ("un", "una") and after is not None and after.text == "quarto":
-                return self._add_minutes(-15, i, width=3)
+                return self._add_minutes(-15, width=3)
             num = _number(nxt)
-            return self._add_minutes(-num[0], i, width=2) if num and num[0] < 60 else None
+            return self._add_minutes(-num[0]) if num and num[0] < 60 else None
         if w in ORDINALS and nxt is not None and (nxt.text in WEEKDAYS or nxt.text == "mar"):
             self.ordinal = ORDINALS[w]
             if nxt.text == "mar":  # "primo mar..." before a weekday slot: always martedi
@@ -517,7 +542,7 @@ class _Grammar:
                 self.ampm = self.ampm or DAYPARTS[w]
             return 1
         if w in DAYPARTS:
-            self.ampm = self.ampm or DAYPARTS[w]
+            self.ampm, self.daypart = self.ampm or DAYPARTS[w], True
             return 1
         if w in ("am", "pm"):
             if self.hour is None:
@@ -545,6 +570,16 @@ class _Grammar:
         num = _number(Token("word", w))
         return self._num(i, Token("word", w), nxt) if num is not None else None
 
+    def _daypart_follows(self, i: int) -> bool:
+        words = [t.text for t in self.sig[i + 1 : i + 3]]
+        if words[:1] and words[0] in DAYPARTS:
+            return True
+        return (
+            len(words) == 2
+            and words[0] in ("di", "del", "della", "questa")
+            and (words[1] in DAYPARTS)
+        )
+
     def _mar(self, i: int) -> int | None:
         prev = self.sig[i - 1] if i else None
         later = self.sig[i + 1 :]
@@ -558,7 +593,7 @@ class _Grammar:
             return 1 if self._set("weekday", 1) else None
         return 1
 
-    def _add_minutes(self, delta: int, i: int, width: int = 2) -> int | None:
+    def _add_minutes(self, delta: int, width: int = 2) -> int | None:
         if self.hour is None:
             return None
         total = self.hour * 60 + (self.minute or 0) + delta
@@ -571,9 +606,9 @@ class _Grammar:
         if self.future:
             return REJECT
         week_offset = month_offset = year_offset = None
-        weekday_past = False
+        strictly_past = past_month = False
         modifier = -1 if self.past else 0
-        if self.past + self.this > 1 or (self.past and self.this):
+        if self.past + self.this > 1:
             return None
         nouns = [n for n in self.nouns if n != "giorno" or self.past or self.this]
         if len(nouns) > 1:
@@ -597,13 +632,22 @@ class _Grammar:
                     return REJECT
                 year_offset = modifier
         elif self.past:
-            if self.weekday is None:
+            if self.weekday is not None and self.month is None:
+                strictly_past = True
+            elif self.month is None or self.year is not None:
                 return None
-            weekday_past = True
+            else:
+                past_month = True  # "lo scorso (3) novembre": the last one before today
         elif self.this:
-            return None
+            dated = self.year is not None or self.month is not None or self.day is not None
+            if self.weekday is not None and not dated:
+                week_offset = 0  # "questo lunedi": this week's
+            elif self.daypart and not dated and self.day_offset is None:
+                self.day_offset = 0  # "questa mattina"
+            else:
+                return None
         if self.ordinal == -1 and month_offset is None and self.month is None:
-            weekday_past, self.ordinal = True, None
+            strictly_past, self.ordinal = True, None
         hour = self.hour
         if hour is not None:
             if self.ampm in ("pm", "night") and hour < 12:
@@ -614,8 +658,10 @@ class _Grammar:
             if hour > 23 or (self.minute or 0) > 59 or self.second > 59:
                 return REJECT
         has_date = self.year is not None or self.month is not None or self.day is not None
-        if self.day_offset is not None and (has_date or self.ordinal is not None):
+        if self.day_offset is not None and self.ordinal is not None:
             return None
+        if self.day_offset is not None and has_date:
+            self.day_offset = None  # "ieri, 20 novembre": trust the explicit date
         if self.ordinal is not None and (self.weekday is None or self.day is not None):
             return None
         if self.day is not None and self.month is None and month_offset is None:
@@ -624,15 +670,15 @@ class _Grammar:
             if self.weekday is None and hour is None:
                 return REJECT  # a bare day number
         if self.month is not None and self.day is None and self.ordinal is None:
-            if self.year is None and year_offset is None:
+            if self.year is None and year_offset is None and not past_month:
                 return REJECT  # a bare month name
             if self.weekday is not None or hour is not None:
                 return None
         if self.year is not None and self.month is None:
             return REJECT  # a bare year
-        if not has_date and hour is None and self.weekday is None and self.day_offset is None:
-            if month_offset is None:
-                return None
+        located = has_date or self.weekday is not None or self.day_offset is not None
+        if not located and hour is None and month_offset is None:
+            return None  # nothing that locates a day
         return Reading(
             kind="date",
             year=self.year,
@@ -645,7 +691,7 @@ class _Grammar:
             second=self.second,
             offset_minutes=self.offset,
             weekday=self.weekday,
-            weekday_past=weekday_past,
+            strictly_past=strictly_past or past_month,
             ordinal=self.ordinal,
             day_offset=self.day_offset,
             week_offset=week_offset,

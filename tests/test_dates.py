@@ -299,6 +299,7 @@ NEGATIVES = [
     "Mario Rossi",
     "Il consiglio comunale ha approvato il 17 novembre 2024 la delibera sui trasporti pubblici",
     "domani",
+    "oggi alle 23:00",  # relative forms are never after the reference: an event, not a date
     "tra 3 ore",
     "la settimana prossima",
     "la settimana scorsa",
@@ -371,6 +372,12 @@ def test_stats_count_calls_without_dateparser() -> None:
     assert (counts["calls"], counts["rules"], counts["iso"], counts["dateparser"]) == (2, 1, 1, 0)
 
 
+def test_unknown_words_reach_the_guarded_dateparser_fallback() -> None:
+    dates.reset_stats()
+    result = iso("21 novembre 2024 Redazione")
+    assert (result, dates.stats()["dateparser"]) == (None, 1)
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -382,6 +389,7 @@ def test_stats_count_calls_without_dateparser() -> None:
         ("Mario Rossi", False),
         ("", False),
         ("Cronaca", False),
+        ("2024", False),
     ],
 )
 def test_looks_like_date(text: str, expected: bool) -> None:
