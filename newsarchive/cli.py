@@ -326,3 +326,115 @@ def history(url: str, db: Path) -> None:
             for line in diff:
                 click.echo("  " + line)
         previous = v
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@DB_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--metadata-out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the generated Datasette metadata to this file.")
+def serve(db: Path, host: str, port: int, metadata_out: Path | None) -> None:
+    """Browse and search the archive in Datasette (read-only).
+
+    Opens on 127.0.0.1 unless told otherwise. Raw page bodies are not served: browse
+    pages through the pages_list view.
+
+    Example: newsarchive serve --db archive.db --port 8001
+    """
+    import os
+    import tempfile
+
+    from newsarchive.datasette_metadata import build_metadata
+    from newsarchive.store import Archive
+
+    if not db.exists():
+        raise click.ClickException(f"no archive at {db}")
+    Archive(db).close()  # apply pending migrations (views) before serving read-only
+    metadata = json.dumps(build_metadata(db.stem), indent=2)
+    if metadata_out:
+        metadata_out.write_text(metadata)
+    handle, path = tempfile.mkstemp(prefix="newsarchive-", suffix=".json")
+    with os.fdopen(handle, "w") as f:
+        f.write(metadata)
+    args = [
+        sys.executable, "-m", "datasette", "serve", str(db), "--metadata", path,
+        "--host", host, "--port", str(port),
+        "--setting", "default_page_size", "50",
+        "--setting", "facet_time_limit_ms", "500",
+        "--setting", "sql_time_limit_ms", "3000",
+    ]
+    click.echo(f"serving {db} at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    os.execv(sys.executable, args)
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("query")
+@DB_OPTION
+@click.option("--site", metavar="HOST", help="Only articles of this site.")
+@click.option("--since", metavar="YYYY-MM-DD", help="Published on or after this day (Rome).")
+@click.option("--until", metavar="YYYY-MM-DD", help="Published on or before this day (Rome).")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10000))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def search(
+    query: str, db: Path, site: str | None, since: str | None, until: str | None,
+    limit: int, as_json: bool,
+) -> None:
+    """Full-text search of the articles; accents optional ("citta" finds "città").
+
+    Example: newsarchive search "città accoglienza" --since 2024-11-01
+    """
+    from newsarchive.store import Archive
+
+    if not db.exists():
+        raise click.ClickException(f"no archive at {db}")
+    with Archive(db) as archive:
+        hits = archive.search(query, site=site, since=since, until=until, limit=limit)
+    for hit in hits:
+        if as_json:
+            click.echo(json.dumps(hit, ensure_ascii=False))
+        else:
+            click.echo(f"{hit['date_published'] or '????-??-??'}  {hit['site']}  {hit['title']}")
+            click.echo(f"    {hit['url']}")
+            click.echo(f"    {hit['snippet']}")
+    if not hits and not as_json:
+        click.echo("no matches", err=True)
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@DB_OPTION
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
+              show_default=True)
+@click.option("--since", metavar="YYYY-MM-DD", help="Published on or after this day (Rome).")
+@click.option("--site", metavar="HOST", help="Only articles of this site.")
+@click.option("--fields", metavar="A,B,...", help="Columns to export (default: all but page_id).")
+def export(db: Path, fmt: str, since: str | None, site: str | None, fields: str | None) -> None:
+    """Write articles to stdout as JSON lines or CSV, streaming (constant memory).
+
+    Example: newsarchive export --format csv --fields url,title,date_published > articles.csv
+    """
+    import csv
+
+    from newsarchive.store import Archive
+
+    if not db.exists():
+        raise click.ClickException(f"no archive at {db}")
+    chosen = [f.strip() for f in fields.split(",")] if fields else None
+    with Archive(db) as archive:
+        try:
+            rows = archive.iter_articles(fields=chosen, site=site, since=since)
+            first = next(rows, None)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--fields") from exc
+        if first is None:
+            return
+        out = click.get_text_stream("stdout")
+        if fmt == "csv":
+            writer = csv.DictWriter(out, fieldnames=list(first))
+            writer.writeheader()
+            writer.writerow(first)
+            writer.writerows(rows)
+        else:
+            out.write(json.dumps(first, ensure_ascii=False) + "\n")
+            for row in rows:
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -405,3 +405,18 @@ def _dateparser_parse(text: str, naive_reference: datetime) -> datetime | None:
         logger.debug("dateparser failed on %r", text, exc_info=True)
         return None
     return result if isinstance(result, datetime) else None
+
+
+def local_day(value: str | None, tz: str = DEFAULT_TZ) -> str | None:
+    """The calendar day in tz of a stored ISO value ('2024-11-21T00:30:00+00:00' -> '2024-11-21')."""
+    if not value:
+        return None
+    if len(value) <= 10:
+        return value
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value[:10]
+    if moment.tzinfo is None:
+        return moment.date().isoformat()
+    return moment.astimezone(_zone(tz)).date().isoformat()

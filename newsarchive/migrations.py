@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from sqlite_utils import Database
+
+from newsarchive.dates import local_day
 from sqlite_utils.migrations import Migrations
 
 MIGRATION_SET = "newsarchive"
@@ -245,3 +247,30 @@ def m004_views(db: Database) -> None:
     for name, sql in VIEWS.items():
         db.execute(f"DROP VIEW IF EXISTS {name}")
         db.execute(f"CREATE VIEW {name} AS {sql.strip()}")
+
+
+@migrations()
+def m005_published_day(db: Database) -> None:
+    """articles.published_day: the Rome calendar day of publication, for facets and per-day counts."""
+    db.execute("ALTER TABLE articles ADD COLUMN published_day TEXT")
+    rows = db.execute("SELECT url, date_published FROM articles").fetchall()
+    db.conn.executemany(
+        "UPDATE articles SET published_day = ? WHERE url = ?",
+        [(local_day(value), url) for url, value in rows],
+    )
+    db["articles"].create_index(["published_day"])  # type: ignore[union-attr]
+    db.execute("DROP VIEW IF EXISTS articles_per_day")
+    db.execute(
+        """CREATE VIEW articles_per_day AS
+           SELECT site, published_day AS day, count(*) AS articles
+           FROM articles WHERE published_day IS NOT NULL
+           GROUP BY site, published_day ORDER BY day DESC, site"""
+    )
+    db.execute("DROP VIEW IF EXISTS latest_articles")
+    db.execute(
+        """CREATE VIEW latest_articles AS
+           SELECT a.url, a.site, a.title, a.authors, a.date_published, a.published_day,
+                  a.date_modified, a.language, a.sitename, a.description, p.fetched_at
+           FROM articles a JOIN pages p ON p.id = a.page_id
+           ORDER BY coalesce(a.date_published, p.fetched_at) DESC"""
+    )

@@ -27,6 +27,7 @@ from tenacity import (
 )
 
 from newsarchive import migrations
+from newsarchive.dates import local_day
 from newsarchive.extraction import Article, Extraction
 from newsarchive.items import RawPage
 from newsarchive.versions import VERSIONED_FIELDS, changed_fields, content_fields, content_hash
@@ -53,6 +54,7 @@ ARTICLE_FIELDS = (
     "tags",
     "image",
     "extractor",
+    "published_day",
 )
 
 
@@ -272,6 +274,7 @@ class Archive:
             "tags": _json(list(art.tags)),
             "image": art.image,
             "extractor": ex.extractor,
+            "published_day": local_day(art.date_published),
         }
         columns = ", ".join(ARTICLE_FIELDS)
         old = conn.execute(f"SELECT {columns} FROM articles WHERE url = ?", (art.url,)).fetchone()
@@ -449,6 +452,63 @@ class Archive:
                 "SELECT * FROM article_versions WHERE article_url = ? ORDER BY version", [url]
             )
         )
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        *,
+        site: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        limit: int = 20,
+    ) -> list[dict[str, Any]]:
+        """Full-text search over articles (accent-insensitive), best match first."""
+        where, params = ["articles_fts MATCH :q"], {"q": self.db.quote_fts(query), "limit": limit}
+        if site:
+            where.append("a.site = :site")
+            params["site"] = site.removeprefix("www.")
+        if since:
+            where.append("a.published_day >= :since")
+            params["since"] = since[:10]
+        if until:
+            where.append("a.published_day <= :until")
+            params["until"] = until[:10]
+        sql = f"""SELECT a.url, a.site, a.title, a.date_published,
+                         snippet(articles_fts, 2, '[', ']', '…', 16) AS snippet
+                  FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid
+                  WHERE {" AND ".join(where)}
+                  ORDER BY articles_fts.rank LIMIT :limit"""
+        return list(self.db.query(sql, params))
+
+    def iter_articles(
+        self,
+        *,
+        fields: list[str] | None = None,
+        site: str | None = None,
+        since: str | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Articles one at a time, oldest publication first (constant memory)."""
+        columns = ["url", *ARTICLE_FIELDS, "extracted_at"]
+        chosen = fields or [c for c in columns if c != "page_id"]
+        unknown = [f for f in chosen if f not in columns]
+        if unknown:
+            raise ValueError(f"unknown article field(s): {', '.join(unknown)}")
+        where, params = ["1 = 1"], {}
+        if site:
+            where.append("site = :site")
+            params["site"] = site.removeprefix("www.")
+        if since:
+            where.append("published_day >= :since")
+            params["since"] = since[:10]
+        cursor = self.db.conn.execute(
+            f"SELECT {', '.join(chosen)} FROM articles WHERE {' AND '.join(where)}"
+            " ORDER BY published_day, url",
+            params,
+        )
+        for row in cursor:
+            yield dict(zip(chosen, row, strict=True))
 
     def is_archived(self, url: str) -> bool:
         """True when url was fetched before with a final answer (2xx-4xx) or is an article."""
