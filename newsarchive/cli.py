@@ -332,8 +332,11 @@ def history(url: str, db: Path) -> None:
 @DB_OPTION
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
-@click.option("--metadata-out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the generated Datasette metadata to this file.")
+@click.option(
+    "--metadata-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the generated Datasette metadata to this file.",
+)
 def serve(db: Path, host: str, port: int, metadata_out: Path | None) -> None:
     """Browse and search the archive in Datasette (read-only).
 
@@ -358,11 +361,29 @@ def serve(db: Path, host: str, port: int, metadata_out: Path | None) -> None:
     with os.fdopen(handle, "w") as f:
         f.write(metadata)
     args = [
-        sys.executable, "-m", "datasette", "serve", str(db), "--metadata", path,
-        "--host", host, "--port", str(port),
-        "--setting", "default_page_size", "50",
-        "--setting", "facet_time_limit_ms", "500",
-        "--setting", "sql_time_limit_ms", "3000",
+        sys.executable,
+        "-m",
+        "datasette",
+        "serve",
+        str(db),
+        "--metadata",
+        path,
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--setting",
+        "default_page_size",
+        "50",
+        "--setting",
+        "facet_time_limit_ms",
+        "500",
+        "--setting",
+        "suggest_facets",
+        "off",
+        "--setting",
+        "sql_time_limit_ms",
+        "3000",
     ]
     click.echo(f"serving {db} at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     os.execv(sys.executable, args)
@@ -377,8 +398,13 @@ def serve(db: Path, host: str, port: int, metadata_out: Path | None) -> None:
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10000))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def search(
-    query: str, db: Path, site: str | None, since: str | None, until: str | None,
-    limit: int, as_json: bool,
+    query: str,
+    db: Path,
+    site: str | None,
+    since: str | None,
+    until: str | None,
+    limit: int,
+    as_json: bool,
 ) -> None:
     """Full-text search of the articles; accents optional ("citta" finds "città").
 
@@ -403,8 +429,9 @@ def search(
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @DB_OPTION
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
+)
 @click.option("--since", metavar="YYYY-MM-DD", help="Published on or after this day (Rome).")
 @click.option("--site", metavar="HOST", help="Only articles of this site.")
 @click.option("--fields", metavar="A,B,...", help="Columns to export (default: all but page_id).")

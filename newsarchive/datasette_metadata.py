@@ -107,9 +107,7 @@ VIEW_DESCRIPTIONS = {
 
 def build_metadata(database: str) -> dict[str, Any]:
     """Datasette metadata for the database named `database` (the file stem)."""
-    tables: dict[str, Any] = {
-        name: {"columns": columns} for name, columns in COLUMNS.items()
-    }
+    tables: dict[str, Any] = {name: {"columns": columns} for name, columns in COLUMNS.items()}
     tables["articles"].update(
         description="One row per article: its current state",
         sort_desc="date_published",

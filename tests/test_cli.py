@@ -23,8 +23,13 @@ def test_every_command_has_an_example(tmp_path):
 
 def test_parse_date_arguments(tmp_path):
     result = run_cli(
-        "parse-date", "Pubblicato il 17/11/2024 alle 11:49", "L. 241/1990", "ieri alle 18:30",
-        "--reference", "2024-11-20T10:00:00+01:00", cwd=tmp_path,
+        "parse-date",
+        "Pubblicato il 17/11/2024 alle 11:49",
+        "L. 241/1990",
+        "ieri alle 18:30",
+        "--reference",
+        "2024-11-20T10:00:00+01:00",
+        cwd=tmp_path,
     )
     assert result.out.splitlines() == [
         "2024-11-17T11:49:00+01:00",
@@ -34,18 +39,32 @@ def test_parse_date_arguments(tmp_path):
 
 
 def test_parse_date_stdin(tmp_path):
-    result = run_cli("parse-date", "--reference", "2024-07-20T10:00:00Z", cwd=tmp_path,
-                     stdin="20 novembre 2023 · 03:15\n5 luglio 2024\n")
+    result = run_cli(
+        "parse-date",
+        "--reference",
+        "2024-07-20T10:00:00Z",
+        cwd=tmp_path,
+        stdin="20 novembre 2023 · 03:15\n5 luglio 2024\n",
+    )
     assert result.out.splitlines() == ["2023-11-20T03:15:00+01:00", "2024-07-05"]
 
 
 def test_extract_prints_article_json(tmp_path):
     page = SITE_DIR / truth.SEED_PATH.lstrip("/")
-    result = run_cli("extract", str(page), "--url", "https://www.example.it" + truth.SEED_PATH,
-                     "--fetched-at", "2024-11-26T10:00:00Z", cwd=tmp_path)
+    result = run_cli(
+        "extract",
+        str(page),
+        "--url",
+        "https://www.example.it" + truth.SEED_PATH,
+        "--fetched-at",
+        "2024-11-26T10:00:00Z",
+        cwd=tmp_path,
+    )
     data = json.loads(result.out)
     assert (data["outcome"], data["article"]["title"], len(data["links"])) == (
-        "article", truth.ARTICLES[truth.SEED_PATH]["title"], 8,
+        "article",
+        truth.ARTICLES[truth.SEED_PATH]["title"],
+        8,
     )
 
 
@@ -70,5 +89,7 @@ def test_history_unknown_url(tmp_path):
     from newsarchive.store import Archive
 
     Archive(tmp_path / "a.db").close()
-    result = run_cli("history", "https://www.example.it/x", "--db", str(tmp_path / "a.db"), cwd=tmp_path)
+    result = run_cli(
+        "history", "https://www.example.it/x", "--db", str(tmp_path / "a.db"), cwd=tmp_path
+    )
     assert result.code == 1 and "no versions" in result.err

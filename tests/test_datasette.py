@@ -11,7 +11,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 import site_truth as truth
@@ -24,8 +23,14 @@ from newsarchive.migrations import VIEWS
 pytestmark = pytest.mark.e2e
 
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -40,13 +45,16 @@ def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("datasette")
     db = tmp / "archive.db"
     with serve_site() as site:
-        result = run_cli("crawl", site.url(truth.SEED_PATH), "--db", str(db), "--depth", "2",
-                         *FAST, cwd=tmp)
+        result = run_cli(
+            "crawl", site.url(truth.SEED_PATH), "--db", str(db), "--depth", "2", *FAST, cwd=tmp
+        )
         assert result.code == 0, result.err
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "newsarchive", "serve", "--db", str(db), "--port", str(port)],
-        cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=tmp,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -110,7 +118,8 @@ def test_related_graph_has_titles_and_listed_dates(server):
     rows = get(base + "/archive/related_graph.json?_shape=array&position=1")
     seed = [r for r in rows if r["from_url"].endswith(truth.SEED_PATH)][0]
     assert (seed["to_title"], seed["listed_date"]) == (
-        truth.ARTICLES[truth.TRACKING_TO]["title"], "2024-11-20T03:15:00+01:00",
+        truth.ARTICLES[truth.TRACKING_TO]["title"],
+        "2024-11-20T03:15:00+01:00",
     )
 
 
@@ -166,10 +175,19 @@ def test_browser_renders_search_results(server, tmp_path):
     shot = tmp_path / "search.png"
     url = base + "/archive/articles?_search=citta"
     common = [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}"]
-    dom = subprocess.run([*common, "--dump-dom", url], capture_output=True, text=True,
-                         timeout=60, env={**os.environ, "HOME": str(tmp_path)})
-    subprocess.run([*common, f"--screenshot={shot}", "--window-size=1280,1600", url],
-                   capture_output=True, timeout=60, env={**os.environ, "HOME": str(tmp_path)})
+    dom = subprocess.run(
+        [*common, "--dump-dom", url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
+    subprocess.run(
+        [*common, f"--screenshot={shot}", "--window-size=1280,1600", url],
+        capture_output=True,
+        timeout=60,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
     assert truth.ARTICLES[truth.CP1252_PATH]["title"] in dom.stdout
     assert shot.exists() and shot.stat().st_size > 10_000
 
@@ -178,8 +196,16 @@ def test_browser_renders_search_results(server, tmp_path):
 def test_browser_renders_home_with_tables(server, tmp_path):
     base, _ = server
     dom = subprocess.run(
-        [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'p'}", "--dump-dom",
-         base + "/archive"],
-        capture_output=True, text=True, timeout=60, env={**os.environ, "HOME": str(tmp_path)},
+        [
+            CHROMIUM,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={tmp_path / 'p'}",
+            "--dump-dom",
+            base + "/archive",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "HOME": str(tmp_path)},
     )
     assert "articles" in dom.stdout and "latest_articles" in dom.stdout

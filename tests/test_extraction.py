@@ -121,8 +121,12 @@ def test_clock_does_not_matter():
 
 
 def test_not_html_is_reported():
-    ex = extract_article(b"%PDF-1.7 binary", url=BASE + "/a.pdf", fetched_at=FETCHED_AT,
-                         headers={"Content-Type": "application/pdf"})
+    ex = extract_article(
+        b"%PDF-1.7 binary",
+        url=BASE + "/a.pdf",
+        fetched_at=FETCHED_AT,
+        headers={"Content-Type": "application/pdf"},
+    )
     assert ex.outcome == NOT_HTML
 
 

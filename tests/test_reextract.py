@@ -27,7 +27,10 @@ DERIVED = {
 def snapshot(db: Path) -> dict[str, list[tuple]]:
     conn = sqlite3.connect(db)
     try:
-        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY {o}").fetchall() for t, o in DERIVED.items()}
+        return {
+            t: conn.execute(f"SELECT * FROM {t} ORDER BY {o}").fetchall()
+            for t, o in DERIVED.items()
+        }
     finally:
         conn.close()
 
@@ -79,11 +82,15 @@ def test_changed_extraction_is_applied_and_reported(db):
     conn.commit()
     conn.close()
     summary = reextract(db, jobs=1)
-    title = sqlite3.connect(db).execute(
-        "SELECT title FROM articles WHERE url = ?", (BASE + truth.SEED_PATH,)
-    ).fetchone()[0]
+    title = (
+        sqlite3.connect(db)
+        .execute("SELECT title FROM articles WHERE url = ?", (BASE + truth.SEED_PATH,))
+        .fetchone()[0]
+    )
     assert (summary.articles_changed, summary.by_field["title"], title) == (
-        1, 1, truth.ARTICLES[truth.SEED_PATH]["title"],
+        1,
+        1,
+        truth.ARTICLES[truth.SEED_PATH]["title"],
     )
 
 
@@ -99,7 +106,9 @@ def test_dry_run_reports_but_writes_nothing(db):
 
 def test_raw_bodies_untouched(db):
     def bodies():
-        return sqlite3.connect(db).execute("SELECT id, body, sha256 FROM pages ORDER BY id").fetchall()
+        return (
+            sqlite3.connect(db).execute("SELECT id, body, sha256 FROM pages ORDER BY id").fetchall()
+        )
 
     before = bodies()
     reextract(db, jobs=2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import zlib
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pytest
 import site_truth as truth
@@ -33,10 +33,17 @@ def raw_page(path: str = truth.SEED_PATH, body: bytes | None = None, fetched_at:
 
 
 def store(archive: Archive, page: RawPage) -> int:
-    ex = extract_article(page.body, url=page.final_url,
-                         fetched_at=datetime.fromisoformat(page.fetched_at))
-    return archive.record_fetch(page, ex, outcome=ex.outcome, error=None, crawl_id=None,
-                                extracted_at="2024-12-06T09:00:01.000+00:00")
+    ex = extract_article(
+        page.body, url=page.final_url, fetched_at=datetime.fromisoformat(page.fetched_at)
+    )
+    return archive.record_fetch(
+        page,
+        ex,
+        outcome=ex.outcome,
+        error=None,
+        crawl_id=None,
+        extracted_at="2024-12-06T09:00:01.000+00:00",
+    )
 
 
 @pytest.fixture
@@ -59,8 +66,14 @@ def test_wal_mode(archive):
 
 
 def test_foreign_keys_declared_and_indexed(archive):
-    fks = {(fk.table, fk.column) for t in ("pages", "articles", "links") for fk in archive.db[t].foreign_keys}
-    indexed = {(t, i.columns[0]) for t in ("pages", "articles", "links") for i in archive.db[t].indexes}
+    fks = {
+        (fk.table, fk.column)
+        for t in ("pages", "articles", "links")
+        for fk in archive.db[t].foreign_keys
+    }
+    indexed = {
+        (t, i.columns[0]) for t in ("pages", "articles", "links") for i in archive.db[t].indexes
+    }
     assert fks == {("pages", "crawl_id"), ("articles", "page_id"), ("links", "from_url")}
     assert {("pages", "crawl_id"), ("articles", "page_id")} <= indexed
 
@@ -100,7 +113,10 @@ def test_pages_cannot_be_deleted(archive):
 
 
 def test_fts_finds_accentless_query(archive):
-    store(archive, raw_page(truth.CP1252_PATH, (SITE_DIR / truth.CP1252_PATH.lstrip("/")).read_bytes()))
+    store(
+        archive,
+        raw_page(truth.CP1252_PATH, (SITE_DIR / truth.CP1252_PATH.lstrip("/")).read_bytes()),
+    )
     hits = archive.db.conn.execute(
         "SELECT a.url FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid"
         " WHERE articles_fts MATCH 'citta'"
@@ -128,7 +144,10 @@ def test_changed_title_adds_a_version_with_changed_fields(archive):
 
 def test_is_archived_by_url_final_url_and_article(archive):
     store(archive, raw_page())
-    assert (archive.is_archived(BASE + truth.SEED_PATH), archive.is_archived(BASE + "/nope")) == (True, False)
+    assert (archive.is_archived(BASE + truth.SEED_PATH), archive.is_archived(BASE + "/nope")) == (
+        True,
+        False,
+    )
 
 
 def test_related_targets_in_page_order(archive):
