@@ -32,6 +32,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "extractor": "newsarchive, trafilatura and dateparser versions and settings hash",
         "extracted_at": "When this row last changed (UTC)",
         "published_day": "Calendar day of publication in Europe/Rome",
+        "published_spread_days": "Days between the earliest and latest publication-date candidates",
     },
     "links": {
         "from_url": "Article the link is on (articles.url)",

@@ -316,3 +316,26 @@ def m006_query_indexes(db: Database) -> None:
     for name, sql in QUERY_VIEWS.items():
         db.execute(f"DROP VIEW IF EXISTS {name}")
         db.execute(f"CREATE VIEW {name} AS {sql.strip()}")
+
+
+@migrations()
+def m007_published_spread(db: Database) -> None:
+    """articles.published_spread_days: how far apart the publication-date candidates are."""
+    db.execute("ALTER TABLE articles ADD COLUMN published_spread_days REAL")
+    db.execute(
+        """UPDATE articles SET published_spread_days = (
+               SELECT round(julianday(substr(max(value), 1, 10))
+                            - julianday(substr(min(value), 1, 10)), 1)
+               FROM date_evidence e
+               WHERE e.article_url = articles.url AND e.field = 'published')"""
+    )
+    db["articles"].create_index(["published_spread_days"])  # type: ignore[union-attr]
+    db.execute("DROP VIEW IF EXISTS date_disagreements")
+    db.execute(
+        """CREATE VIEW date_disagreements AS
+           SELECT a.url AS article_url, a.title, a.date_published, a.published_spread_days,
+                  (SELECT group_concat(source || '=' || value, ' | ') FROM date_evidence e
+                   WHERE e.article_url = a.url AND e.field = 'published') AS evidence
+           FROM articles a
+           WHERE a.published_spread_days > 1"""
+    )

@@ -12,6 +12,7 @@ import json
 import logging
 import sqlite3
 import zlib
+from datetime import date
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -55,6 +56,7 @@ ARTICLE_FIELDS = (
     "image",
     "extractor",
     "published_day",
+    "published_spread_days",
 )
 
 
@@ -86,6 +88,17 @@ class StoredPage:
     headers: dict[str, str]
     body: bytes
     via_url: str | None
+
+
+def published_spread(ex: Extraction) -> float | None:
+    """Days between the earliest and latest publication-date candidates (None without any)."""
+    days = sorted(
+        e.value[:10] for e in ex.evidence if e.field == "published" and e.precision != "month"
+    )
+    if not days:
+        return None
+    first, last = date.fromisoformat(days[0][:10]), date.fromisoformat(days[-1][:10])
+    return float((last - first).days)
 
 
 def compress(body: bytes) -> bytes:
@@ -275,6 +288,7 @@ class Archive:
             "image": art.image,
             "extractor": ex.extractor,
             "published_day": local_day(art.date_published),
+            "published_spread_days": published_spread(ex),
         }
         columns = ", ".join(ARTICLE_FIELDS)
         old = conn.execute(f"SELECT {columns} FROM articles WHERE url = ?", (art.url,)).fetchone()
