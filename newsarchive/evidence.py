@@ -3,10 +3,11 @@
 Rules for choosing ``date_published`` / ``date_modified`` (documented in the README):
 1. Candidates are ranked by source: JSON-LD (10) > article meta tags (20) > ``<time datetime>``
    in the article (30) > the visible byline ("Pubblicato il ...", 40) > other visible dates in
-   the article (50) > the URL path (60) > trafilatura's own date (70).
+   the article (50) > the URL path (60) > htmldate's guess (70, only when nothing else was found).
 2. Never from the page chrome: header, nav, footer, asides, related-article blocks and
    clock/"today" widgets (the header clock of Italian sites) are not read.
-3. A candidate later than fetched_at (plus one day of tolerance) is never chosen.
+3. A candidate later than fetched_at (plus one day of tolerance), or before 1970 (template
+   placeholders such as 0001-01-01), is never chosen.
 4. The best-ranked candidate wins; if it only knows the day, a candidate with a time on the same
    local day (in the publisher's zone) lends its time.
 5. UTC values (Z, +00:00) are shown in the publisher's zone (Europe/Rome by default): the instant
@@ -33,6 +34,7 @@ logger = logging.getLogger(__name__)
 PUBLISHED = "published"
 MODIFIED = "modified"
 FUTURE_TOLERANCE = timedelta(days=1)
+MIN_YEAR = 1970
 MAX_VISIBLE_CHARS = 160
 MAX_VISIBLE_CANDIDATES = 40
 
@@ -258,15 +260,13 @@ def collect(
     fetched_at: datetime,
     tz_name: str,
     excluded: set[HtmlElement],
-    extractor_date: str | None,
 ) -> list[Candidate]:
     """Every date candidate of a page, in no particular order."""
     found = _structured(meta, tz_name)
     found += _visible(tree, reference=fetched_at, tz_name=tz_name, excluded=excluded)
     found += _from_url(url)
-    if extractor_date and (parsed := parse_iso(extractor_date, tz=tz_name)):
-        found.append(Candidate(PUBLISHED, "trafilatura", 70, extractor_date, parsed))
-    return found
+    # placeholders such as 0001-01-01 or 1900-01-01 are template defaults, not dates
+    return [c for c in found if c.parsed.value.year >= MIN_YEAR]
 
 
 def _pick(

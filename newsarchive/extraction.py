@@ -6,6 +6,7 @@ depends only on (body, url, headers, fetched_at) and the code's version, never o
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
@@ -18,6 +19,8 @@ from urllib.parse import urlsplit
 
 import dateparser
 import trafilatura
+from htmldate import find_date
+from trafilatura import metadata as tf_metadata
 from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
@@ -46,6 +49,7 @@ ERROR = "error"
 EXTRACTION_FAILED = "extraction_failed"
 
 MIN_ARTICLE_CHARS = 1
+AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator")
 HEADLINE_SCAN_LINES = 3
 BYLINE_PREFIX_RE = re.compile(r"^(?:di|da|a cura di|by|von|par|de|testo di)\s+", re.IGNORECASE)
 AUTHOR_SEPARATORS_RE = re.compile(r"\s*(?:;|,|\be\b|\band\b|&|\|)\s*")
@@ -53,7 +57,7 @@ HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml
 HTML_SNIFF = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<title", b"<div")
 # The trafilatura options are part of what produced a row: their hash is in `extractor`.
 TRAFILATURA_OPTIONS: dict[str, Any] = {
-    "with_metadata": True,
+    "with_metadata": False,
     "include_comments": False,
     "include_tables": True,
     "include_images": False,
@@ -203,15 +207,45 @@ def _dedupe(values: list[str]) -> tuple[str, ...]:
     return tuple(seen.values())
 
 
-def _run_trafilatura(tree: HtmlElement, url: str, fetched_at: datetime) -> Any:
-    date_params = {
-        "original_date": True,
-        "extensive_search": True,
-        "max_date": fetched_at.strftime("%Y-%m-%d"),
-    }
-    return trafilatura.bare_extraction(
-        tree, url=url, date_extraction_params=date_params, **TRAFILATURA_OPTIONS
-    )
+def _run_trafilatura(tree: HtmlElement, url: str) -> Any:
+    return trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
+
+
+def _fallbacks(
+    tree: HtmlElement,
+    meta: PageMeta,
+    *,
+    url: str,
+    fetched_at: datetime,
+    need_date: bool,
+) -> dict[str, Any]:
+    """trafilatura's and htmldate's heuristics, run only for what the page's metadata lacks.
+
+    They read the tree before trafilatura prunes it; skipping them when JSON-LD or meta tags
+    already answer saves most of trafilatura's metadata cost (its license scan alone walks
+    every link of the page).
+    """
+    ld = meta.jsonld or {}
+    found: dict[str, Any] = {}
+    if not (ld.get("headline") or meta.first("og:title", "twitter:title")):
+        found["title"] = tf_metadata.extract_title(tree)
+    if not (ld.get("author") or meta.first(*AUTHOR_META)):
+        found["author"] = tf_metadata.extract_author(tree)
+    if not (ld.get("publisher") or meta.first("og:site_name")):
+        found["sitename"] = tf_metadata.extract_sitename(tree)
+    if not (ld.get("articleSection") or meta.all("article:section")):
+        found["categories"] = tf_metadata.extract_catstags("category", tree)
+    if not (ld.get("keywords") or meta.all("article:tag", "news_keywords", "keywords")):
+        found["tags"] = tf_metadata.extract_catstags("tag", tree)
+    if need_date:
+        found["date"] = find_date(
+            copy.deepcopy(tree),
+            url=url,
+            original_date=True,
+            extensive_search=True,
+            max_date=fetched_at.strftime("%Y-%m-%d"),
+        )
+    return found
 
 
 def extract_article(
@@ -244,28 +278,24 @@ def extract_article(
         x for x in _related(related, fetched_at=fetched_at, tz_name=tz) if x.to_url != canonical
     )
     candidates = evidence.collect(
-        tree,
-        meta,
-        url=canonical,
-        fetched_at=fetched_at,
-        tz_name=tz,
-        excluded=set(blocks),
-        extractor_date=None,
+        tree, meta, url=canonical, fetched_at=fetched_at, tz_name=tz, excluded=set(blocks)
     )
+    need_date = not any(c.field == evidence.PUBLISHED for c in candidates)
+    fallback = _fallbacks(tree, meta, url=canonical, fetched_at=fetched_at, need_date=need_date)
     for block in blocks:
         if block.getparent() is not None:
             block.drop_tree()
-    # 4. Text and fallback metadata from trafilatura.
-    doc = _run_trafilatura(tree, canonical, fetched_at)
+    # 4. The main text from trafilatura (this prunes the tree).
+    doc = _run_trafilatura(tree, canonical)
     text = clean_paragraphs(doc.text) if doc is not None and doc.text else None
     if not text or len(text) < MIN_ARTICLE_CHARS:
         return Extraction(EMPTY, canonical, reason="no article text found", links=links, **enc)
-    if doc.date and (parsed := parse_iso(doc.date, tz=tz)):
+    if fallback.get("date") and (parsed := parse_iso(fallback["date"], tz=tz)):
         candidates.append(
-            evidence.Candidate(evidence.PUBLISHED, "trafilatura", 70, doc.date, parsed)
+            evidence.Candidate(evidence.PUBLISHED, "htmldate", 70, fallback["date"], parsed)
         )
     dates = evidence.choose(candidates, fetched_at=fetched_at, tz_name=tz)
-    article = _assemble(meta, doc, canonical, text, dates)
+    article = _assemble(meta, fallback, canonical, text, dates)
     article = replace(article, text=strip_headline(article.text or "", article.title))
     return Extraction(
         ARTICLE, canonical, article=article, links=links, evidence=dates.evidence, **enc
@@ -297,16 +327,14 @@ def _absolute(value: str | None, base: str) -> str | None:
 
 
 def _assemble(
-    meta: PageMeta, doc: Any, url: str, text: str, dates: evidence.ChosenDates
+    meta: PageMeta, fallback: dict[str, Any], url: str, text: str, dates: evidence.ChosenDates
 ) -> Article:
     ld = meta.jsonld or {}
     publisher = ld.get("publisher")
     publisher_names = jsonld_names(publisher) if publisher else []
-    authors = jsonld_names(ld.get("author")) or _split_authors(
-        meta.first("author", "article:author", "parsely-author", "sailthru.author")
-    )
-    if not authors and doc.author:
-        authors = _split_authors(doc.author)
+    authors = jsonld_names(ld.get("author")) or _split_authors(meta.first(*AUTHOR_META))
+    if not authors and fallback.get("author"):
+        authors = _split_authors(fallback["author"])
     tags = (
         jsonld_list(ld.get("keywords"))
         or meta.all("article:tag")
@@ -315,36 +343,38 @@ def _assemble(
             for t in (meta.first("news_keywords", "keywords") or "").split(",")
             if t.strip()
         ]
-        or list(doc.tags or [])
+        or list(fallback.get("tags") or [])
     )
     categories = (
         jsonld_list(ld.get("articleSection"))
         or meta.all("article:section")
-        or list(doc.categories or [])
+        or list(fallback.get("categories") or [])
     )
     return Article(
         url=url,
         site=(urlsplit(url).hostname or "").removeprefix("www."),
-        title=jsonld_text(ld.get("headline")) or doc.title or meta.first("og:title"),
+        title=jsonld_text(ld.get("headline"))
+        or meta.first("og:title", "twitter:title")
+        or fallback.get("title"),
         authors=_dedupe(authors),
         date_published=dates.published,
         date_published_raw=dates.published_raw,
         date_modified=dates.modified,
         date_modified_raw=dates.modified_raw,
         description=jsonld_text(ld.get("description"))
-        or meta.first("og:description", "description")
-        or doc.description,
+        or meta.first("og:description", "description", "twitter:description"),
         text=text,
         language=language_code(jsonld_text(ld.get("inLanguage")))
         or language_code(meta.lang)
-        or language_code(meta.first("content-language", "og:locale"))
-        or language_code(doc.language),
+        or language_code(meta.first("content-language", "og:locale")),
         sitename=(publisher_names[0] if publisher_names else None)
         or meta.first("og:site_name")
-        or doc.sitename,
+        or fallback.get("sitename"),
         categories=_dedupe(categories),
         tags=_dedupe(tags),
-        image=_absolute(jsonld_text(ld.get("image")) or meta.first("og:image") or doc.image, url),
+        image=_absolute(
+            jsonld_text(ld.get("image")) or meta.first("og:image", "twitter:image"), url
+        ),
     )
 
 

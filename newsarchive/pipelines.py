@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from datetime import datetime, timezone
 from typing import Any
@@ -20,7 +21,13 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from newsarchive.extraction import EXTRACTION_FAILED, Extraction, extract_page
+from newsarchive.extraction import EXTRACTION_FAILED, Extraction
+from newsarchive.workers import (
+    DEFAULT_MAX_HTML_BYTES,
+    DEFAULT_MEMORY_MB,
+    DEFAULT_TIMEOUT,
+    ExtractionPool,
+)
 from newsarchive.items import RawPage
 from newsarchive.store import Archive, StorageError
 
@@ -41,6 +48,15 @@ class ArchivePipeline:
         self.tz = crawler.settings.get("NEWSARCHIVE_TZ", "Europe/Rome")
         self.archive: Archive | None = None
         self.crawl_id: int | None = None
+        settings = crawler.settings
+        workers = settings.getint("NEWSARCHIVE_EXTRACT_WORKERS", -1)
+        self.pool_options = {
+            "workers": (os.cpu_count() or 1) if workers < 0 else workers,
+            "timeout": settings.getfloat("NEWSARCHIVE_EXTRACT_TIMEOUT", DEFAULT_TIMEOUT),
+            "max_html_bytes": settings.getint("NEWSARCHIVE_MAX_HTML_BYTES", DEFAULT_MAX_HTML_BYTES),
+            "memory_mb": settings.getint("NEWSARCHIVE_EXTRACT_MEMORY_MB", DEFAULT_MEMORY_MB),
+        }
+        self.pool: ExtractionPool | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -56,6 +72,13 @@ class ArchivePipeline:
     def open_spider(self) -> None:
         """Open the archive and record the start of the run."""
         self.archive = Archive(self.db_path)
+        opts = self.pool_options
+        self.pool = ExtractionPool(
+            int(opts["workers"]),
+            timeout=float(opts["timeout"]),
+            max_html_bytes=int(opts["max_html_bytes"]),
+            memory_mb=int(opts["memory_mb"]),
+        )
         spider = self.crawler.spider
         seeds = list(getattr(spider, "seeds", []))
         command = getattr(spider, "command", None) or " ".join(["scrapy", "crawl", *sys.argv[1:]])
@@ -65,6 +88,8 @@ class ArchivePipeline:
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         """Record the end of the run with its stats and status."""
+        if self.pool is not None:
+            self.pool.close()
         if self.archive is None or self.crawl_id is None:
             return
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
@@ -85,7 +110,7 @@ class ArchivePipeline:
             return item
         if self.archive is None:
             raise RuntimeError("ArchivePipeline.process_item called before open_spider")
-        extraction, outcome, error = self.extract(item)
+        extraction, outcome, error = await self.extract(item)
         try:
             page_id = self.archive.record_fetch(
                 item,
@@ -110,9 +135,11 @@ class ArchivePipeline:
         logger.debug("stored page %s as #%d (%s)", item.final_url, page_id, outcome)
         return {"page_id": page_id, "url": item.final_url, "outcome": outcome}
 
-    def extract(self, item: RawPage) -> tuple[Extraction | None, str, str | None]:
-        """Run extraction for a page; never raises."""
-        extraction, outcome, error = extract_page(
+    async def extract(self, item: RawPage) -> tuple[Extraction | None, str, str | None]:
+        """Run extraction for a page in the worker pool; never raises."""
+        if self.pool is None:
+            raise RuntimeError("ArchivePipeline.extract called before open_spider")
+        extraction, outcome, error = await self.pool.extract(
             item.body,
             url=item.final_url,
             status=item.status,

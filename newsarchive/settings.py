@@ -27,6 +27,14 @@ NEWSARCHIVE_TZ = os.environ.get("NEWSARCHIVE_TZ", "Europe/Rome")
 NEWSARCHIVE_PROGRESS_ENABLED = True
 # Seconds between two progress lines.
 NEWSARCHIVE_PROGRESS_INTERVAL = 1.0
+# Extraction worker processes (-1: one per core; 0: in the crawler process, for debugging).
+NEWSARCHIVE_EXTRACT_WORKERS = -1
+# Hard limit per page: a slower extraction is stopped and the page marked extraction_failed.
+NEWSARCHIVE_EXTRACT_TIMEOUT = 30.0
+# Pages larger than this are stored raw but not extracted (outcome too_large).
+NEWSARCHIVE_MAX_HTML_BYTES = 5 * 1024 * 1024
+# Address-space limit of each extraction worker, in MiB.
+NEWSARCHIVE_EXTRACT_MEMORY_MB = 1024
 # Drop requests to loopback/private/link-local addresses unless a seed is on that host.
 NEWSARCHIVE_SSRF_GUARD_ENABLED = True
 

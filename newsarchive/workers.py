@@ -1,0 +1,139 @@
+"""Extraction in worker processes: off the reactor thread, on every core, with hard limits.
+
+A page that takes longer than the timeout, exhausts the memory limit or kills its worker
+becomes ``extraction_failed`` with the reason; the pool replaces the worker and goes on.
+Pages larger than the size cap are not extracted at all (``too_large``); their raw bytes are
+stored all the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import resource
+from collections.abc import Mapping
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from datetime import datetime
+from typing import Any
+
+from pebble import ProcessExpired, ProcessPool
+
+from newsarchive.extraction import EXTRACTION_FAILED, Extraction, extract_page
+
+logger = logging.getLogger(__name__)
+
+TOO_LARGE = "too_large"
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_HTML_BYTES = 5 * 1024 * 1024
+DEFAULT_MEMORY_MB = 1024
+# Replace each worker after this many pages, so that slow leaks cannot accumulate.
+MAX_TASKS_PER_WORKER = 2000
+
+Result = tuple[Extraction | None, str, str | None]
+
+
+def _limit_memory(memory_mb: int) -> None:
+    """Worker initializer: cap the address space so a memory bomb raises MemoryError."""
+    if memory_mb > 0:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+class ExtractionPool:
+    """Run extract_page in worker processes (or in-process when workers == 0)."""
+
+    def __init__(
+        self,
+        workers: int,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
+        memory_mb: int = DEFAULT_MEMORY_MB,
+    ) -> None:
+        self.workers = workers
+        self.timeout = timeout
+        self.max_html_bytes = max_html_bytes
+        self.pool: ProcessPool | None = None
+        if workers > 0:
+            # spawn: the crawler process has threads and open SQLite handles not to inherit
+            self.pool = ProcessPool(
+                max_workers=workers,
+                max_tasks=MAX_TASKS_PER_WORKER,
+                initializer=_limit_memory,
+                initargs=(memory_mb,),
+                context=multiprocessing.get_context("spawn"),
+            )
+
+    def too_large(self, body: bytes) -> Result | None:
+        """The too_large result for a body over the cap, else None."""
+        if self.max_html_bytes and len(body) > self.max_html_bytes:
+            return None, TOO_LARGE, f"{len(body)} bytes > cap of {self.max_html_bytes}"
+        return None
+
+    def submit(self, body: bytes, **kwargs: Any) -> Future[Result]:
+        """Schedule one page; the future's result is (extraction, outcome, error)."""
+        if self.pool is None:
+            done: Future[Result] = Future()
+            done.set_result(extract_page(body, **kwargs))
+            return done
+        return self.pool.schedule(extract_page, args=(body,), kwargs=kwargs, timeout=self.timeout)
+
+    def result(self, future: Future[Result], url: str) -> Result:
+        """The future's result, with timeouts and dead workers turned into outcomes."""
+        try:
+            return future.result()
+        except BaseException as exc:  # noqa: BLE001 - every failure is an outcome, not a crash
+            return self.failure(exc, url)
+
+    def failure(self, exc: BaseException, url: str) -> Result:
+        """(None, extraction_failed, reason) for an exception raised by a worker."""
+        if isinstance(exc, FutureTimeout):
+            reason = f"timeout: extraction took longer than {self.timeout:g} s"
+        elif isinstance(exc, ProcessExpired):
+            reason = f"worker died: exit code {exc.exitcode}"
+        elif isinstance(exc, MemoryError):
+            reason = "memory: the page exhausted the worker's memory limit"
+        else:
+            reason = f"{type(exc).__name__}: {exc}"
+        logger.warning("extraction failed for %s: %s", url, reason)
+        return None, EXTRACTION_FAILED, reason
+
+    async def extract(
+        self,
+        body: bytes,
+        *,
+        url: str,
+        status: int,
+        fetched_at: datetime,
+        headers: Mapping[str, str] | None,
+        related_selector: str | None,
+        tz: str,
+    ) -> Result:
+        """Extract one page without blocking the event loop."""
+        if status < 400 and (big := self.too_large(body)) is not None:
+            return big
+        future = self.submit(
+            body,
+            url=url,
+            status=status,
+            fetched_at=fetched_at,
+            headers=dict(headers or {}),
+            related_selector=related_selector,
+            tz=tz,
+        )
+        try:
+            return await asyncio.wrap_future(future)
+        except BaseException as exc:  # noqa: BLE001
+            if isinstance(exc, asyncio.CancelledError):
+                future.cancel()
+                raise
+            return self.failure(exc, url)
+
+    def close(self) -> None:
+        """Stop the workers (waiting for none of them)."""
+        if self.pool is not None:
+            self.pool.stop()
+            self.pool.join(timeout=10)
+            self.pool = None
