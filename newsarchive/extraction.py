@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 import dateparser
 import trafilatura
 from htmldate import find_date
-from trafilatura import metadata as tf_metadata
 from lxml.html import HtmlElement
+from trafilatura import metadata as tf_metadata
 from trafilatura.utils import load_html
 
 from newsarchive import __version__, evidence

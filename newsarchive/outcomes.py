@@ -1,27 +1,11 @@
 """Classify a fetched page: article, listing, wall (bot, consent, paywall), soft 404, empty. Pure.
 
-``classify`` looks at what extraction already has (status, headers, the parsed tree, JSON-LD and
-the extracted text) and runs the checks in a fixed order; the first that fires wins:
-
-1. bot_challenge: Cloudflare / AWS WAF / DataDome / PerimeterX / captcha-only / access-denied
-   pages, whatever the HTTP status (a challenge is often served as 403 or 503);
-2. error: any other HTTP status >= 400;
-3. consent_wall: a consent host, or consent text ("Questo sito utilizza cookie", "accetta i
-   cookie o abbonati") standing in for the content;
-4. soft_404: "Pagina non trovata" / "404" in the title or h1, or in the text, with little text;
-5. empty: no text, and no visible text or a JavaScript shell;
-6. paywall: JSON-LD ``isAccessibleForFree`` false, or paywall phrases, with a short text. A
-   long text (>= WALL_MAX_TEXT) with ``isAccessibleForFree`` false is an ``article`` with the
-   ``paywall`` flag: the page is marked paywalled but the full text was served (metered or
-   crawler access), and losing that text would be worse than missing the wall;
-7. listing: many same-site teaser links, no article JSON-LD, and a home/section URL,
-   CollectionPage/ItemList types, or a text made of teaser headlines;
-8. article (or empty when there is no text at all).
-
-Conservative by design: every wall check is gated by a short extracted text, so a real article
-(long text) is never turned into a wall by a stray cookie banner, CMP script or "Abbonati" link.
-Cheap checks run first; the tree is only scanned (visible text, anchors, marker attributes) when
-the text is short or when there is no article JSON-LD.
+Checks run in this order, the first that fires wins: bot_challenge (any HTTP status), error
+(status >= 400), consent_wall, soft_404, empty, paywall, listing, article. Conservative: each
+wall/404/challenge check needs a short extracted text (< WALL_MAX_TEXT), so a cookie banner, CMP
+script or "Abbonati" link never turns a real article into a wall; a long text marked
+``isAccessibleForFree: false`` is an ``article`` flagged ``paywall`` (metered sites mark every
+article so and serve the full text). Tree scans (visible text, anchors) run only when needed.
 """
 
 from __future__ import annotations
@@ -41,7 +25,6 @@ from newsarchive.metadata import ARTICLE_TYPES
 
 logger = logging.getLogger(__name__)
 
-# Outcomes (pages.outcome). The last three are decided before classify() runs.
 ARTICLE = "article"
 LISTING = "listing"
 EMPTY = "empty"
@@ -50,157 +33,94 @@ PAYWALL = "paywall"
 BOT_CHALLENGE = "bot_challenge"
 SOFT_404 = "soft_404"
 ERROR = "error"
-TOO_LARGE = "too_large"
-NOT_HTML = "not_html"
-EXTRACTION_FAILED = "extraction_failed"
-OUTCOMES = (
-    ARTICLE,
-    LISTING,
-    EMPTY,
-    CONSENT_WALL,
-    PAYWALL,
-    BOT_CHALLENGE,
-    SOFT_404,
-    ERROR,
-    TOO_LARGE,
-    NOT_HTML,
-    EXTRACTION_FAILED,
-)
+TOO_LARGE = "too_large"  # decided before parsing
+NOT_HTML = "not_html"  # decided by extract_article
+EXTRACTION_FAILED = "extraction_failed"  # decided by extract_page
+CLASSIFIED = (ARTICLE, LISTING, EMPTY, CONSENT_WALL, PAYWALL, BOT_CHALLENGE, SOFT_404, ERROR)
+OUTCOMES = (*CLASSIFIED, TOO_LARGE, NOT_HTML, EXTRACTION_FAILED)
 PAYWALL_FLAG = "paywall"
 
-# Lengths, in characters of extracted text unless said otherwise.
-WALL_MAX_TEXT = 1500  # at or above: content, never a wall / challenge / 404
-CONSENT_MAX_TEXT = 1000
-SOFT_404_MAX_TEXT = 1000  # with article JSON-LD
-SOFT_404_MAX_TEXT_NO_LD = 3000  # without: 404 pages often list "i più letti"
-EMPTY_MAX_TEXT = 200
-EMPTY_MAX_VISIBLE = 300  # visible body text (scripts, styles, noscript excluded)
+# Sizes in characters of extracted text (*_VISIBLE: of visible body text, scripts excluded).
+WALL_MAX_TEXT = 1500  # at or above: content; no wall, challenge or 404 check fires
+PAYWALL_TEASER_MAX_TEXT = 1000  # below: isAccessibleForFree=false alone means paywall
+CONSENT_MAX_TEXT, CONSENT_SINGLE_HIT_MAX_TEXT = 1000, 400  # 2 consent phrases, or 1 below 400
+SOFT_404_MAX_TEXT, SOFT_404_MAX_TEXT_NO_LD = 1000, 3000  # 404 pages often list "i più letti"
+EMPTY_MAX_TEXT, EMPTY_MAX_VISIBLE = 200, 300
 WEAK_MARKER_MAX_VISIBLE = 600  # a challenge page shows a few lines
 CONSENT_MAX_VISIBLE = 2500
-VISIBLE_SCAN_CHARS = 3_000  # enough to compare with the *_VISIBLE limits; stops the scan early
-SCRIPT_SCAN_CHARS = 4_000  # per inline script
-TEXT_HEAD_CHARS = 600
-TEXT_TAIL_CHARS = 1_000
-PAYWALL_TEASER_MAX_TEXT = 1000  # isAccessibleForFree=false alone means paywall below this
-TEASER_SCAN_LINKS = 200
-TEASER_MIN_LINKS = 15
-TEASER_MIN_CHARS = 25
-TEASER_MAX_CHARS = 200
-TEASER_MIN_WORDS = 4
-TEASER_LINES_MIN = 5
-TEASER_LINES_SHARE = 0.3
-PROSE_LINE_CHARS = 250
-PROSE_MIN_CHARS = 1000
-PROSE_SHARE = 0.5
-SECTION_MAX_SEGMENTS = 2
-SECTION_MAX_HYPHENS = 2
+VISIBLE_SCAN_CHARS = 3000  # the visible-text scan stops here: enough for the limits above
+SCRIPT_SCAN_CHARS = 4000  # per inline script
+TEXT_HEAD_CHARS, TEXT_TAIL_CHARS = 600, 1000
+TEASER_MIN_LINKS, TEASER_SCAN_LINKS = 15, 200
+TEASER_MIN_CHARS, TEASER_MAX_CHARS, TEASER_MIN_WORDS = 25, 200, 4
+TEASER_LINES_MIN, TEASER_LINES_SHARE = 5, 0.3
+PROSE_LINE_CHARS, PROSE_MIN_CHARS, PROSE_SHARE = 250, 1000, 0.5
+SECTION_MAX_SEGMENTS, SECTION_MAX_HYPHENS = 2, 2
 
-CF_HEADER = "cf-mitigated"
-AWS_WAF_HEADER = "x-amzn-waf-action"
-# Substring -> reason, searched in script srcs/inline code and iframe srcs. Each is specific to
-# an interstitial (normal pages of protected sites carry other scripts: jsd/main.js, tags.js).
-STRONG_BOT_MARKERS = (
-    ("_cf_chl_opt", "cloudflare challenge"),
-    ("cf_chl_", "cloudflare challenge"),
-    ("orchestrate/chl_page", "cloudflare challenge"),
-    ("orchestrate/managed", "cloudflare challenge"),
-    ("orchestrate/jsch", "cloudflare challenge"),
-    ("awsWafCookieDomainList", "aws waf captcha"),
-    ("gokuProps", "aws waf captcha"),
-    ("captcha.awswaf.com", "aws waf captcha"),
-    ("captcha-delivery.com", "datadome captcha"),
-    ("_pxCaptcha", "perimeterx captcha"),
-    ("px-captcha", "perimeterx captcha"),
-    ("captcha.px-cdn.net", "perimeterx captcha"),
-)
-# Also found on normal pages: they count only when the page shows almost no text.
-WEAK_BOT_MARKERS = (
-    ("/cdn-cgi/challenge-platform/", "cloudflare challenge"),
-    ("AwsWafIntegration", "aws waf challenge"),
-    ("hcaptcha.com", "captcha"),
-    ("recaptcha/api", "captcha"),
-    ("challenges.cloudflare.com/turnstile", "captcha"),
-)
-# Elements found only on challenge / block pages (id) or on a captcha widget (class).
-BOT_ATTR_XPATH = etree.XPath(
-    "//*[@id='challenge-form' or @id='challenge-running' or @id='challenge-stage'"
-    " or @id='cf-error-details' or @id='px-captcha' or @id='cf-challenge-running'"
-    " or contains(@class,'g-recaptcha') or contains(@class,'h-captcha')"
-    " or contains(@class,'cf-turnstile')]"
-)
-STRONG_BOT_IDS = {
-    "challenge-form": "cloudflare challenge",
-    "challenge-running": "cloudflare challenge",
-    "challenge-stage": "cloudflare challenge",
-    "cf-challenge-running": "cloudflare challenge",
-    "cf-error-details": "cloudflare block page",
-    "px-captcha": "perimeterx captcha",
+CF_HEADER, AWS_WAF_HEADER = "cf-mitigated", "x-amzn-waf-action"
+# Substrings of script/iframe srcs and inline code found only on interstitials (normal pages
+# of protected sites load other scripts: /cdn-cgi/challenge-platform/.../jsd, tags.js...).
+STRONG_BOT_MARKERS = {
+    "cloudflare challenge": ("_cf_chl_opt", "cf_chl_", "orchestrate/chl_page", "orchestrate/jsch"),
+    "aws waf captcha": ("awsWafCookieDomainList", "gokuProps", "captcha.awswaf.com"),
+    "datadome captcha": ("captcha-delivery.com",),
+    "perimeterx captcha": ("_pxCaptcha", "px-captcha", "captcha.px-cdn.net"),
 }
+# Also on normal pages (jsd script, comment-form captchas): they count only on near-empty pages.
+WEAK_BOT_MARKERS = {
+    "cloudflare challenge": ("/cdn-cgi/challenge-platform/", "challenges.cloudflare.com"),
+    "aws waf challenge": ("AwsWafIntegration", "awswaf.com"),
+    "captcha": ("hcaptcha.com", "recaptcha/api", "recaptcha/enterprise"),
+}
+# Whole lines only: "Un momento storico" or "Accesso negato ai migranti" stay articles.
 BOT_TITLE_RE = re.compile(
-    r"^\s*(?:just a moment|un momento|solo un momento|attention required|checking your browser"
-    r"|one more step|access denied|accesso negato|accesso bloccato|request blocked"
-    r"|pardon our interruption|ddos-guard|robot check|human verification|verifica umana"
-    r"|are you a robot|sei un robot)",
-    re.I,
+    r"(?im)^\s*(?:just a moment|solo un momento|un attimo|attention required!? \| cloudflare"
+    r"|checking your browser|one more step|access denied|accesso negato|accesso bloccato"
+    r"|request blocked|pardon our interruption|ddos-guard|robot check|human verification"
+    r"|verifica umana|are you a robot|sei un robot)[\s.!?…]*$"
 )
 BOT_TEXT_RE = re.compile(
-    r"checking (?:if the site connection is secure|your browser)|verify(?:ing)? you are (?:a )?human"
-    r"|enable javascript and cookies to continue|verifica (?:di essere|che tu sia) (?:un )?(?:essere )?umano"
-    r"|sorry, you have been blocked|you don't have permission to access"
+    r"(?i)checking (?:if the site connection is secure|your browser)|verify(?:ing)? you are human"
+    r"|enable javascript and cookies to continue|verifica (?:di essere|che tu sia) (?:un )?umano"
+    r"|sorry, you have been blocked|you don't have permission to access|press (?:&|and) hold"
     r"|access to this page has been denied|please enable js and disable any ad blocker"
-    r"|press (?:&|and) hold|ddos protection by|non sei un robot",
-    re.I,
 )
-
-CONSENT_HOST_RE = re.compile(r"^(?:consent\.|guce\.|consent-)", re.I)
-CONSENT_TITLE_RE = re.compile(
-    r"before you continue|prima di continuare|cookie (?:consent|wall|policy)|consenso (?:ai )?cookie"
-    r"|privacy e cookie|informativa (?:sui )?cookie",
-    re.I,
-)
+CONSENT_HOST_RE = re.compile(r"(?i)^(?:consent|guce)[.-]")
 CONSENT_TEXT_RE = re.compile(
-    r"questo sito (?:web )?(?:utilizza|usa) (?:i )?cookie|(?:utilizziamo|usiamo) (?:i )?cookie"
-    r"|accetta e continua|accetta tutt[io]|accetta i cookie|consenso ai cookie"
-    r"|gestisci (?:le )?(?:preferenze|opzioni)|this (?:site|website) uses cookies|we use cookies"
-    r"|accept all cookies|i nostri partner (?:e noi )?(?:utilizziamo|trattiamo)",
-    re.I,
+    r"(?i)(?:utilizza|usa|utilizziamo|usiamo|impieghiamo) (?:i |dei )?cookie|accett\w* "
+    r"(?:tutti )?(?:i )?cookie|accetta e (?:continua|chiudi)|consenso (?:ai|all'uso dei) cookie"
+    r"|cookie (?:tecnici|di profilazione|analitici)|(?:gestisci|personalizza) (?:le )?"
+    r"(?:preferenze|scelte)|(?:memorizzare|archiviare) e/o accedere a informazioni"
+    r"|(?:this site|website|we) uses? cookies|accept (?:all )?cookies|before you continue"
 )
 PAY_OR_OK_RE = re.compile(
-    r"accett\w* (?:i )?cookie.{0,80}abbona|abbona\w*.{0,80}accett\w* (?:i )?cookie"
-    r"|rifiuta e abbonati|paga o accetta|pay or (?:okay|ok|accept)",
-    re.I | re.S,
+    r"(?is)accett\w* (?:i )?cookie.{0,80}abbona|abbona\w*.{0,80}accett\w* (?:i )?cookie"
+    r"|rifiuta e abbonati|paga o accetta|pay or (?:okay|ok|accept)"
 )
 CMP_RE = re.compile(
-    r"iubenda|didomi|quantcast|onetrust|optanon|cookielaw\.org|consensu\.org|cookiebot"
-    r"|usercentrics|trustarc|consentmanager|sourcepoint|__tcfapi|/cmp[/.]|\bcmp\.",
-    re.I,
+    r"(?i)iubenda|didomi|quantcast|onetrust|optanon|cookielaw\.org|consensu\.org|cookiebot"
+    r"|usercentrics|trustarc|consentmanager|sourcepoint|__tcfapi|/cmp[/.]|\bcmp\."
 )
-
 NOT_FOUND_TITLE_RE = re.compile(
-    r"pagina non trovata|pagina (?:non disponibile|inesistente)|page not found|\bnot found\b"
+    r"(?im)pagina non trovata|pagina (?:non disponibile|inesistente)|page not found|\bnot found\b"
     r"|(?:error|errore|erreur|fehler)\s*404|404\s*(?:error|errore)|^\s*404\b"
-    r"|seite nicht gefunden|page introuvable|p[aá]gina no encontrada|contenuto non trovato",
-    re.I,
+    r"|seite nicht gefunden|page introuvable|p[aá]gina no encontrada|contenuto non trovato"
 )
 NOT_FOUND_TEXT_RE = re.compile(
-    r"la pagina (?:che (?:cercavi|stai cercando|hai cercato|hai richiesto)|richiesta)"
-    r" (?:non|è stata)|pagina non trovata|questa pagina non esiste|page not found"
-    r"|the page you (?:are looking for|requested|were looking for)"
-    r" (?:could not be found|does not exist|doesn't exist|was not found|cannot be found)",
-    re.I,
+    r"(?i)la pagina (?:che (?:cercavi|stai cercando|hai cercato|hai richiesto)|richiesta) (?:non"
+    r"|è stata)|pagina non trovata|questa pagina non esiste|page not found|the page you (?:are "
+    r"|were )?(?:looking for|requested) (?:could not be found|does not exist|was not found)"
 )
-
 PAYWALL_HINTS = ("abbonat", "riservat", "continuare a leggere", "subscribe", "subscribers")
 PAYWALL_TEXT_RE = re.compile(
-    r"(?:contenuto|articolo) riservato agli abbonati|riservat[oa] agli abbonati"
+    r"(?i)(?:contenuto|articolo) riservato agli abbonati|riservat[oa] agli abbonati"
     r"|per continuare a leggere|abbonati per (?:leggere|continuare)|sei già abbonato\?"
     r"|questo (?:contenuto|articolo) è riservato|leggi l'articolo completo abbonandoti"
-    r"|subscribe to (?:continue|keep) reading|this (?:content|article) is for subscribers only",
-    re.I,
+    r"|subscribe to (?:continue|keep) reading|this (?:content|article) is for subscribers only"
 )
-FREE_FALSE_RE = re.compile(r'"isAccessibleForFree"\s*:\s*(?:false|"false"|"no")', re.I)
-FREE_FALSE_VALUES = (False, "false", "no", "False")
-# Attribute-axis form: several times faster in libxml2 than //*[contains(@class, ...)].
+FREE_FALSE_RE = re.compile(r'(?i)"isAccessibleForFree"\s*:\s*(?:false|"false"|"no")')
+FREE_FALSE_VALUES = (False, "false", "False", "no")
+# The attribute-axis form is several times faster in libxml2 than //*[contains(@class, ...)].
 PAYWALL_ELEMENTS_XPATH = etree.XPath(
     "//@class[contains(.,'paywall') or contains(.,'Paywall') or contains(.,'regwall')]/.."
     " | //@id[contains(.,'paywall')]/.."
@@ -210,12 +130,10 @@ SHELL_XPATH = etree.XPath(
     " or @id='svelte'][not(*)][not(normalize-space())]"
 )
 HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template"})
-JS_NOTICE_RE = re.compile(r"javascript|\bjs\b", re.I)
-
 LISTING_TYPES = {"collectionpage", "itemlist", "sitenavigationelement", "searchresultspage"}
 HOME_PATHS = {"", "/", "/index.html", "/index.htm", "/index.php", "/home", "/home/", "/it/"}
 ARTICLE_HREF_RE = re.compile(
-    r"\d{5,}|/(?:19|20)\d{2}/\d{1,2}/|[a-z0-9]+(?:[-_][a-z0-9]+){3,}|\.s?html?$", re.I
+    r"(?i)\d{5,}|/(?:19|20)\d{2}/\d{1,2}/|[a-z0-9]+(?:[-_][a-z0-9]+){3,}|\.s?html?$"
 )
 SECTION_SEGMENT_RE = re.compile(r"[a-z]+(?:-[a-z]+)*")
 
@@ -229,38 +147,30 @@ class Verdict:
     flags: tuple[str, ...] = ()
 
 
-def _header(headers: Mapping[str, str] | None, name: str) -> str:
-    for key, value in (headers or {}).items():
-        if key.lower() == name:
-            return str(value).strip().lower()
-    return ""
-
-
 def _norm(value: str) -> str:
     return " ".join(value.split())
 
 
 def _site_root(host: str) -> str:
-    labels = host.lower().removeprefix("www.").split(".")
-    return ".".join(labels[-2:])
+    return ".".join(host.lower().split(".")[-2:])
+
+
+def _first_marker(blob: str, markers: Mapping[str, tuple[str, ...]]) -> str | None:
+    return next((why for why, needles in markers.items() if any(n in blob for n in needles)), None)
 
 
 class _Page:
-    """Lazy views of one page, each computed at most once."""
+    """Lazy views of one page, each computed at most once (most pages need few of them)."""
 
     def __init__(self, tree: HtmlElement, text: str | None, title: str | None, url: str) -> None:
-        self.tree = tree
-        self.text = text or ""
-        self.given_title = title or ""
-        self.url = url
-        self.parts = urlsplit(url)
+        self.tree, self.text, self.parts = tree, text or "", urlsplit(url)
+        self.given_title = _norm(title or "")
 
     @cached_property
     def title(self) -> str:
-        """The <title> (first one) and the given title, joined."""
+        """The page's <title> and the given title, one per line."""
         el = self.tree.find(".//title")
-        own = _norm(el.text_content()) if el is not None else ""
-        return f"{own}\n{_norm(self.given_title)}".strip()
+        return f"{_norm(el.text_content()) if el is not None else ''}\n{self.given_title}"
 
     @cached_property
     def h1(self) -> str:
@@ -269,8 +179,8 @@ class _Page:
         return _norm(el.text_content())[:300] if el is not None else ""
 
     @cached_property
-    def scripts(self) -> str:
-        """Script and iframe srcs and the head of each inline script, one blob."""
+    def code(self) -> str:
+        """Script/iframe srcs and the head of each inline script (short-text pages only)."""
         code: list[str] = []
         for el in self.tree.iter("script", "iframe"):
             if src := el.get("src"):
@@ -280,48 +190,25 @@ class _Page:
         return "\n".join(code)
 
     @cached_property
-    def _metas(self) -> tuple[str, str]:
-        """(og:type, microdata isAccessibleForFree) from one pass over <meta>."""
-        og_type = free = ""
-        for el in self.tree.iter("meta"):
-            key = (el.get("property") or el.get("name") or el.get("itemprop") or "").lower()
-            if key == "og:type" and not og_type:
-                og_type = (el.get("content") or "").strip().lower()
-            elif key == "isaccessibleforfree":
-                free = (el.get("content") or "").strip().lower()
-        return og_type, free
-
-    @property
-    def og_type(self) -> str:
-        """The og:type meta content, lower-cased."""
-        return self._metas[0]
-
-    @cached_property
-    def free_blob(self) -> str:
-        """JSON-LD blocks that mention isAccessibleForFree, and its microdata value."""
-        found = [
-            el.text
-            for el in self.tree.iter("script")
-            if el.text and "ld+json" in (el.get("type") or "") and "isAccessibleFor" in el.text
-        ]
-        if self._metas[1]:
-            found.append(f'"isAccessibleForFree": "{self._metas[1]}"')
-        return "\n".join(found)
+    def ld_meta(self) -> tuple[str, str]:
+        """(JSON-LD blocks naming isAccessibleForFree, og:type); other scripts are not read."""
+        free, og_type = [], ""
+        for el in self.tree.iter("script", "meta"):
+            if el.tag == "meta" and (el.get("property") or el.get("name")) == "og:type":
+                og_type = og_type or (el.get("content") or "").strip().lower()
+            elif "ld+json" in (el.get("type") or "") and "isAccessibleFor" in (el.text or ""):
+                free.append(el.text)
+        return "\n".join(free), og_type
 
     @cached_property
     def visible(self) -> str:
-        """Visible body text (no script/style/noscript), collapsed, about VISIBLE_SCAN_CHARS."""
+        """Visible body text (no script/style/noscript), collapsed, up to VISIBLE_SCAN_CHARS."""
         body = self.tree.find("body")
-        if body is None:
-            return ""
         chunks: list[str] = []
         size = 0
-        for el in body.iter():
-            pieces = (
-                el.text if isinstance(el.tag, str) and el.tag not in HIDDEN_TAGS else None,
-                el.tail if el is not body else None,
-            )
-            for piece in pieces:
+        for el in body.iter() if body is not None else ():
+            shown = isinstance(el.tag, str) and el.tag not in HIDDEN_TAGS
+            for piece in (el.text if shown else None, el.tail if el is not body else None):
                 if piece and (piece := _norm(piece)):
                     chunks.append(piece)
                     size += len(piece) + 1
@@ -336,20 +223,18 @@ class _Page:
         found: dict[str, str] = {}
         for a in self.tree.iter("a"):
             href = (a.get("href") or "").strip()
-            if not href or href.startswith(("#", "javascript:", "mailto:")):
-                continue
-            anchor = _norm(a.text_content())
+            anchor = _norm(a.text_content()) if href and href[0] != "#" else ""
             if not TEASER_MIN_CHARS <= len(anchor) <= TEASER_MAX_CHARS:
-                continue
-            if anchor.count(" ") < TEASER_MIN_WORDS - 1:
                 continue
             try:
                 link = urlsplit(href)
             except ValueError:
                 continue
+            if anchor.count(" ") < TEASER_MIN_WORDS - 1 or link.path == self.parts.path:
+                continue
             if link.hostname and _site_root(link.hostname) != root:
                 continue
-            if link.path != self.parts.path and ARTICLE_HREF_RE.search(link.path):
+            if link.scheme in ("", "http", "https") and ARTICLE_HREF_RE.search(link.path):
                 found.setdefault(link.path, anchor)
                 if len(found) >= TEASER_SCAN_LINKS:
                     break
@@ -357,30 +242,21 @@ class _Page:
 
 
 def _bot_challenge(page: _Page, headers: Mapping[str, str] | None) -> str | None:
-    if "challenge" in _header(headers, CF_HEADER):
+    sent = {k.lower(): str(v).strip().lower() for k, v in (headers or {}).items()}
+    if "challenge" in sent.get(CF_HEADER, ""):
         return "cloudflare challenge (cf-mitigated header)"
-    waf = _header(headers, AWS_WAF_HEADER)
-    if waf in ("captcha", "challenge"):
+    if (waf := sent.get(AWS_WAF_HEADER, "")) in ("captcha", "challenge"):
         return f"aws waf {waf} ({AWS_WAF_HEADER} header)"
     if len(page.text) >= WALL_MAX_TEXT:
         return None
-    scripts = page.scripts
-    for marker, reason in STRONG_BOT_MARKERS:
-        if marker in scripts:
-            return reason
+    if reason := _first_marker(page.code, STRONG_BOT_MARKERS):
+        return reason
     if BOT_TITLE_RE.search(page.title) or BOT_TITLE_RE.search(page.h1):
         return "challenge or access-denied title"
     if len(page.visible) >= WEAK_MARKER_MAX_VISIBLE:
         return None
-    elements = BOT_ATTR_XPATH(page.tree)
-    for el in elements:
-        if reason := STRONG_BOT_IDS.get(el.get("id") or ""):
-            return reason
-    for marker, reason in WEAK_BOT_MARKERS:
-        if marker in scripts:
-            return f"{reason} with little visible text"
-    if elements:
-        return "captcha widget with little visible text"
+    if reason := _first_marker(page.code, WEAK_BOT_MARKERS):
+        return f"{reason} with little visible text"
     if BOT_TEXT_RE.search(page.visible) or BOT_TEXT_RE.search(page.text):
         return "challenge text"
     return None
@@ -393,65 +269,54 @@ def _consent_wall(page: _Page) -> str | None:
         return None
     if PAY_OR_OK_RE.search(page.text):
         return "pay-or-accept cookie wall"
-    if CONSENT_TEXT_RE.search(page.text):
+    hits = {m.group(0).lower() for m in CONSENT_TEXT_RE.finditer(f"{page.title}\n{page.text}")}
+    if len(hits) >= 2 or (hits and len(page.text) < CONSENT_SINGLE_HIT_MAX_TEXT):
         return "consent text as main content"
-    if CONSENT_TITLE_RE.search(page.title):
-        return "consent title"
     if len(page.text) >= EMPTY_MAX_TEXT or len(page.visible) >= CONSENT_MAX_VISIBLE:
         return None
     if PAY_OR_OK_RE.search(page.visible):
         return "pay-or-accept cookie wall"
-    if CONSENT_TEXT_RE.search(page.visible) and (cmp := CMP_RE.search(page.scripts)):
+    if CONSENT_TEXT_RE.search(page.visible) and (cmp := CMP_RE.search(page.code)):
         return f"consent interstitial ({cmp.group(0).lower()})"
     return None
 
 
 def _soft_404(page: _Page, has_article_ld: bool) -> str | None:
     limit = SOFT_404_MAX_TEXT if has_article_ld else SOFT_404_MAX_TEXT_NO_LD
-    if len(page.text) < limit and (
-        NOT_FOUND_TITLE_RE.search(page.title) or NOT_FOUND_TITLE_RE.search(page.h1)
-    ):
+    if len(page.text) < limit and NOT_FOUND_TITLE_RE.search(f"{page.title}\n{page.h1}"):
         return "not-found title"
-    if len(page.text) < SOFT_404_MAX_TEXT and NOT_FOUND_TEXT_RE.search(
-        page.text[:TEXT_HEAD_CHARS] or page.visible[:TEXT_HEAD_CHARS]
-    ):
+    head = page.text[:TEXT_HEAD_CHARS] or page.visible[:TEXT_HEAD_CHARS]
+    if len(page.text) < SOFT_404_MAX_TEXT and NOT_FOUND_TEXT_RE.search(head):
         return "not-found text"
     return None
 
 
 def _empty(page: _Page) -> str | None:
-    if len(page.text) >= EMPTY_MAX_TEXT:
-        return None
-    if len(page.visible) >= EMPTY_MAX_VISIBLE:
+    if len(page.text) >= EMPTY_MAX_TEXT or len(page.visible) >= EMPTY_MAX_VISIBLE:
         return None
     if SHELL_XPATH(page.tree):
         return "javascript shell (empty root element)"
-    for el in page.tree.iter("noscript"):
-        if JS_NOTICE_RE.search(el.text_content()[:500]):
-            return "javascript shell (noscript notice)"
+    if any("javascript" in el.text_content()[:500].lower() for el in page.tree.iter("noscript")):
+        return "javascript shell (noscript notice)"
     return None if page.text else "no text and no visible text"
 
 
 def _free_false(jsonld: dict[str, Any] | None, page: _Page) -> str | None:
-    if jsonld is not None:
-        if jsonld.get("isAccessibleForFree") in FREE_FALSE_VALUES:
-            return "JSON-LD isAccessibleForFree=false"
-        parts = jsonld.get("hasPart")
-        for part in parts if isinstance(parts, list) else [parts]:
-            if isinstance(part, dict) and part.get("isAccessibleForFree") in FREE_FALSE_VALUES:
-                return f"JSON-LD hasPart isAccessibleForFree=false ({part.get('cssSelector')})"
-    if FREE_FALSE_RE.search(page.free_blob):
+    ld = jsonld or {}
+    if ld.get("isAccessibleForFree") in FREE_FALSE_VALUES:
         return "JSON-LD isAccessibleForFree=false"
-    return None
+    parts = ld.get("hasPart")
+    for part in parts if isinstance(parts, list) else [parts]:
+        if isinstance(part, dict) and part.get("isAccessibleForFree") in FREE_FALSE_VALUES:
+            return f"JSON-LD hasPart isAccessibleForFree=false ({part.get('cssSelector')})"
+    return "JSON-LD isAccessibleForFree=false" if FREE_FALSE_RE.search(page.ld_meta[0]) else None
 
 
 def _paywall(page: _Page, jsonld: dict[str, Any] | None) -> Verdict | None:
-    size = len(page.text)
-    text = page.text
+    size, text = len(page.text), page.text
     if size > TEXT_HEAD_CHARS + TEXT_TAIL_CHARS:
         text = f"{text[:TEXT_HEAD_CHARS]}\n{text[-TEXT_TAIL_CHARS:]}"
-    lowered = text.lower()
-    hinted = any(hint in lowered for hint in PAYWALL_HINTS)
+    hinted = any(hint in text.lower() for hint in PAYWALL_HINTS)
     phrase = PAYWALL_TEXT_RE.search(text) if hinted else None
     if phrase is None and size < WALL_MAX_TEXT:
         for el in PAYWALL_ELEMENTS_XPATH(page.tree):
@@ -469,51 +334,31 @@ def _paywall(page: _Page, jsonld: dict[str, Any] | None) -> Verdict | None:
     return Verdict(ARTICLE, f"{said}, full text present", (PAYWALL_FLAG,))
 
 
-def _prose_like(text: str) -> bool:
-    """True when most of the text is paragraphs, as in an article (not headlines)."""
-    prose = sum(len(line) for line in text.split("\n") if len(line) >= PROSE_LINE_CHARS)
-    return prose >= PROSE_MIN_CHARS and prose >= PROSE_SHARE * len(text)
-
-
-def _section_like(path: str) -> bool:
-    """True for a home page or a short section path such as /esteri/ or /sport/calcio/."""
-    if path in HOME_PATHS:
-        return True
-    segments = [s for s in path.lower().split("/") if s]
-    return len(segments) <= SECTION_MAX_SEGMENTS and all(
-        SECTION_SEGMENT_RE.fullmatch(s) and s.count("-") <= SECTION_MAX_HYPHENS for s in segments
-    )
-
-
-def _headline_h1(page: _Page) -> bool:
-    """True when the h1 is a headline that the <title> repeats: an article's page."""
-    h1 = page.h1.casefold()
-    return h1.count(" ") >= TEASER_MIN_WORDS - 1 and h1 in page.title.casefold()
-
-
 def _listing(page: _Page, jsonld_types: list[str]) -> str | None:
-    if page.og_type == "article":
+    if page.ld_meta[1] == "article":
         return None
-    home = page.parts.path in HOME_PATHS
-    if not home and _headline_h1(page):
-        return None
-    teasers = page.teasers
-    count = len(teasers)
-    if count < TEASER_MIN_LINKS:
+    home, h1 = page.parts.path in HOME_PATHS, page.h1.casefold()
+    if not home and h1.count(" ") >= TEASER_MIN_WORDS - 1 and h1 in page.title.casefold():
+        return None  # a headline h1 that the <title> repeats: an article's page
+    if (count := len(page.teasers)) < TEASER_MIN_LINKS:
         return None
     if home:
         return f"home page with {count} teaser links"
-    headlines = {t.casefold() for t in teasers.values()}
+    headlines = {t.casefold() for t in page.teasers.values()}
     lines = [line for line in page.text.split("\n") if line]
     hits = sum(1 for line in lines if line.casefold() in headlines)
     if hits >= TEASER_LINES_MIN and hits >= TEASER_LINES_SHARE * len(lines):
         return f"text made of teaser headlines ({hits}/{len(lines)} lines)"
-    if _prose_like(page.text):
-        return None
+    prose = sum(len(line) for line in lines if len(line) >= PROSE_LINE_CHARS)
+    if prose >= PROSE_MIN_CHARS and prose >= PROSE_SHARE * len(page.text):
+        return None  # mostly long paragraphs: an article with a big teaser box
     if kinds := sorted(LISTING_TYPES.intersection(jsonld_types)):
         return f"{count} teaser links and JSON-LD {', '.join(kinds)}"
-    if _section_like(page.parts.path):
-        return f"section page with {count} teaser links"
+    segments = [s for s in page.parts.path.lower().split("/") if s]
+    if len(segments) <= SECTION_MAX_SEGMENTS and all(
+        SECTION_SEGMENT_RE.fullmatch(s) and s.count("-") <= SECTION_MAX_HYPHENS for s in segments
+    ):
+        return f"section page with {count} teaser links"  # /esteri/, /sport/calcio/
     return None
 
 
@@ -531,20 +376,24 @@ def classify(
     """Decide what a fetched page is, from its status, headers, parsed tree and extracted text."""
     page = _Page(tree, text, title, url)
     has_article_ld = jsonld is not None or bool(ARTICLE_TYPES.intersection(jsonld_types))
+    verdict = None
     if reason := _bot_challenge(page, headers):
-        return Verdict(BOT_CHALLENGE, reason)
-    if status >= 400:
-        return Verdict(ERROR, f"HTTP {status}")
-    if reason := _consent_wall(page):
-        return Verdict(CONSENT_WALL, reason)
-    if reason := _soft_404(page, has_article_ld):
-        return Verdict(SOFT_404, reason)
-    if reason := _empty(page):
-        return Verdict(EMPTY, reason)
-    if verdict := _paywall(page, jsonld):
-        return verdict
-    if not has_article_ld and (reason := _listing(page, jsonld_types)):
-        return Verdict(LISTING, reason)
-    if not page.text:
-        return Verdict(EMPTY, "no article text found")
-    return Verdict(ARTICLE, "article text" if has_article_ld else "text without article JSON-LD")
+        verdict = Verdict(BOT_CHALLENGE, reason)
+    elif status >= 400:
+        verdict = Verdict(ERROR, f"HTTP {status}")
+    elif reason := _consent_wall(page):
+        verdict = Verdict(CONSENT_WALL, reason)
+    elif reason := _soft_404(page, has_article_ld):
+        verdict = Verdict(SOFT_404, reason)
+    elif reason := _empty(page):
+        verdict = Verdict(EMPTY, reason)
+    elif paywall := _paywall(page, jsonld):
+        verdict = paywall
+    elif not has_article_ld and (reason := _listing(page, jsonld_types)):
+        verdict = Verdict(LISTING, reason)
+    elif not page.text:
+        verdict = Verdict(EMPTY, "no article text found")
+    if verdict is None:
+        return Verdict(ARTICLE, "article JSON-LD and text" if has_article_ld else "text")
+    logger.debug("%s classified %s: %s", url, verdict.outcome, verdict.reason)
+    return verdict

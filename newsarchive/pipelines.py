@@ -22,14 +22,14 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from newsarchive.extraction import EXTRACTION_FAILED, Extraction
+from newsarchive.items import RawPage
+from newsarchive.store import Archive, StorageError
 from newsarchive.workers import (
     DEFAULT_MAX_HTML_BYTES,
     DEFAULT_MEMORY_MB,
     DEFAULT_TIMEOUT,
     ExtractionPool,
 )
-from newsarchive.items import RawPage
-from newsarchive.store import Archive, StorageError
 
 logger = logging.getLogger(__name__)
 
