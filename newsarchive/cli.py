@@ -6,6 +6,7 @@ import json
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -53,8 +54,34 @@ def cli() -> None:
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
-@click.argument("urls", nargs=-1, required=True)
+@click.argument("urls", nargs=-1)
 @DB_OPTION
+@click.option(
+    "--feed",
+    "feeds",
+    multiple=True,
+    metavar="URL",
+    help="RSS/Atom feed (or a home page with feed links) whose articles to archive.",
+)
+@click.option(
+    "--sitemap",
+    "sitemaps",
+    multiple=True,
+    metavar="URL",
+    help="Sitemap, sitemap index or Google News sitemap (.xml or .xml.gz).",
+)
+@click.option(
+    "--listing",
+    "listings",
+    multiple=True,
+    metavar="URL",
+    help="Home or section page whose article teasers to archive.",
+)
+@click.option(
+    "--recheck-due",
+    is_flag=True,
+    help="Also re-check archived articles of these hosts whose re-check is due.",
+)
 @click.option(
     "--depth",
     default=1,
@@ -108,8 +135,13 @@ def crawl(
     recheck: bool,
     quiet: bool,
     verbose: bool,
+    feeds: tuple[str, ...],
+    sitemaps: tuple[str, ...],
+    listings: tuple[str, ...],
+    recheck_due: bool,
 ) -> None:
-    """Fetch articles, follow their related articles to --depth, store everything.
+    """Fetch articles (given, or listed by feeds, sitemaps and listing pages), follow
+    their related articles to --depth, store everything.
 
     Pages already in the archive are not fetched again. Exit code: 0 when the run
     finished, 1 when a given URL could not be fetched or stored, 3 when the run aborted.
@@ -119,7 +151,9 @@ def crawl(
     from newsarchive.crawl import run_crawl, summary
     from newsarchive.urls import canonicalize_url
 
-    for url in urls:
+    if not (urls or feeds or sitemaps or listings):
+        raise click.UsageError("give article URLs, or --feed, --sitemap or --listing")
+    for url in (*urls, *feeds, *sitemaps, *listings):
         if canonicalize_url(url) is None:
             raise click.BadParameter(f"not an http(s) URL: {url!r}", param_hint="URLS")
     if related_selector:
@@ -147,6 +181,10 @@ def crawl(
         overrides=_settings(settings),
         command=" ".join(["newsarchive", *sys.argv[1:]]),
         recheck=recheck,
+        feeds=list(feeds),
+        sitemaps=list(sitemaps),
+        listings=list(listings),
+        recheck_due=recheck_due,
         quiet=quiet,
         verbose=verbose,
     )
@@ -250,7 +288,7 @@ def reextract(
         since = _aware(since, "--since").astimezone(timezone.utc).isoformat(timespec="milliseconds")
     if url is not None:
         url = canonicalize_url(url) or url
-    bar: dict[str, object] = {}
+    bar: dict[str, Any] = {}
 
     def on_total(total: int) -> None:
         if not silent:
@@ -260,7 +298,7 @@ def reextract(
 
     def on_page(n: int) -> None:
         if "bar" in bar:
-            bar["bar"].update(n)  # type: ignore[attr-defined]
+            bar["bar"].update(n)
 
     summary = run(
         db,
@@ -274,7 +312,7 @@ def reextract(
         on_total=on_total,
     )
     if "bar" in bar:
-        bar["bar"].__exit__(None, None, None)  # type: ignore[attr-defined]
+        bar["bar"].__exit__(None, None, None)
     verb = "would change" if dry_run else "changed"
     click.echo(
         f"pages read: {summary.pages_read}; articles {verb}: {summary.articles_changed}; "
@@ -455,7 +493,7 @@ def export(db: Path, fmt: str, since: str | None, site: str | None, fields: str 
             raise click.BadParameter(str(exc), param_hint="--fields") from exc
         if first is None:
             return
-        out = click.get_text_stream("stdout")
+        out = sys.stdout
         if fmt == "csv":
             writer = csv.DictWriter(out, fieldnames=list(first))
             writer.writeheader()
@@ -465,3 +503,96 @@ def export(db: Path, fmt: str, since: str | None, site: str | None, fields: str 
             out.write(json.dumps(first, ensure_ascii=False) + "\n")
             for row in rows:
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("jobs_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="NEWSARCHIVE_DB",
+    help="SQLite archive (default: the jobs file's `db`, else archive.db).",
+)
+@click.option(
+    "-s",
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Set a Scrapy or NEWSARCHIVE_* setting for this run.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No summary; warnings only (for cron).")
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's own log lines too.")
+def run(
+    jobs_file: Path, db: Path | None, settings: tuple[str, ...], quiet: bool, verbose: bool
+) -> None:
+    """Run every source of a jobs file (feeds, sitemaps, listings, re-checks) once.
+
+    Meant for cron or a systemd timer; a killed run is resumed by the next one. Exit code:
+    0 when every source ran (some pages may have failed), 1 when a source had nothing
+    reachable, 3 when a run aborted.
+
+    Example: newsarchive run jobs.example.toml --db archive.db --quiet
+    """
+    from newsarchive.crawl import run_jobs, summary
+    from newsarchive.jobs import JobsError, load_jobs
+
+    try:
+        file_db, sources = load_jobs(jobs_file)
+    except JobsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    path = db or Path(file_db or "archive.db")
+    from newsarchive.store import Archive, StorageError
+
+    try:
+        Archive(path).close()
+    except StorageError as exc:
+        raise click.ClickException(str(exc)) from exc
+    results = run_jobs(
+        [(s.name, s.spider_args()) for s in sources],
+        db=path,
+        overrides=_settings(settings),
+        command=" ".join(["newsarchive", *sys.argv[1:]]),
+        quiet=quiet,
+        verbose=verbose,
+    )
+    code = max(r.exit_code for r in results)
+    for source, result in zip(sources, results, strict=True):
+        if not quiet or result.exit_code:
+            click.echo(f"[{source.name}] " + summary(result, path), err=bool(quiet))
+    sys.exit(code)
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@DB_OPTION
+def stats(db: Path) -> None:
+    """The archive at a glance: counts, sites, days, outcomes, last runs, recent errors.
+
+    Example: newsarchive stats --db archive.db
+    """
+    from newsarchive.store import Archive
+
+    if not db.exists():
+        raise click.ClickException(f"no archive at {db}")
+    with Archive(db) as archive:
+        view = archive.overview()
+    counts = view["counts"]
+    click.echo(f"{db.resolve()}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    click.echo("articles per site (last day):")
+    for site, n, last in view["sites"]:
+        click.echo(f"  {site:40} {n:8}  {last or ''}")
+    click.echo("articles per day:")
+    for day, n in view["days"]:
+        click.echo(f"  {day}  {n}")
+    click.echo("pages by outcome: " + ", ".join(f"{o} {n}" for o, n in view["outcomes"]))
+    click.echo("last runs:")
+    for run_id, started, finished, status, command in view["runs"]:
+        click.echo(
+            f"  #{run_id} {started} -> {finished or '(running or killed)'} {status}  {command}"
+        )
+    if view["errors"]:
+        click.echo("recent problems:")
+        for url, code, outcome, error in view["errors"]:
+            click.echo(f"  {code} {outcome}: {url} {error or ''}")
+    click.echo(f"queued in the frontier: {view['frontier']}")

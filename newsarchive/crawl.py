@@ -53,29 +53,65 @@ def run_crawl(
     overrides: dict[str, str],
     command: str,
     recheck: bool = False,
+    feeds: list[str] | None = None,
+    sitemaps: list[str] | None = None,
+    listings: list[str] | None = None,
+    recheck_due: bool = False,
     quiet: bool = False,
     verbose: bool = False,
 ) -> CrawlResult:
-    """Crawl seeds and their related articles into db; blocks until the run ends."""
+    """Crawl seeds (and sources) and their related articles into db; blocks until the end."""
+    spider_args = {
+        "url": seeds,
+        "feed": feeds or [],
+        "sitemap": sitemaps or [],
+        "listing": listings or [],
+        "depth": depth,
+        "max_pages": max_pages,
+        "allow_domain": allow_domains,
+        "related_selector": related_selector,
+        "recheck": recheck,
+        "recheck_due": recheck_due,
+    }
+    results = run_jobs(
+        [("crawl", spider_args)],
+        db=db,
+        overrides=overrides,
+        command=command,
+        quiet=quiet,
+        verbose=verbose,
+    )
+    return results[0]
+
+
+def run_jobs(
+    jobs: list[tuple[str, dict[str, Any]]],
+    *,
+    db: Path,
+    overrides: dict[str, str],
+    command: str,
+    quiet: bool = False,
+    verbose: bool = False,
+) -> list[CrawlResult]:
+    """Run several `article` spiders side by side in one process, one crawls row each."""
     settings = build_settings(db, overrides, quiet=quiet, verbose=verbose)
     if not verbose:
         # newsarchive's own INFO lines stay; Scrapy's start-up chatter does not
         for name in QUIET_LOGGERS:
             logging.getLogger(name).setLevel(logging.WARNING)
     process = CrawlerProcess(settings)
-    crawler = process.create_crawler("article")
-    process.crawl(
-        crawler,
-        url=seeds,
-        depth=depth,
-        max_pages=max_pages,
-        allow_domain=allow_domains,
-        related_selector=related_selector,
-        command=command,
-        recheck=recheck,
-    )
+    crawlers = []
+    for name, spider_args in jobs:
+        crawler = process.create_crawler("article")
+        label = command if len(jobs) == 1 else f"{command} [{name}]"
+        process.crawl(crawler, command=label, **spider_args)
+        crawlers.append(crawler)
     process.start()
-    stats = crawler.stats.get_stats() if crawler.stats else {}
+    return [result_of(c.stats.get_stats() if c.stats else {}) for c in crawlers]
+
+
+def result_of(stats: dict[str, Any]) -> CrawlResult:
+    """The exit code a run's stats deserve."""
     status = str(stats.get("newsarchive/status", "aborted:unknown"))
     if status == "finished":
         code = EXIT_OK

@@ -117,8 +117,8 @@ def decode_body(body: bytes, headers: Mapping[str, str] | None = None) -> Decode
             return Decoded(body[len(bom) :].decode(codec, "replace"), codec, reason)
     declared = header_charset(headers) or meta_charset(body)
     if body.isascii():
-        codec = normalize_label(declared) if declared else None
-        return Decoded(body.decode("ascii"), codec or "utf-8", "ascii")
+        label = normalize_label(declared) if declared else None
+        return Decoded(body.decode("ascii"), label or "utf-8", "ascii")
     try:
         return Decoded(body.decode("utf-8"), "utf-8", "valid-utf-8")
     except UnicodeDecodeError:

@@ -37,16 +37,18 @@ from newsarchive.metadata import (
     language_code,
     read_page_meta,
 )
+from newsarchive.outcomes import (
+    ARTICLE,
+    EMPTY,
+    EXTRACTION_FAILED,
+    NOT_HTML,
+    PAYWALL,
+    classify,
+)
 from newsarchive.urls import canonicalize_url, same_site
 
 logger = logging.getLogger(__name__)
 
-# Outcomes of a fetched page (pages.outcome).
-ARTICLE = "article"
-NOT_HTML = "not_html"
-EMPTY = "empty"
-ERROR = "error"
-EXTRACTION_FAILED = "extraction_failed"
 
 MIN_ARTICLE_CHARS = 1
 AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator")
@@ -256,8 +258,14 @@ def extract_article(
     headers: Mapping[str, str] | None = None,
     related_selector: str | None = None,
     tz: str = DEFAULT_TZ,
+    status: int = 200,
 ) -> Extraction:
-    """Extract an article, its related links and date evidence from a raw page."""
+    """Extract an article, its related links and date evidence from a raw page.
+
+    The outcome says what the page is (outcomes.classify): only `article` and `paywall`
+    pages carry an article; an HTTP error page is classified (a 403 may be a bot challenge)
+    but not extracted.
+    """
     if fetched_at.tzinfo is None:
         raise ValueError("fetched_at must be timezone-aware")
     # 1. Is it HTML at all? Decode with the documented order.
@@ -265,12 +273,24 @@ def extract_article(
     if not is_html(raw, _header(headers, "content-type")):
         return Extraction(NOT_HTML, url, reason="content is not HTML")
     decoded = decode_body(raw, headers)
-    enc = {"encoding": decoded.encoding, "encoding_reason": decoded.reason}
+    enc, enc_reason = decoded.encoding, decoded.reason
     # 2. Parse once; the metadata reader, link finder and trafilatura share this tree.
     tree = load_html(decoded.text)
     if tree is None:
-        return Extraction(NOT_HTML, url, reason="unparsable HTML", **enc)
+        return Extraction(NOT_HTML, url, enc, enc_reason, reason="unparsable HTML")
     meta = read_page_meta(tree)
+    if status >= 400:
+        verdict = classify(
+            status=status,
+            headers=headers,
+            tree=tree,
+            jsonld=meta.jsonld,
+            jsonld_types=meta.jsonld_types,
+            text=None,
+            title=None,
+            url=url,
+        )
+        return Extraction(verdict.outcome, url, enc, enc_reason, reason=verdict.reason)
     canonical = article_url(meta, url)
     # 3. Related links and the date evidence are read before trafilatura prunes the tree.
     blocks, related = find_related(tree, url, selector=related_selector)
@@ -285,11 +305,32 @@ def extract_article(
     for block in blocks:
         if block.getparent() is not None:
             block.drop_tree()
-    # 4. The main text from trafilatura (this prunes the tree).
+    # 4. The main text from trafilatura (it works on a copy of the tree).
     doc = _run_trafilatura(tree, canonical)
     text = clean_paragraphs(doc.text) if doc is not None and doc.text else None
-    if not text or len(text) < MIN_ARTICLE_CHARS:
-        return Extraction(EMPTY, canonical, reason="no article text found", links=links, **enc)
+    # 5. What is this page? Walls, challenges, soft 404s and listings carry no article.
+    ld = meta.jsonld or {}
+    verdict = classify(
+        status=status,
+        headers=headers,
+        tree=tree,
+        jsonld=meta.jsonld,
+        jsonld_types=meta.jsonld_types,
+        text=text,
+        title=jsonld_text(ld.get("headline"))
+        or meta.first("og:title", "twitter:title")
+        or fallback.get("title"),
+        url=canonical,
+    )
+    if verdict.outcome not in (ARTICLE, PAYWALL) or not text:
+        return Extraction(
+            verdict.outcome if text else EMPTY,
+            canonical,
+            enc,
+            enc_reason,
+            reason=verdict.reason if text else "no article text found",
+            links=links,
+        )
     if fallback.get("date") and (parsed := parse_iso(fallback["date"], tz=tz)):
         candidates.append(
             evidence.Candidate(evidence.PUBLISHED, "htmldate", 70, fallback["date"], parsed)
@@ -298,7 +339,15 @@ def extract_article(
     article = _assemble(meta, fallback, canonical, text, dates)
     article = replace(article, text=strip_headline(article.text or "", article.title))
     return Extraction(
-        ARTICLE, canonical, article=article, links=links, evidence=dates.evidence, **enc
+        verdict.outcome,
+        canonical,
+        enc,
+        enc_reason,
+        article=article,
+        links=links,
+        evidence=dates.evidence,
+        reason=verdict.reason if verdict.outcome != ARTICLE else None,
+        notes=verdict.flags,
     )
 
 
@@ -393,8 +442,6 @@ def extract_page(
     The crawl pipeline and `reextract` both call this, so a page gets the same outcome
     whichever of them processed it.
     """
-    if status >= 400:
-        return None, ERROR, f"HTTP {status}"
     try:
         extraction = extract_article(
             body,
@@ -403,6 +450,7 @@ def extract_page(
             headers=headers,
             related_selector=related_selector,
             tz=tz,
+            status=status,
         )
     except Exception as exc:  # noqa: BLE001 - one bad page must not stop a crawl
         reason = type(exc).__name__

@@ -19,6 +19,7 @@ class RawPage:
     via_url: str | None = None
     related_selector: str | None = None
     redirect_urls: list[str] = field(default_factory=list)
+    kind: str = "article"  # article, feed, sitemap or listing
 
     @property
     def content_type(self) -> str | None:

@@ -95,3 +95,69 @@ class ScopeMiddleware:
             self._count("private_address")
             logger.warning("not fetched: %s (host %s is a private address)", request.url, host)
             raise ForbiddenAddress(f"private address: {host}")
+
+
+def retry_after_seconds(value: str | None, *, now: float) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), or None."""
+    from email.utils import parsedate_to_datetime
+
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - now)
+
+
+class RetryAfterMiddleware:
+    """Honour Retry-After on 429/503: the host's download slot waits at least that long.
+
+    Scrapy's RetryMiddleware retries such responses but ignores the header; this one raises
+    the delay of the host's slot before the retry is scheduled (capped by
+    NEWSARCHIVE_RETRY_AFTER_MAX seconds).
+    """
+
+    STATUSES = (429, 503)
+
+    def __init__(self, crawler: Crawler, cap: float) -> None:
+        self.crawler = crawler
+        self.cap = cap
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RetryAfterMiddleware:
+        """Build from settings (NEWSARCHIVE_RETRY_AFTER_MAX)."""
+        return cls(crawler, crawler.settings.getfloat("NEWSARCHIVE_RETRY_AFTER_MAX", 600.0))
+
+    def process_response(self, request: Request, response: Any, spider: Any = None) -> Any:
+        """Slow the host down when the server asks to."""
+        import time
+
+        if response.status not in self.STATUSES:
+            return response
+        header = response.headers.get("Retry-After")
+        wait = retry_after_seconds(header.decode("latin-1") if header else None, now=time.time())
+        if wait is None or self.crawler.engine is None:
+            return response
+        wait = min(wait, self.cap)
+        downloader = self.crawler.engine.downloader
+        key = downloader.get_slot_key(request)
+        slot = downloader.slots.get(key)
+        if slot is not None and slot.delay < wait:
+            slot.delay = wait
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value("newsarchive/retry_after")
+        logger.warning(
+            "%s answered %d with Retry-After %s: waiting %.0f s before the next request to %s",
+            request.url,
+            response.status,
+            header,
+            wait,
+            key,
+        )
+        return response

@@ -339,3 +339,44 @@ def m007_published_spread(db: Database) -> None:
            FROM articles a
            WHERE a.published_spread_days > 1"""
     )
+
+
+@migrations()
+def m008_scheduled_jobs(db: Database) -> None:
+    """discoveries, the persistent crawl frontier, and bodies shared by identical re-fetches."""
+    db.execute(
+        """
+        CREATE TABLE discoveries (
+            url TEXT NOT NULL,
+            via TEXT NOT NULL,
+            source_url TEXT NOT NULL DEFAULT '',
+            first_seen_at TEXT NOT NULL,
+            listed_title TEXT,
+            listed_date_raw TEXT,
+            listed_date TEXT,
+            keywords TEXT NOT NULL DEFAULT '[]',
+            PRIMARY KEY (url, via, source_url)
+        )
+        """
+    )
+    db["discoveries"].create_index(["first_seen_at"])  # type: ignore[union-attr]
+    db.execute(
+        """
+        CREATE TABLE frontier (
+            url TEXT PRIMARY KEY,
+            kind TEXT NOT NULL DEFAULT 'article',
+            depth INTEGER NOT NULL DEFAULT 0,
+            via_url TEXT,
+            max_depth INTEGER NOT NULL DEFAULT 0,
+            related_selector TEXT,
+            queued_at TEXT NOT NULL,
+            crawl_id INTEGER REFERENCES crawls(id),
+            attempts INTEGER NOT NULL DEFAULT 0
+        )
+        """
+    )
+    db["frontier"].create_index(["crawl_id"])  # type: ignore[union-attr]
+    # A re-fetch whose body is byte-identical to an earlier page stores no second copy:
+    # body is NULL and body_page_id names the page that holds the bytes (also for HTTP 304).
+    db.execute("ALTER TABLE pages ADD COLUMN body_page_id INTEGER REFERENCES pages(id)")
+    db["pages"].create_index(["body_page_id"])  # type: ignore[union-attr]

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -46,8 +46,7 @@ PAYWALL_TEASER_MAX_TEXT = 1000  # below: isAccessibleForFree=false alone means p
 CONSENT_MAX_TEXT, CONSENT_SINGLE_HIT_MAX_TEXT = 1000, 400  # 2 consent phrases, or 1 below 400
 SOFT_404_MAX_TEXT, SOFT_404_MAX_TEXT_NO_LD = 1000, 3000  # 404 pages often list "i più letti"
 EMPTY_MAX_TEXT, EMPTY_MAX_VISIBLE = 200, 300
-WEAK_MARKER_MAX_VISIBLE = 600  # a challenge page shows a few lines
-CONSENT_MAX_VISIBLE = 2500
+WEAK_MARKER_MAX_VISIBLE, CONSENT_MAX_VISIBLE = 600, 2500  # a challenge page shows a few lines
 VISIBLE_SCAN_CHARS = 3000  # the visible-text scan stops here: enough for the limits above
 SCRIPT_SCAN_CHARS = 4000  # per inline script
 TEXT_HEAD_CHARS, TEXT_TAIL_CHARS = 600, 1000
@@ -155,6 +154,13 @@ def _site_root(host: str) -> str:
     return ".".join(host.lower().split(".")[-2:])
 
 
+def _split(url: str) -> SplitResult:
+    try:
+        return urlsplit(url)
+    except ValueError:  # e.g. a malformed IPv6 host
+        return urlsplit("")
+
+
 def _first_marker(blob: str, markers: Mapping[str, tuple[str, ...]]) -> str | None:
     return next((why for why, needles in markers.items() if any(n in blob for n in needles)), None)
 
@@ -163,7 +169,7 @@ class _Page:
     """Lazy views of one page, each computed at most once (most pages need few of them)."""
 
     def __init__(self, tree: HtmlElement, text: str | None, title: str | None, url: str) -> None:
-        self.tree, self.text, self.parts = tree, text or "", urlsplit(url)
+        self.tree, self.text, self.parts = tree, text or "", _split(url)
         self.given_title = _norm(title or "")
 
     @cached_property
@@ -226,10 +232,7 @@ class _Page:
             anchor = _norm(a.text_content()) if href and href[0] != "#" else ""
             if not TEASER_MIN_CHARS <= len(anchor) <= TEASER_MAX_CHARS:
                 continue
-            try:
-                link = urlsplit(href)
-            except ValueError:
-                continue
+            link = _split(href)
             if anchor.count(" ") < TEASER_MIN_WORDS - 1 or link.path == self.parts.path:
                 continue
             if link.hostname and _site_root(link.hostname) != root:
@@ -267,9 +270,10 @@ def _consent_wall(page: _Page) -> str | None:
         return "consent host"
     if len(page.text) >= CONSENT_MAX_TEXT:
         return None
-    if PAY_OR_OK_RE.search(page.text):
+    shown = f"{page.title}\n{page.h1}\n{page.text}"
+    if PAY_OR_OK_RE.search(shown):
         return "pay-or-accept cookie wall"
-    hits = {m.group(0).lower() for m in CONSENT_TEXT_RE.finditer(f"{page.title}\n{page.text}")}
+    hits = {m.group(0).lower() for m in CONSENT_TEXT_RE.finditer(shown)}
     if len(hits) >= 2 or (hits and len(page.text) < CONSENT_SINGLE_HIT_MAX_TEXT):
         return "consent text as main content"
     if len(page.text) >= EMPTY_MAX_TEXT or len(page.visible) >= CONSENT_MAX_VISIBLE:
@@ -376,24 +380,20 @@ def classify(
     """Decide what a fetched page is, from its status, headers, parsed tree and extracted text."""
     page = _Page(tree, text, title, url)
     has_article_ld = jsonld is not None or bool(ARTICLE_TYPES.intersection(jsonld_types))
-    verdict = None
     if reason := _bot_challenge(page, headers):
-        verdict = Verdict(BOT_CHALLENGE, reason)
-    elif status >= 400:
-        verdict = Verdict(ERROR, f"HTTP {status}")
-    elif reason := _consent_wall(page):
-        verdict = Verdict(CONSENT_WALL, reason)
-    elif reason := _soft_404(page, has_article_ld):
-        verdict = Verdict(SOFT_404, reason)
-    elif reason := _empty(page):
-        verdict = Verdict(EMPTY, reason)
-    elif paywall := _paywall(page, jsonld):
-        verdict = paywall
-    elif not has_article_ld and (reason := _listing(page, jsonld_types)):
-        verdict = Verdict(LISTING, reason)
-    elif not page.text:
-        verdict = Verdict(EMPTY, "no article text found")
-    if verdict is None:
-        return Verdict(ARTICLE, "article JSON-LD and text" if has_article_ld else "text")
-    logger.debug("%s classified %s: %s", url, verdict.outcome, verdict.reason)
-    return verdict
+        return Verdict(BOT_CHALLENGE, reason)
+    if status >= 400:
+        return Verdict(ERROR, f"HTTP {status}")
+    if reason := _consent_wall(page):
+        return Verdict(CONSENT_WALL, reason)
+    if reason := _soft_404(page, has_article_ld):
+        return Verdict(SOFT_404, reason)
+    if reason := _empty(page):
+        return Verdict(EMPTY, reason)
+    if paywall := _paywall(page, jsonld):
+        return paywall
+    if not has_article_ld and (reason := _listing(page, jsonld_types)):
+        return Verdict(LISTING, reason)
+    if not page.text:
+        return Verdict(EMPTY, "no article text found")
+    return Verdict(ARTICLE, "article JSON-LD and text" if has_article_ld else "text")

@@ -21,8 +21,9 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from newsarchive.extraction import EXTRACTION_FAILED, Extraction
+from newsarchive.extraction import Extraction
 from newsarchive.items import RawPage
+from newsarchive.outcomes import ERROR, EXTRACTION_FAILED
 from newsarchive.store import Archive, StorageError
 from newsarchive.workers import (
     DEFAULT_MAX_HTML_BYTES,
@@ -32,6 +33,8 @@ from newsarchive.workers import (
 )
 
 logger = logging.getLogger(__name__)
+
+NOT_MODIFIED = "not_modified"
 
 
 def utc_now() -> str:
@@ -93,7 +96,12 @@ class ArchivePipeline:
         if self.archive is None or self.crawl_id is None:
             return
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
-        status = run_status(stats, reason, getattr(spider, "seed_failures", {}))
+        status = run_status(
+            stats,
+            reason,
+            getattr(spider, "seed_failures", {}),
+            getattr(spider, "source_results", {}),
+        )
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("newsarchive/status", status)
         clean = json.loads(json.dumps(stats, default=str))
@@ -136,9 +144,22 @@ class ArchivePipeline:
         return {"page_id": page_id, "url": item.final_url, "outcome": outcome}
 
     async def extract(self, item: RawPage) -> tuple[Extraction | None, str, str | None]:
-        """Run extraction for a page in the worker pool; never raises."""
-        if self.pool is None:
+        """Run extraction for a page in the worker pool; never raises.
+
+        Feeds, sitemaps and listings are kept raw, not extracted; a 304 or a body identical
+        to the last fetch of the URL has nothing new to extract.
+        """
+        if self.pool is None or self.archive is None:
             raise RuntimeError("ArchivePipeline.extract called before open_spider")
+        if item.kind != "article":
+            return None, (item.kind if item.status < 400 else ERROR), None
+        if item.status == 304:
+            return None, NOT_MODIFIED, None
+        if item.status < 300:
+            unchanged = self.archive.unchanged_outcome(item.url, item.final_url, item.body)
+            if unchanged is not None:
+                self._inc("unchanged")
+                return None, unchanged, "unchanged since the last fetch"
         extraction, outcome, error = await self.pool.extract(
             item.body,
             url=item.final_url,
@@ -153,10 +174,19 @@ class ArchivePipeline:
         return extraction, outcome, error
 
 
-def run_status(stats: dict[str, Any], reason: str, seed_failures: dict[str, str]) -> str:
-    """The crawls.status of a run: finished, seed_failed or aborted:<reason>."""
+def run_status(
+    stats: dict[str, Any],
+    reason: str,
+    seed_failures: dict[str, str],
+    source_results: dict[str, bool] | None = None,
+) -> str:
+    """The crawls.status of a run: finished, seed_failed or aborted:<reason>.
+
+    seed_failed: a given article URL could not be fetched, or no feed/sitemap/listing given
+    could be (one unreachable source among several is counted, not fatal).
+    """
     if reason != "finished" or stats.get("newsarchive/storage_error"):
         return f"aborted:{reason}"
-    if seed_failures:
+    if seed_failures or (source_results and not any(source_results.values())):
         return "seed_failed"
     return "finished"

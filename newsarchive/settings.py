@@ -35,6 +35,8 @@ NEWSARCHIVE_EXTRACT_TIMEOUT = 30.0
 NEWSARCHIVE_MAX_HTML_BYTES = 5 * 1024 * 1024
 # Address-space limit of each extraction worker, in MiB.
 NEWSARCHIVE_EXTRACT_MEMORY_MB = 1024
+# Longest wait a Retry-After header can impose on a host, in seconds.
+NEWSARCHIVE_RETRY_AFTER_MAX = 600.0
 # Drop requests to loopback/private/link-local addresses unless a seed is on that host.
 NEWSARCHIVE_SSRF_GUARD_ENABLED = True
 
@@ -73,6 +75,8 @@ DOWNLOADER_MIDDLEWARES = {
     # RFC 9309 robots.txt (5xx/unreachable = disallow); replaces Scrapy's own middleware.
     "newsarchive.robots.RobotsMiddleware": 100,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    # After RetryMiddleware (550) in the request order, so it sees 429/503 responses first.
+    "newsarchive.middlewares.RetryAfterMiddleware": 560,
 }
 ITEM_PIPELINES = {
     "newsarchive.pipelines.ArchivePipeline": 300,

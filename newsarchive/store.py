@@ -12,10 +12,10 @@ import json
 import logging
 import sqlite3
 import zlib
-from datetime import date
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -210,34 +210,199 @@ class Archive:
     ) -> int:
         """Store a raw page and, in the same transaction, what was extracted from it."""
         with self._write() as conn:
+            sha = hashlib.sha256(page.body).hexdigest()
+            previous = self._latest_body(conn, page.url, page.final_url)
+            body: bytes | None = compress(page.body)
+            body_page_id = None
+            if previous is not None and (page.status == 304 or previous[1] == sha):
+                # same bytes as an earlier fetch (or "not modified"): no second copy
+                body, body_page_id, sha = None, previous[0], previous[1]
             cur = conn.execute(
                 """INSERT INTO pages (url, final_url, status, fetched_at, headers, body,
                        compression, body_size, content_type, encoding, encoding_reason, sha256,
-                       crawl_id, depth, via_url, outcome, error)
-                   VALUES (?, ?, ?, ?, ?, ?, 'zlib', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                       crawl_id, depth, via_url, outcome, error, body_page_id)
+                   VALUES (?, ?, ?, ?, ?, ?, 'zlib', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     page.url,
                     page.final_url,
                     page.status,
                     page.fetched_at,
                     _json(page.headers),
-                    compress(page.body),
+                    body,
                     len(page.body),
                     page.content_type,
                     extraction.encoding if extraction else None,
                     extraction.encoding_reason if extraction else None,
-                    hashlib.sha256(page.body).hexdigest(),
+                    sha,
                     crawl_id,
                     page.depth,
                     page.via_url,
                     outcome,
                     error,
+                    body_page_id,
                 ),
             )
+            conn.execute("DELETE FROM frontier WHERE url IN (?, ?)", (page.url, page.final_url))
             page_id = int(cur.lastrowid or 0)
             if extraction is not None:
                 self._save_derived(conn, page_id, page.fetched_at, extraction, extracted_at)
             return page_id
+
+    def _latest_body(
+        self, conn: sqlite3.Connection, url: str, final_url: str
+    ) -> tuple[int, str, str | None] | None:
+        """(page id holding the bytes, sha256, outcome) of the newest stored body of a URL."""
+        row = conn.execute(
+            """SELECT coalesce(body_page_id, id), sha256, outcome FROM pages
+               WHERE (url = ? OR final_url = ?) AND status < 300
+               ORDER BY fetched_at DESC, id DESC LIMIT 1""",
+            (url, final_url),
+        ).fetchone()
+        return (int(row[0]), str(row[1]), row[2]) if row else None
+
+    def unchanged_outcome(self, url: str, final_url: str, body: bytes) -> str | None:
+        """The outcome of the newest page of url if its body is byte-identical, else None."""
+        previous = self._latest_body(self.db.conn, url, final_url)
+        if previous is None or previous[1] != hashlib.sha256(body).hexdigest():
+            return None
+        return previous[2]
+
+    def conditional_headers(self, url: str) -> dict[str, str]:
+        """If-None-Match / If-Modified-Since for a re-check, from the newest stored response."""
+        row = self.db.conn.execute(
+            """SELECT headers FROM pages WHERE (url = ? OR final_url = ?) AND status < 300
+               ORDER BY fetched_at DESC, id DESC LIMIT 1""",
+            (url, url),
+        ).fetchone()
+        if row is None:
+            return {}
+        stored = {k.lower(): v for k, v in json.loads(row[0] or "{}").items()}
+        headers = {}
+        if stored.get("etag"):
+            headers["If-None-Match"] = stored["etag"]
+        if stored.get("last-modified"):
+            headers["If-Modified-Since"] = stored["last-modified"]
+        return headers
+
+    # --- frontier and discoveries ---------------------------------------------------------
+
+    @retry_locked
+    def enqueue(
+        self, entries: list[dict[str, Any]], *, crawl_id: int | None, queued_at: str
+    ) -> None:
+        """Persist queued URLs (url, kind, depth, via_url, max_depth, related_selector)."""
+        if not entries:
+            return
+        with self._write() as conn:
+            conn.executemany(
+                """INSERT OR IGNORE INTO frontier (url, kind, depth, via_url, max_depth,
+                       related_selector, queued_at, crawl_id)
+                   VALUES (:url, :kind, :depth, :via_url, :max_depth, :related_selector,
+                           :queued_at, :crawl_id)""",
+                [
+                    {
+                        "kind": "article",
+                        "via_url": None,
+                        "related_selector": None,
+                        **e,
+                        "queued_at": queued_at,
+                        "crawl_id": crawl_id,
+                    }
+                    for e in entries
+                ],
+            )
+
+    def frontier(self) -> list[dict[str, Any]]:
+        """URLs queued by earlier runs and never stored (a killed run's unfinished work)."""
+        return list(self.db.query("SELECT * FROM frontier ORDER BY queued_at, url"))
+
+    @retry_locked
+    def frontier_failed(self, url: str, *, max_attempts: int = 3) -> None:
+        """Count a failed attempt; give the URL up after max_attempts runs."""
+        with self._write() as conn:
+            conn.execute("UPDATE frontier SET attempts = attempts + 1 WHERE url = ?", (url,))
+            conn.execute(
+                "DELETE FROM frontier WHERE url = ? AND attempts >= ?", (url, max_attempts)
+            )
+
+    @retry_locked
+    def frontier_drop(self, url: str) -> None:
+        """Remove a URL that will not be fetched (robots, scope)."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM frontier WHERE url = ?", (url,))
+
+    @retry_locked
+    def record_discoveries(self, rows: list[dict[str, Any]], *, seen_at: str) -> int:
+        """Insert discoveries not seen before (url, via, source_url, listed_*); returns how many."""
+        if not rows:
+            return 0
+        with self._write() as conn:
+            before = conn.total_changes
+            conn.executemany(
+                """INSERT OR IGNORE INTO discoveries (url, via, source_url, first_seen_at,
+                       listed_title, listed_date_raw, listed_date, keywords)
+                   VALUES (:url, :via, :source_url, :seen_at, :listed_title, :listed_date_raw,
+                           :listed_date, :keywords)""",
+                [
+                    {
+                        "listed_title": None,
+                        "listed_date_raw": None,
+                        "listed_date": None,
+                        **r,
+                        "keywords": _json(list(r.get("keywords") or [])),
+                        "seen_at": seen_at,
+                    }
+                    for r in rows
+                ],
+            )
+            return conn.total_changes - before
+
+    def due_rechecks(self, *, now: str, schedule_hours: list[float], limit: int) -> list[str]:
+        """Archived article URLs whose next re-check is due: the k-th re-check of an article
+        falls schedule_hours[k-1] hours after its first fetch; after the last, never."""
+        if not schedule_hours:
+            return []
+        steps = ", ".join(f"({i + 1}, {float(h)})" for i, h in enumerate(schedule_hours))
+        rows = self.db.conn.execute(
+            f"""WITH schedule(k, hours) AS (VALUES {steps}),
+                fetches AS (
+                    SELECT a.url, min(p.fetched_at) AS first, count(p.id) AS n
+                    FROM articles a JOIN pages p ON p.url = a.url OR p.final_url = a.url
+                    GROUP BY a.url)
+                SELECT f.url FROM fetches f JOIN schedule s ON s.k = f.n
+                WHERE julianday(:now) >= julianday(f.first) + s.hours / 24.0
+                ORDER BY f.first DESC LIMIT :limit""",
+            {"now": now, "limit": limit},
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def overview(self) -> dict[str, Any]:
+        """The archive at a glance, for `newsarchive stats`."""
+        conn = self.db.conn
+        return {
+            "counts": self.counts(),
+            "sites": conn.execute(
+                "SELECT site, count(*), max(published_day) FROM articles GROUP BY site"
+                " ORDER BY count(*) DESC LIMIT 20"
+            ).fetchall(),
+            "days": conn.execute(
+                "SELECT published_day, count(*) FROM articles WHERE published_day IS NOT NULL"
+                " GROUP BY published_day ORDER BY published_day DESC LIMIT 14"
+            ).fetchall(),
+            "outcomes": conn.execute(
+                "SELECT coalesce(outcome, '?'), count(*) FROM pages GROUP BY 1 ORDER BY 2 DESC"
+            ).fetchall(),
+            "runs": conn.execute(
+                "SELECT id, started_at, finished_at, status, command FROM crawls"
+                " ORDER BY id DESC LIMIT 10"
+            ).fetchall(),
+            "errors": conn.execute(
+                "SELECT final_url, status, outcome, error FROM pages"
+                " WHERE outcome NOT IN ('article', 'feed', 'sitemap', 'listing')"
+                " ORDER BY id DESC LIMIT 10"
+            ).fetchall(),
+            "frontier": conn.execute("SELECT count(*) FROM frontier").fetchone()[0],
+        }
 
     def _save_derived(
         self,
@@ -400,7 +565,8 @@ class Archive:
         self, *, site: str | None = None, since: str | None = None, url: str | None = None
     ) -> list[int]:
         """Ids of the stored pages to re-extract (2xx/3xx only), oldest fetch first."""
-        where, params = ["status < 400"], {}
+        where = ["status < 400", "body IS NOT NULL"]
+        params: dict[str, Any] = {}
         if site:
             where.append("(final_url LIKE :s1 OR final_url LIKE :s2)")
             params |= {"s1": f"%://{site}/%", "s2": f"%://www.{site.removeprefix('www.')}/%"}
@@ -509,7 +675,8 @@ class Archive:
         unknown = [f for f in chosen if f not in columns]
         if unknown:
             raise ValueError(f"unknown article field(s): {', '.join(unknown)}")
-        where, params = ["1 = 1"], {}
+        where = ["1 = 1"]
+        params: dict[str, Any] = {}
         if site:
             where.append("site = :site")
             params["site"] = site.removeprefix("www.")
@@ -549,8 +716,9 @@ class Archive:
     def page(self, page_id: int) -> StoredPage | None:
         """One raw page with its body decompressed."""
         row = self.db.conn.execute(
-            """SELECT id, url, final_url, status, fetched_at, headers, body, via_url
-               FROM pages WHERE id = ?""",
+            """SELECT p.id, p.url, p.final_url, p.status, p.fetched_at, p.headers,
+                      coalesce(p.body, b.body), p.via_url
+               FROM pages p LEFT JOIN pages b ON b.id = p.body_page_id WHERE p.id = ?""",
             (page_id,),
         ).fetchone()
         if row is None:
@@ -570,5 +738,5 @@ class Archive:
         """Row counts of the main tables."""
         return {
             t: int(self.db.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
-            for t in ("pages", "articles", "links", "crawls")
+            for t in ("pages", "articles", "links", "crawls", "discoveries", "frontier")
         }

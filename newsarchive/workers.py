@@ -134,6 +134,6 @@ class ExtractionPool:
     def close(self) -> None:
         """Stop the workers (waiting for none of them)."""
         if self.pool is not None:
-            self.pool.stop()
+            self.pool.stop()  # type: ignore[no-untyped-call]
             self.pool.join(timeout=10)
             self.pool = None

@@ -1,8 +1,11 @@
-"""The `article` spider: fetch seed articles and follow their related-article links to a depth.
+"""The `article` spider: what to fetch, and nothing else (no extraction, no SQL).
 
-It decides WHAT to fetch and yields raw pages; extraction and storage happen in the pipeline.
+Seeds come from article URLs, feeds, sitemaps and listing pages, plus whatever a killed run
+left in the archive's frontier and, with ``recheck_due``, the articles whose re-check is due.
+Each article is followed through its related-article links to ``depth``.
 
     scrapy crawl article -a url=https://www.example.it/a.html -a depth=1
+    scrapy crawl article -a feed=https://www.example.it/rss.xml
 """
 
 from __future__ import annotations
@@ -19,6 +22,15 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from newsarchive.dates import parse_iso
+from newsarchive.discovery import (
+    Discovered,
+    UnsafeXMLError,
+    find_feeds,
+    find_listing_articles,
+    parse_feed,
+    parse_sitemap,
+)
 from newsarchive.extraction import is_html
 from newsarchive.items import RawPage
 from newsarchive.links import find_related_links
@@ -28,6 +40,9 @@ from newsarchive.urls import canonicalize_url, same_site
 logger = logging.getLogger(__name__)
 
 DEFAULT_DEPTH = 1
+SOURCE_KINDS = ("feed", "sitemap", "listing")
+DEFAULT_RECHECK_HOURS = "1,6,24,168"
+RECHECK_BATCH = 500
 
 
 def split_arg(value: str | list[str] | None) -> list[str]:
@@ -38,79 +53,167 @@ def split_arg(value: str | list[str] | None) -> list[str]:
     return [v.strip() for v in items if v.strip()]
 
 
+def _canonical_list(value: str | list[str] | None, what: str) -> list[str]:
+    found = []
+    for raw in split_arg(value):
+        canonical = canonicalize_url(raw)
+        if canonical is None:
+            raise ValueError(f"not an http(s) {what} URL: {raw!r}")
+        found.append(canonical)
+    return found
+
+
+def utc_now() -> str:
+    """The current UTC time, ISO 8601 with milliseconds."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
 class ArticleSpider(scrapy.Spider):
-    """Archive articles and their related articles, depth-first by listing order."""
+    """Archive articles from seeds, feeds, sitemaps and listings, with their related articles."""
 
     name = "article"
 
     def __init__(
         self,
         url: str | list[str] | None = None,
+        feed: str | list[str] | None = None,
+        sitemap: str | list[str] | None = None,
+        listing: str | list[str] | None = None,
         depth: int | str = DEFAULT_DEPTH,
         max_pages: int | str = 0,
         allow_domain: str | list[str] | None = None,
         related_selector: str | None = None,
         command: str | None = None,
         recheck: bool | str = False,
+        recheck_due: bool | str = False,
+        recheck_hours: str | list[float] = DEFAULT_RECHECK_HOURS,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.seeds: list[str] = []
-        for raw in split_arg(url):
-            canonical = canonicalize_url(raw)
-            if canonical is None:
-                raise ValueError(f"not an http(s) URL: {raw!r}")
-            self.seeds.append(canonical)
-        if not self.seeds:
-            raise ValueError("give at least one article URL: -a url=https://...")
+        self.seeds = _canonical_list(url, "article")
+        self.sources = {
+            kind: _canonical_list(v, kind)
+            for kind, v in (("feed", feed), ("sitemap", sitemap), ("listing", listing))
+        }
+        if not self.seeds and not any(self.sources.values()) and not _true(recheck_due):
+            raise ValueError("give at least one article URL, feed, sitemap or listing")
         self.depth = int(depth)
         if self.depth < 0:
             raise ValueError(f"depth must be 0 or more, not {self.depth}")
         self.max_pages = int(max_pages or 0)
         self.related_selector = related_selector or None
         self.command = command
-        self.recheck = str(recheck).lower() in ("1", "true", "yes")
-        self.seed_hosts = {(urlsplit(s).hostname or "").lower() for s in self.seeds}
+        self.recheck = _true(recheck)
+        self.recheck_due = _true(recheck_due)
+        hours = recheck_hours if isinstance(recheck_hours, list) else split_arg(recheck_hours)
+        self.recheck_hours = [float(h) for h in hours]
+        starts = self.seeds + [u for urls in self.sources.values() for u in urls]
+        self.seed_hosts = {(urlsplit(s).hostname or "").lower() for s in starts}
         self.allowed_hosts = self.seed_hosts | {h.lower() for h in split_arg(allow_domain)}
         self.seed_failures: dict[str, str] = {}
+        self.source_results: dict[str, bool] = {}
         self.scheduled: set[str] = set()
         self.requested = 0
         self.archive: Archive | None = None
 
-    def _inc(self, key: str) -> None:
+    # --- helpers -------------------------------------------------------------------------
+
+    def _inc(self, key: str, count: int = 1) -> None:
         if self.crawler.stats is not None:
-            self.crawler.stats.inc_value(f"newsarchive/{key}")
+            self.crawler.stats.inc_value(f"newsarchive/{key}", count)
 
     def in_scope(self, url: str) -> bool:
         """Whether a URL's host is one the crawl may fetch."""
         host = (urlsplit(url).hostname or "").lower()
         return any(same_site(host, allowed) for allowed in self.allowed_hosts)
 
+    def _store(self) -> Archive:
+        if self.archive is None:
+            self.archive = Archive(self.settings.get("NEWSARCHIVE_DB", "archive.db"))
+        return self.archive
+
+    def _persist(self, requests: list[scrapy.Request]) -> list[scrapy.Request]:
+        """Write queued article requests to the frontier, so that a killed run resumes them."""
+        entries = [
+            {
+                "url": r.url,
+                "kind": r.meta.get("na_kind", "article"),
+                "depth": r.meta.get("na_depth", 0),
+                "via_url": r.meta.get("na_via"),
+                "max_depth": self.depth,
+                "related_selector": self.related_selector,
+            }
+            for r in requests
+            if r.meta.get("na_kind", "article") == "article"
+        ]
+        self._store().enqueue(entries, crawl_id=None, queued_at=utc_now())
+        return requests
+
+    # --- where requests come from ---------------------------------------------------------
+
     async def start(self) -> AsyncIterator[Any]:
-        """Seed requests; seeds archived before are not fetched again but expanded."""
-        self.archive = Archive(self.settings.get("NEWSARCHIVE_DB", "archive.db"))
-        for seed in self.seeds:
-            for request in self.follow_url(seed, depth=0, via=None, force=self.recheck):
+        """Resume the frontier, then seeds, sources and due re-checks."""
+        archive = self._store()
+        resumed = [row for row in archive.frontier() if self.in_scope(row["url"])]
+        if resumed:
+            logger.info("resuming %d queued URL(s) left by an earlier run", len(resumed))
+            self._inc("resumed", len(resumed))
+        for row in resumed:
+            for request in self.follow_url(row["url"], depth=row["depth"], via=row["via_url"]):
                 yield request
+        for seed in self.seeds:
+            for request in self._persist(
+                list(self.follow_url(seed, depth=0, via=None, force=self.recheck, seed=True))
+            ):
+                yield request
+        for kind, urls in self.sources.items():
+            for url in urls:
+                yield self.source_request(url, kind)
+        if self.recheck_due:
+            due = archive.due_rechecks(
+                now=utc_now(), schedule_hours=self.recheck_hours, limit=RECHECK_BATCH
+            )
+            due = [u for u in due if self.in_scope(u) or not self.seed_hosts]
+            self._inc("rechecks_due", len(due))
+            for url in due:
+                for request in self.follow_url(url, depth=0, via=None, force=True):
+                    yield request
+
+    def source_request(self, url: str, kind: str) -> scrapy.Request:
+        """A request for a feed, sitemap or listing page (always fetched: that is the point)."""
+        return scrapy.Request(
+            url,
+            callback=self.parse_source,
+            errback=self.failed,
+            dont_filter=True,
+            meta={"na_kind": kind, "na_depth": 0, "na_source": url},
+        )
 
     def follow_url(
-        self, url: str, *, depth: int, via: str | None, force: bool = False
+        self,
+        url: str,
+        *,
+        depth: int,
+        via: str | None,
+        force: bool = False,
+        seed: bool = False,
     ) -> Iterator[scrapy.Request]:
         """A request for url, or, when it is archived already, requests for its stored links.
 
-        force (--recheck) fetches an archived URL again.
+        force (--recheck, due re-checks) fetches an archived URL again, conditionally.
         """
         if url in self.scheduled:
             return
         self.scheduled.add(url)
-        if not force and self.archive is not None and self.archive.is_archived(url):
+        archive = self._store()
+        headers: dict[str, str] = {}
+        if not force and archive.is_archived(url):
             self._inc("already_archived")
             logger.info("already archived, not fetched again: %s", url)
-            if depth < self.depth:
-                for target in self.archive.related_targets(url):
-                    if self.in_scope(target):
-                        yield from self.follow_url(target, depth=depth + 1, via=url)
+            yield from self.expand_archived(url, depth)
             return
+        if force:
+            headers = archive.conditional_headers(url)
         if self.max_pages and self.requested >= self.max_pages:
             self._inc("not_followed/max_pages")
             return
@@ -120,64 +223,152 @@ class ArticleSpider(scrapy.Spider):
             callback=self.parse,
             errback=self.failed,
             dont_filter=force,
-            meta={"na_depth": depth, "na_via": via, "na_seed": depth == 0},
+            headers=headers,
+            meta={"na_depth": depth, "na_via": via, "na_seed": seed, "na_kind": "article"},
+        )
+
+    def expand_archived(self, url: str, depth: int) -> Iterator[scrapy.Request]:
+        """Follow the stored related links of an archived page (no fetch of the page itself)."""
+        if depth >= self.depth:
+            return
+        for target in self._store().related_targets(url):
+            if self.in_scope(target):
+                yield from self.follow_url(target, depth=depth + 1, via=url)
+
+    # --- callbacks -----------------------------------------------------------------------
+
+    def raw_page(self, response: Response, kind: str) -> RawPage:
+        """The response as an immutable raw page item."""
+        meta = response.meta
+        return RawPage(
+            url=(meta.get("redirect_urls") or [response.request.url])[0],
+            final_url=response.url,
+            status=response.status,
+            fetched_at=utc_now(),
+            headers={
+                k.decode("latin-1"): b", ".join(v).decode("latin-1")
+                for k, v in response.headers.items()
+            },
+            body=response.body,
+            depth=int(meta.get("na_depth", 0)),
+            via_url=meta.get("na_via"),
+            related_selector=self.related_selector,
+            redirect_urls=list(meta.get("redirect_urls") or []),
+            kind=kind,
         )
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         """Yield the raw page, then requests for its related articles."""
-        meta = response.meta
-        depth = int(meta.get("na_depth", 0))
-        original = (meta.get("redirect_urls") or [response.request.url])[0]
-        headers = {
-            k.decode("latin-1"): b", ".join(v).decode("latin-1")
-            for k, v in response.headers.items()
-        }
-        yield RawPage(
-            url=original,
-            final_url=response.url,
-            status=response.status,
-            fetched_at=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
-            headers=headers,
-            body=response.body,
-            depth=depth,
-            via_url=meta.get("na_via"),
-            related_selector=self.related_selector,
-            redirect_urls=list(meta.get("redirect_urls") or []),
-        )
+        page = self.raw_page(response, "article")
+        yield page
+        depth = page.depth
+        if response.status == 304:
+            self._inc("not_modified")
+            yield from self._persist(list(self.expand_archived(page.url, depth)))
+            return
         if response.status >= 400:
-            if meta.get("na_seed"):
-                self.seed_failures[original] = f"HTTP {response.status}"
-                logger.error("seed %s answered HTTP %d", original, response.status)
+            if response.meta.get("na_seed"):
+                self.seed_failures[page.url] = f"HTTP {response.status}"
+                logger.error("seed %s answered HTTP %d", page.url, response.status)
             return
         if depth >= self.depth:
             return
-        if not is_html(response.body, response.headers.get("Content-Type", b"").decode("latin-1")):
+        if not is_html(response.body, page.content_type):
             return
         tree = lxml.html.fromstring(response.text or "<html></html>")
         page_url = canonicalize_url(response.url) or response.url
+        requests: list[scrapy.Request] = []
         for link in find_related_links(tree, response.url, selector=self.related_selector):
             if not self.in_scope(link.url):
                 self._inc("not_followed/offsite")
                 continue
-            yield from self.follow_url(link.url, depth=depth + 1, via=page_url)
+            requests.extend(self.follow_url(link.url, depth=depth + 1, via=page_url))
+        yield from self._persist(requests)
+
+    def parse_source(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        """A feed, sitemap or listing: keep it raw, then queue the articles it lists."""
+        kind = str(response.meta["na_kind"])
+        source = str(response.meta["na_source"])
+        yield self.raw_page(response, kind)
+        if response.status >= 400:
+            self.source_results.setdefault(source, False)
+            logger.error("%s %s answered HTTP %d", kind, source, response.status)
+            return
+        self.source_results[source] = True
+        try:
+            found, more = self.discover(response, kind)
+        except (UnsafeXMLError, ValueError) as exc:
+            self._inc(f"source_failed/{type(exc).__name__}")
+            logger.error("%s %s refused: %s", kind, source, exc)
+            return
+        for url, child_kind in more:
+            yield self.source_request(url, child_kind)
+        found = [d for d in found if self.in_scope(d.url)]
+        self._inc(f"discovered/{kind}", len(found))
+        self._store().record_discoveries([self.discovery_row(d) for d in found], seen_at=utc_now())
+        requests: list[scrapy.Request] = []
+        for item in found:
+            requests.extend(self.follow_url(item.url, depth=0, via=source))
+        yield from self._persist(requests)
+
+    def discover(
+        self, response: Response, kind: str
+    ) -> tuple[list[Discovered], list[tuple[str, str]]]:
+        """(articles listed, further sources to fetch) of a source response."""
+        html = is_html(response.body, response.headers.get("Content-Type", b"").decode("latin-1"))
+        if kind == "sitemap":
+            result = parse_sitemap(response.body, source_url=response.url)
+            return result.urls, [(u, "sitemap") for u in result.sitemaps if self.in_scope(u)]
+        if kind == "feed" and html:
+            feeds = [
+                u for u in find_feeds(response.body, base_url=response.url) if self.in_scope(u)
+            ]
+            logger.info("feed autodiscovery on %s: %d feed(s)", response.url, len(feeds))
+            return [], [(u, "feed") for u in feeds]
+        if kind == "feed":
+            return parse_feed(response.body, source_url=response.url), []
+        return find_listing_articles(response.body, base_url=response.url), []
+
+    @staticmethod
+    def discovery_row(item: Discovered) -> dict[str, Any]:
+        """The discoveries row of a listed article (its listed date read as ISO/RFC)."""
+        listed = parse_iso(item.listed_date_raw) if item.listed_date_raw else None
+        return {
+            "url": item.url,
+            "via": item.via,
+            "source_url": item.source_url,
+            "listed_title": item.listed_title,
+            "listed_date_raw": item.listed_date_raw,
+            "listed_date": listed.isoformat() if listed else None,
+            "keywords": list(item.keywords),
+        }
 
     def failed(self, failure: Failure) -> None:
         """A request that got no response: count it, name the URL and the reason."""
         request = failure.request  # type: ignore[attr-defined]
         reason = failure.type.__name__ if failure.type else "Error"
         message = failure.getErrorMessage()
+        kind = request.meta.get("na_kind", "article")
+        if kind in SOURCE_KINDS:
+            self.source_results.setdefault(request.meta.get("na_source", request.url), False)
         if failure.check(IgnoreRequest):
             # a deliberate drop (robots.txt, scope, private address), not a fetch error
             logger.info("not fetched: %s (%s)", request.url, message)
+            self._store().frontier_drop(request.url)
             if request.meta.get("na_seed"):
                 self.seed_failures[request.url] = message
             return
         self._inc(f"fetch_failed/{reason}")
         logger.warning("not fetched: %s (%s: %s)", request.url, reason, message)
+        self._store().frontier_failed(request.url)
         if request.meta.get("na_seed"):
             self.seed_failures[request.url] = f"{reason}: {message}"
 
     def closed(self, reason: str) -> None:
-        """Close the read connection."""
+        """Close the archive connection."""
         if self.archive is not None:
             self.archive.close()
+
+
+def _true(value: bool | str) -> bool:
+    return str(value).lower() in ("1", "true", "yes", "on")

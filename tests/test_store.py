@@ -74,7 +74,12 @@ def test_foreign_keys_declared_and_indexed(archive):
     indexed = {
         (t, i.columns[0]) for t in ("pages", "articles", "links") for i in archive.db[t].indexes
     }
-    assert fks == {("pages", "crawl_id"), ("articles", "page_id"), ("links", "from_url")}
+    assert fks == {
+        ("pages", "crawl_id"),
+        ("pages", "body_page_id"),
+        ("articles", "page_id"),
+        ("links", "from_url"),
+    }
     assert {("pages", "crawl_id"), ("articles", "page_id")} <= indexed
 
 
@@ -170,3 +175,55 @@ def test_unopenable_file_is_a_storage_error(tmp_path):
     bad.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StorageError, match="cannot open archive"):
         Archive(bad)
+
+
+def test_identical_refetch_stores_no_second_body(archive):
+    first = store(archive, raw_page())
+    second = store(archive, raw_page(fetched_at="2024-12-07T09:00:00.000+00:00"))
+    row = archive.db.conn.execute(
+        "SELECT body IS NULL, body_page_id FROM pages WHERE id = ?", (second,)
+    ).fetchone()
+    assert (tuple(row), archive.page(second).body == archive.page(first).body) == ((1, first), True)
+
+
+def test_not_modified_points_at_the_stored_body(archive):
+    first = store(archive, raw_page())
+    page = raw_page(body=b"", fetched_at="2024-12-07T09:00:00.000+00:00")
+    page.status = 304
+    second = archive.record_fetch(
+        page, None, outcome="not_modified", error=None, crawl_id=None, extracted_at="x"
+    )
+    assert archive.page(second).body == archive.page(first).body
+
+
+def test_conditional_headers_from_the_last_response(archive):
+    page = raw_page()
+    page.headers = {"ETag": '"abc"', "Last-Modified": "Wed, 20 Nov 2024 03:15:00 GMT"}
+    store(archive, page)
+    assert archive.conditional_headers(page.url) == {
+        "If-None-Match": '"abc"',
+        "If-Modified-Since": "Wed, 20 Nov 2024 03:15:00 GMT",
+    }
+
+
+def test_frontier_survives_and_clears_when_stored(archive):
+    url = BASE + truth.SEED_PATH
+    archive.enqueue([{"url": url, "depth": 0, "max_depth": 1}], crawl_id=None, queued_at="t")
+    queued = [r["url"] for r in archive.frontier()]
+    store(archive, raw_page())
+    assert (queued, archive.frontier()) == ([url], [])
+
+
+def test_discoveries_recorded_once(archive):
+    row = {"url": BASE + "/a", "via": "feed", "source_url": BASE + "/rss", "listed_title": "A"}
+    first = archive.record_discoveries([row], seen_at="t1")
+    again = archive.record_discoveries([row], seen_at="t2")
+    assert (first, again) == (1, 0)
+
+
+def test_due_rechecks_follow_the_schedule(archive):
+    store(archive, raw_page(fetched_at="2024-12-06T09:00:00.000+00:00"))
+    url = BASE + truth.SEED_PATH
+    early = archive.due_rechecks(now="2024-12-06T09:30:00+00:00", schedule_hours=[1, 6], limit=10)
+    due = archive.due_rechecks(now="2024-12-06T10:01:00+00:00", schedule_hours=[1, 6], limit=10)
+    assert (early, due) == ([], [url])

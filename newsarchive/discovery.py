@@ -1,0 +1,438 @@
+"""Article URLs from feeds (RSS/Atom), sitemaps, feed autodiscovery and listing pages."""
+
+from __future__ import annotations
+
+import logging
+import re
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from html import unescape
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import lxml.html
+from lxml import etree
+
+from newsarchive import links
+from newsarchive.urls import canonicalize_url, same_site
+
+logger = logging.getLogger(__name__)
+
+# 1. Limits and safe XML parsing
+MAX_XML_BYTES = 50 * 1024 * 1024  # after decompression
+PROLOG_SCAN_BYTES = 64 * 1024
+PARSER_FEED_CHUNK = 1024 * 1024
+GUNZIP_CHUNK = 1024 * 1024
+GZIP_MAGIC = b"\x1f\x8b"
+GZIP_WBITS = 16 + zlib.MAX_WBITS
+XML_SAFETY: dict[str, Any] = dict(
+    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, dtd_validation=False
+)
+XML_LENIENCY = dict(recover=True, remove_comments=True, remove_pis=True)  # stray & or truncation
+PROLOG_CODECS = (  # BOMs, then how '<' or '<?' look in ASCII-incompatible encodings
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\xfe\xff", "utf-16"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00<\x00?", "utf-16-be"),
+    (b"<\x00?\x00", "utf-16-le"),
+)
+PROLOG_TOKEN_RE = re.compile(
+    r"""[ \t\r\n]+|<\?.*?\?>|<!--.*?-->"""
+    r"""|<!doctype(?:[^\[>"']|"[^"]*"|'[^']*')*(?:(?P<subset>\[)|>)""",
+    re.S | re.I,
+)
+ROOT_START_RE = re.compile(r"<[^\W\d]|<[_:]")
+
+# 2. Feeds and sitemaps: root element -> record elements (local names)
+FEED_ROOTS = frozenset({"rss", "RDF", "feed"})
+SITEMAP_ROOTS = frozenset({"urlset", "sitemapindex"})
+ROOT_RECORDS = dict(rss="item", RDF="item", feed="entry", urlset="url", sitemapindex="sitemap")
+RDF_ABOUT = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about"
+DATE_NAMES = ("pubDate", "published", "issued", "date", "updated", "modified")
+TAG_RE = re.compile(r"<[a-zA-Z/!][^>]*>")
+
+# 3. HTML: feed autodiscovery and listing pages
+FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml"})
+COMMENT_FEED_RE = re.compile(r"feed dei commenti|comments feed|^commenti (?:a|su)\b|^comments on\b")
+TEASER_HEADINGS = frozenset({"h1", "h2", "h3", "h4"})
+CHROME_TAGS = frozenset({"nav", "footer"})
+CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "menu", "menubar", "search"})
+CHROME_WORD_RE = re.compile(
+    r"(?:mega|sub)?menu|nav|navbar|navigation|breadcrumbs?|footer|masthead|topbar|pagination"
+    r"|pager|paginazione|share|sharing|sharer|sharebar|socials?|condividi|condivisione|tags"
+    r"|taglist|tagcloud|authors?|autor[ei]|byline|newsletter|comments|commenti|login|signin|abbonati"
+)
+PAGE_HEADER_RE = re.compile(r"(?:(?:site|page|main|global|top)[-_]?)?header")
+TAXONOMY_CLASS_RE = re.compile(r"(?:tag|category|categoria)-")  # WordPress post_class tokens
+CARD_CLASS_RE = re.compile(
+    r"card|teaser|stor(?:y|ies)|articl|post|entry|notizi|lancio|news|title|titol|headline"
+)
+MIN_SLUG_SEPARATORS = 2
+MIN_SLUG_CHARS = 25
+MIN_NUMERIC_ID_DIGITS = 5
+MIN_WORDS = links.FALLBACK_MIN_WORDS  # a bare link's text must read like a headline
+
+
+class UnsafeXMLError(ValueError):
+    """The XML declares a DTD or entities, or is too large: refused."""
+
+
+@dataclass(frozen=True)
+class Discovered:
+    """An article URL listed by a feed, sitemap or listing page, with what the source said."""
+
+    url: str
+    via: str
+    source_url: str
+    listed_title: str | None
+    listed_date_raw: str | None
+    keywords: tuple[str, ...] = ()
+    position: int = 0
+    listed_date_attr: str | None = None  # listing cards: the machine-readable date attribute
+
+
+@dataclass(frozen=True)
+class SitemapResult:
+    """Article URLs of a <urlset> and child sitemaps of a <sitemapindex>."""
+
+    urls: list[Discovered]
+    sitemaps: list[str]
+
+
+# 4. Bounded gunzip and the XML safety gate
+
+
+def gunzip_bounded(body: bytes, limit: int = MAX_XML_BYTES) -> bytes:
+    """Decompress gzip data (every member), refusing output past `limit` bytes."""
+    if not body.startswith(GZIP_MAGIC):
+        raise ValueError("not gzip data (no 1f 8b magic)")
+    out = bytearray()
+    data = body
+    while data.startswith(GZIP_MAGIC):
+        inflater = zlib.decompressobj(GZIP_WBITS)
+        pending = data
+        try:
+            while True:
+                chunk = inflater.decompress(pending, GUNZIP_CHUNK)
+                if len(out) + len(chunk) > limit:
+                    raise UnsafeXMLError(f"gzip data decompresses past {limit} bytes")
+                out += chunk
+                pending = inflater.unconsumed_tail
+                if inflater.eof or (not pending and len(chunk) < GUNZIP_CHUNK):
+                    break
+        except zlib.error as exc:
+            raise ValueError(f"corrupt gzip data: {exc}") from exc
+        if not inflater.eof:
+            logger.warning("truncated gzip data: kept %d decompressed bytes", len(out))
+            break
+        data = inflater.unused_data
+    return bytes(out)
+
+
+def _prolog_text(body: bytes) -> str:
+    """The first PROLOG_SCAN_BYTES, decoded well enough to read the prolog's ASCII markup."""
+    window = body[:PROLOG_SCAN_BYTES]
+    codec = next((c for marker, c in PROLOG_CODECS if window.startswith(marker)), "latin-1")
+    return window.decode(codec, errors="replace").removeprefix("\ufeff").removeprefix("ï»¿")
+
+
+def _xml_body(body: bytes, source_url: str) -> bytes:
+    """The body to parse: gunzipped within bounds, size-checked, with a prolog free of DTDs."""
+    if not isinstance(body, bytes):
+        raise ValueError(f"{source_url}: body must be bytes, not {type(body).__name__}")
+    if body.startswith(GZIP_MAGIC):
+        try:
+            body = gunzip_bounded(body)
+        except ValueError as exc:
+            raise type(exc)(f"{source_url}: {exc}") from exc
+    if len(body) > MAX_XML_BYTES:
+        raise UnsafeXMLError(f"{source_url}: {len(body)} bytes of XML, over {MAX_XML_BYTES}")
+    text = _prolog_text(body)
+    pos = 0
+    while match := PROLOG_TOKEN_RE.match(text, pos):
+        if match.group("subset"):
+            raise UnsafeXMLError(f"{source_url}: DOCTYPE with an internal subset refused")
+        pos = match.end()
+    if pos >= len(text) and len(body) > PROLOG_SCAN_BYTES:
+        raise UnsafeXMLError(f"{source_url}: XML prolog longer than {PROLOG_SCAN_BYTES} bytes")
+    if pos >= len(text):
+        raise ValueError(f"{source_url}: empty document, no XML root element")
+    if text.startswith("<!", pos):
+        raise UnsafeXMLError(f"{source_url}: markup declaration in the XML prolog refused")
+    if not ROOT_START_RE.match(text, pos):
+        raise ValueError(f"{source_url}: not XML (starts with {text[pos : pos + 20]!r})")
+    return body
+
+
+def _local(el: Any) -> str:
+    return el.tag.rpartition("}")[2] if isinstance(el.tag, str) else ""
+
+
+def _records(body: bytes, source_url: str, roots: frozenset[str]) -> Iterator[tuple[str, Any]]:
+    """(root name, record element) pairs, streamed: each record is freed once handled."""
+    parser = etree.XMLPullParser(
+        events=("start", "end"), base_url=source_url, **XML_SAFETY, **XML_LENIENCY
+    )
+    root: Any = None
+    try:
+        for offset in range(0, len(body) + 1, PARSER_FEED_CHUNK):
+            parser.feed(body[offset : offset + PARSER_FEED_CHUNK])
+            if offset + PARSER_FEED_CHUNK > len(body):
+                parser.close()
+            for event, el in parser.read_events():
+                if root is None:
+                    root = _check_root(el, roots, source_url)
+                elif event == "end" and _is_record(el, root):
+                    yield _local(root), el
+                    el.clear(keep_tail=True)
+                    while el.getprevious() is not None:
+                        del el.getparent()[0]
+    except etree.LxmlError as exc:
+        raise ValueError(f"{source_url}: malformed XML: {exc}") from exc
+    if root is None:
+        raise ValueError(f"{source_url}: malformed XML, no root element")
+
+
+def _check_root(el: Any, roots: frozenset[str], source_url: str) -> Any:
+    dtd = el.getroottree().docinfo.internalDTD
+    if dtd is not None and (next(dtd.iterentities(), None) or next(dtd.iterelements(), None)):
+        raise UnsafeXMLError(f"{source_url}: DTD declarations refused")
+    if _local(el) not in roots:
+        expected = " or ".join(f"<{r}>" for r in sorted(roots))
+        raise ValueError(f"{source_url}: root element is <{_local(el)}>, expected {expected}")
+    return el
+
+
+def _is_record(el: Any, root: Any) -> bool:
+    parent = el.getparent()
+    if parent is None or _local(el) != ROOT_RECORDS[_local(root)]:
+        return False
+    return parent is root or (_local(parent) == "channel" and parent.getparent() is root)
+
+
+# 5. Records
+
+
+def _child(el: Any, *names: str) -> Any:
+    kids = [c for c in el if isinstance(c.tag, str)]
+    return next((c for name in names for c in kids if _local(c) == name), None)
+
+
+def _child_text(el: Any, *names: str) -> str | None:
+    found = _child(el, *names)
+    return " ".join("".join(found.itertext()).split()) or None if found is not None else None
+
+
+def _clean_title(text: str | None) -> str | None:
+    return " ".join(TAG_RE.sub("", unescape(text)).split()) or None if text else None
+
+
+def _entry_url(el: Any) -> str | None:
+    """An item's article link: feedburner origLink, link (Atom: alternate), rdf:about, guid."""
+    links = [c for c in el if _local(c) == "link"]
+    alternates = [
+        link
+        for link in links
+        if link.get("href") and (link.get("rel") or "alternate").strip().lower() == "alternate"
+    ]
+    alternates.sort(key=lambda link: "html" not in (link.get("type") or "text/html").lower())
+    raws: list[tuple[str | None, Any]] = [(_child_text(el, "origLink"), el)]
+    raws += [(link.get("href"), link) for link in alternates]
+    raws += [("".join(link.itertext()), link) for link in links if link.get("href") is None]
+    raws.append((el.get(RDF_ABOUT), el))
+    guid = _child(el, "guid")
+    if guid is not None and (guid.get("isPermaLink") or "true").strip().lower() != "false":
+        raws.append(("".join(guid.itertext()), el))
+    urls = (canonicalize_url(raw.strip(), node.base) for raw, node in raws if raw and raw.strip())
+    return next((url for url in urls if url), None)
+
+
+def _feed_item(el: Any, source_url: str) -> Discovered | None:
+    url = _entry_url(el)
+    title = _clean_title(_child_text(el, "title"))
+    return Discovered(url, "feed", source_url, title, _child_text(el, *DATE_NAMES)) if url else None
+
+
+def _loc(el: Any, source_url: str) -> str | None:
+    loc = _child_text(el, "loc")
+    return canonicalize_url(loc, source_url) if loc else None
+
+
+def _sitemap_url(el: Any, source_url: str) -> Discovered | None:
+    url, news, lastmod = _loc(el, source_url), _child(el, "news"), _child_text(el, "lastmod")
+    if url is None or news is None:
+        return Discovered(url, "sitemap", source_url, None, lastmod) if url else None
+    date = _child_text(news, "publication_date") or lastmod
+    words = dict.fromkeys(k.strip() for k in (_child_text(news, "keywords") or "").split(","))
+    title = _clean_title(_child_text(news, "title"))
+    return Discovered(url, "sitemap", source_url, title, date, tuple(k for k in words if k))
+
+
+def _numbered(items: Iterable[Discovered | None]) -> list[Discovered]:
+    """De-duplicated by URL (first wins), positions 1..n in source order."""
+    found: dict[str, Discovered] = {}
+    for item in items:
+        if item is not None:
+            found.setdefault(item.url, item)
+    return [replace(d, position=i) for i, d in enumerate(found.values(), start=1)]
+
+
+def parse_feed(body: bytes, *, source_url: str) -> list[Discovered]:
+    """Article URLs of an RSS 2.0, RSS 1.0/RDF or Atom feed (gzipped too), in feed order."""
+    records = _records(_xml_body(body, source_url), source_url, FEED_ROOTS)
+    found = _numbered(_feed_item(el, source_url) for _, el in records)
+    logger.debug("feed %s: %d article URL(s)", source_url, len(found))
+    return found
+
+
+def parse_sitemap(body: bytes, *, source_url: str) -> SitemapResult:
+    """Article URLs of a <urlset> (or of a feed given as sitemap), child sitemaps of an index."""
+    items: list[Discovered | None] = []
+    sitemaps: dict[str, None] = {}
+    for root, el in _records(_xml_body(body, source_url), source_url, SITEMAP_ROOTS | FEED_ROOTS):
+        if root == "sitemapindex" and (url := _loc(el, source_url)):
+            sitemaps.setdefault(url)
+        elif root != "sitemapindex":
+            items.append((_feed_item if root in FEED_ROOTS else _sitemap_url)(el, source_url))
+    found = _numbered(items)
+    logger.debug("sitemap %s: %d URL(s), %d sitemap(s)", source_url, len(found), len(sitemaps))
+    return SitemapResult(found, list(sitemaps))
+
+
+# 6. HTML pages
+
+
+def _html_root(html: str | bytes) -> Any:
+    """The parsed document, or None for an empty or unparsable one."""
+    if isinstance(html, str):
+        data, parser = html.encode("utf-8", "replace"), lxml.html.HTMLParser(encoding="utf-8")
+    else:
+        data, parser = html, lxml.html.HTMLParser()
+    try:
+        return lxml.html.document_fromstring(data, parser=parser)
+    except (etree.LxmlError, ValueError):
+        return None
+
+
+def _link_base(root: Any, base_url: str) -> str:
+    page = canonicalize_url(base_url)
+    if page is None:
+        raise ValueError(f"base_url must be an absolute http(s) URL: {base_url!r}")
+    href = next((b.get("href") for b in root.iter("base") if b.get("href")), None)
+    return (canonicalize_url(href, page) if href else None) or page
+
+
+def find_feeds(html: str | bytes, *, base_url: str) -> list[str]:
+    """RSS/Atom feeds a page declares (<link rel="alternate">), in page order; no comment feeds."""
+    root = _html_root(html)
+    if root is None:
+        return []
+    base = _link_base(root, base_url)
+    feeds: dict[str, None] = {}
+    for link in root.iter("link"):
+        rels = (link.get("rel") or "").lower().split()
+        mime = (link.get("type") or "").split(";")[0].strip().lower()
+        if "alternate" not in rels or mime not in FEED_TYPES:
+            continue
+        url = canonicalize_url(link.get("href") or "", base)
+        title = " ".join((link.get("title") or "").lower().split())
+        if url is None or COMMENT_FEED_RE.search(title) or "/comments/feed" in url:
+            continue
+        feeds.setdefault(url)
+    return list(feeds)
+
+
+def _is_listed_article(url: str) -> bool:
+    """Stricter than links._looks_like_article: section pages and date archives are out."""
+    if not links._looks_like_article(url):
+        return False
+    parts = urlsplit(url)
+    if links.ARTICLE_QUERY_RE.search(parts.query):
+        return True
+    segments = [unquote(s).lower() for s in parts.path.split("/") if s]
+    slug = re.sub(r"\.[a-z0-9]{2,5}$", "", segments[-1]) if segments else ""
+    if slug.isdigit():
+        return len(slug) >= MIN_NUMERIC_ID_DIGITS
+    return bool(
+        links.DATE_PATH_RE.search(parts.path)
+        or re.search(rf"\d{{{MIN_NUMERIC_ID_DIGITS},}}", slug)
+        or len(re.findall(r"[-_]", slug)) >= MIN_SLUG_SEPARATORS
+        or len(slug) >= MIN_SLUG_CHARS
+    )
+
+
+def _is_chrome(el: Any) -> bool:
+    """Navigation, header menus, footers, pagination, share, tag and author boxes."""
+    tag = el.tag
+    if not isinstance(tag, str) or tag in ("html", "body"):
+        return False
+    in_article = any(a.tag == "article" for a in el.iterancestors())
+    if tag in CHROME_TAGS or (tag == "header" and not in_article):
+        return True
+    if (el.get("role") or "").strip().lower() in CHROME_ROLES:
+        return True
+    for token in f"{el.get('class') or ''} {el.get('id') or ''}".lower().split():
+        if token == "tag" or (PAGE_HEADER_RE.fullmatch(token) and not in_article):
+            return True
+        words = re.split("[-_]+", token)
+        if not TAXONOMY_CLASS_RE.match(token) and any(map(CHROME_WORD_RE.fullmatch, words)):
+            return True
+    return False
+
+
+def _is_teaser(a: Any) -> bool:
+    """A card's link: in or around an h1-h4, inside <article>, a card or a title element."""
+    if any(d.tag in TEASER_HEADINGS for d in a.iterdescendants()):
+        return True
+    for el in [a, *a.iterancestors()]:
+        if el.tag in ("body", "html"):
+            return False
+        classes = (el.get("class") or "").lower()
+        if el.tag in TEASER_HEADINGS or el.tag == "article" or CARD_CLASS_RE.search(classes):
+            return True
+    return False
+
+
+def find_listing_articles(html: str | bytes, *, base_url: str) -> list[Discovered]:
+    """Same-site article links of a home or section page's teaser cards, in page order."""
+    root = _html_root(html)
+    if root is None:
+        return []
+    base = _link_base(root, base_url)
+    host, self_url = urlsplit(base).hostname or "", canonicalize_url(base_url)
+    chrome: dict[Any, bool] = {}
+    candidates: list[tuple[Any, str]] = []
+    for a in root.iter("a"):
+        rels = set((a.get("rel") or "").lower().split())
+        url = (
+            canonicalize_url(a.get("href") or "", base) if not rels & links.EXCLUDED_RELS else None
+        )
+        if url is None or url == self_url or not _is_listed_article(url):
+            continue
+        if not same_site(urlsplit(url).hostname or "", host):
+            continue
+        if any(chrome.setdefault(anc, _is_chrome(anc)) for anc in a.iterancestors()):
+            continue
+        if not links.NOISE_TEXT_RE.fullmatch(links._anchor(a)[0].lower()):
+            candidates.append((a, url))
+    teasers = [(a, url) for a, url in candidates if _is_teaser(a)]
+    if not teasers:  # a bare list of links: keep those whose text reads like a headline
+        teasers = [(a, u) for a, u in candidates if len(links._anchor(a)[0].split()) >= MIN_WORDS]
+    cards = links._cards(root, teasers)
+    found: dict[str, tuple[str, bool, str | None, str | None]] = {}
+    for a, url in teasers:
+        text, title_node, visible = links._anchor(a)
+        raw, attr = links._listed_date(cards[a], title_node)
+        old_text, old_visible, old_raw, old_attr = found.get(url, (text, visible, raw, attr))
+        if visible and not old_visible:
+            old_text, old_visible = text, True
+        found[url] = (old_text, old_visible, old_raw or raw, old_attr or attr)
+    logger.debug("listing %s: %d article link(s)", base_url, len(found))
+    return [
+        Discovered(url, "listing", base_url, text or None, raw or attr, (), i, attr)
+        for i, (url, (text, _, raw, attr)) in enumerate(found.items(), start=1)
+    ]

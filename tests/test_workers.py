@@ -1,0 +1,93 @@
+"""Extraction isolation: worker processes with a hard timeout and a size cap; the crawl goes on."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timezone
+
+import pytest
+import site_truth as truth
+from conftest import FAST, run_cli
+from fixture_site import SITE_DIR
+
+from newsarchive.outcomes import ARTICLE, EXTRACTION_FAILED
+from newsarchive.workers import TOO_LARGE, ExtractionPool
+
+FETCHED_AT = datetime(2024, 12, 6, 9, 0, tzinfo=timezone.utc)
+SLOW_PAGE_PATH = "/esteri/2024/11/17/guerra-giorno-mille.html"
+
+
+def slow_page(cards: int = 30_000) -> bytes:
+    """A 5 MB page whose related block has 30,000 cards: several seconds of extraction."""
+    rows = "".join(
+        f'<li class="card"><time>2{i % 9} novembre 2024 · 03:15</time>'
+        f'<a href="/esteri/2024/11/{i % 28 + 1:02d}/notizia-numero-{i}.html">'
+        f"Titolo della notizia numero {i} con parole</a></li>"
+        for i in range(cards)
+    )
+    return (
+        "<html><body><article><h1>Titolo</h1><p>" + "testo " * 200 + "</p></article>"
+        "<section class='articoli-correlati'><h2>Articoli correlati</h2><ul>"
+        f"{rows}</ul></section></body></html>"
+    ).encode()
+
+
+def kwargs(url: str) -> dict:
+    return {
+        "url": url,
+        "status": 200,
+        "fetched_at": FETCHED_AT,
+        "headers": {},
+        "related_selector": None,
+        "tz": "Europe/Rome",
+    }
+
+
+@pytest.fixture(scope="module")
+def pool():
+    running = ExtractionPool(1, timeout=1.0, max_html_bytes=8 * 1024 * 1024)
+    yield running
+    running.close()
+
+
+def test_slow_page_times_out(pool):
+    future = pool.submit(slow_page(), **kwargs("http://x.it/slow.html"))
+    extraction, outcome, reason = pool.result(future, "http://x.it/slow.html")
+    assert (extraction, outcome, reason.split(":")[0]) == (None, EXTRACTION_FAILED, "timeout")
+
+
+def test_pool_recovers_after_a_timeout(pool):
+    pool.result(pool.submit(slow_page(), **kwargs("http://x.it/slow.html")), "slow")
+    body = (SITE_DIR / truth.SEED_PATH.lstrip("/")).read_bytes()
+    _, outcome, _ = pool.result(pool.submit(body, **kwargs("http://x.it/a.html")), "a")
+    assert outcome == ARTICLE
+
+
+def test_size_cap():
+    capped = ExtractionPool(0, max_html_bytes=1000)
+    assert capped.too_large(b"x" * 1001)[1:] == (TOO_LARGE, "1001 bytes > cap of 1000")
+
+
+@pytest.mark.e2e
+def test_crawl_goes_on_past_a_slow_page(site, tmp_path):
+    site.set_override(
+        SLOW_PAGE_PATH, 200, {"Content-Type": "text/html; charset=utf-8"}, slow_page()
+    )
+    db = tmp_path / "archive.db"
+    result = run_cli(
+        "crawl",
+        site.url(truth.SEED_PATH),
+        "--db",
+        str(db),
+        *FAST,
+        "-s",
+        "NEWSARCHIVE_EXTRACT_TIMEOUT=1",
+        cwd=tmp_path,
+    )
+    conn = sqlite3.connect(db)
+    slow = conn.execute(
+        "SELECT outcome, error FROM pages WHERE url = ?", (site.url(SLOW_PAGE_PATH),)
+    ).fetchone()
+    articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    assert result.code == 0, result.err
+    assert (slow[0], slow[1].startswith("timeout"), articles) == (EXTRACTION_FAILED, True, 5)
