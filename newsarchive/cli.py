@@ -208,7 +208,8 @@ def extract(
 
     Example: newsarchive extract saved.html --url https://www.example.it/a.html
     """
-    from newsarchive.extraction import NOT_HTML, extract_article
+    from newsarchive.extraction import extract_article
+    from newsarchive.outcomes import NOT_HTML
 
     body = file.read_bytes()
     result = extract_article(

@@ -22,8 +22,9 @@ logger = logging.getLogger(__name__)
 # 1. Limits and safe XML parsing
 MAX_XML_BYTES = 50 * 1024 * 1024  # after decompression
 PROLOG_SCAN_BYTES = 64 * 1024
+TAIL_SCAN_BYTES = 1024  # a document not ending in an end tag (or comments) was cut short
 PARSER_FEED_CHUNK = 1024 * 1024
-GUNZIP_CHUNK = 1024 * 1024
+GUNZIP_CHUNK = 256 * 1024  # compressed bytes in, decompressed bytes out, per step
 GZIP_MAGIC = b"\x1f\x8b"
 GZIP_WBITS = 16 + zlib.MAX_WBITS
 XML_SAFETY: dict[str, Any] = dict(
@@ -45,6 +46,7 @@ PROLOG_TOKEN_RE = re.compile(
     r"""|<!doctype(?:[^\[>"']|"[^"]*"|'[^']*')*(?:(?P<subset>\[)|>)""",
     re.S | re.I,
 )
+CLOSED_END_RE = re.compile(rb"</[^<>\s]+\s*>\s*(?:<!--(?:(?!-->).)*-->\s*)*\Z", re.S)
 ROOT_START_RE = re.compile(r"<[^\W\d]|<[_:]")
 
 # 2. Feeds and sitemaps: root element -> record elements (local names)
@@ -107,30 +109,33 @@ class SitemapResult:
 
 
 def gunzip_bounded(body: bytes, limit: int = MAX_XML_BYTES) -> bytes:
-    """Decompress gzip data (every member), refusing output past `limit` bytes."""
+    """Decompress gzip data (every member) in bounded steps, refusing output past `limit` bytes."""
     if not body.startswith(GZIP_MAGIC):
         raise ValueError("not gzip data (no 1f 8b magic)")
-    out = bytearray()
-    data = body
-    while data.startswith(GZIP_MAGIC):
-        inflater = zlib.decompressobj(GZIP_WBITS)
-        pending = data
-        try:
-            while True:
-                chunk = inflater.decompress(pending, GUNZIP_CHUNK)
-                if len(out) + len(chunk) > limit:
-                    raise UnsafeXMLError(f"gzip data decompresses past {limit} bytes")
-                out += chunk
-                pending = inflater.unconsumed_tail
-                if inflater.eof or (not pending and len(chunk) < GUNZIP_CHUNK):
+    chunks: list[bytes] = []
+    size, pos, pending = 0, 0, b""
+    inflater = zlib.decompressobj(GZIP_WBITS)
+    try:
+        while True:
+            if not pending and pos < len(body):
+                pending, pos = body[pos : pos + GUNZIP_CHUNK], min(pos + GUNZIP_CHUNK, len(body))
+            chunk = inflater.decompress(pending, GUNZIP_CHUNK)
+            size += len(chunk)
+            if size > limit:
+                raise UnsafeXMLError(f"gzip data decompresses past {limit} bytes")
+            chunks.append(chunk)
+            pending = inflater.unconsumed_tail
+            if inflater.eof:  # next member, if any (trailing garbage is ignored, as gzip does)
+                pos, pending = pos - len(inflater.unused_data), b""
+                if not body.startswith(GZIP_MAGIC, pos):
                     break
-        except zlib.error as exc:
-            raise ValueError(f"corrupt gzip data: {exc}") from exc
-        if not inflater.eof:
-            logger.warning("truncated gzip data: kept %d decompressed bytes", len(out))
-            break
-        data = inflater.unused_data
-    return bytes(out)
+                inflater = zlib.decompressobj(GZIP_WBITS)
+            elif not pending and pos >= len(body) and len(chunk) < GUNZIP_CHUNK:
+                logger.warning("truncated gzip data: kept %d decompressed bytes", size)
+                break
+    except zlib.error as exc:
+        raise ValueError(f"corrupt gzip data: {exc}") from exc
+    return b"".join(chunks)
 
 
 def _prolog_text(body: bytes) -> str:
@@ -173,24 +178,29 @@ def _local(el: Any) -> str:
 
 
 def _records(body: bytes, source_url: str, roots: frozenset[str]) -> Iterator[tuple[str, Any]]:
-    """(root name, record element) pairs, streamed: each record is freed once handled."""
+    """(root name, complete record element) pairs, streamed; each record is freed after use."""
     parser = etree.XMLPullParser(
         events=("start", "end"), base_url=source_url, **XML_SAFETY, **XML_LENIENCY
     )
     root: Any = None
+    truncated = not CLOSED_END_RE.search(body[-TAIL_SCAN_BYTES:])
     try:
         for offset in range(0, len(body) + 1, PARSER_FEED_CHUNK):
+            final = offset + PARSER_FEED_CHUNK > len(body)
             parser.feed(body[offset : offset + PARSER_FEED_CHUNK])
-            if offset + PARSER_FEED_CHUNK > len(body):
+            if final:
                 parser.close()
+            batch = []
             for event, el in parser.read_events():
                 if root is None:
                     root = _check_root(el, roots, source_url)
                 elif event == "end" and _is_record(el, root):
-                    yield _local(root), el
-                    el.clear(keep_tail=True)
-                    while el.getprevious() is not None:
-                        del el.getparent()[0]
+                    batch.append(el)
+            for el in batch[:-1] if final and truncated else batch:  # recovery closed the last
+                yield _local(root), el
+                el.clear(keep_tail=True)
+                while el.getprevious() is not None:
+                    del el.getparent()[0]
     except etree.LxmlError as exc:
         raise ValueError(f"{source_url}: malformed XML: {exc}") from exc
     if root is None:

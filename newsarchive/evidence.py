@@ -10,8 +10,9 @@ Rules for choosing ``date_published`` / ``date_modified`` (documented in the REA
    placeholders such as 0001-01-01), is never chosen.
 4. The best-ranked candidate wins; if it only knows the day, a candidate with a time on the same
    local day (in the publisher's zone) lends its time.
-5. UTC values (Z, +00:00) are shown in the publisher's zone (Europe/Rome by default): the instant
-   is the same and the local day is the one an Italian reader saw.
+5. On Italian pages (lang it, .it host or it_* locale), UTC values (Z, +00:00) are shown in
+   Europe/Rome: the instant is the same and the local day is the one an Italian reader saw.
+   Other pages keep the offset they give.
 6. ``date_modified`` must not be earlier than ``date_published``.
 """
 
@@ -141,10 +142,10 @@ def _in_chrome(el: HtmlElement, excluded: set[HtmlElement]) -> bool:
     return not in_article and any(n.tag == "header" for n in chain)
 
 
-def _local(parsed: ParsedDate, tz: ZoneInfo) -> ParsedDate:
+def _local(parsed: ParsedDate, tz: ZoneInfo, localize_utc: bool = True) -> ParsedDate:
     """Show UTC instants in the publisher's zone; leave other offsets and days as they are."""
     value = parsed.value
-    if isinstance(value, datetime) and value.utcoffset() == timedelta(0):
+    if localize_utc and isinstance(value, datetime) and value.utcoffset() == timedelta(0):
         return ParsedDate(value.astimezone(tz), parsed.precision)
     return parsed
 
@@ -286,14 +287,30 @@ def _pick(
     return best
 
 
-def choose(candidates: list[Candidate], *, fetched_at: datetime, tz_name: str) -> ChosenDates:
-    """Apply the documented rules to the candidates of one page."""
+def usable(candidates: list[Candidate], *, fetched_at: datetime, tz_name: str) -> list[Candidate]:
+    """The candidates not later than fetched_at (plus the tolerance)."""
     tz = ZoneInfo(tz_name)
     limit = fetched_at + FUTURE_TOLERANCE
-    usable = [c for c in candidates if _instant(c.parsed, tz) <= limit]
-    published = _pick([c for c in usable if c.field == PUBLISHED], tz, None)
+    return [c for c in candidates if _instant(c.parsed, tz) <= limit]
+
+
+def choose(
+    candidates: list[Candidate],
+    *,
+    fetched_at: datetime,
+    tz_name: str,
+    localize_utc: bool = True,
+) -> ChosenDates:
+    """Apply the documented rules to the candidates of one page.
+
+    localize_utc: show UTC values in tz (for pages of publishers in that zone); otherwise a
+    UTC value keeps its own offset, so that a foreign page's local day is not shifted.
+    """
+    tz = ZoneInfo(tz_name)
+    usable_ones = usable(candidates, fetched_at=fetched_at, tz_name=tz_name)
+    published = _pick([c for c in usable_ones if c.field == PUBLISHED], tz, None)
     floor = _instant(published.parsed, tz) if published else None
-    modified = _pick([c for c in usable if c.field == MODIFIED], tz, floor)
+    modified = _pick([c for c in usable_ones if c.field == MODIFIED], tz, floor)
     evidence = []
     seen: set[tuple[str, str, str]] = set()
     for c in candidates:
@@ -306,15 +323,15 @@ def choose(candidates: list[Candidate], *, fetched_at: datetime, tz_name: str) -
                 field=c.field,
                 source=c.source,
                 raw=c.raw,
-                value=_local(c.parsed, tz).isoformat(),
+                value=_local(c.parsed, tz, localize_utc).isoformat(),
                 precision=c.parsed.precision,
                 chosen=c is published or c is modified,
             )
         )
     return ChosenDates(
-        published=_local(published.parsed, tz).isoformat() if published else None,
+        published=_local(published.parsed, tz, localize_utc).isoformat() if published else None,
         published_raw=published.raw if published else None,
-        modified=_local(modified.parsed, tz).isoformat() if modified else None,
+        modified=_local(modified.parsed, tz, localize_utc).isoformat() if modified else None,
         modified_raw=modified.raw if modified else None,
         evidence=tuple(evidence),
     )

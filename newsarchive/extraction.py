@@ -53,10 +53,19 @@ logger = logging.getLogger(__name__)
 MIN_ARTICLE_CHARS = 1
 AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator")
 HEADLINE_SCAN_LINES = 3
-BYLINE_PREFIX_RE = re.compile(r"^(?:di|da|a cura di|by|von|par|de|testo di)\s+", re.IGNORECASE)
-AUTHOR_SEPARATORS_RE = re.compile(r"\s*(?:;|,|\be\b|\band\b|&|\|)\s*")
+KICKER_MAX_CHARS = 80
+# A related block is removed before trafilatura only when links are most of its text.
+PRUNE_MIN_LINK_SHARE = 0.5
+BYLINE_PREFIX_RE = re.compile(
+    r"^(?:di|da|a cura di|by|von|par|de|testo di|autore|autor|author|posted by|posted|"
+    r"written by|scritto da)\s*:?\s+",
+    re.IGNORECASE,
+)
+AUTHOR_SEPARATORS_RE = re.compile(r"\s*(?:;|,|\|| & |\s(?:e|and|und|og|et|y)\s)\s*")
+AUTHOR_SUFFIX_RE = re.compile(r"\s*\([^)]{1,12}\)$")
 HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml")
-HTML_SNIFF = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<title", b"<div")
+HTML_SNIFF = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<title", b"<div", b"<p>")
+HTML_SNIFF_BYTES = 64 * 1024
 # The trafilatura options are part of what produced a row: their hash is in `extractor`.
 TRAFILATURA_OPTIONS: dict[str, Any] = {
     "with_metadata": False,
@@ -136,13 +145,15 @@ def is_html(body: bytes, content_type: str | None) -> bool:
     """True when the content type says HTML, or says nothing and the bytes look like HTML."""
     if content_type:
         kind = content_type.split(";")[0].strip().lower()
+        if kind in ("text/html", "application/xhtml+xml"):
+            return True
         if (
             kind
             and kind not in HTML_TYPES
             and kind not in ("application/octet-stream", "text/plain")
         ):
             return False
-    head = body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    head = body[:HTML_SNIFF_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     return any(marker in head for marker in HTML_SNIFF)
 
 
@@ -195,11 +206,22 @@ def _split_authors(value: str | None) -> list[str]:
         return []
     value = BYLINE_PREFIX_RE.sub("", clean_text(value))
     parts = [clean_text(p) for p in AUTHOR_SEPARATORS_RE.split(value)]
+    names = [AUTHOR_SUFFIX_RE.sub("", BYLINE_PREFIX_RE.sub("", p)) for p in parts]
     return [
-        BYLINE_PREFIX_RE.sub("", p)
-        for p in parts
-        if p and not p.lower().startswith(("http://", "https://"))
+        n
+        for n in names
+        if n
+        and not n.lower().startswith(("http://", "https://"))
+        and "@" not in n
+        and "[at]" not in n
     ]
+
+
+def page_authors(meta: PageMeta) -> list[str]:
+    """Authors the page's own metadata names (JSON-LD, then meta tags), split and cleaned."""
+    ld = meta.jsonld or {}
+    names = [n for name in jsonld_names(ld.get("author"), meta.graph) for n in _split_authors(name)]
+    return names or _split_authors(meta.first(*AUTHOR_META))
 
 
 def _dedupe(values: list[str]) -> tuple[str, ...]:
@@ -211,6 +233,32 @@ def _dedupe(values: list[str]) -> tuple[str, ...]:
 
 def _run_trafilatura(tree: HtmlElement, url: str) -> Any:
     return trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
+
+
+def is_italian(meta: PageMeta, url: str) -> bool:
+    """Whether a page is from an Italian publisher (its lang, locale or .it host)."""
+    ld = meta.jsonld or {}
+    langs = (jsonld_text(ld.get("inLanguage")), meta.lang, meta.first("og:locale"))
+    host = urlsplit(url).hostname or ""
+    return host.endswith(".it") or any(language_code(x) == "it" for x in langs if x)
+
+
+def _mostly_links(block: HtmlElement) -> bool:
+    """True when link text is most of a block's text (a list of links, not prose)."""
+    total = len(clean_text(block.text_content()))
+    links = sum(len(clean_text(a.text_content())) for a in block.iter("a"))
+    return total == 0 or links / total >= PRUNE_MIN_LINK_SHARE
+
+
+def strip_site_suffix(title: str | None, names: list[str]) -> str | None:
+    """'Titolo - La Stampa' -> 'Titolo' when the suffix is the site's name."""
+    if not title:
+        return title
+    for sep in (" | ", " - ", " – ", " — ", " :: "):
+        head, found, tail = title.rpartition(sep)
+        if found and head and any(tail.strip().casefold() == n.casefold() for n in names if n):
+            return head.strip()
+    return title
 
 
 def _fallbacks(
@@ -231,7 +279,7 @@ def _fallbacks(
     found: dict[str, Any] = {}
     if not (ld.get("headline") or meta.first("og:title", "twitter:title")):
         found["title"] = tf_metadata.extract_title(tree)
-    if not (ld.get("author") or meta.first(*AUTHOR_META)):
+    if not page_authors(meta):
         found["author"] = tf_metadata.extract_author(tree)
     if not (ld.get("publisher") or meta.first("og:site_name")):
         found["sitename"] = tf_metadata.extract_sitename(tree)
@@ -244,7 +292,7 @@ def _fallbacks(
             copy.deepcopy(tree),
             url=url,
             original_date=True,
-            extensive_search=True,
+            extensive_search=False,
             max_date=fetched_at.strftime("%Y-%m-%d"),
         )
     return found
@@ -300,10 +348,11 @@ def extract_article(
     candidates = evidence.collect(
         tree, meta, url=canonical, fetched_at=fetched_at, tz_name=tz, excluded=set(blocks)
     )
-    need_date = not any(c.field == evidence.PUBLISHED for c in candidates)
+    in_time = evidence.usable(candidates, fetched_at=fetched_at, tz_name=tz)
+    need_date = not any(c.field == evidence.PUBLISHED for c in in_time)
     fallback = _fallbacks(tree, meta, url=canonical, fetched_at=fetched_at, need_date=need_date)
     for block in blocks:
-        if block.getparent() is not None:
+        if block.getparent() is not None and _mostly_links(block):
             block.drop_tree()
     # 4. The main text from trafilatura (it works on a copy of the tree).
     doc = _run_trafilatura(tree, canonical)
@@ -335,7 +384,9 @@ def extract_article(
         candidates.append(
             evidence.Candidate(evidence.PUBLISHED, "htmldate", 70, fallback["date"], parsed)
         )
-    dates = evidence.choose(candidates, fetched_at=fetched_at, tz_name=tz)
+    dates = evidence.choose(
+        candidates, fetched_at=fetched_at, tz_name=tz, localize_utc=is_italian(meta, canonical)
+    )
     article = _assemble(meta, fallback, canonical, text, dates)
     article = replace(article, text=strip_headline(article.text or "", article.title))
     return Extraction(
@@ -359,7 +410,8 @@ def strip_headline(text: str, title: str | None) -> str:
     wanted = clean_text(title).casefold()
     for i, line in enumerate(lines[:HEADLINE_SCAN_LINES]):
         if line.casefold() == wanted:
-            return "\n".join(lines[i + 1 :]) or text
+            above = [x for x in lines[:i] if len(x) > KICKER_MAX_CHARS]  # real paragraphs stay
+            return "\n".join(above + lines[i + 1 :]) or text
     return text
 
 
@@ -381,7 +433,15 @@ def _assemble(
     ld = meta.jsonld or {}
     publisher = ld.get("publisher")
     publisher_names = jsonld_names(publisher) if publisher else []
-    authors = jsonld_names(ld.get("author")) or _split_authors(meta.first(*AUTHOR_META))
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    site_names = [
+        *publisher_names,
+        meta.first("og:site_name") or "",
+        host,
+        host.rsplit(".", 1)[0],
+        str(fallback.get("sitename") or ""),
+    ]
+    authors = page_authors(meta)
     if not authors and fallback.get("author"):
         authors = _split_authors(fallback["author"])
     tags = (
@@ -402,9 +462,12 @@ def _assemble(
     return Article(
         url=url,
         site=(urlsplit(url).hostname or "").removeprefix("www."),
-        title=jsonld_text(ld.get("headline"))
-        or meta.first("og:title", "twitter:title")
-        or fallback.get("title"),
+        title=strip_site_suffix(
+            jsonld_text(ld.get("headline"))
+            or meta.first("og:title", "twitter:title")
+            or fallback.get("title"),
+            site_names,
+        ),
         authors=_dedupe(authors),
         date_published=dates.published,
         date_published_raw=dates.published_raw,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import re
@@ -42,6 +43,7 @@ class PageMeta:
     lang: str | None = None
     canonical: str | None = None
     jsonld_types: list[str] = field(default_factory=list)
+    graph: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def first(self, *keys: str) -> str | None:
         """The first non-empty content among meta keys (case-insensitive names)."""
@@ -61,6 +63,11 @@ def clean_text(value: str) -> str:
     return WS_RE.sub(" ", CONTROL_CHARS_RE.sub("", value)).strip()
 
 
+def clean_value(value: str) -> str:
+    """clean_text plus HTML entities decoded (JSON-LD often carries &quot; and &#8217;)."""
+    return clean_text(html.unescape(value)) if "&" in value else clean_text(value)
+
+
 def _walk_jsonld(node: Any) -> Iterator[dict[str, Any]]:
     if isinstance(node, list):
         for item in node:
@@ -78,8 +85,13 @@ def _types(node: dict[str, Any]) -> list[str]:
     return [str(k).rsplit("/", 1)[-1].lower() for k in kinds]
 
 
-def read_jsonld(tree: HtmlElement) -> tuple[dict[str, Any] | None, list[str]]:
-    """The page's article JSON-LD object (the first article-typed node) and all types seen."""
+def read_jsonld(
+    tree: HtmlElement, graph: dict[str, dict[str, Any]] | None = None
+) -> tuple[dict[str, Any] | None, list[str]]:
+    """The page's article JSON-LD object (the first article-typed node) and all types seen.
+
+    graph, when given, is filled with every node that has an @id (to resolve references).
+    """
     found: dict[str, Any] | None = None
     seen: list[str] = []
     for script in tree.iter("script"):
@@ -94,6 +106,8 @@ def read_jsonld(tree: HtmlElement) -> tuple[dict[str, Any] | None, list[str]]:
             logger.debug("unparsable JSON-LD block skipped")
             continue
         for node in _walk_jsonld(data):
+            if graph is not None and isinstance(node.get("@id"), str):
+                graph.setdefault(node["@id"], node)
             kinds = _types(node)
             seen.extend(kinds)
             if found is None and ARTICLE_TYPES.intersection(kinds):
@@ -117,7 +131,8 @@ def read_meta(tree: HtmlElement) -> dict[str, list[str]]:
 
 def read_page_meta(tree: HtmlElement) -> PageMeta:
     """Collect JSON-LD, meta tags, canonical link and declared language of a page."""
-    jsonld, types = read_jsonld(tree)
+    graph: dict[str, dict[str, Any]] = {}
+    jsonld, types = read_jsonld(tree, graph)
     canonical = None
     for link in tree.iter("link"):
         rel = (link.get("rel") or "").lower().split()
@@ -127,23 +142,32 @@ def read_page_meta(tree: HtmlElement) -> PageMeta:
     html = tree if tree.tag == "html" else tree.getroottree().getroot()
     lang = html.get("lang") or html.get("xml:lang")
     return PageMeta(
-        jsonld=jsonld, meta=read_meta(tree), lang=lang, canonical=canonical, jsonld_types=types
+        jsonld=jsonld,
+        meta=read_meta(tree),
+        lang=lang,
+        canonical=canonical,
+        jsonld_types=types,
+        graph=graph,
     )
 
 
-def jsonld_names(value: Any) -> list[str]:
-    """Names from a JSON-LD Person/Organization value (object, list or string)."""
+def jsonld_names(value: Any, graph: dict[str, dict[str, Any]] | None = None) -> list[str]:
+    """Names from a JSON-LD Person/Organization value (object, list, string or @id reference)."""
     items = value if isinstance(value, list) else [value]
     names: list[str] = []
     for item in items:
+        if isinstance(item, dict) and "name" not in item and graph and item.get("@id") in graph:
+            item = graph[item["@id"]]  # a Yoast-style reference to a Person elsewhere in @graph
         if isinstance(item, dict):
             name = item.get("name")
             if isinstance(name, list):
                 name = name[0] if name else None
+            if not isinstance(name, str) and (item.get("givenName") or item.get("familyName")):
+                name = f"{item.get('givenName') or ''} {item.get('familyName') or ''}"
             if isinstance(name, str):
-                names.append(clean_text(name))
-        elif isinstance(item, str):
-            names.append(clean_text(item))
+                names.append(clean_value(name))
+        elif isinstance(item, str) and not item.startswith(("http://", "https://")):
+            names.append(clean_value(item))
     return [n for n in names if n]
 
 
@@ -154,7 +178,7 @@ def jsonld_text(value: Any) -> str | None:
     if isinstance(value, dict):
         value = value.get("url") or value.get("@id") or value.get("name")
     if isinstance(value, (str, int, float)):
-        text = clean_text(str(value))
+        text = clean_value(str(value))
         return text or None
     return None
 
@@ -162,7 +186,7 @@ def jsonld_text(value: Any) -> str | None:
 def jsonld_list(value: Any) -> list[str]:
     """A list of strings from a JSON-LD value (comma-separated string or list)."""
     if isinstance(value, str):
-        return [clean_text(v) for v in value.split(",") if v.strip()]
+        return [clean_value(v) for v in value.split(",") if v.strip()]
     if isinstance(value, list):
         return [t for t in (jsonld_text(v) for v in value) if t]
     return []

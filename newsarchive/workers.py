@@ -20,7 +20,8 @@ from typing import Any
 
 from pebble import ProcessExpired, ProcessPool
 
-from newsarchive.extraction import EXTRACTION_FAILED, Extraction, extract_page
+from newsarchive.extraction import Extraction, extract_page
+from newsarchive.outcomes import EXTRACTION_FAILED
 
 logger = logging.getLogger(__name__)
 
