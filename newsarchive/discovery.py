@@ -27,29 +27,19 @@ PARSER_FEED_CHUNK = 1024 * 1024
 GUNZIP_CHUNK = 256 * 1024  # compressed bytes in, decompressed bytes out, per step
 GZIP_MAGIC = b"\x1f\x8b"
 GZIP_WBITS = 16 + zlib.MAX_WBITS
-XML_SAFETY: dict[str, Any] = dict(
-    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, dtd_validation=False
-)
-XML_LENIENCY = dict(recover=True, remove_comments=True, remove_pis=True)  # stray & or truncation
-PROLOG_CODECS = (  # BOMs, then how '<' or '<?' look in ASCII-incompatible encodings
-    (b"\x00\x00\xfe\xff", "utf-32"),
-    (b"\xff\xfe\x00\x00", "utf-32"),
-    (b"\xfe\xff", "utf-16"),
-    (b"\xff\xfe", "utf-16"),
-    (b"\x00\x00\x00<", "utf-32-be"),
-    (b"<\x00\x00\x00", "utf-32-le"),
-    (b"\x00<\x00?", "utf-16-be"),
-    (b"<\x00?\x00", "utf-16-le"),
-)
+XML_SAFETY = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+XML_PARSER: dict[str, Any] = dict(XML_SAFETY, dtd_validation=False, recover=True)
+UTF32_BOMS = (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")
+UTF16_BOMS = (b"\xfe\xff", b"\xff\xfe")
 PROLOG_TOKEN_RE = re.compile(
     r"""[ \t\r\n]+|<\?.*?\?>|<!--.*?-->"""
     r"""|<!doctype(?:[^\[>"']|"[^"]*"|'[^']*')*(?:(?P<subset>\[)|>)""",
     re.S | re.I,
 )
-CLOSED_END_RE = re.compile(rb"</[^<>\s]+\s*>\s*(?:<!--(?:(?!-->).)*-->\s*)*\Z", re.S)
 ROOT_START_RE = re.compile(r"<[^\W\d]|<[_:]")
+CLOSED_END_RE = re.compile(rb"</[^<>\s]+\s*>\s*(?:<!--(?:(?!-->).)*-->\s*)*\Z", re.S)
 
-# 2. Feeds and sitemaps: root element -> record elements (local names)
+# 2. Feeds and sitemaps: root element -> record element (local names)
 FEED_ROOTS = frozenset({"rss", "RDF", "feed"})
 SITEMAP_ROOTS = frozenset({"urlset", "sitemapindex"})
 ROOT_RECORDS = dict(rss="item", RDF="item", feed="entry", urlset="url", sitemapindex="sitemap")
@@ -60,8 +50,7 @@ TAG_RE = re.compile(r"<[a-zA-Z/!][^>]*>")
 # 3. HTML: feed autodiscovery and listing pages
 FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml"})
 COMMENT_FEED_RE = re.compile(r"feed dei commenti|comments feed|^commenti (?:a|su)\b|^comments on\b")
-TEASER_HEADINGS = frozenset({"h1", "h2", "h3", "h4"})
-CHROME_TAGS = frozenset({"nav", "footer"})
+TEASER_TAGS = frozenset({"h1", "h2", "h3", "h4", "article"})
 CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "menu", "menubar", "search"})
 CHROME_WORD_RE = re.compile(
     r"(?:mega|sub)?menu|nav|navbar|navigation|breadcrumbs?|footer|masthead|topbar|pagination"
@@ -73,10 +62,8 @@ TAXONOMY_CLASS_RE = re.compile(r"(?:tag|category|categoria)-")  # WordPress post
 CARD_CLASS_RE = re.compile(
     r"card|teaser|stor(?:y|ies)|articl|post|entry|notizi|lancio|news|title|titol|headline"
 )
-MIN_SLUG_SEPARATORS = 2
-MIN_SLUG_CHARS = 25
 MIN_NUMERIC_ID_DIGITS = 5
-MIN_WORDS = links.FALLBACK_MIN_WORDS  # a bare link's text must read like a headline
+ONE_SEGMENT_BASE = "http://page.invalid/"
 
 
 class UnsafeXMLError(ValueError):
@@ -103,9 +90,6 @@ class SitemapResult:
 
     urls: list[Discovered]
     sitemaps: list[str]
-
-
-# 4. Bounded gunzip and the XML safety gate
 
 
 def gunzip_bounded(body: bytes, limit: int = MAX_XML_BYTES) -> bytes:
@@ -139,10 +123,11 @@ def gunzip_bounded(body: bytes, limit: int = MAX_XML_BYTES) -> bytes:
 
 
 def _prolog_text(body: bytes) -> str:
-    """The first PROLOG_SCAN_BYTES, decoded well enough to read the prolog's ASCII markup."""
+    """The first PROLOG_SCAN_BYTES as text (UTF-16/32 without a BOM just lose their NULs)."""
     window = body[:PROLOG_SCAN_BYTES]
-    codec = next((c for marker, c in PROLOG_CODECS if window.startswith(marker)), "latin-1")
-    return window.decode(codec, errors="replace").removeprefix("\ufeff").removeprefix("ï»¿")
+    if window.startswith(UTF32_BOMS) or window.startswith(UTF16_BOMS):
+        return window.decode("utf-32" if window.startswith(UTF32_BOMS) else "utf-16", "replace")
+    return window.replace(b"\x00", b"").decode("latin-1").removeprefix("\xef\xbb\xbf")
 
 
 def _xml_body(body: bytes, source_url: str) -> bytes:
@@ -156,8 +141,7 @@ def _xml_body(body: bytes, source_url: str) -> bytes:
             raise type(exc)(f"{source_url}: {exc}") from exc
     if len(body) > MAX_XML_BYTES:
         raise UnsafeXMLError(f"{source_url}: {len(body)} bytes of XML, over {MAX_XML_BYTES}")
-    text = _prolog_text(body)
-    pos = 0
+    text, pos = _prolog_text(body), 0
     while match := PROLOG_TOKEN_RE.match(text, pos):
         if match.group("subset"):
             raise UnsafeXMLError(f"{source_url}: DOCTYPE with an internal subset refused")
@@ -179,9 +163,7 @@ def _local(el: Any) -> str:
 
 def _records(body: bytes, source_url: str, roots: frozenset[str]) -> Iterator[tuple[str, Any]]:
     """(root name, complete record element) pairs, streamed; each record is freed after use."""
-    parser = etree.XMLPullParser(
-        events=("start", "end"), base_url=source_url, **XML_SAFETY, **XML_LENIENCY
-    )
+    parser = etree.XMLPullParser(("start", "end"), base_url=source_url, **XML_PARSER)
     root: Any = None
     truncated = not CLOSED_END_RE.search(body[-TAIL_SCAN_BYTES:])
     try:
@@ -208,12 +190,11 @@ def _records(body: bytes, source_url: str, roots: frozenset[str]) -> Iterator[tu
 
 
 def _check_root(el: Any, roots: frozenset[str], source_url: str) -> Any:
-    dtd = el.getroottree().docinfo.internalDTD
+    dtd = el.getroottree().docinfo.internalDTD  # defence in depth: the prolog check came first
     if dtd is not None and (next(dtd.iterentities(), None) or next(dtd.iterelements(), None)):
         raise UnsafeXMLError(f"{source_url}: DTD declarations refused")
     if _local(el) not in roots:
-        expected = " or ".join(f"<{r}>" for r in sorted(roots))
-        raise ValueError(f"{source_url}: root element is <{_local(el)}>, expected {expected}")
+        raise ValueError(f"{source_url}: root element is <{_local(el)}>, not {sorted(roots)}")
     return el
 
 
@@ -224,35 +205,25 @@ def _is_record(el: Any, root: Any) -> bool:
     return parent is root or (_local(parent) == "channel" and parent.getparent() is root)
 
 
-# 5. Records
-
-
 def _child(el: Any, *names: str) -> Any:
     kids = [c for c in el if isinstance(c.tag, str)]
     return next((c for name in names for c in kids if _local(c) == name), None)
 
 
-def _child_text(el: Any, *names: str) -> str | None:
+def _child_text(el: Any, *names: str, title: bool = False) -> str | None:
     found = _child(el, *names)
-    return " ".join("".join(found.itertext()).split()) or None if found is not None else None
-
-
-def _clean_title(text: str | None) -> str | None:
-    return " ".join(TAG_RE.sub("", unescape(text)).split()) or None if text else None
+    text = "".join(found.itertext()) if found is not None else ""
+    return " ".join((TAG_RE.sub("", unescape(text)) if title else text).split()) or None
 
 
 def _entry_url(el: Any) -> str | None:
     """An item's article link: feedburner origLink, link (Atom: alternate), rdf:about, guid."""
-    links = [c for c in el if _local(c) == "link"]
-    alternates = [
-        link
-        for link in links
-        if link.get("href") and (link.get("rel") or "alternate").strip().lower() == "alternate"
-    ]
-    alternates.sort(key=lambda link: "html" not in (link.get("type") or "text/html").lower())
+    link_els = [x for x in el if _local(x) == "link"]
+    alternates = [x for x in link_els if (x.get("rel") or "alternate").lower() == "alternate"]
+    alternates.sort(key=lambda x: "html" not in (x.get("type") or "text/html").lower())
     raws: list[tuple[str | None, Any]] = [(_child_text(el, "origLink"), el)]
-    raws += [(link.get("href"), link) for link in alternates]
-    raws += [("".join(link.itertext()), link) for link in links if link.get("href") is None]
+    raws += [(x.get("href"), x) for x in alternates if x.get("href")]
+    raws += [("".join(x.itertext()), x) for x in link_els if x.get("href") is None]
     raws.append((el.get(RDF_ABOUT), el))
     guid = _child(el, "guid")
     if guid is not None and (guid.get("isPermaLink") or "true").strip().lower() != "false":
@@ -262,14 +233,12 @@ def _entry_url(el: Any) -> str | None:
 
 
 def _feed_item(el: Any, source_url: str) -> Discovered | None:
-    url = _entry_url(el)
-    title = _clean_title(_child_text(el, "title"))
+    url, title = _entry_url(el), _child_text(el, "title", title=True)
     return Discovered(url, "feed", source_url, title, _child_text(el, *DATE_NAMES)) if url else None
 
 
 def _loc(el: Any, source_url: str) -> str | None:
-    loc = _child_text(el, "loc")
-    return canonicalize_url(loc, source_url) if loc else None
+    return canonicalize_url(_child_text(el, "loc") or "", source_url)
 
 
 def _sitemap_url(el: Any, source_url: str) -> Discovered | None:
@@ -278,16 +247,15 @@ def _sitemap_url(el: Any, source_url: str) -> Discovered | None:
         return Discovered(url, "sitemap", source_url, None, lastmod) if url else None
     date = _child_text(news, "publication_date") or lastmod
     words = dict.fromkeys(k.strip() for k in (_child_text(news, "keywords") or "").split(","))
-    title = _clean_title(_child_text(news, "title"))
+    title = _child_text(news, "title", title=True)
     return Discovered(url, "sitemap", source_url, title, date, tuple(k for k in words if k))
 
 
 def _numbered(items: Iterable[Discovered | None]) -> list[Discovered]:
-    """De-duplicated by URL (first wins), positions 1..n in source order."""
+    """De-duplicated by URL (the first wins), numbered 1..n in source order."""
     found: dict[str, Discovered] = {}
-    for item in items:
-        if item is not None:
-            found.setdefault(item.url, item)
+    for item in filter(None, items):
+        found.setdefault(item.url, item)
     return [replace(d, position=i) for i, d in enumerate(found.values(), start=1)]
 
 
@@ -313,46 +281,35 @@ def parse_sitemap(body: bytes, *, source_url: str) -> SitemapResult:
     return SitemapResult(found, list(sitemaps))
 
 
-# 6. HTML pages
-
-
-def _html_root(html: str | bytes) -> Any:
-    """The parsed document, or None for an empty or unparsable one."""
-    if isinstance(html, str):
-        data, parser = html.encode("utf-8", "replace"), lxml.html.HTMLParser(encoding="utf-8")
-    else:
-        data, parser = html, lxml.html.HTMLParser()
-    try:
-        return lxml.html.document_fromstring(data, parser=parser)
-    except (etree.LxmlError, ValueError):
-        return None
-
-
-def _link_base(root: Any, base_url: str) -> str:
+def _page(html: str | bytes, base_url: str) -> tuple[Any, str]:
+    """The parsed page (None when empty or unparsable) and the base URL of its links."""
     page = canonicalize_url(base_url)
     if page is None:
         raise ValueError(f"base_url must be an absolute http(s) URL: {base_url!r}")
+    data = html.encode("utf-8", "replace") if isinstance(html, str) else html
+    parser = lxml.html.HTMLParser(encoding="utf-8" if isinstance(html, str) else None)
+    try:
+        root = lxml.html.document_fromstring(data, parser=parser)
+    except (etree.LxmlError, ValueError):
+        return None, page
     href = next((b.get("href") for b in root.iter("base") if b.get("href")), None)
-    return (canonicalize_url(href, page) if href else None) or page
+    return root, (canonicalize_url(href, page) if href else None) or page
 
 
 def find_feeds(html: str | bytes, *, base_url: str) -> list[str]:
     """RSS/Atom feeds a page declares (<link rel="alternate">), in page order; no comment feeds."""
-    root = _html_root(html)
+    root, base = _page(html, base_url)
     if root is None:
         return []
-    base = _link_base(root, base_url)
     feeds: dict[str, None] = {}
     for link in root.iter("link"):
         rels = (link.get("rel") or "").lower().split()
         mime = (link.get("type") or "").split(";")[0].strip().lower()
-        if "alternate" not in rels or mime not in FEED_TYPES:
-            continue
-        url = canonicalize_url(link.get("href") or "", base)
         title = " ".join((link.get("title") or "").lower().split())
-        if url is None or COMMENT_FEED_RE.search(title) or "/comments/feed" in url:
+        if "alternate" not in rels or mime not in FEED_TYPES or COMMENT_FEED_RE.search(title):
             continue
-        feeds.setdefault(url)
+        if url := canonicalize_url(link.get("href") or "", base):
+            feeds.setdefault(url)
     return list(feeds)
 
 
@@ -363,25 +320,20 @@ def _is_listed_article(url: str) -> bool:
     parts = urlsplit(url)
     if links.ARTICLE_QUERY_RE.search(parts.query):
         return True
-    segments = [unquote(s).lower() for s in parts.path.split("/") if s]
-    slug = re.sub(r"\.[a-z0-9]{2,5}$", "", segments[-1]) if segments else ""
-    if slug.isdigit():
-        return len(slug) >= MIN_NUMERIC_ID_DIGITS
-    return bool(
-        links.DATE_PATH_RE.search(parts.path)
-        or re.search(rf"\d{{{MIN_NUMERIC_ID_DIGITS},}}", slug)
-        or len(re.findall(r"[-_]", slug)) >= MIN_SLUG_SEPARATORS
-        or len(slug) >= MIN_SLUG_CHARS
-    )
+    slug = unquote(parts.path.rstrip("/").rpartition("/")[2]).lower()
+    if slug.rpartition(".")[0].isdigit() or slug.isdigit():
+        return len(slug.rpartition(".")[0] or slug) >= MIN_NUMERIC_ID_DIGITS
+    if links.DATE_PATH_RE.search(parts.path):
+        return True
+    return links._looks_like_article(f"{ONE_SEGMENT_BASE}{slug}")  # links' one-slug rule
 
 
 def _is_chrome(el: Any) -> bool:
     """Navigation, header menus, footers, pagination, share, tag and author boxes."""
-    tag = el.tag
-    if not isinstance(tag, str) or tag in ("html", "body"):
+    if not isinstance(el.tag, str) or el.tag in ("html", "body"):
         return False
     in_article = any(a.tag == "article" for a in el.iterancestors())
-    if tag in CHROME_TAGS or (tag == "header" and not in_article):
+    if el.tag in ("nav", "footer") or (el.tag == "header" and not in_article):
         return True
     if (el.get("role") or "").strip().lower() in CHROME_ROLES:
         return True
@@ -396,42 +348,40 @@ def _is_chrome(el: Any) -> bool:
 
 def _is_teaser(a: Any) -> bool:
     """A card's link: in or around an h1-h4, inside <article>, a card or a title element."""
-    if any(d.tag in TEASER_HEADINGS for d in a.iterdescendants()):
-        return True
-    for el in [a, *a.iterancestors()]:
+    for el in [*a.iter(etree.Element), *a.iterancestors()]:
         if el.tag in ("body", "html"):
             return False
-        classes = (el.get("class") or "").lower()
-        if el.tag in TEASER_HEADINGS or el.tag == "article" or CARD_CLASS_RE.search(classes):
+        if el.tag in TEASER_TAGS or CARD_CLASS_RE.search((el.get("class") or "").lower()):
             return True
     return False
 
 
 def find_listing_articles(html: str | bytes, *, base_url: str) -> list[Discovered]:
     """Same-site article links of a home or section page's teaser cards, in page order."""
-    root = _html_root(html)
+    root, base = _page(html, base_url)
     if root is None:
         return []
-    base = _link_base(root, base_url)
     host, self_url = urlsplit(base).hostname or "", canonicalize_url(base_url)
-    chrome: dict[Any, bool] = {}
+    chrome = {a for el in root.iter() if _is_chrome(el) for a in el.iter("a")}
     candidates: list[tuple[Any, str]] = []
     for a in root.iter("a"):
         rels = set((a.get("rel") or "").lower().split())
-        url = (
-            canonicalize_url(a.get("href") or "", base) if not rels & links.EXCLUDED_RELS else None
-        )
-        if url is None or url == self_url or not _is_listed_article(url):
+        url = canonicalize_url(a.get("href") or "", base)
+        if url is None or a in chrome or rels & links.EXCLUDED_RELS or url == self_url:
             continue
-        if not same_site(urlsplit(url).hostname or "", host):
-            continue
-        if any(chrome.setdefault(anc, _is_chrome(anc)) for anc in a.iterancestors()):
+        if not (_is_listed_article(url) and same_site(urlsplit(url).hostname or "", host)):
             continue
         if not links.NOISE_TEXT_RE.fullmatch(links._anchor(a)[0].lower()):
             candidates.append((a, url))
     teasers = [(a, url) for a, url in candidates if _is_teaser(a)]
     if not teasers:  # a bare list of links: keep those whose text reads like a headline
-        teasers = [(a, u) for a, u in candidates if len(links._anchor(a)[0].split()) >= MIN_WORDS]
+        minimum = links.FALLBACK_MIN_WORDS
+        teasers = [(a, u) for a, u in candidates if len(links._anchor(a)[0].split()) >= minimum]
+    return _listed(root, teasers, base_url)
+
+
+def _listed(root: Any, teasers: list[tuple[Any, str]], base_url: str) -> list[Discovered]:
+    """One Discovered per URL: the first visible title and the first date of its cards."""
     cards = links._cards(root, teasers)
     found: dict[str, tuple[str, bool, str | None, str | None]] = {}
     for a, url in teasers:

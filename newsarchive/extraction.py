@@ -292,7 +292,7 @@ def _fallbacks(
             copy.deepcopy(tree),
             url=url,
             original_date=True,
-            extensive_search=False,
+            extensive_search=True,
             max_date=fetched_at.strftime("%Y-%m-%d"),
         )
     return found

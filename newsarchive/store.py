@@ -90,10 +90,15 @@ class StoredPage:
     via_url: str | None
 
 
-def published_spread(ex: Extraction) -> float | None:
+def _precision(value: str) -> str:
+    return "datetime" if len(value) > 10 else ("day" if len(value) == 10 else "month")
+
+
+def published_spread(ex: Extraction, listed: list[str] | None = None) -> float | None:
     """Days between the earliest and latest publication-date candidates (None without any)."""
     days = sorted(
-        e.value[:10] for e in ex.evidence if e.field == "published" and e.precision != "month"
+        [e.value[:10] for e in ex.evidence if e.field == "published" and e.precision != "month"]
+        + [v[:10] for v in listed or [] if len(v) >= 10]
     )
     if not days:
         return None
@@ -355,7 +360,9 @@ class Archive:
                     for r in rows
                 ],
             )
-            return conn.total_changes - before
+            added = conn.total_changes - before
+            self._refresh_listed(conn, [str(r["url"]) for r in rows])
+            return added
 
     def due_rechecks(self, *, now: str, schedule_hours: list[float], limit: int) -> list[str]:
         """Archived article URLs whose next re-check is due: the k-th re-check of an article
@@ -419,13 +426,71 @@ class Archive:
         art = ex.article
         if art is None:
             return []
-        changed = self._save_article(conn, page_id, ex, art, extracted_at)
+        listed = self._listed_dates(conn, art.url)
+        changed = self._save_article(conn, page_id, ex, art, extracted_at, listed)
         if self._save_links(conn, ex, art):
             changed.append("links")
-        if self._save_evidence(conn, ex, art):
+            self._refresh_listed(conn, [x.to_url for x in ex.links])
+        if self._save_evidence(conn, ex, art, listed):
             changed.append("date_evidence")
         self._save_version(conn, page_id, fetched_at, art)
         return changed
+
+    def _listed_dates(self, conn: sqlite3.Connection, url: str) -> list[tuple[str, str, str]]:
+        """(source, raw, value) of the dates other pages list beside a link to url.
+
+        Related blocks and feeds/sitemaps show a date next to the article: stored as date
+        evidence (never chosen; corroboration, and counted in published_spread_days).
+        """
+        rows = conn.execute(
+            """SELECT 'listed:related', coalesce(listed_date_raw, listed_date), listed_date
+               FROM links WHERE to_url = :u AND listed_date IS NOT NULL
+               UNION ALL
+               SELECT 'listed:' || via, coalesce(listed_date_raw, listed_date), listed_date
+               FROM discoveries WHERE url = :u AND listed_date IS NOT NULL
+               ORDER BY 1, 2""",
+            {"u": url},
+        ).fetchall()
+        return [(str(a), str(b), str(c)) for a, b, c in rows]
+
+    def _refresh_listed(self, conn: sqlite3.Connection, urls: list[str]) -> None:
+        """Re-derive the listed-date evidence of archived articles another page points at."""
+        for url in urls:
+            if conn.execute("SELECT 1 FROM articles WHERE url = ?", (url,)).fetchone() is None:
+                continue
+            listed = self._listed_dates(conn, url)
+            old = conn.execute(
+                """SELECT source, raw, value FROM date_evidence
+                   WHERE article_url = ? AND source LIKE 'listed:%' ORDER BY id""",
+                (url,),
+            ).fetchall()
+            if [tuple(r) for r in old] == listed:
+                continue
+            conn.execute(
+                "DELETE FROM date_evidence WHERE article_url = ? AND source LIKE 'listed:%'",
+                (url,),
+            )
+            conn.executemany(
+                """INSERT INTO date_evidence (article_url, field, source, raw, value, precision,
+                       chosen) VALUES (?, 'published', ?, ?, ?, ?, 0)""",
+                [(url, src, raw, value, _precision(value)) for src, raw, value in listed],
+            )
+            days = sorted(
+                str(r[0])[:10]
+                for r in conn.execute(
+                    """SELECT value FROM date_evidence WHERE article_url = ?
+                       AND field = 'published' AND precision != 'month'""",
+                    (url,),
+                )
+            )
+            spread = (
+                float((date.fromisoformat(days[-1]) - date.fromisoformat(days[0])).days)
+                if days
+                else None
+            )
+            conn.execute(
+                "UPDATE articles SET published_spread_days = ? WHERE url = ?", (spread, url)
+            )
 
     def _save_article(
         self,
@@ -434,6 +499,7 @@ class Archive:
         ex: Extraction,
         art: Article,
         extracted_at: str,
+        listed: list[tuple[str, str, str]],
     ) -> list[str]:
         row = {
             "page_id": page_id,
@@ -453,7 +519,7 @@ class Archive:
             "image": art.image,
             "extractor": ex.extractor,
             "published_day": local_day(art.date_published),
-            "published_spread_days": published_spread(ex),
+            "published_spread_days": published_spread(ex, [v for _, _, v in listed]),
         }
         columns = ", ".join(ARTICLE_FIELDS)
         old = conn.execute(f"SELECT {columns} FROM articles WHERE url = ?", (art.url,)).fetchone()
@@ -492,10 +558,19 @@ class Archive:
             return True
         return False
 
-    def _save_evidence(self, conn: sqlite3.Connection, ex: Extraction, art: Article) -> bool:
+    def _save_evidence(
+        self,
+        conn: sqlite3.Connection,
+        ex: Extraction,
+        art: Article,
+        listed: list[tuple[str, str, str]],
+    ) -> bool:
         new = [
             (art.url, e.field, e.source, e.raw, e.value, e.precision, int(e.chosen))
             for e in ex.evidence
+        ] + [
+            (art.url, "published", source, raw, value, _precision(value), 0)
+            for source, raw, value in listed
         ]
         old = conn.execute(
             """SELECT article_url, field, source, raw, value, precision, chosen

@@ -227,3 +227,23 @@ def test_due_rechecks_follow_the_schedule(archive):
     early = archive.due_rechecks(now="2024-12-06T09:30:00+00:00", schedule_hours=[1, 6], limit=10)
     due = archive.due_rechecks(now="2024-12-06T10:01:00+00:00", schedule_hours=[1, 6], limit=10)
     assert (early, due) == ([], [url])
+
+
+def _listed(archive, url):
+    return archive.db.conn.execute(
+        "SELECT source, raw, value, chosen FROM date_evidence"
+        " WHERE article_url = ? AND source LIKE 'listed:%'",
+        (url,),
+    ).fetchall()
+
+
+@pytest.mark.parametrize("order", ["linking page first", "linked page first"])
+def test_listed_date_of_a_linking_page_is_evidence(tmp_path, order):
+    pages = [truth.SEED_PATH, truth.TRACKING_TO]
+    if order == "linked page first":
+        pages.reverse()
+    with Archive(tmp_path / "a.db") as archive:
+        for path in pages:
+            store(archive, raw_page(path))
+        got = _listed(archive, BASE + truth.TRACKING_TO)
+    assert got == [("listed:related", "20 novembre 2024 · 03:15", "2024-11-20T03:15:00+01:00", 0)]
