@@ -3,7 +3,8 @@
 Rules for choosing ``date_published`` / ``date_modified`` (documented in the README):
 1. Candidates are ranked by source: JSON-LD (10) > article meta tags (20) > ``<time datetime>``
    in the article (30) > the visible byline ("Pubblicato il ...", 40) > other visible dates in
-   the article (50) > the URL path (60) > htmldate's guess (70, only when nothing else was found).
+   the article (50) > the URL path (60) > a full date written in the meta description (65) > htmldate's guess
+   (70, only when nothing else was found).
 2. Never from the page chrome: header, nav, footer, asides, related-article blocks and
    clock/"today" widgets (the header clock of Italian sites) are not read.
 3. A candidate later than fetched_at (plus one day of tolerance), or before 1970 (template
@@ -82,6 +83,11 @@ KEYWORD_RE = re.compile(
     re.IGNORECASE,
 )
 MODIFIED_KEYWORD_RE = re.compile(r"aggiorn|modific|updated|modified", re.IGNORECASE)
+DESCRIPTION_DATE_RE = re.compile(
+    r"\b\d{1,2}\s+(?:gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre"
+    r"|ottobre|novembre|dicembre)\s+(?:19|20)\d{2}\b",
+    re.IGNORECASE,
+)
 URL_DATE_RE = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|[-_]|$)")
 URL_COMPACT_DATE_RE = re.compile(r"/((?:19|20)\d{2})(\d{2})(\d{2})(?:/|[-_])")
 
@@ -241,6 +247,16 @@ def _byline_segments(text: str, tag: str, *, reference: datetime, tz_name: str) 
     return found
 
 
+def _from_description(meta: PageMeta, *, reference: datetime, tz_name: str) -> list[Candidate]:
+    """A full date written in the page's own description ("Notizia del 14 Gennaio 2020")."""
+    text = meta.first("description", "og:description") or ""
+    match = DESCRIPTION_DATE_RE.search(text)
+    if not match:
+        return []
+    parsed = normalize_date(match.group(0), reference=reference, tz=tz_name)
+    return [Candidate(PUBLISHED, "meta:description", 65, match.group(0), parsed)] if parsed else []
+
+
 def _from_url(url: str) -> list[Candidate]:
     for regex in (URL_DATE_RE, URL_COMPACT_DATE_RE):
         match = regex.search(url)
@@ -266,6 +282,7 @@ def collect(
     found = _structured(meta, tz_name)
     found += _visible(tree, reference=fetched_at, tz_name=tz_name, excluded=excluded)
     found += _from_url(url)
+    found += _from_description(meta, reference=fetched_at, tz_name=tz_name)
     # placeholders such as 0001-01-01 or 1900-01-01 are template defaults, not dates
     return [c for c in found if c.parsed.value.year >= MIN_YEAR]
 
