@@ -15,7 +15,7 @@ import lxml.html
 from lxml import etree
 
 from newsarchive import links
-from newsarchive.urls import canonicalize_url, same_site
+from newsarchive.urls import PLACEHOLDER_BASE, canonicalize_url, same_site
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,6 @@ CARD_CLASS_RE = re.compile(
     r"card|teaser|stor(?:y|ies)|articl|post|entry|notizi|lancio|news|title|titol|headline"
 )
 MIN_NUMERIC_ID_DIGITS = 5
-ONE_SEGMENT_BASE = "http://page.invalid/"
 
 
 class UnsafeXMLError(ValueError):
@@ -146,15 +145,13 @@ def _xml_body(body: bytes, source_url: str) -> bytes:
         if match.group("subset"):
             raise UnsafeXMLError(f"{source_url}: DOCTYPE with an internal subset refused")
         pos = match.end()
-    if pos >= len(text) and len(body) > PROLOG_SCAN_BYTES:
-        raise UnsafeXMLError(f"{source_url}: XML prolog longer than {PROLOG_SCAN_BYTES} bytes")
-    if pos >= len(text):
-        raise ValueError(f"{source_url}: empty document, no XML root element")
+    if ROOT_START_RE.match(text, pos):
+        return body
     if text.startswith("<!", pos):
         raise UnsafeXMLError(f"{source_url}: markup declaration in the XML prolog refused")
-    if not ROOT_START_RE.match(text, pos):
-        raise ValueError(f"{source_url}: not XML (starts with {text[pos : pos + 20]!r})")
-    return body
+    if ">" not in text[pos:] and len(body) > PROLOG_SCAN_BYTES:
+        raise UnsafeXMLError(f"{source_url}: no XML root element in {PROLOG_SCAN_BYTES} bytes")
+    raise ValueError(f"{source_url}: not XML, or no root element: {text[pos : pos + 20]!r}")
 
 
 def _local(el: Any) -> str:
@@ -165,7 +162,7 @@ def _records(body: bytes, source_url: str, roots: frozenset[str]) -> Iterator[tu
     """(root name, complete record element) pairs, streamed; each record is freed after use."""
     parser = etree.XMLPullParser(("start", "end"), base_url=source_url, **XML_PARSER)
     root: Any = None
-    truncated = not CLOSED_END_RE.search(body[-TAIL_SCAN_BYTES:])
+    truncated = not CLOSED_END_RE.search(body[-TAIL_SCAN_BYTES:].replace(b"\x00", b""))
     try:
         for offset in range(0, len(body) + 1, PARSER_FEED_CHUNK):
             final = offset + PARSER_FEED_CHUNK > len(body)
@@ -321,11 +318,11 @@ def _is_listed_article(url: str) -> bool:
     if links.ARTICLE_QUERY_RE.search(parts.query):
         return True
     slug = unquote(parts.path.rstrip("/").rpartition("/")[2]).lower()
-    if slug.rpartition(".")[0].isdigit() or slug.isdigit():
-        return len(slug.rpartition(".")[0] or slug) >= MIN_NUMERIC_ID_DIGITS
+    if slug.partition(".")[0].isdigit():  # a numeric id, not a year, month or day archive
+        return len(slug.partition(".")[0]) >= MIN_NUMERIC_ID_DIGITS
     if links.DATE_PATH_RE.search(parts.path):
         return True
-    return links._looks_like_article(f"{ONE_SEGMENT_BASE}{slug}")  # links' one-slug rule
+    return links._looks_like_article(PLACEHOLDER_BASE + slug)  # links' rule for a lone slug
 
 
 def _is_chrome(el: Any) -> bool:

@@ -43,6 +43,7 @@ from newsarchive.outcomes import (
     EXTRACTION_FAILED,
     NOT_HTML,
     PAYWALL,
+    Verdict,
     classify,
 )
 from newsarchive.urls import canonicalize_url, same_site
@@ -243,6 +244,38 @@ def is_italian(meta: PageMeta, url: str) -> bool:
     return host.endswith(".it") or any(language_code(x) == "it" for x in langs if x)
 
 
+def _headline(meta: PageMeta, fallback: dict[str, Any]) -> str | None:
+    """The page's headline as its metadata gives it (site suffix still attached)."""
+    ld = meta.jsonld or {}
+    return (
+        jsonld_text(ld.get("headline"))
+        or meta.first("og:title", "twitter:title")
+        or fallback.get("title")
+    )
+
+
+def _classify(
+    tree: HtmlElement,
+    meta: PageMeta,
+    status: int,
+    headers: Mapping[str, str] | None,
+    url: str,
+    *,
+    text: str | None,
+    title: str | None,
+) -> Verdict:
+    return classify(
+        status=status,
+        headers=headers,
+        tree=tree,
+        jsonld=meta.jsonld,
+        jsonld_types=meta.jsonld_types,
+        text=text,
+        title=title,
+        url=url,
+    )
+
+
 def _mostly_links(block: HtmlElement) -> bool:
     """True when link text is most of a block's text (a list of links, not prose)."""
     total = len(clean_text(block.text_content()))
@@ -328,16 +361,7 @@ def extract_article(
         return Extraction(NOT_HTML, url, enc, enc_reason, reason="unparsable HTML")
     meta = read_page_meta(tree)
     if status >= 400:
-        verdict = classify(
-            status=status,
-            headers=headers,
-            tree=tree,
-            jsonld=meta.jsonld,
-            jsonld_types=meta.jsonld_types,
-            text=None,
-            title=None,
-            url=url,
-        )
+        verdict = _classify(tree, meta, status, headers, url, text=None, title=None)
         return Extraction(verdict.outcome, url, enc, enc_reason, reason=verdict.reason)
     canonical = article_url(meta, url)
     # 3. Related links and the date evidence are read before trafilatura prunes the tree.
@@ -358,19 +382,8 @@ def extract_article(
     doc = _run_trafilatura(tree, canonical)
     text = clean_paragraphs(doc.text) if doc is not None and doc.text else None
     # 5. What is this page? Walls, challenges, soft 404s and listings carry no article.
-    ld = meta.jsonld or {}
-    verdict = classify(
-        status=status,
-        headers=headers,
-        tree=tree,
-        jsonld=meta.jsonld,
-        jsonld_types=meta.jsonld_types,
-        text=text,
-        title=jsonld_text(ld.get("headline"))
-        or meta.first("og:title", "twitter:title")
-        or fallback.get("title"),
-        url=canonical,
-    )
+    headline = _headline(meta, fallback)
+    verdict = _classify(tree, meta, status, headers, canonical, text=text, title=headline)
     if verdict.outcome not in (ARTICLE, PAYWALL) or not text:
         return Extraction(
             verdict.outcome if text else EMPTY,
@@ -462,12 +475,7 @@ def _assemble(
     return Article(
         url=url,
         site=(urlsplit(url).hostname or "").removeprefix("www."),
-        title=strip_site_suffix(
-            jsonld_text(ld.get("headline"))
-            or meta.first("og:title", "twitter:title")
-            or fallback.get("title"),
-            site_names,
-        ),
+        title=strip_site_suffix(_headline(meta, fallback), site_names),
         authors=_dedupe(authors),
         date_published=dates.published,
         date_published_raw=dates.published_raw,
