@@ -22,7 +22,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from newsarchive.dates import parse_iso
+from newsarchive.dates import normalize_date, parse_iso
 from newsarchive.discovery import (
     Discovered,
     UnsafeXMLError,
@@ -332,7 +332,12 @@ class ArticleSpider(scrapy.Spider):
     @staticmethod
     def discovery_row(item: Discovered) -> dict[str, Any]:
         """The discoveries row of a listed article (its listed date read as ISO/RFC)."""
-        listed = parse_iso(item.listed_date_raw) if item.listed_date_raw else None
+        raw, attr = item.listed_date_raw, item.listed_date_attr
+        listed = (
+            (parse_iso(raw) or normalize_date(raw, reference=datetime.now(timezone.utc)))
+            if raw
+            else None
+        ) or (parse_iso(attr) if attr else None)
         return {
             "url": item.url,
             "via": item.via,

@@ -1,7 +1,8 @@
-"""Tests for newsarchive.discovery: feeds, sitemaps, feed autodiscovery, listing pages, hostile XML."""
+"""Tests for newsarchive.discovery: feeds, sitemaps, autodiscovery, listing pages, hostile XML."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import socket
 import time
@@ -14,10 +15,12 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lxml import etree
 
 from newsarchive.dates import parse_iso
 from newsarchive.discovery import (
     MAX_XML_BYTES,
+    XML_PARSER,
     Discovered,
     SitemapResult,
     UnsafeXMLError,
@@ -211,6 +214,11 @@ def test_truncated_gzip_sitemap_drops_the_cut_url() -> None:
 def test_trailing_comment_is_not_truncation() -> None:
     body = fixture("sitemap_plain.xml") + b"<!-- generato da Yoast, cache 0.02s -->\n"
     assert len(parse_sitemap(body, source_url=GZ_URL).urls) == 3
+
+
+def test_utf16_feed_keeps_its_last_item() -> None:
+    body = fixture("rss2.xml").decode("utf-8").replace('"UTF-8"', '"UTF-16"').encode("utf-16")
+    assert [d.url for d in parse_feed(body, source_url=RSS_URL)] == RSS_URLS
 
 
 def test_sitemap_is_not_a_feed() -> None:
@@ -528,6 +536,7 @@ HOSTILE = {
     "subset_after_long_comment": b"<!--" + b"x" * 70_000 + b"-->" + XXE_FILE[22:],
     "entity_outside_doctype": b"<?xml version='1.0'?><!ENTITY a 'b'><rss/>",
     "empty_internal_subset": b"<!DOCTYPE rss []><rss/>",
+    "subset_after_many_pis": b"<?pi?>" * 12_000 + XXE_FILE[22:],
 }
 PARSERS: dict[str, Callable[..., Any]] = {"feed": parse_feed, "sitemap": parse_sitemap}
 
@@ -579,6 +588,27 @@ def test_external_dtd_feed_still_parsed(listener: socket.socket) -> None:
     assert len(parse_feed(external_dtd_feed(listener), source_url=HOSTILE_URL)) == 1
 
 
+# The parser options alone (the layer behind the prolog check) never expand nor fetch.
+
+
+def test_parser_options_do_not_expand_entities() -> None:
+    root = etree.fromstring(BILLION_LAUGHS, etree.XMLParser(**XML_PARSER))
+    assert len(etree.tostring(root)) < 1000
+
+
+def test_parser_options_do_not_read_files() -> None:
+    root = etree.fromstring(XXE_FILE, etree.XMLParser(**XML_PARSER))
+    assert b"root:" not in etree.tostring(root)
+
+
+def test_parser_options_do_not_fetch(listener: socket.socket) -> None:
+    port = listener.getsockname()[1]
+    body = f'<!DOCTYPE r [<!ENTITY x SYSTEM "http://127.0.0.1:{port}/x">]><r>&x;</r>'.encode()
+    etree.fromstring(body, etree.XMLParser(**XML_PARSER))
+    with pytest.raises(BlockingIOError):
+        listener.accept()
+
+
 @pytest.fixture(scope="module")
 def gzip_bomb() -> bytes:
     """200 MB of zeros, compressed streaming (never held uncompressed)."""
@@ -590,10 +620,8 @@ def gzip_bomb() -> bytes:
 
 def peak_bytes(call: Callable[[], Any]) -> int:
     tracemalloc.start()
-    try:
+    with contextlib.suppress(UnsafeXMLError):
         call()
-    except UnsafeXMLError:
-        pass
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     return peak
@@ -663,10 +691,8 @@ def test_str_body_refused() -> None:
 @given(st.binary(max_size=300))
 def test_arbitrary_bytes_raise_only_value_error(body: bytes) -> None:
     for parse in PARSERS.values():
-        try:
+        with contextlib.suppress(ValueError):
             parse(body, source_url=HOSTILE_URL)
-        except ValueError:
-            pass
 
 
 @settings(max_examples=100, deadline=None)
