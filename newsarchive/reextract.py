@@ -26,7 +26,7 @@ from newsarchive.store import Archive
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 200
+BATCH_SIZE = 100
 CHUNK_SIZE = 4
 
 _worker_archive: Archive | None = None

@@ -141,3 +141,41 @@ def test_versions_rebuilt_in_fetch_order(tmp_path):
     before = snapshot(path)["article_versions"]
     reextract(path, jobs=1)
     assert (snapshot(path)["article_versions"], len(before)) == (before, 2)
+
+
+@pytest.mark.e2e
+def test_killed_reextract_is_finished_by_the_next_run(tmp_path):
+    """SIGKILL in the middle of a re-extraction: consistent archive, the rerun completes it."""
+    import os
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from reextract import build  # the raw-pages-only archive of bench/reextract.py
+
+    db = tmp_path / "archive.db"
+    files = build(db, 300)
+    clean = tmp_path / "clean.db"
+    shutil.copy(db, clean)
+    reextract(clean, jobs=1)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+    args = [sys.executable, "-m", "newsarchive", "reextract", "--db", str(db), "--silent",
+            "--jobs", "2"]
+    proc = subprocess.Popen(args, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    time.sleep(3)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    partial = sqlite3.connect(db).execute("SELECT count(*) FROM articles").fetchone()[0]
+    rerun = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True,
+                           timeout=300)
+    integrity = sqlite3.connect(db).execute("PRAGMA integrity_check").fetchall()
+    got, want = snapshot(db), snapshot(clean)
+    assert rerun.returncode == 0, rerun.stderr
+    assert partial < len(files)
+    assert integrity == [("ok",)]
+    assert [r[0] for r in got["articles"]] == [r[0] for r in want["articles"]]
+    assert [r[:3] for r in got["links"]] == [r[:3] for r in want["links"]]

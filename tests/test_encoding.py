@@ -1,0 +1,65 @@
+"""Decoding raw bytes: one documented order, no U+FFFD, no mojibake, the decision recorded."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from newsarchive.encoding import decode_body
+from newsarchive.extraction import extract_article
+
+TEXT = "La città è più viva perché “lì” si paga € 12,50 e l’acqua costa già poco."
+MOJIBAKE = ("Ã¨", "Ã ", "â€™", "\ufffd")
+
+
+def page(body_text: str, meta: str = "") -> str:
+    paragraphs = "".join(f"<p>{body_text} Paragrafo numero {i}.</p>" for i in range(6))
+    return f"<html lang='it'><head>{meta}<title>Città</title></head><body><article>" \
+           f"<h1>Perché la città</h1>{paragraphs}</article></body></html>"
+
+
+CASES = {
+    "header utf-8, cp1252 bytes": (page(TEXT).encode("cp1252"),
+                                   {"Content-Type": "text/html; charset=utf-8"}, "cp1252"),
+    "meta iso-8859-1, utf-8 bytes": (page(TEXT, '<meta charset="iso-8859-1">').encode("utf-8"),
+                                     {}, "utf-8"),
+    "no charset, cp1252 Italian": (page(TEXT).encode("cp1252"), {}, "cp1252"),
+    "utf-8 BOM under cp1252 header": (b"\xef\xbb\xbf" + page(TEXT).encode("utf-8"),
+                                      {"Content-Type": "text/html; charset=windows-1252"},
+                                      "utf-8"),
+    "latin-1 label means cp1252": (page(TEXT).encode("cp1252"),
+                                   {"Content-Type": "text/html; charset=ISO-8859-1"}, "cp1252"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_decoded_text_has_no_mojibake(case):
+    body, headers, _ = CASES[case]
+    decoded = decode_body(body, headers)
+    assert [m for m in MOJIBAKE if m in decoded.text] == [] and TEXT in decoded.text
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_encoding_decision(case):
+    body, headers, expected = CASES[case]
+    assert decode_body(body, headers).encoding == expected
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_extracted_article_text_is_clean(case):
+    body, headers, _ = CASES[case]
+    ex = extract_article(body, url="https://www.example.it/a.html", headers=headers,
+                         fetched_at=datetime(2024, 12, 1, tzinfo=timezone.utc))
+    text = ex.article.text
+    assert [m for m in MOJIBAKE if m in text] == [] and "perché" in text
+
+
+def test_reason_is_recorded():
+    body, headers, _ = CASES["header utf-8, cp1252 bytes"]
+    assert decode_body(body, headers).reason == "detected-western"
+
+
+def test_bom_wins():
+    body, headers, _ = CASES["utf-8 BOM under cp1252 header"]
+    assert decode_body(body, headers).reason == "bom"
