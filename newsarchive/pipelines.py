@@ -135,6 +135,7 @@ class ArchivePipeline:
             raise DropItem(f"storage error for {item.final_url}: {exc}") from exc
         self._inc("pages_stored")
         self._inc(f"outcome/{outcome}")
+        self.follow(item, extraction)
         if extraction is not None and extraction.article is not None:
             self._inc("articles_stored")
             self._inc("links_recorded", len(extraction.links))
@@ -142,6 +143,22 @@ class ArchivePipeline:
                 logger.info("no related-articles block on %s", item.final_url)
         logger.debug("stored page %s as #%d (%s)", item.final_url, page_id, outcome)
         return {"page_id": page_id, "url": item.final_url, "outcome": outcome}
+
+    def follow(self, item: RawPage, extraction: Extraction | None) -> None:
+        """Hand the related links extraction found to the spider, which decides what to fetch."""
+        engine = self.crawler.engine
+        follow_related = getattr(self.crawler.spider, "follow_related", None)
+        if engine is None or follow_related is None:
+            return
+        if extraction is not None:
+            links = [link.to_url for link in extraction.links]
+        elif item.status < 300 and self.archive is not None:
+            # an unchanged re-fetch was not extracted again: its stored links still count
+            links = self.archive.related_targets(item.url)
+        else:
+            return
+        for request in follow_related(item, links):
+            engine.crawl(request)
 
     async def extract(self, item: RawPage) -> tuple[Extraction | None, str, str | None]:
         """Run extraction for a page in the worker pool; never raises.

@@ -16,7 +16,6 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
-import lxml.html
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
@@ -33,7 +32,6 @@ from newsarchive.discovery import (
 )
 from newsarchive.extraction import is_html
 from newsarchive.items import RawPage
-from newsarchive.links import find_related_links
 from newsarchive.store import Archive
 from newsarchive.urls import canonicalize_url, same_site
 
@@ -271,19 +269,21 @@ class ArticleSpider(scrapy.Spider):
                 self.seed_failures[page.url] = f"HTTP {response.status}"
                 logger.error("seed %s answered HTTP %d", page.url, response.status)
             return
-        if depth >= self.depth:
-            return
-        if not is_html(response.body, page.content_type):
-            return
-        tree = lxml.html.fromstring(response.text or "<html></html>")
-        page_url = canonicalize_url(response.url) or response.url
+        # The related links of a fetched page come back through follow_related(), called by
+        # the pipeline with what extraction found: each page is parsed once, in a worker.
+
+    def follow_related(self, page: RawPage, links: list[str]) -> list[scrapy.Request]:
+        """Requests for the related links of a stored page (scope, depth and dedup decided here)."""
+        if page.kind != "article" or page.depth >= self.depth or page.status >= 300:
+            return []
+        page_url = canonicalize_url(page.final_url) or page.final_url
         requests: list[scrapy.Request] = []
-        for link in find_related_links(tree, response.url, selector=self.related_selector):
-            if not self.in_scope(link.url):
+        for url in links:
+            if not self.in_scope(url):
                 self._inc("not_followed/offsite")
                 continue
-            requests.extend(self.follow_url(link.url, depth=depth + 1, via=page_url))
-        yield from self._persist(requests)
+            requests.extend(self.follow_url(url, depth=page.depth + 1, via=page_url))
+        return self._persist(requests)
 
     def parse_source(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         """A feed, sitemap or listing: keep it raw, then queue the articles it lists."""
