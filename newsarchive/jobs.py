@@ -71,6 +71,7 @@ class Source:
             "related_selector": self.related_selector,
             "recheck_due": self.recheck,
             "recheck_hours": [float(h) for h in self.recheck_hours],
+            "adaptive_sources": True,
         }
 
 

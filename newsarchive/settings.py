@@ -35,6 +35,10 @@ NEWSARCHIVE_EXTRACT_TIMEOUT = 30.0
 NEWSARCHIVE_MAX_HTML_BYTES = 5 * 1024 * 1024
 # Address-space limit of each extraction worker, in MiB.
 NEWSARCHIVE_EXTRACT_MEMORY_MB = 1024
+# `newsarchive run`: a feed/sitemap/listing is read again after this many minutes, doubled
+# for every consecutive unchanged read, up to the maximum (`crawl --feed` always reads).
+NEWSARCHIVE_SOURCE_MIN_MINUTES = 5.0
+NEWSARCHIVE_SOURCE_MAX_MINUTES = 360.0
 # Longest wait a Retry-After header can impose on a host, in seconds.
 NEWSARCHIVE_RETRY_AFTER_MAX = 600.0
 # Drop requests to loopback/private/link-local addresses unless a seed is on that host.

@@ -364,6 +364,30 @@ class Archive:
             self._refresh_listed(conn, [str(r["url"]) for r in rows])
             return added
 
+    def source_interval(
+        self, url: str, *, min_minutes: float, max_minutes: float
+    ) -> tuple[str | None, float]:
+        """(last fetch time, minutes to wait) of a feed/sitemap/listing URL.
+
+        The wait starts at min_minutes and doubles with every consecutive unchanged fetch
+        (same body hash), up to max_minutes: a feed that changes every run is read every run,
+        a dormant one rarely.
+        """
+        rows = self.db.conn.execute(
+            """SELECT fetched_at, sha256 FROM pages
+               WHERE url = ? AND outcome IN ('feed', 'sitemap', 'listing')
+               ORDER BY fetched_at DESC, id DESC LIMIT 8""",
+            (url,),
+        ).fetchall()
+        if not rows:
+            return None, 0.0
+        unchanged = 0
+        for newer, older in zip(rows, rows[1:]):
+            if newer[1] != older[1]:
+                break
+            unchanged += 1
+        return str(rows[0][0]), min(max_minutes, min_minutes * 2**unchanged)
+
     def due_rechecks(self, *, now: str, schedule_hours: list[float], limit: int) -> list[str]:
         """Archived article URLs whose next re-check is due: the k-th re-check of an article
         falls schedule_hours[k-1] hours after its first fetch; after the last, never."""

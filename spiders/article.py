@@ -85,6 +85,7 @@ class ArticleSpider(scrapy.Spider):
         recheck: bool | str = False,
         recheck_due: bool | str = False,
         recheck_hours: str | list[float] = DEFAULT_RECHECK_HOURS,
+        adaptive_sources: bool | str = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -103,6 +104,7 @@ class ArticleSpider(scrapy.Spider):
         self.command = command
         self.recheck = _true(recheck)
         self.recheck_due = _true(recheck_due)
+        self.adaptive_sources = _true(adaptive_sources)
         hours = recheck_hours if isinstance(recheck_hours, list) else split_arg(recheck_hours)
         self.recheck_hours = [float(h) for h in hours]
         starts = self.seeds + [u for urls in self.sources.values() for u in urls]
@@ -166,6 +168,9 @@ class ArticleSpider(scrapy.Spider):
                 yield request
         for kind, urls in self.sources.items():
             for url in urls:
+                if self.adaptive_sources and not self.source_due(url):
+                    self.source_results[url] = True
+                    continue
                 yield self.source_request(url, kind)
         if self.recheck_due:
             due = archive.due_rechecks(
@@ -176,6 +181,23 @@ class ArticleSpider(scrapy.Spider):
             for url in due:
                 for request in self.follow_url(url, depth=0, via=None, force=True):
                     yield request
+
+    def source_due(self, url: str) -> bool:
+        """Whether a feed/sitemap/listing is due: its interval adapts to how often it changes."""
+        settings = self.settings
+        last, minutes = self._store().source_interval(
+            url,
+            min_minutes=settings.getfloat("NEWSARCHIVE_SOURCE_MIN_MINUTES", 5),
+            max_minutes=settings.getfloat("NEWSARCHIVE_SOURCE_MAX_MINUTES", 360),
+        )
+        if last is None:
+            return True
+        waited = (datetime.now(timezone.utc) - datetime.fromisoformat(last)).total_seconds()
+        if waited >= minutes * 60:
+            return True
+        self._inc("source_not_due")
+        logger.info("%s unchanged lately: next read in %.0f min", url, minutes - waited / 60)
+        return False
 
     def source_request(self, url: str, kind: str) -> scrapy.Request:
         """A request for a feed, sitemap or listing page (always fetched: that is the point)."""

@@ -247,3 +247,15 @@ def test_listed_date_of_a_linking_page_is_evidence(tmp_path, order):
             store(archive, raw_page(path))
         got = _listed(archive, BASE + truth.TRACKING_TO)
     assert got == [("listed:related", "20 novembre 2024 · 03:15", "2024-11-20T03:15:00+01:00", 0)]
+
+
+def test_source_interval_doubles_while_unchanged(archive):
+    feed = b"<rss><channel><item><link>https://www.example.it/a</link></item></channel></rss>"
+    waits = []
+    for i, body in enumerate([feed, feed + b" ", feed + b" ", feed + b" "]):
+        page = raw_page(body=body, fetched_at=f"2024-12-06T0{i}:00:00.000+00:00")
+        page.url = page.final_url = "https://www.example.it/rss.xml"
+        archive.record_fetch(page, None, outcome="feed", error=None, crawl_id=None,
+                             extracted_at="x")
+        waits.append(archive.source_interval(page.url, min_minutes=5, max_minutes=15)[1])
+    assert waits == [5, 5, 10, 15]
