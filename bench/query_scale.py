@@ -30,7 +30,14 @@ from newsarchive.store import Archive
 
 # Common Italian words, placed among a Zipf-distributed synthetic vocabulary so that term
 # frequencies look like real text (a word like "accoglienza" is in a few % of articles).
-COMMON = ["governo", "città", "regione", "sindaco", "ospedale", "scuola", "lavoro", "crisi", "energia", "prezzi", "famiglie", "tribunale", "inchiesta", "polizia", "incidente", "strada", "treno", "porto", "mare", "montagna", "neve", "calcio", "squadra", "partita", "campionato", "elezioni", "partito", "ministro", "legge", "bilancio", "tasse", "accoglienza", "migranti", "europa", "guerra", "ucraina", "russia", "pace", "accordo", "vertice", "nato", "perché", "però", "già", "più", "cioè", "università", "ricerca", "salute", "vaccino", "medici", "pazienti"]
+COMMON_TEXT = (
+    "governo città regione sindaco ospedale scuola lavoro crisi energia prezzi "
+    "famiglie tribunale inchiesta polizia incidente strada treno porto mare montagna "
+    "neve calcio squadra partita campionato elezioni partito ministro legge bilancio "
+    "tasse accoglienza migranti europa guerra ucraina russia pace accordo vertice "
+    "nato perché però già più cioè università ricerca salute vaccino medici pazienti "
+)
+COMMON = COMMON_TEXT.split()
 WORDS: list[str] = []
 WEIGHTS: list[float] = []
 SITES = [f"giornale{i}.it" for i in range(20)]

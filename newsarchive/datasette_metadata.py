@@ -18,7 +18,9 @@ COLUMNS: dict[str, dict[str, str]] = {
         "site": "Host without www.",
         "title": "Headline",
         "authors": "Authors, JSON array",
-        "date_published": "Publication time, ISO 8601 with offset, or YYYY-MM-DD when only the day is known",
+        "date_published": (
+            "Publication time, ISO 8601 with offset, or YYYY-MM-DD when only the day is known"
+        ),
         "date_published_raw": "The string date_published was read from",
         "date_modified": "Last modification time, as date_published",
         "date_modified_raw": "The string date_modified was read from",

@@ -408,7 +408,7 @@ def _dateparser_parse(text: str, naive_reference: datetime) -> datetime | None:
 
 
 def local_day(value: str | None, tz: str = DEFAULT_TZ) -> str | None:
-    """The calendar day in tz of a stored ISO value ('2024-11-21T00:30:00+00:00' -> '2024-11-21')."""
+    """The calendar day in tz of a stored ISO value (e.g. '...T23:30:00+00:00' -> next day)."""
     if not value:
         return None
     if len(value) <= 10:

@@ -3,8 +3,8 @@
 Rules for choosing ``date_published`` / ``date_modified`` (documented in the README):
 1. Candidates are ranked by source: JSON-LD (10) > article meta tags (20) > ``<time datetime>``
    in the article (30) > the visible byline ("Pubblicato il ...", 40) > other visible dates in
-   the article (50) > the URL path (60) > a full date written in the meta description (65) > htmldate's guess
-   (70, only when nothing else was found).
+   the article (50) > the URL path (60) > a full date written in the meta description (65) >
+   htmldate's guess (70, only when nothing else was found).
 2. Never from the page chrome: header, nav, footer, asides, related-article blocks and
    clock/"today" widgets (the header clock of Italian sites) are not read.
 3. A candidate later than fetched_at (plus one day of tolerance), or before 1970 (template

@@ -251,7 +251,7 @@ def m004_views(db: Database) -> None:
 
 @migrations()
 def m005_published_day(db: Database) -> None:
-    """articles.published_day: the Rome calendar day of publication, for facets and per-day counts."""
+    """articles.published_day: the Rome day of publication, for facets and per-day counts."""
     db.execute("ALTER TABLE articles ADD COLUMN published_day TEXT")
     rows = db.execute("SELECT url, date_published FROM articles").fetchall()
     db.conn.executemany(

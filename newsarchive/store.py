@@ -382,7 +382,7 @@ class Archive:
         if not rows:
             return None, 0.0
         unchanged = 0
-        for newer, older in zip(rows, rows[1:]):
+        for newer, older in zip(rows, rows[1:], strict=False):
             if newer[1] != older[1]:
                 break
             unchanged += 1
