@@ -52,6 +52,14 @@ logger = logging.getLogger(__name__)
 
 
 MIN_ARTICLE_CHARS = 1
+AUTHOR_PATH_RE = re.compile(r"/(?:autore|autori|author|authors|firme|redazione/autori)/[^/?#]+")
+BYLINE_CLASS_RE = re.compile(r"firma|autore|byline|\bauthor\b|author-name|signature")
+BYLINE_MAX_CHARS = 120
+# Two to five capitalized words (with particles): a person's name, not a sentence.
+NAME_RE = re.compile(
+    r"(?:[A-ZÀ-Ý][\w'’.-]+|de|di|da|del|della|van|von|der|la|le)"
+    r"(?:\s(?:[A-ZÀ-Ý][\w'’.-]+|de|di|da|del|della|van|von|der|la|le)){1,4}"
+)
 AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator")
 HEADLINE_SCAN_LINES = 3
 KICKER_MAX_CHARS = 80
@@ -276,6 +284,38 @@ def _classify(
     )
 
 
+def byline_authors(tree: HtmlElement, excluded: set[HtmlElement]) -> list[str]:
+    """Authors from a visible byline: a[rel=author], author-page links, or a byline element
+    ("firma", "autore", "byline", "author") whose text reads like 'di Nome Cognome'."""
+    for a in tree.iter("a"):
+        rel = (a.get("rel") or "").lower().split()
+        href = a.get("href") or ""
+        if "author" in rel or AUTHOR_PATH_RE.search(href):
+            name = clean_text(a.text_content())
+            if NAME_RE.fullmatch(name) and not _inside(a, excluded):
+                return [name]
+    for el in tree.iter("div", "span", "p", "address"):
+        names = f"{el.get('class', '')} {el.get('id', '')} {el.get('itemprop', '')}".lower()
+        if not BYLINE_CLASS_RE.search(names) or _inside(el, excluded):
+            continue
+        text = clean_text(el.text_content())
+        if not text or len(text) > BYLINE_MAX_CHARS:
+            continue
+        found = [n for n in _split_authors(text) if NAME_RE.fullmatch(n)]
+        if found:
+            return found
+    return []
+
+
+def _inside(el: HtmlElement, excluded: set[HtmlElement]) -> bool:
+    node: HtmlElement | None = el
+    while node is not None:
+        if node in excluded or node.tag in ("footer", "nav", "aside"):
+            return True
+        node = node.getparent()
+    return False
+
+
 def _mostly_links(block: HtmlElement) -> bool:
     """True when link text is most of a block's text (a list of links, not prose)."""
     total = len(clean_text(block.text_content()))
@@ -301,6 +341,7 @@ def _fallbacks(
     url: str,
     fetched_at: datetime,
     need_date: bool,
+    excluded: set[HtmlElement],
 ) -> dict[str, Any]:
     """trafilatura's and htmldate's heuristics, run only for what the page's metadata lacks.
 
@@ -313,7 +354,9 @@ def _fallbacks(
     if not (ld.get("headline") or meta.first("og:title", "twitter:title")):
         found["title"] = tf_metadata.extract_title(tree)
     if not page_authors(meta):
-        found["author"] = tf_metadata.extract_author(tree)
+        found["author"] = tf_metadata.extract_author(tree) or "; ".join(
+            byline_authors(tree, excluded)
+        )
     if not (ld.get("publisher") or meta.first("og:site_name")):
         found["sitename"] = tf_metadata.extract_sitename(tree)
     if not (ld.get("articleSection") or meta.all("article:section")):
@@ -374,7 +417,14 @@ def extract_article(
     )
     in_time = evidence.usable(candidates, fetched_at=fetched_at, tz_name=tz)
     need_date = not any(c.field == evidence.PUBLISHED for c in in_time)
-    fallback = _fallbacks(tree, meta, url=canonical, fetched_at=fetched_at, need_date=need_date)
+    fallback = _fallbacks(
+        tree,
+        meta,
+        url=canonical,
+        fetched_at=fetched_at,
+        need_date=need_date,
+        excluded=set(blocks),
+    )
     for block in blocks:
         if block.getparent() is not None and _mostly_links(block):
             block.drop_tree()
