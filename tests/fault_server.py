@@ -25,6 +25,8 @@ block can link to them and the crawler meets them through related links as well 
 ``enorme-cl.html`` / ``enorme.html``    50 MB, with / without Content-Length
 ``grande-7mb.html``                     7 MB of valid HTML (over the 5 MiB extraction cap)
 ``bomba-gzip|deflate|br.html``          Content-Encoding bombs (512 MB inflated)
+``intestazioni-enormi.html``            a 1 MiB Set-Cookie header
+``spazzatura.html``                     bytes that are not HTTP at all
 ``ciclo-a.html`` <-> ``ciclo-b.html``   302 redirect loop
 ``catena.html?n=k``                     302 to n=k+1 (n up to 1000)
 ``refresh-a.html`` <-> ``refresh-b``    meta-refresh loop
@@ -32,11 +34,12 @@ block can link to them and the crawler meets them through related links as well 
                                         spellings, or ``localhost`` (see ``REDIRECTS``)
 ``/ostili/2024/11/21/<name>.html``      hostile bodies (``HOSTILE``): SQL and script
                                         payloads, binary, empty, 100,000 nested elements,
-                                        NUL bytes and invalid UTF-8
+                                        NUL bytes and invalid UTF-8, and
+                                        ``slow``: seconds of extraction
 ``/feed/<name>.xml``, ``/sitemap/...``  XML attacks (``XML_ATTACKS``) and a .xml.gz bomb
 ``/robots.txt``                         per server: ``disallow`` (default), ``503``,
-                                        ``timeout``, ``huge`` (10 MB), ``canary`` (302 to
-                                        the canary)
+                                        ``timeout``, ``huge`` (10 MB), ``over_cap``
+                                        (12 MiB), ``canary`` (302 to the canary), ``none``
 =====================================  =====================================================
 
 Run ``uv run python tests/fault_server.py`` to browse it by hand.
@@ -75,6 +78,9 @@ BIG_BYTES = 50 * 1000 * 1000
 MEDIUM_BYTES = 7 * 1000 * 1000
 BOMB_BYTES = 512 * 1024 * 1024  # inflated size of every compression bomb
 ROBOTS_HUGE_BYTES = 10 * 1000 * 1000
+ROBOTS_OVER_CAP_BYTES = 12 * 1024 * 1024  # over the 10 MiB DOWNLOAD_MAXSIZE
+HEADER_BOMB_BYTES = 1024 * 1024
+SLOW_PARAGRAPHS = 50_000  # ~4.8 MB of HTML: several seconds of extraction, under the 5 MiB cap
 TRUNCATED_DECLARED, TRUNCATED_SENT = 40_000, 10_000
 TRICKLE_DECLARED = 600
 CHAIN_MAX = 1000
@@ -108,6 +114,8 @@ PATHS = {
     "loop_a": FAULT_DIR + "ciclo-a.html",
     "loop_b": FAULT_DIR + "ciclo-b.html",
     "chain": FAULT_DIR + "catena.html?n=1",
+    "header_bomb": FAULT_DIR + "intestazioni-enormi.html",
+    "garbage": FAULT_DIR + "spazzatura.html",
     "refresh_a": FAULT_DIR + "refresh-a.html",
     "refresh_b": FAULT_DIR + "refresh-b.html",
     "sitemap_bomb": "/sitemap/bomba.xml.gz",
@@ -165,8 +173,7 @@ def related_block(links: Sequence[tuple[str, str]]) -> str:
         for href, text in links
     )
     return (
-        '<section class="articoli-correlati"><h2>Articoli correlati</h2>'
-        f"<ul>{items}</ul></section>"
+        f'<section class="articoli-correlati"><h2>Articoli correlati</h2><ul>{items}</ul></section>'
     )
 
 
@@ -188,7 +195,7 @@ def article_html(
         f'"@type": "NewsArticle", "headline": "{title_json}", '
         '"datePublished": "2024-11-21T08:30:00+01:00", '
         '"author": {"@type": "Person", "name": "Anna Verdi"}}</script>'
-        f"{extra_head}</head><body><header class=\"testata\"><a href=\"/\">La Gazzetta</a>"
+        f'{extra_head}</head><body><header class="testata"><a href="/">La Gazzetta</a>'
         f'</header><main><article class="articolo"><h1>{_escape(title)}</h1>'
         '<p class="firma">di Anna Verdi · <time datetime="2024-11-21T08:30:00+01:00">'
         f'21 novembre 2024 · 08:30</time></p><div class="testo-articolo">{text}</div>'
@@ -210,10 +217,9 @@ def _nested_page() -> bytes:
 
 SQL_TITLE = "Robert'); DROP TABLE articles;-- <script>alert('xss')</script>"
 SQL_PARAGRAPHS = [
-    "'; DELETE FROM pages WHERE 1=1; -- e poi \" OR \"1\"=\"1 restano testo da archiviare. "
+    '\'; DELETE FROM pages WHERE 1=1; -- e poi " OR "1"="1 restano testo da archiviare. '
     + PARAGRAPHS[0],
-    "<script>alert(document.cookie)</script> scritto come testo, non come codice. "
-    + PARAGRAPHS[1],
+    "<script>alert(document.cookie)</script> scritto come testo, non come codice. " + PARAGRAPHS[1],
     *PARAGRAPHS[2:],
 ]
 
@@ -226,7 +232,9 @@ def _hostile_bodies(canary_port: int) -> dict[str, bytes]:
         f'<img src="http://127.0.0.2:{canary_port}/img.png" onerror="alert(1)">'
     )
     nul = article_html("Titolo con NUL e byte non validi").replace(
-        b"<p>Il consiglio", b"<p>Byte \x00 nulli \x00\x00, UTF-8 non valido \xff\xfe\xc3( e \xed\xa0\x80. Il consiglio", 1
+        b"<p>Il consiglio",
+        b"<p>Byte \x00 nulli \x00\x00, UTF-8 non valido \xff\xfe\xc3( e \xed\xa0\x80. Il consiglio",
+        1,
     )
     return {
         "sql": article_html(SQL_TITLE, paragraphs=SQL_PARAGRAPHS, extra_body=script),
@@ -234,10 +242,20 @@ def _hostile_bodies(canary_port: int) -> dict[str, bytes]:
         "empty": b"",
         "nested": _nested_page(),
         "nul": nul,
+        "slow": slow_page(),
     }
 
 
-HOSTILE_NAMES = ("sql", "binary", "empty", "nested", "nul")
+def slow_page() -> bytes:
+    """A valid article whose extraction takes seconds (SLOW_PARAGRAPHS short paragraphs)."""
+    paragraphs = [
+        f"Paragrafo numero {i} sulla mobilità urbana e sul consiglio comunale di prova."
+        for i in range(SLOW_PARAGRAPHS)
+    ]
+    return article_html("Pagina lentissima da estrarre", paragraphs=paragraphs)
+
+
+HOSTILE_NAMES = ("sql", "binary", "empty", "nested", "nul", "slow")
 for _name in HOSTILE_NAMES:
     PATHS[f"hostile_{_name}"] = f"{HOSTILE_DIR}{_name}.html"
 
@@ -396,6 +414,8 @@ class _Stopped(Exception):
 
 # --- the fault server ----------------------------------------------------------------------
 
+ROBOTS_VARIANTS = ("disallow", "503", "timeout", "huge", "over_cap", "canary", "none")
+
 
 class FaultServer:
     """A misbehaving news site on 127.0.0.1; use as a context manager."""
@@ -410,7 +430,7 @@ class FaultServer:
         hang_seconds: float = HANG_SECONDS,
         ra_delay: float = RA_DELAY,
     ) -> None:
-        if robots not in ("disallow", "503", "timeout", "huge", "canary", "none"):
+        if robots not in ROBOTS_VARIANTS:
             raise ValueError(f"unknown robots variant {robots!r}")
         self.canary_port = canary_port
         self.robots = robots
@@ -626,14 +646,15 @@ def _handler(fs: FaultServer) -> type[BaseHTTPRequestHandler]:
                 return self.send(302, b"", {"Location": target})
             if mode == "none":
                 return self.send(404, b"")
-            if mode == "huge":
-                self.head(200, {"Content-Type": "text/plain"}, ROBOTS_HUGE_BYTES)
+            if mode in ("huge", "over_cap"):
+                size = ROBOTS_HUGE_BYTES if mode == "huge" else ROBOTS_OVER_CAP_BYTES
+                self.head(200, {"Content-Type": "text/plain"}, size)
                 self.write(ROBOTS_RULES)
                 sent = len(ROBOTS_RULES)
                 line = b"# " + b"riga di riempimento del robots.txt " * 3 + b"\n"
                 block = line * (CHUNK // len(line))
-                while sent < ROBOTS_HUGE_BYTES:
-                    part = block[: ROBOTS_HUGE_BYTES - sent]
+                while sent < size:
+                    part = block[: size - sent]
                     self.write(part)
                     sent += len(part)
                 return None
@@ -674,6 +695,11 @@ def _handler(fs: FaultServer) -> type[BaseHTTPRequestHandler]:
                 return self.stream(BIG_BYTES, declare=False)
             if name == "grande-7mb":
                 return self.stream(MEDIUM_BYTES, declare=True)
+            if name == "intestazioni-enormi":
+                cookie = "x" * HEADER_BOMB_BYTES
+                return self.send(200, article_html("Intestazioni enormi"), {"Set-Cookie": cookie})
+            if name == "spazzatura":
+                return self.write(b"\x00\x01NON-HTTP garbage\r\n" * 64)
             if name.startswith("bomba-"):
                 encoding = name.removeprefix("bomba-")
                 body = bomb(encoding)
