@@ -289,17 +289,28 @@ def reextract(
         since = _aware(since, "--since").astimezone(timezone.utc).isoformat(timespec="milliseconds")
     if url is not None:
         url = canonicalize_url(url) or url
+    import time
+
     bar: dict[str, Any] = {}
+    started = time.monotonic()
 
     def on_total(total: int) -> None:
         if not silent:
             bar["bar"] = click.progressbar(
-                length=total, label="re-extracting", show_eta=True, show_pos=True, file=sys.stderr
+                length=total,
+                label="re-extracting",
+                show_eta=True,
+                show_pos=True,
+                file=sys.stderr,
+                item_show_func=lambda rate: f"{rate:.1f} pages/s" if rate is not None else "",
             ).__enter__()
+            bar["done"] = 0
 
     def on_page(n: int) -> None:
         if "bar" in bar:
-            bar["bar"].update(n)
+            bar["done"] += n
+            rate = bar["done"] / max(time.monotonic() - started, 1e-6)
+            bar["bar"].update(n, current_item=rate)
 
     summary = run(
         db,

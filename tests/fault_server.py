@@ -73,7 +73,7 @@ except ImportError:  # pragma: no cover - brotli is a Scrapy extra
 # --- sizes and times ----------------------------------------------------------------------
 MAX_SECONDS = 300.0  # a server stops by itself after this long
 HANG_SECONDS = 30.0  # the longest a handler stalls (never answer, trickle, hang)
-RA_DELAY = 1.0  # seconds before a 429/503 with Retry-After is answered
+RA_DELAY = 1.5  # seconds before a 429/503 with Retry-After is answered (a slow, overloaded server)
 BIG_BYTES = 50 * 1000 * 1000
 MEDIUM_BYTES = 7 * 1000 * 1000
 BOMB_BYTES = 512 * 1024 * 1024  # inflated size of every compression bomb
@@ -82,7 +82,7 @@ ROBOTS_OVER_CAP_BYTES = 12 * 1024 * 1024  # over the 10 MiB DOWNLOAD_MAXSIZE
 HEADER_BOMB_BYTES = 1024 * 1024
 SLOW_PARAGRAPHS = 50_000  # ~4.8 MB of HTML: several seconds of extraction, under the 5 MiB cap
 TRUNCATED_DECLARED, TRUNCATED_SENT = 40_000, 10_000
-TRICKLE_DECLARED = 600
+TRICKLE_DECLARED = 2000
 CHAIN_MAX = 1000
 NESTED_DEPTH = 100_000
 CHUNK = 64 * 1024
@@ -92,6 +92,7 @@ FAULT_DIR = "/guasti/2024/11/21/"
 HOSTILE_DIR = "/ostili/2024/11/21/"
 HTML = "text/html; charset=utf-8"
 ROBOTS_RULES = b"User-agent: *\nDisallow: /privato/\n"
+HTML_PREFIX = b"<!DOCTYPE html><html lang='it'><head><title>Grande</title></head><body><p>"
 
 PATHS = {
     "seed": ARTICLE_DIR + "prima-pagina.html",
@@ -323,11 +324,22 @@ def xml_attacks(base: str, canary: str) -> dict[str, tuple[str, bytes]]:
     }
 
 
+def streamed_body(size: int) -> Iterator[bytes]:
+    """The chunks of a large HTML body of exactly size bytes (big and 7 MB routes)."""
+    filler = b"<p>" + b"riempitivo " * (CHUNK // 11) + b"</p>\n"
+    block = (filler * (CHUNK // len(filler) + 1))[:CHUNK]
+    yield HTML_PREFIX
+    sent = len(HTML_PREFIX)
+    while sent < size:
+        part = block[: size - sent]
+        yield part
+        sent += len(part)
+
+
 # --- compression bombs (built once per process, streamed through the compressor) ------------
 
 _BOMBS: dict[str, bytes] = {}
 _BOMB_LOCK = threading.Lock()
-BOMB_PREFIX = b"<!DOCTYPE html><html lang='it'><head><title>Bomba</title></head><body><p>"
 
 
 def _deflate_stream(wbits: int, prefix: bytes, size: int, fill: bytes = b" ") -> bytes:
@@ -345,15 +357,15 @@ def bomb(kind: str) -> bytes:
     with _BOMB_LOCK:
         if kind not in _BOMBS:
             if kind == "gzip":
-                _BOMBS[kind] = _deflate_stream(16 + zlib.MAX_WBITS, BOMB_PREFIX, BOMB_BYTES)
+                _BOMBS[kind] = _deflate_stream(16 + zlib.MAX_WBITS, HTML_PREFIX, BOMB_BYTES)
             elif kind == "deflate":
-                _BOMBS[kind] = _deflate_stream(zlib.MAX_WBITS, BOMB_PREFIX, BOMB_BYTES)
+                _BOMBS[kind] = _deflate_stream(zlib.MAX_WBITS, HTML_PREFIX, BOMB_BYTES)
             elif kind == "br":
                 if brotli is None:
                     raise RuntimeError("the brotli module is not installed")
                 comp = brotli.Compressor(quality=5)
                 block = b" " * CHUNK * 16
-                parts = [comp.process(BOMB_PREFIX)]
+                parts = [comp.process(HTML_PREFIX)]
                 parts += [comp.process(block) for _ in range(BOMB_BYTES // len(block))]
                 parts.append(comp.finish())
                 _BOMBS[kind] = b"".join(parts)
@@ -384,6 +396,7 @@ class Hit:
     arrived: float
     finished: float | None = None
     sent: int = 0
+    header_bytes: int = 0
     status: int | None = None
     note: str = ""
 
@@ -526,6 +539,10 @@ class FaultServer:
         """Body and header bytes the server managed to send for a route."""
         return sum(h.sent for h in self.hits_for(name_or_path))
 
+    def body_bytes_sent(self, name_or_path: str) -> list[int]:
+        """Body bytes sent for a route, per request."""
+        return [h.sent - h.header_bytes for h in self.hits_for(name_or_path)]
+
     # -- responses (called by the handler thread)
 
     def count(self, key: str) -> int:
@@ -594,7 +611,9 @@ def _handler(fs: FaultServer) -> type[BaseHTTPRequestHandler]:
             if length is not None:
                 lines.append(f"Content-Length: {length}")
             lines.append("Connection: close")
-            self.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+            data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+            self.write(data)
+            self.hit.header_bytes = len(data)
 
         def send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
             self.head(status, {"Content-Type": HTML, **(headers or {})}, len(body))
@@ -604,14 +623,8 @@ def _handler(fs: FaultServer) -> type[BaseHTTPRequestHandler]:
 
         def stream(self, size: int, *, declare: bool) -> None:
             self.head(200, {"Content-Type": HTML}, size if declare else None)
-            filler = b"<p>" + b"riempitivo " * (CHUNK // 11) + b"</p>\n"
-            block = (filler * (CHUNK // len(filler) + 1))[:CHUNK]
-            self.write(BOMB_PREFIX)
-            sent = len(BOMB_PREFIX)
-            while sent < size:
-                part = block[: size - sent]
+            for part in streamed_body(size):
                 self.write(part)
-                sent += len(part)
 
         # -- routing
 
@@ -678,7 +691,7 @@ def _handler(fs: FaultServer) -> type[BaseHTTPRequestHandler]:
                 return fs.sleep(fs.hang_seconds)
             if name == "goccia":
                 self.head(200, {"Content-Type": HTML}, TRICKLE_DECLARED)
-                body = article_html("Goccia")[:TRICKLE_DECLARED]
+                body = article_html("Goccia").ljust(TRICKLE_DECLARED)[:TRICKLE_DECLARED]
                 deadline = time.monotonic() + fs.hang_seconds
                 for byte in body:
                     if time.monotonic() > deadline:
