@@ -82,6 +82,7 @@ KEYWORD_RE = re.compile(
     r"|published|updated|modified)",
     re.IGNORECASE,
 )
+RELATIVE_WORD_RE = re.compile(r"\b(?:oggi|ieri|altro ?ieri|fa|poco fa|adesso)\b", re.IGNORECASE)
 MODIFIED_KEYWORD_RE = re.compile(r"aggiorn|modific|updated|modified", re.IGNORECASE)
 DESCRIPTION_DATE_RE = re.compile(
     r"\b\d{1,2}\s+(?:gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre"
@@ -197,6 +198,7 @@ def _visible(
     reference: datetime,
     tz_name: str,
     excluded: set[HtmlElement],
+    italian: bool,
 ) -> list[Candidate]:
     found: list[Candidate] = []
     seen_text: set[str] = set()
@@ -219,11 +221,19 @@ def _visible(
         if attr and (parsed := parse_iso(attr, tz=tz_name)):
             fld = MODIFIED if "modified" in itemprop else PUBLISHED
             found.append(Candidate(fld, f"{tag}[datetime]", 30, attr, parsed))
-        if text in seen_text:
+        if text in seen_text or not _plausible_text(text, italian):
             continue
         seen_text.add(text)
         found.extend(_byline_segments(text, tag, reference=reference, tz_name=tz_name))
     return found
+
+
+def _plausible_text(text: str, italian: bool) -> bool:
+    """A visible text worth reading as a date: it has a digit, or (on an Italian page only)
+    a relative word such as 'ieri'. A bare 'Mar' in an archive menu is not a date."""
+    if any(ch.isdigit() for ch in text):
+        return True
+    return italian and RELATIVE_WORD_RE.search(text) is not None
 
 
 def _byline_segments(text: str, tag: str, *, reference: datetime, tz_name: str) -> list[Candidate]:
@@ -277,10 +287,13 @@ def collect(
     fetched_at: datetime,
     tz_name: str,
     excluded: set[HtmlElement],
+    italian: bool = True,
 ) -> list[Candidate]:
     """Every date candidate of a page, in no particular order."""
     found = _structured(meta, tz_name)
-    found += _visible(tree, reference=fetched_at, tz_name=tz_name, excluded=excluded)
+    found += _visible(
+        tree, reference=fetched_at, tz_name=tz_name, excluded=excluded, italian=italian
+    )
     found += _from_url(url)
     found += _from_description(meta, reference=fetched_at, tz_name=tz_name)
     # placeholders such as 0001-01-01 or 1900-01-01 are template defaults, not dates

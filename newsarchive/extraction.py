@@ -412,8 +412,15 @@ def extract_article(
     links = tuple(
         x for x in _related(related, fetched_at=fetched_at, tz_name=tz) if x.to_url != canonical
     )
+    italian = is_italian(meta, canonical)
     candidates = evidence.collect(
-        tree, meta, url=canonical, fetched_at=fetched_at, tz_name=tz, excluded=set(blocks)
+        tree,
+        meta,
+        url=canonical,
+        fetched_at=fetched_at,
+        tz_name=tz,
+        excluded=set(blocks),
+        italian=italian,
     )
     in_time = evidence.usable(candidates, fetched_at=fetched_at, tz_name=tz)
     need_date = not any(c.field == evidence.PUBLISHED for c in in_time)
@@ -448,7 +455,7 @@ def extract_article(
             evidence.Candidate(evidence.PUBLISHED, "htmldate", 70, fallback["date"], parsed)
         )
     dates = evidence.choose(
-        candidates, fetched_at=fetched_at, tz_name=tz, localize_utc=is_italian(meta, canonical)
+        candidates, fetched_at=fetched_at, tz_name=tz, localize_utc=italian
     )
     article = _assemble(meta, fallback, canonical, text, dates)
     article = replace(article, text=strip_headline(article.text or "", article.title))
