@@ -454,9 +454,7 @@ def extract_article(
         candidates.append(
             evidence.Candidate(evidence.PUBLISHED, "htmldate", 70, fallback["date"], parsed)
         )
-    dates = evidence.choose(
-        candidates, fetched_at=fetched_at, tz_name=tz, localize_utc=italian
-    )
+    dates = evidence.choose(candidates, fetched_at=fetched_at, tz_name=tz, localize_utc=italian)
     article = _assemble(meta, fallback, canonical, text, dates)
     article = replace(article, text=strip_headline(article.text or "", article.title))
     return Extraction(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
+from time import monotonic
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -148,8 +149,12 @@ class RetryAfterMiddleware:
         downloader = self.crawler.engine.downloader
         key = downloader.get_slot_key(request)
         slot = downloader.slots.get(key)
-        if slot is not None and slot.delay < wait:
-            slot.delay = wait
+        if slot is not None:
+            # Scrapy counts the delay from the last request sent and randomizes it: count it
+            # from now, without jitter, so that the next request really waits `wait` seconds.
+            slot.delay = max(slot.delay, wait)
+            slot.jitter = 0.0
+            slot.lastseen = monotonic()
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value("newsarchive/retry_after")
         logger.warning(

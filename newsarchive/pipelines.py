@@ -10,6 +10,7 @@ The pipeline also records the run in `crawls` (start, end, stats, status).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -96,12 +97,13 @@ class ArchivePipeline:
         if self.archive is None or self.crawl_id is None:
             return
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
-        status = run_status(
-            stats,
-            reason,
-            getattr(spider, "seed_failures", {}),
-            getattr(spider, "source_results", {}),
-        )
+        seed_failures = dict(getattr(spider, "seed_failures", {}))
+        for url in getattr(spider, "seed_pending", set()):
+            # no response and no error: a redirect loop back to a URL already seen, dropped
+            seed_failures.setdefault(url, "no response (redirect loop or duplicate)")
+        if reason == "finished" and hasattr(spider, "handled"):
+            self.archive.frontier_forget(spider.handled())
+        status = run_status(stats, reason, seed_failures, getattr(spider, "source_results", {}))
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("newsarchive/status", status)
         clean = json.loads(json.dumps(stats, default=str))
@@ -131,7 +133,8 @@ class ArchivePipeline:
         except (StorageError, OSError, Exception) as exc:  # noqa: BLE001 - the crawl must stop cleanly
             self._inc("storage_error")
             logger.error("cannot store %s: %s", item.final_url, exc)
-            await self.crawler.engine.close_spider_async(reason="storage_error")
+            # Not awaited: closing waits for the in-flight requests, this item's among them.
+            asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="storage_error"))
             raise DropItem(f"storage error for {item.final_url}: {exc}") from exc
         self._inc("pages_stored")
         self._inc(f"outcome/{outcome}")

@@ -337,6 +337,14 @@ class Archive:
             conn.execute("DELETE FROM frontier WHERE url = ?", (url,))
 
     @retry_locked
+    def frontier_forget(self, urls: set[str]) -> None:
+        """Remove URLs a finished run has dealt with, one way or another."""
+        if not urls:
+            return
+        with self._write() as conn:
+            conn.executemany("DELETE FROM frontier WHERE url = ?", [(u,) for u in urls])
+
+    @retry_locked
     def record_discoveries(self, rows: list[dict[str, Any]], *, seen_at: str) -> int:
         """Insert discoveries not seen before (url, via, source_url, listed_*); returns how many."""
         if not rows:

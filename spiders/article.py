@@ -17,7 +17,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
@@ -32,6 +31,8 @@ from newsarchive.discovery import (
 )
 from newsarchive.extraction import is_html
 from newsarchive.items import RawPage
+from newsarchive.middlewares import ForbiddenAddress, OutOfScope
+from newsarchive.robots import RobotsDisallowed
 from newsarchive.store import Archive
 from newsarchive.urls import canonicalize_url, same_site
 
@@ -111,6 +112,8 @@ class ArticleSpider(scrapy.Spider):
         self.seed_hosts = {(urlsplit(s).hostname or "").lower() for s in starts}
         self.allowed_hosts = self.seed_hosts | {h.lower() for h in split_arg(allow_domain)}
         self.seed_failures: dict[str, str] = {}
+        self.seed_pending: set[str] = set()
+        self.kept_for_later: set[str] = set()
         self.source_results: dict[str, bool] = {}
         self.scheduled: set[str] = set()
         self.requested = 0
@@ -238,6 +241,8 @@ class ArticleSpider(scrapy.Spider):
             self._inc("not_followed/max_pages")
             return
         self.requested += 1
+        if seed:
+            self.seed_pending.add(url)
         yield scrapy.Request(
             url,
             callback=self.parse,
@@ -280,6 +285,7 @@ class ArticleSpider(scrapy.Spider):
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         """Yield the raw page, then requests for its related articles."""
         page = self.raw_page(response, "article")
+        self.seed_pending.discard(page.url)
         yield page
         depth = page.depth
         if response.status == 304:
@@ -373,23 +379,45 @@ class ArticleSpider(scrapy.Spider):
     def failed(self, failure: Failure) -> None:
         """A request that got no response: count it, name the URL and the reason."""
         request = failure.request  # type: ignore[attr-defined]
+        original = (request.meta.get("redirect_urls") or [request.url])[0]
+        self.seed_pending.discard(original)
         reason = failure.type.__name__ if failure.type else "Error"
         message = failure.getErrorMessage()
         kind = request.meta.get("na_kind", "article")
         if kind in SOURCE_KINDS:
-            self.source_results.setdefault(request.meta.get("na_source", request.url), False)
-        if failure.check(IgnoreRequest):
-            # a deliberate drop (robots.txt, scope, private address), not a fetch error
-            logger.info("not fetched: %s (%s)", request.url, message)
-            self._store().frontier_drop(request.url)
+            self.source_results.setdefault(request.meta.get("na_source", original), False)
+        if failure.check(RobotsDisallowed) and "unavailable" in message:
+            # robots.txt could not be read: keep the URL queued for a later run
+            logger.warning("not fetched now: %s (%s)", original, message)
+            self._inc("not_fetched/robots_unavailable")
+            self.kept_for_later.add(original)
             if request.meta.get("na_seed"):
-                self.seed_failures[request.url] = message
+                self.seed_failures[original] = message
             return
+        if failure.check(OutOfScope, ForbiddenAddress, RobotsDisallowed):
+            # a deliberate drop (robots.txt, scope, private address), not a fetch error
+            logger.info("not fetched: %s (%s)", original, message)
+            self._store().frontier_drop(original)
+            if request.meta.get("na_seed"):
+                self.seed_failures[original] = message
+            return
+        # network errors, timeouts, and what Scrapy ignores on the way (redirect loops,
+        # decompression bombs, oversize bodies): a failure of this URL, counted
         self._inc(f"fetch_failed/{reason}")
-        logger.warning("not fetched: %s (%s: %s)", request.url, reason, message)
-        self._store().frontier_failed(request.url)
+        logger.warning("not fetched: %s (%s: %s)", original, reason, message)
+        self._store().frontier_failed(original)
+        self.kept_for_later.add(original)  # retried by the next runs, up to 3 attempts
         if request.meta.get("na_seed"):
-            self.seed_failures[request.url] = f"{reason}: {message}"
+            self.seed_failures[original] = f"{reason}: {message}"
+
+    def handled(self) -> set[str]:
+        """What a finished run dealt with, one way or another (to clear from the frontier).
+
+        A URL can leave no trace (Scrapy's duplicate filter drops a redirect back to a URL
+        already seen without any callback): once the run has finished, nothing it queued is
+        still pending, except what robots.txt outages and network failures keep for later.
+        """
+        return self.scheduled - self.kept_for_later
 
     def closed(self, reason: str) -> None:
         """Close the archive connection."""

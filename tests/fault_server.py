@@ -32,11 +32,11 @@ block can link to them and the crawler meets them through related links as well 
 ``refresh-a.html`` <-> ``refresh-b``    meta-refresh loop
 ``verso-<target>.html``                 302 to file:, data:, ftp:, the canary in several
                                         spellings, or ``localhost`` (see ``REDIRECTS``)
-``/ostili/2024/11/21/<name>.html``      hostile bodies (``HOSTILE``): SQL and script
+``/ostili/2024/11/21/<name>.html``      hostile bodies (``HOSTILE_NAMES``): SQL, script
                                         payloads, binary, empty, 100,000 nested elements,
                                         NUL bytes and invalid UTF-8, and
                                         ``slow``: seconds of extraction
-``/feed/<name>.xml``, ``/sitemap/...``  XML attacks (``XML_ATTACKS``) and a .xml.gz bomb
+``/feed/<name>.xml``, ``/sitemap/...``  XML attacks (``xml_attacks()``), .xml.gz bomb
 ``/robots.txt``                         per server: ``disallow`` (default), ``503``,
                                         ``timeout``, ``huge`` (10 MB), ``over_cap``
                                         (12 MiB), ``canary`` (302 to the canary), ``none``
