@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
@@ -118,6 +119,25 @@ class ArticleSpider(scrapy.Spider):
         self.scheduled: set[str] = set()
         self.requested = 0
         self.archive: Archive | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ArticleSpider:
+        """Build the spider and listen for requests the scheduler drops."""
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
+        return spider
+
+    def request_dropped(self, request: scrapy.Request, spider: Any = None) -> None:
+        """A redirect back to a URL already seen is dropped as a duplicate: a redirect loop."""
+        chain = request.meta.get("redirect_urls")
+        if not chain:
+            return
+        original = chain[0]
+        self.seed_pending.discard(original)
+        self._inc("fetch_failed/RedirectLoop")
+        logger.warning("not fetched: %s (redirect loop back to %s)", original, request.url)
+        if request.meta.get("na_seed"):
+            self.seed_failures[original] = f"redirect loop back to {request.url}"
 
     # --- helpers -------------------------------------------------------------------------
 

@@ -418,13 +418,6 @@ def test_broken_http_fails_cleanly(gauntlet: Crawl, name: str) -> None:
     assert stats["newsarchive/fetch_failed/DownloadFailedError"] == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="compression bombs and redirect loops/exhaustion are neither stored nor counted: "
-    "bombs and 'max redirections reached' are IgnoreRequest, which spiders/article.py "
-    "failed() treats as a deliberate drop (no stat); a loop back to a URL already seen is "
-    "dropped by the dupefilter without any errback",
-)
 def test_every_related_link_is_stored_or_counted(gauntlet: Crawl) -> None:
     """Nothing lost silently: each related URL has a pages row, or is counted under
     newsarchive/fetch_failed, newsarchive/dropped or newsarchive/not_followed."""
