@@ -24,6 +24,9 @@ from dataclasses import dataclass
 logger = logging.getLogger(__name__)
 
 META_SCAN_BYTES = 4096
+HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml")
+HTML_SNIFF = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<title", b"<div", b"<p>")
+HTML_SNIFF_BYTES = 64 * 1024
 FALLBACK_ENCODING = "cp1252"
 WHATWG_ALIASES = {
     "iso-8859-1": "cp1252",
@@ -145,3 +148,19 @@ def decode_body(body: bytes, headers: Mapping[str, str] | None = None) -> Decode
         if text is not None:
             return Decoded(text, codec, "detected")
     return Decoded(body.decode(FALLBACK_ENCODING, "replace"), FALLBACK_ENCODING, "fallback")
+
+
+def is_html(body: bytes, content_type: str | None) -> bool:
+    """True when the content type says HTML, or says nothing and the bytes look like HTML."""
+    if content_type:
+        kind = content_type.split(";")[0].strip().lower()
+        if kind in ("text/html", "application/xhtml+xml"):
+            return True
+        if (
+            kind
+            and kind not in HTML_TYPES
+            and kind not in ("application/octet-stream", "text/plain")
+        ):
+            return False
+    head = body[:HTML_SNIFF_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return any(marker in head for marker in HTML_SNIFF)

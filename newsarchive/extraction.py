@@ -26,7 +26,7 @@ from trafilatura.utils import load_html
 
 from newsarchive import __version__, evidence
 from newsarchive.dates import DEFAULT_TZ, normalize_date, parse_iso
-from newsarchive.encoding import decode_body
+from newsarchive.encoding import decode_body, is_html
 from newsarchive.links import RelatedLink, find_related
 from newsarchive.metadata import (
     PageMeta,
@@ -72,9 +72,6 @@ BYLINE_PREFIX_RE = re.compile(
 )
 AUTHOR_SEPARATORS_RE = re.compile(r"\s*(?:;|,|\|| & |\s(?:e|and|und|og|et|y)\s)\s*")
 AUTHOR_SUFFIX_RE = re.compile(r"\s*\([^)]{1,12}\)$")
-HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml")
-HTML_SNIFF = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<title", b"<div", b"<p>")
-HTML_SNIFF_BYTES = 64 * 1024
 # The trafilatura options are part of what produced a row: their hash is in `extractor`.
 TRAFILATURA_OPTIONS: dict[str, Any] = {
     "with_metadata": False,
@@ -148,22 +145,6 @@ class Extraction:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (what `newsarchive extract` prints)."""
         return asdict(self)
-
-
-def is_html(body: bytes, content_type: str | None) -> bool:
-    """True when the content type says HTML, or says nothing and the bytes look like HTML."""
-    if content_type:
-        kind = content_type.split(";")[0].strip().lower()
-        if kind in ("text/html", "application/xhtml+xml"):
-            return True
-        if (
-            kind
-            and kind not in HTML_TYPES
-            and kind not in ("application/octet-stream", "text/plain")
-        ):
-            return False
-    head = body[:HTML_SNIFF_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return any(marker in head for marker in HTML_SNIFF)
 
 
 def _header(headers: Mapping[str, str] | None, name: str) -> str | None:

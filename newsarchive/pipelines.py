@@ -16,13 +16,12 @@ import logging
 import os
 import sys
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from newsarchive.extraction import Extraction
 from newsarchive.items import RawPage
 from newsarchive.outcomes import ERROR, EXTRACTION_FAILED
 from newsarchive.store import Archive, StorageError
@@ -32,6 +31,9 @@ from newsarchive.workers import (
     DEFAULT_TIMEOUT,
     ExtractionPool,
 )
+
+if TYPE_CHECKING:
+    from newsarchive.extraction import Extraction
 
 logger = logging.getLogger(__name__)
 

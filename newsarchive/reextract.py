@@ -52,8 +52,23 @@ class Summary:
 Result = tuple[int, str, Extraction | None, str, str | None]
 
 
+def _exit_with_parent(parent: int) -> None:
+    """Worker thread: end this worker when the process that started it is gone (a kill -9
+    of `reextract` must not leave workers behind holding the archive open)."""
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
+
+
 def _init_worker(db_path: str, related_selector: str | None, tz: str) -> None:
     global _worker_archive
+    if multiprocessing.parent_process() is not None:
+        import threading
+
+        parent = os.getppid()
+        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     _worker_archive = Archive(db_path, readonly=True)
     _worker_options.update(related_selector=related_selector, tz=tz)
 

@@ -15,9 +15,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from protego import Protego
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
 from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet.defer import Deferred
@@ -71,7 +71,18 @@ class RobotsMiddleware:
         """Enabled by ROBOTSTXT_OBEY (Scrapy's own middleware is turned off in settings)."""
         if not crawler.settings.getbool("ROBOTSTXT_OBEY"):
             raise NotConfigured
-        return cls(crawler)
+        middleware = cls(crawler)
+        crawler.signals.connect(middleware.bytes_received, signal=signals.bytes_received)
+        return middleware
+
+    def bytes_received(self, data: bytes, request: Request, spider: Any = None) -> None:
+        """Stop reading a robots.txt past MAX_ROBOTS_BYTES and use what arrived (RFC 9309)."""
+        if not request.meta.get("na_robots"):
+            return
+        seen = request.meta.get("na_robots_bytes", 0) + len(data)
+        request.meta["na_robots_bytes"] = seen
+        if seen >= MAX_ROBOTS_BYTES:
+            raise StopDownload(fail=False)
 
     def _inc(self, key: str) -> None:
         if self.crawler.stats is not None:
@@ -104,7 +115,8 @@ class RobotsMiddleware:
         robots = Request(
             url,
             priority=1000,
-            meta={"dont_obey_robotstxt": True},
+            # no size cancellation: bytes_received stops the body at MAX_ROBOTS_BYTES instead
+            meta={"dont_obey_robotstxt": True, "download_maxsize": 0, "na_robots": True},
             callback=NO_CALLBACK,
         )
         engine = self.crawler.engine

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import sqlite3
 import zlib
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 from tenacity import (
@@ -29,9 +30,11 @@ from tenacity import (
 
 from newsarchive import migrations
 from newsarchive.dates import local_day
-from newsarchive.extraction import Article, Extraction
 from newsarchive.items import RawPage
 from newsarchive.versions import VERSIONED_FIELDS, changed_fields, content_fields, content_hash
+
+if TYPE_CHECKING:  # extraction imports trafilatura: the crawler process does not need it
+    from newsarchive.extraction import Article, Extraction
 
 logger = logging.getLogger(__name__)
 
@@ -179,8 +182,9 @@ class Archive:
         """Record the start of a crawl run and return its id."""
         with self._write() as conn:
             cur = conn.execute(
-                "INSERT INTO crawls (started_at, command, seeds, status) VALUES (?, ?, ?, ?)",
-                (started_at, command, _json(seeds), "running"),
+                "INSERT INTO crawls (started_at, command, seeds, stats, status)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (started_at, command, _json(seeds), _json({"pid": os.getpid()}), "running"),
             )
             return int(cur.lastrowid or 0)
 
@@ -316,6 +320,59 @@ class Archive:
                     for e in entries
                 ],
             )
+
+    def _live_crawls(self, conn: sqlite3.Connection, me: int | None) -> set[int]:
+        """Ids of other crawl runs whose process is still alive (on this machine)."""
+        live = set()
+        for crawl_id, pid in conn.execute(
+            "SELECT id, json_extract(stats, '$.pid') FROM crawls WHERE finished_at IS NULL"
+        ):
+            if crawl_id == me or pid is None:
+                continue
+            try:
+                os.kill(int(pid), 0)
+            except ProcessLookupError:
+                continue  # killed or crashed: its queued URLs are free to resume
+            except PermissionError:
+                pass
+            live.add(int(crawl_id))
+        return live
+
+    @retry_locked
+    def claim(
+        self, entries: list[dict[str, Any]], *, crawl_id: int | None, queued_at: str
+    ) -> set[str]:
+        """Queue URLs for this run and return those it may fetch: not queued by another
+        run that is still alive. Overlapping runs (cron) thus never fetch a page twice."""
+        if not entries:
+            return set()
+        claimed: set[str] = set()
+        with self._write() as conn:
+            live = self._live_crawls(conn, crawl_id)
+            for entry in entries:
+                row = {
+                    "kind": "article",
+                    "via_url": None,
+                    "related_selector": None,
+                    **entry,
+                    "queued_at": queued_at,
+                    "crawl_id": crawl_id,
+                }
+                owner = conn.execute(
+                    "SELECT crawl_id FROM frontier WHERE url = :url", row
+                ).fetchone()
+                if owner is not None and owner[0] is not None and owner[0] in live:
+                    continue
+                conn.execute(
+                    """INSERT INTO frontier (url, kind, depth, via_url, max_depth,
+                           related_selector, queued_at, crawl_id)
+                       VALUES (:url, :kind, :depth, :via_url, :max_depth, :related_selector,
+                               :queued_at, :crawl_id)
+                       ON CONFLICT(url) DO UPDATE SET crawl_id = excluded.crawl_id""",
+                    row,
+                )
+                claimed.add(str(entry["url"]))
+        return claimed
 
     def frontier(self) -> list[dict[str, Any]]:
         """URLs queued by earlier runs and never stored (a killed run's unfinished work)."""

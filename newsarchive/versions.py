@@ -5,8 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from typing import TYPE_CHECKING
 
-from newsarchive.extraction import Article
+if TYPE_CHECKING:
+    from newsarchive.extraction import Article
+
 
 VERSIONED_FIELDS = (
     "title",

@@ -16,12 +16,14 @@ from collections.abc import Mapping
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pebble import ProcessExpired, ProcessPool
 
-from newsarchive.extraction import Extraction, extract_page
 from newsarchive.outcomes import EXTRACTION_FAILED
+
+if TYPE_CHECKING:
+    from newsarchive.extraction import Extraction
 
 logger = logging.getLogger(__name__)
 
@@ -32,11 +34,21 @@ DEFAULT_MEMORY_MB = 1024
 # Replace each worker after this many pages, so that slow leaks cannot accumulate.
 MAX_TASKS_PER_WORKER = 2000
 
-Result = tuple[Extraction | None, str, str | None]
+Result = tuple["Extraction | None", str, "str | None"]
+
+
+def _extract(body: bytes, **kwargs: Any) -> Result:
+    """extract_page, imported where it runs: in the workers, not in the crawler process."""
+    from newsarchive.extraction import extract_page
+
+    return extract_page(body, **kwargs)
 
 
 def _limit_memory(memory_mb: int) -> None:
-    """Worker initializer: cap the address space so a memory bomb raises MemoryError."""
+    """Worker initializer: cap the address space so a memory bomb raises MemoryError, and
+    import the extraction stack once, before the first page."""
+    import newsarchive.extraction  # noqa: F401
+
     if memory_mb > 0:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -77,9 +89,9 @@ class ExtractionPool:
         """Schedule one page; the future's result is (extraction, outcome, error)."""
         if self.pool is None:
             done: Future[Result] = Future()
-            done.set_result(extract_page(body, **kwargs))
+            done.set_result(_extract(body, **kwargs))
             return done
-        return self.pool.schedule(extract_page, args=(body,), kwargs=kwargs, timeout=self.timeout)
+        return self.pool.schedule(_extract, args=(body,), kwargs=kwargs, timeout=self.timeout)
 
     def result(self, future: Future[Result], url: str) -> Result:
         """The future's result, with timeouts and dead workers turned into outcomes."""
