@@ -30,7 +30,7 @@ from newsarchive.discovery import (
     parse_feed,
     parse_sitemap,
 )
-from newsarchive.extraction import is_html
+from newsarchive.encoding import is_html
 from newsarchive.items import RawPage
 from newsarchive.middlewares import ForbiddenAddress, OutOfScope
 from newsarchive.robots import RobotsDisallowed
@@ -156,21 +156,36 @@ class ArticleSpider(scrapy.Spider):
         return self.archive
 
     def _persist(self, requests: list[scrapy.Request]) -> list[scrapy.Request]:
-        """Write queued article requests to the frontier, so that a killed run resumes them."""
+        """Queue article requests in the archive's frontier and keep those this run may fetch.
+
+        The frontier lets a killed run resume; the claim keeps two overlapping runs (cron
+        starting a job while the previous one is still going) from fetching the same page.
+        """
+        articles = [r for r in requests if r.meta.get("na_kind", "article") == "article"]
         entries = [
             {
                 "url": r.url,
-                "kind": r.meta.get("na_kind", "article"),
+                "kind": "article",
                 "depth": r.meta.get("na_depth", 0),
                 "via_url": r.meta.get("na_via"),
                 "max_depth": self.depth,
                 "related_selector": self.related_selector,
             }
-            for r in requests
-            if r.meta.get("na_kind", "article") == "article"
+            for r in articles
         ]
-        self._store().enqueue(entries, crawl_id=None, queued_at=utc_now())
-        return requests
+        crawl_id = (
+            self.crawler.stats.get_value("newsarchive/crawl_id") if self.crawler.stats else None
+        )
+        claimed = self._store().claim(entries, crawl_id=crawl_id, queued_at=utc_now())
+        kept = [
+            r for r in requests if r.meta.get("na_kind", "article") != "article" or r.url in claimed
+        ]
+        if len(kept) < len(requests):
+            self._inc("not_followed/claimed_by_another_run", len(requests) - len(kept))
+            for r in requests:
+                if r.url not in claimed:
+                    self.seed_pending.discard(r.url)
+        return kept
 
     # --- where requests come from ---------------------------------------------------------
 
@@ -182,7 +197,9 @@ class ArticleSpider(scrapy.Spider):
             logger.info("resuming %d queued URL(s) left by an earlier run", len(resumed))
             self._inc("resumed", len(resumed))
         for row in resumed:
-            for request in self.follow_url(row["url"], depth=row["depth"], via=row["via_url"]):
+            for request in self._persist(
+                list(self.follow_url(row["url"], depth=row["depth"], via=row["via_url"]))
+            ):
                 yield request
         for seed in self.seeds:
             for request in self._persist(
@@ -202,7 +219,9 @@ class ArticleSpider(scrapy.Spider):
             due = [u for u in due if self.in_scope(u) or not self.seed_hosts]
             self._inc("rechecks_due", len(due))
             for url in due:
-                for request in self.follow_url(url, depth=0, via=None, force=True):
+                for request in self._persist(
+                    list(self.follow_url(url, depth=0, via=None, force=True))
+                ):
                     yield request
 
     def source_due(self, url: str) -> bool:
