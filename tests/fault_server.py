@@ -832,8 +832,10 @@ def run_measured(
 ) -> Measured:
     """Run `python -m newsarchive ARGS` like tests/conftest.run_cli, measuring time and memory.
 
-    ru_maxrss from os.wait4 is the peak resident size of the crawler or of any of its
-    children it reaped (the extraction workers), whichever is largest.
+    Memory is the peak resident size (VmHWM) of the crawler or of any of its child processes
+    (the extraction workers), whichever is largest, sampled from /proc every 50 ms. Not
+    ru_maxrss: on Linux a child inherits the peak RSS of the process that forked it, so every
+    crawl started from a large pytest process would report pytest's size.
     """
     if env is None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
@@ -847,8 +849,9 @@ def run_measured(
             stderr=err,
             stdin=subprocess.DEVNULL,
         )
-        status, usage = 0, None
+        status, usage, peak_kb = 0, None, 0
         while True:
+            peak_kb = max(peak_kb, _tree_hwm_kb(proc.pid))
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
@@ -866,8 +869,30 @@ def run_measured(
             out.read().decode("utf-8", "replace"),
             err.read().decode("utf-8", "replace"),
             seconds,
-            usage.ru_maxrss / 1024 if usage else 0.0,
+            peak_kb / 1024,
         )
+
+
+def _tree_hwm_kb(pid: int) -> int:
+    """Largest VmHWM (kB) of a process and its children, 0 when gone."""
+    peak = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                peak = max(peak, int(line.split()[1]))
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                children = (task / "children").read_text().split()
+                pending.extend(int(c) for c in children)
+        except OSError:
+            continue
+    return peak
 
 
 def main(argv: list[str] | None = None) -> int:
