@@ -68,16 +68,18 @@ class ExtractionPool:
         self.workers = workers
         self.timeout = timeout
         self.max_html_bytes = max_html_bytes
-        self.pool: ProcessPool | None = None
-        if workers > 0:
-            # spawn: the crawler process has threads and open SQLite handles not to inherit
-            self.pool = ProcessPool(
-                max_workers=workers,
-                max_tasks=MAX_TASKS_PER_WORKER,
-                initializer=_limit_memory,
-                initargs=(memory_mb,),
-                context=multiprocessing.get_context("spawn"),
-            )
+        self.memory_mb = memory_mb
+        self.pool: ProcessPool | None = self._new_pool() if workers > 0 else None
+
+    def _new_pool(self) -> ProcessPool:
+        # spawn: the crawler process has threads and open SQLite handles not to inherit
+        return ProcessPool(
+            max_workers=self.workers,
+            max_tasks=MAX_TASKS_PER_WORKER,
+            initializer=_limit_memory,
+            initargs=(self.memory_mb,),
+            context=multiprocessing.get_context("spawn"),
+        )
 
     def too_large(self, body: bytes) -> Result | None:
         """The too_large result for a body over the cap, else None."""
@@ -91,7 +93,15 @@ class ExtractionPool:
             done: Future[Result] = Future()
             done.set_result(_extract(body, **kwargs))
             return done
-        return self.pool.schedule(_extract, args=(body,), kwargs=kwargs, timeout=self.timeout)
+        try:
+            return self.pool.schedule(_extract, args=(body,), kwargs=kwargs, timeout=self.timeout)
+        except RuntimeError as exc:
+            # pebble puts a pool in an error state when replacing a worker fails (seen after
+            # a timeout on a loaded machine): start a fresh pool rather than failing every page
+            logger.warning("extraction pool unusable (%s): starting a new one", exc)
+            self.pool.stop()  # type: ignore[no-untyped-call]
+            self.pool = self._new_pool()
+            return self.pool.schedule(_extract, args=(body,), kwargs=kwargs, timeout=self.timeout)
 
     def result(self, future: Future[Result], url: str) -> Result:
         """The future's result, with timeouts and dead workers turned into outcomes."""
