@@ -97,16 +97,18 @@ def _precision(value: str) -> str:
     return "datetime" if len(value) > 10 else ("day" if len(value) == 10 else "month")
 
 
-def published_spread(ex: Extraction, listed: list[str] | None = None) -> float | None:
-    """Days between the earliest and latest publication-date candidates (None without any)."""
-    days = sorted(
-        [e.value[:10] for e in ex.evidence if e.field == "published" and e.precision != "month"]
-        + [v[:10] for v in listed or [] if len(v) >= 10]
-    )
+def spread_days(values: list[str]) -> float | None:
+    """Days between the earliest and latest of ISO dates/datetimes (months ignored)."""
+    days = sorted(v[:10] for v in values if len(v) >= 10)
     if not days:
         return None
-    first, last = date.fromisoformat(days[0][:10]), date.fromisoformat(days[-1][:10])
-    return float((last - first).days)
+    return float((date.fromisoformat(days[-1]) - date.fromisoformat(days[0])).days)
+
+
+def published_spread(ex: Extraction, listed: list[str] | None = None) -> float | None:
+    """Days between the earliest and latest publication-date candidates (None without any)."""
+    own = [e.value for e in ex.evidence if e.field == "published" and e.precision != "month"]
+    return spread_days(own + list(listed or []))
 
 
 def compress(body: bytes) -> bytes:
@@ -295,31 +297,11 @@ class Archive:
 
     # --- frontier and discoveries ---------------------------------------------------------
 
-    @retry_locked
     def enqueue(
         self, entries: list[dict[str, Any]], *, crawl_id: int | None, queued_at: str
     ) -> None:
         """Persist queued URLs (url, kind, depth, via_url, max_depth, related_selector)."""
-        if not entries:
-            return
-        with self._write() as conn:
-            conn.executemany(
-                """INSERT OR IGNORE INTO frontier (url, kind, depth, via_url, max_depth,
-                       related_selector, queued_at, crawl_id)
-                   VALUES (:url, :kind, :depth, :via_url, :max_depth, :related_selector,
-                           :queued_at, :crawl_id)""",
-                [
-                    {
-                        "kind": "article",
-                        "via_url": None,
-                        "related_selector": None,
-                        **e,
-                        "queued_at": queued_at,
-                        "crawl_id": crawl_id,
-                    }
-                    for e in entries
-                ],
-            )
+        self.claim(entries, crawl_id=crawl_id, queued_at=queued_at)
 
     def _live_crawls(self, conn: sqlite3.Connection, me: int | None) -> set[int]:
         """Ids of other crawl runs whose process is still alive (on this machine)."""
@@ -564,18 +546,15 @@ class Archive:
                        chosen) VALUES (?, 'published', ?, ?, ?, ?, 0)""",
                 [(url, src, raw, value, _precision(value)) for src, raw, value in listed],
             )
-            days = sorted(
-                str(r[0])[:10]
-                for r in conn.execute(
-                    """SELECT value FROM date_evidence WHERE article_url = ?
-                       AND field = 'published' AND precision != 'month'""",
-                    (url,),
-                )
-            )
-            spread = (
-                float((date.fromisoformat(days[-1]) - date.fromisoformat(days[0])).days)
-                if days
-                else None
+            spread = spread_days(
+                [
+                    str(r[0])
+                    for r in conn.execute(
+                        """SELECT value FROM date_evidence WHERE article_url = ?
+                           AND field = 'published' AND precision != 'month'""",
+                        (url,),
+                    )
+                ]
             )
             conn.execute(
                 "UPDATE articles SET published_spread_days = ? WHERE url = ?", (spread, url)
