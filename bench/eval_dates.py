@@ -18,6 +18,8 @@ How a value is compared (truth days are the publisher's local day):
   future     values later than fetched_at (a bare day: later than fetched_at's UTC day)
 Rows: per folder, per language group (Italian apart), overall. Then accuracy by our chosen
 source, and up to --misses of our misses (Italian first) with htmldate's value and our source.
+The normalizer is scored on dates-it/cases.jsonl by bench/eval_dates_cases.py (its rules are
+described there), and a last table puts every goal of the dates issue side by side.
 Everything goes to bench/out/eval_dates.json.
 """
 
@@ -38,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import corpus  # noqa: E402
+import eval_dates_cases  # noqa: E402
 
 WARM_UP_PAGE = (
     b"<html><head><title>Prova</title></head><body><article><h1>Prova</h1>"
@@ -45,6 +48,8 @@ WARM_UP_PAGE = (
     b"</article></body></html>"
 )
 OUT_PATH = Path(__file__).resolve().parent / "out" / "eval_dates.json"
+GOAL_CASES = 0.97
+GOAL_ITALIAN_PAGES = 0.98
 TOOLS = ("ours", "htmldate", "traf")
 
 
@@ -266,6 +271,67 @@ def report(summary: list[tuple[str, dict[str, Any]]], rows: list[dict[str, Any]]
         )
 
 
+def normalizer_cases(root: Path) -> list[dict[str, Any]]:
+    """Score the normalizer on dates-it/cases.jsonl and print that report."""
+    path = root / "dates-it" / "cases.jsonl"
+    if not path.is_file():
+        print(f"\nNORMALIZER: {path} not found, skipped")
+        return []
+    cases = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    print(f"\nNORMALIZER on {len(cases)} cases of {path}")
+    rows = eval_dates_cases.evaluate(cases)
+    eval_dates_cases.print_report(rows, show_all=False)
+    return rows
+
+
+def goals_table(summary: dict[str, dict[str, Any]], cases: list[dict[str, Any]]) -> None:
+    """The figures the dates issue sets goals for, in one table."""
+    headline = [r for r in cases if r["bucket"] != "future"]
+    future = [r for r in cases if r["bucket"] == "future"]
+    italian = summary.get(f"lang {corpus.LANGUAGE_ROWS[0]}") if corpus.LANGUAGE_ROWS else None
+    overall = summary["all"]
+    lines: list[tuple[str, str, str]] = []
+    if headline:
+        ok = sum(r["correct"] for r in headline)
+        acc = ok / len(headline)
+        lines.append(
+            (
+                "normalizer, past/present + negatives",
+                f"{ok}/{len(headline)} = {acc:.1%}",
+                f">= {GOAL_CASES:.0%}: {'met' if acc >= GOAL_CASES else 'MISSED'}",
+            )
+        )
+        fok = sum(r["correct"] for r in future)
+        lines.append(("normalizer, future expressions (apart)", f"{fok}/{len(future)}", "-"))
+    ours, htmld, traf = (overall[t]["day"] for t in TOOLS)
+    beats = ours > htmld and ours > traf
+    lines.append(
+        (
+            "page day accuracy: ours / htmldate / traf",
+            f"{ours:.3f} / {htmld:.3f} / {traf:.3f}",
+            f"above both: {'met' if beats else 'MISSED'}",
+        )
+    )
+    if italian and italian["pages"]:
+        it = italian["ours"]
+        acc = it["day_correct"] / italian["pages"]
+        lines.append(
+            (
+                f"Italian pages ({corpus.LANGUAGE_ROWS[0]}) day accuracy",
+                f"{it['day_correct']}/{italian['pages']} = {acc:.1%}",
+                f">= {GOAL_ITALIAN_PAGES:.0%}: {'met' if acc >= GOAL_ITALIAN_PAGES else 'MISSED'}",
+            )
+        )
+    futures = overall["ours"]["future"]
+    lines.append(
+        ("future dates chosen (ours)", str(futures), f"0: {'met' if not futures else 'MISSED'}")
+    )
+    print("\nGOALS")
+    print(f"{'measure':<44}{'figure':<28}goal")
+    for measure, figure, goal in lines:
+        print(f"{measure:<44}{figure:<28}{goal}")
+
+
 def extractor_name() -> str:
     """newsarchive's extractor string (versions and settings hash) for the record."""
     from newsarchive.extraction import EXTRACTOR
@@ -315,6 +381,8 @@ def main(argv: list[str] | None = None) -> int:
     for page in invalid:
         print(f"  skipped, invalid truth: {page.key} {page.truth_error}")
     report(summary, rows, args.misses)
+    cases = normalizer_cases(root)
+    goals_table(dict(summary), cases)
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
@@ -326,6 +394,7 @@ def main(argv: list[str] | None = None) -> int:
                 "wall_seconds": wall,
                 "invalid_truth": [p.key for p in invalid],
                 "summary": dict(summary),
+                "normalizer_cases": cases,
                 "pages": rows,
             },
             indent=1,

@@ -6,7 +6,8 @@ Each case is parsed with its own relative_base as reference (naive -> Europe/Rom
 offset such as duckling's -02:00 is kept, and the case is read in that fixed offset). Cases
 without relative_base use FALLBACK_REFERENCE (absolute strings only need it for the
 no-future-dates guard). A result is compared at the coarser of: the expected value's own
-precision (YYYY / YYYY-MM / date / datetime) and the case's grain/period field. Expected
+precision (YYYY / YYYY-MM / date / datetime) and the case's grain/period field; a result
+less precise than that grain (a week for a day) is wrong. Expected
 null, or Recognizers-Text's "0001-01-01" (its marker for an impossible date), must give None.
 
 Cases whose expected value lies after the reference (future expressions, duckling's
@@ -112,7 +113,7 @@ def truncate(value: datetime, grain: str) -> tuple[int, ...]:
 
 def matches(got: ParsedDate, expected: datetime, grain: str) -> bool:
     """Does the result agree with the expected value at the grain?"""
-    result_grain = {"datetime": "second", "day": "day", "month": "month"}[got.precision]
+    result_grain = "second" if got.precision == "datetime" else got.precision
     if GRAIN_ORDER.index(result_grain) > GRAIN_ORDER.index(grain):
         return False  # the result is less precise than the truth
     if isinstance(got.value, datetime):

@@ -78,7 +78,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "source": "Where the candidate was found",
         "raw": "The string as found",
         "value": "Normalized value",
-        "precision": "datetime, day or month",
+        "precision": "datetime, day, week, month, quarter or year (ISO 8601 written to match)",
         "chosen": "1 when this candidate is the article's value",
     },
     "article_versions": {

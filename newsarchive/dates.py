@@ -27,7 +27,8 @@ from newsarchive.dates_patterns import MONTHS, REJECT, Reading, clean, read, tok
 logger = logging.getLogger(__name__)
 
 DEFAULT_TZ = "Europe/Rome"
-PRECISIONS = ("datetime", "day", "month")
+PRECISIONS = ("datetime", "day", "week", "month", "quarter", "year")
+DAY_OR_FINER = frozenset({"datetime", "day"})  # what can date an article
 FUTURE_TOLERANCE = timedelta(days=1)
 CACHE_SIZE = 4096
 MAX_TEXT_LENGTH = 200
@@ -59,13 +60,15 @@ LOOKS_DATEISH_RE = re.compile(
     re.IGNORECASE,
 )
 HOURS_WORD_RE = re.compile(r"\b(?:ore|h)\s*(?=\d)")
+PERIOD_ISO_RE = re.compile(r"(\d{4})-(?:W(\d{2})|Q([1-4]))", re.ASCII)  # our own week/quarter
 
 _STATS: Counter[str] = Counter()
 
 
 @dataclass(frozen=True)
 class ParsedDate:
-    """A normalized date: aware datetime, calendar day, or month (day 1) with its precision."""
+    """A normalized date with its precision: an aware datetime, a calendar day, or the first
+    day of the week (Monday), month, quarter or year the string names."""
 
     value: datetime | date
     precision: str
@@ -78,9 +81,17 @@ class ParsedDate:
             raise ValueError("a datetime value needs precision 'datetime', a date the others")
 
     def isoformat(self) -> str:
-        """ "2024-11-20T03:15:00+01:00", "2024-11-20" or "2024-11"."""
+        """ "2024-11-20T03:15:00+01:00", "2024-11-20", "2024-W47", "2024-11", "2024-Q4", "2024"."""
+        year, month = self.value.year, self.value.month
         if self.precision == "month":
-            return f"{self.value.year:04d}-{self.value.month:02d}"
+            return f"{year:04d}-{month:02d}"
+        if self.precision == "year":
+            return f"{year:04d}"
+        if self.precision == "quarter":
+            return f"{year:04d}-Q{(month - 1) // 3 + 1}"
+        if self.precision == "week":
+            iso_year, week, _ = self.value.isocalendar()
+            return f"{iso_year:04d}-W{week:02d}"
         if isinstance(self.value, datetime):
             return self.value.isoformat(timespec="seconds")
         return self.value.isoformat()
@@ -118,6 +129,17 @@ def normalize_date(
         _STATS["rules"] += 1
         return None if found.kind == REJECT.kind else _resolve(found, reference, zone, page_date)
     return _fallback(stripped, reference, zone)
+
+
+def precision_of(value: str) -> str:
+    """The precision of a stored ISO value written by ParsedDate.isoformat()."""
+    if len(value) > 10:
+        return "datetime"
+    if len(value) == 10:
+        return "day"
+    if len(value) == 4:
+        return "year"
+    return {"W": "week", "Q": "quarter"}.get(value[5:6], "month")
 
 
 def parse_iso(text: str, *, tz: str = DEFAULT_TZ) -> ParsedDate | None:
@@ -167,6 +189,14 @@ def _analyze(text: str) -> _IsoParts | Reading | None:
         parts = _iso_parts(text)
         if parts is not None:
             return parts
+        period = PERIOD_ISO_RE.fullmatch(text)
+        if period:
+            year, week, quarter = period.groups()
+            if week:
+                return Reading(kind="date", year=int(year), day=int(week), period="week")
+            return Reading(
+                kind="date", year=int(year), month=3 * int(quarter) - 2, period="quarter"
+            )
     return read(text)
 
 
@@ -239,6 +269,8 @@ def _resolve(
             return ParsedDate(local, "datetime")
         if r.kind == "ago":
             return _resolve_ago(r.ago, local, zone)
+        if r.period is not None:
+            return _not_future(_resolve_period(r, local.date()), reference, zone)
         relative = r.day_offset is not None or (r.weekday is not None and r.day is None)
         relative = relative or r.ordinal is not None or r.month_offset is not None
         day, precision = _resolve_day(r, today, page_date)
@@ -246,14 +278,47 @@ def _resolve(
             return None
         if precision == "month" or r.hour is None:
             return _not_future(ParsedDate(day, precision), reference, zone)
-        naive = datetime.combine(day, time(r.hour, r.minute, r.second))
-        if r.offset_minutes is None:
-            value = naive.replace(tzinfo=zone, fold=0)
-        else:
-            value = naive.replace(tzinfo=timezone(timedelta(minutes=r.offset_minutes)))
+        value = _at(day, r, zone)
+        if _is_time_only(r) and page_date is None and value > reference:
+            value = _at(day - timedelta(days=1), r, zone)  # the latest such time: yesterday's
         return _not_future(ParsedDate(value, "datetime"), reference, zone, relative=relative)
     except (ValueError, OverflowError):
         return None
+
+
+def _at(day: date, r: Reading, zone: ZoneInfo) -> datetime:
+    """The reading's clock time on a day, in its own offset or the publisher's zone."""
+    naive = datetime.combine(day, time(r.hour or 0, r.minute, r.second))
+    if r.offset_minutes is None:
+        return naive.replace(tzinfo=zone, fold=0)
+    return naive.replace(tzinfo=timezone(timedelta(minutes=r.offset_minutes)))
+
+
+def _is_time_only(r: Reading) -> bool:
+    located = (r.year, r.month, r.day, r.weekday, r.day_offset, r.month_offset, r.period)
+    return r.kind == "date" and r.hour is not None and all(v is None for v in located)
+
+
+def is_time_only(text: str) -> bool:
+    """True for a clock time with no day ("Aggiornato alle 16:01"): its day is the page's."""
+    found = _analyze(text.strip()) if 0 < len(text.strip()) <= MAX_TEXT_LENGTH else None
+    return isinstance(found, Reading) and _is_time_only(found)
+
+
+def _resolve_period(r: Reading, today: date) -> ParsedDate:
+    """First day of the week, quarter or year a period reading names."""
+    if r.period == "week":
+        if r.year is not None and r.day is not None:  # "2024-W47"
+            return ParsedDate(date.fromisocalendar(r.year, r.day, 1), "week")
+        monday = today - timedelta(days=today.weekday())
+        return ParsedDate(monday + timedelta(weeks=r.week_offset or 0), "week")
+    if r.period == "quarter":
+        if r.year is not None and r.month is not None:  # "2024-Q4"
+            return ParsedDate(date(r.year, r.month, 1), "quarter")
+        year, month = _month_shift(today.year, today.month, 3 * (r.quarter_offset or 0))
+        return ParsedDate(date(year, month - (month - 1) % 3, 1), "quarter")
+    year = r.year if r.year is not None else today.year + (r.year_offset or 0)
+    return ParsedDate(date(year, 1, 1), "year")
 
 
 def _resolve_ago(ago: tuple[int, ...], local: datetime, zone: ZoneInfo) -> ParsedDate:
@@ -288,7 +353,7 @@ def _resolve_day(r: Reading, today: date, page_date: date | None) -> tuple[date 
         return today - timedelta(days=back or (7 if r.strictly_past else 0)), "day"
     if r.month is not None or r.day is not None:
         return _calendar_day(r, today)
-    return page_date, "day"  # time only: the day comes from the page
+    return page_date or today, "day"  # time only: the page's day, else the latest such time
 
 
 def _calendar_day(r: Reading, today: date) -> tuple[date | None, str]:
@@ -299,6 +364,8 @@ def _calendar_day(r: Reading, today: date) -> tuple[date | None, str]:
     if month is not None and day is None:
         if year is None and r.strictly_past:  # "lo scorso novembre"
             year = today.year if month < today.month else today.year - 1
+        elif year is None:  # "novembre": the latest November so far, this one included
+            year = today.year if month <= today.month else today.year - 1
         return (date(year, month, 1) if year is not None else None), "month"
     if day is None:
         return None, "day"

@@ -46,7 +46,7 @@ GLUE = frozenset({
 }) | HOUR_MARKERS  # fmt: skip
 PAST_MODIFIERS = frozenset({"scorso", "scorsa", "passato", "passata", "precedente"})
 THIS_MODIFIERS = frozenset({"questo", "questa", "quest"})
-PERIOD_NOUNS = frozenset({"giorno", "settimana", "mese", "anno"})
+PERIOD_NOUNS = frozenset({"giorno", "settimana", "mese", "trimestre", "anno"})
 FUTURE_WORDS = frozenset({
     "domani", "dopodomani", "prossimo", "prossima", "prossimi", "prossime", "seguente",
     "dopo", "tra", "fra", "entro",
@@ -61,6 +61,7 @@ AGO_ENDINGS = frozenset({"fa", "orsono", "addietro"})
 FEW_WORDS = frozenset({"pochi", "poche", "qualche", "alcuni", "alcune"})
 FEW = 3
 APPROXIMATIONS = frozenset({"circa", "ben", "oltre", "quasi", "almeno"})
+LAST_HOUR_RE = re.compile(r"(?:l|nell) ?' ?ultima ora")  # "nell'ultima ora"; not the label
 NOW_RE = re.compile(
     r"(?:proprio |appena )?(?:adesso|ora|ora ora|poco fa|un attimo fa|immediatamente|"
     r"in questo (?:momento|istante)|pochi (?:istanti|secondi|attimi) fa)"
@@ -153,6 +154,8 @@ class Reading:
     week_offset: int | None = None
     month_offset: int | None = None
     year_offset: int | None = None
+    quarter_offset: int | None = None
+    period: str | None = None  # "week" | "quarter" | "year": the string names a whole period
     ago: tuple[int, ...] = (0, 0, 0, 0, 0, 0, 0)  # years, months, weeks, days, h, min, s
 
 
@@ -252,6 +255,8 @@ def read(text: str) -> Reading | None:
         return None
     if NOW_RE.fullmatch(cleaned):
         return Reading(kind="now")
+    if LAST_HOUR_RE.fullmatch(cleaned):
+        return Reading(kind="ago", ago=(0, 0, 0, 0, 1, 0, 0))
     toks = tokenize(cleaned)
     sig = [t for t in toks if t.kind != "sep"]
     ago = _read_ago(sig)
@@ -602,6 +607,17 @@ class _Grammar:
         self.hour, self.minute = divmod(total, 60)
         return width
 
+    def _period(self, noun: str, modifier: int) -> Reading | None:
+        """A whole week, quarter or year named relative to now ("il trimestre scorso")."""
+        slots = (self.year, self.month, self.day, self.weekday, self.hour, self.day_offset)
+        if any(v is not None for v in slots) or self.ordinal is not None:
+            return None
+        if noun == "settimana":
+            return Reading(kind="date", week_offset=modifier, period="week")
+        if noun == "trimestre":
+            return Reading(kind="date", quarter_offset=modifier, period="quarter")
+        return Reading(kind="date", year_offset=modifier, period="year")
+
     def _finish(self) -> Reading | None:  # noqa: C901 - validation of slot combinations
         if self.future:
             return REJECT
@@ -618,9 +634,11 @@ class _Grammar:
             if noun == "giorno":
                 if not self._set("day_offset", modifier):
                     return None
-            elif noun == "settimana":
-                if self.weekday is None or not (self.past or self.this):
+            elif noun in ("settimana", "trimestre") or (noun == "anno" and self.month is None):
+                if not (self.past or self.this):
                     return REJECT
+                if noun != "settimana" or self.weekday is None:
+                    return self._period(noun, modifier)  # "la settimana scorsa", "quest'anno"
                 week_offset = modifier
             elif noun == "mese":
                 if self.past or self.this:
@@ -628,7 +646,7 @@ class _Grammar:
                 elif self.month is None:
                     return None
             elif noun == "anno":
-                if self.month is None or not (self.past or self.this):
+                if not (self.past or self.this):
                     return REJECT
                 year_offset = modifier
         elif self.past:
@@ -664,18 +682,13 @@ class _Grammar:
             self.day_offset = None  # "ieri, 20 novembre": trust the explicit date
         if self.ordinal is not None and (self.weekday is None or self.day is not None):
             return None
-        if self.day is not None and self.month is None and month_offset is None:
-            if self.year is not None:
-                return REJECT
-            if self.weekday is None and hour is None:
-                return REJECT  # a bare day number
-        if self.month is not None and self.day is None and self.ordinal is None:
-            if self.year is None and year_offset is None and not past_month:
-                return REJECT  # a bare month name
-            if self.weekday is not None or hour is not None:
-                return None
+        month_only = self.month is not None and self.day is None and self.ordinal is None
+        if month_only and (self.weekday is not None or hour is not None):
+            return None
         if self.year is not None and self.month is None:
-            return REJECT  # a bare year
+            if self.day is not None or self.weekday is not None or hour is not None:
+                return REJECT
+            return Reading(kind="date", year=self.year, period="year")  # "2024", "nel 2024"
         located = has_date or self.weekday is not None or self.day_offset is not None
         if not located and hour is None and month_offset is None:
             return None  # nothing that locates a day

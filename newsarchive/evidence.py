@@ -15,6 +15,10 @@ Rules for choosing ``date_published`` / ``date_modified`` (documented in the REA
    Europe/Rome: the instant is the same and the local day is the one an Italian reader saw.
    Other pages keep the offset they give.
 6. ``date_modified`` must not be earlier than ``date_published``.
+7. Only a day, a datetime or (as a last resort) a month can be chosen: a week, quarter or year
+   ("la settimana scorsa", "2024") stays in the ledger. A visible text that is a bare number
+   ("15", a comment count) is not read, and a clock time alone ("Aggiornato alle 16:01") is
+   read only on a page whose own day is known from the same byline.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 from lxml.html import HtmlElement
 
-from newsarchive.dates import ParsedDate, normalize_date, parse_iso
+from newsarchive.dates import ParsedDate, is_time_only, normalize_date, parse_iso
 from newsarchive.metadata import PageMeta, clean_text
 
 logger = logging.getLogger(__name__)
@@ -89,6 +93,8 @@ DESCRIPTION_DATE_RE = re.compile(
     r"|ottobre|novembre|dicembre)\s+(?:19|20)\d{2}\b",
     re.IGNORECASE,
 )
+BARE_NUMBER_RE = re.compile(r"\d+")
+CHOOSABLE_PRECISIONS = frozenset({"datetime", "day", "month"})
 URL_DATE_RE = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|[-_]|$)")
 URL_COMPACT_DATE_RE = re.compile(r"/((?:19|20)\d{2})(\d{2})(\d{2})(?:/|[-_])")
 
@@ -231,6 +237,8 @@ def _visible(
 def _plausible_text(text: str, italian: bool) -> bool:
     """A visible text worth reading as a date: it has a digit, or (on an Italian page only)
     a relative word such as 'ieri'. A bare 'Mar' in an archive menu is not a date."""
+    if BARE_NUMBER_RE.fullmatch(text):
+        return False  # "15": a count or a page number as often as a day
     if any(ch.isdigit() for ch in text):
         return True
     return italian and RELATIVE_WORD_RE.search(text) is not None
@@ -240,20 +248,35 @@ def _byline_segments(text: str, tag: str, *, reference: datetime, tz_name: str) 
     """Split 'Pubblicato il X | Aggiornato alle Y' into one candidate per keyword."""
     starts = [m.start() for m in KEYWORD_RE.finditer(text)]
     if not starts:
+        if is_time_only(text):
+            return []  # a clock time alone: its day is unknown here
         parsed = normalize_date(text, reference=reference, tz=tz_name)
         return [Candidate(PUBLISHED, f"{tag}:text", 50, text, parsed)] if parsed else []
-    found: list[Candidate] = []
-    page_day: date | None = None
+    segments = []
     for i, start in enumerate(starts):
         segment = text[start : starts[i + 1] if i + 1 < len(starts) else len(text)]
-        segment = segment.strip(" |·-–,;")
-        fld = MODIFIED if MODIFIED_KEYWORD_RE.search(segment[:30]) else PUBLISHED
-        parsed = normalize_date(segment, reference=reference, tz=tz_name, page_date=page_day)
-        if parsed is None:
-            continue
-        if page_day is None and isinstance(parsed.value, (date, datetime)):
-            page_day = parsed.value.date() if isinstance(parsed.value, datetime) else parsed.value
-        found.append(Candidate(fld, "byline", 40, segment, parsed))
+        segments.append(segment.strip(" |·-–,;"))
+    parsed_days = {
+        s: normalize_date(s, reference=reference, tz=tz_name)
+        for s in segments
+        if not is_time_only(s)
+    }
+    days = [p for p in parsed_days.values() if p is not None and p.precision in ("datetime", "day")]
+    page_day = None
+    if days:
+        first = days[0].value
+        page_day = first.date() if isinstance(first, datetime) else first
+    found: list[Candidate] = []
+    for segment in segments:
+        if segment in parsed_days:
+            parsed = parsed_days[segment]
+        elif page_day is not None:  # "Aggiornato alle 16:01" on the byline's own day
+            parsed = normalize_date(segment, reference=reference, tz=tz_name, page_date=page_day)
+        else:
+            parsed = None
+        if parsed is not None:
+            fld = MODIFIED if MODIFIED_KEYWORD_RE.search(segment[:30]) else PUBLISHED
+            found.append(Candidate(fld, "byline", 40, segment, parsed))
     return found
 
 
@@ -318,10 +341,15 @@ def _pick(
 
 
 def usable(candidates: list[Candidate], *, fetched_at: datetime, tz_name: str) -> list[Candidate]:
-    """The candidates not later than fetched_at (plus the tolerance)."""
+    """The candidates that can date an article: not later than fetched_at (plus the
+    tolerance), and a day, a datetime or a month (never a week, quarter or year)."""
     tz = ZoneInfo(tz_name)
     limit = fetched_at + FUTURE_TOLERANCE
-    return [c for c in candidates if _instant(c.parsed, tz) <= limit]
+    return [
+        c
+        for c in candidates
+        if c.parsed.precision in CHOOSABLE_PRECISIONS and _instant(c.parsed, tz) <= limit
+    ]
 
 
 def choose(

@@ -29,7 +29,7 @@ from tenacity import (
 )
 
 from newsarchive import migrations
-from newsarchive.dates import local_day
+from newsarchive.dates import DAY_OR_FINER, local_day, precision_of
 from newsarchive.items import RawPage
 from newsarchive.versions import VERSIONED_FIELDS, changed_fields, content_fields, content_hash
 
@@ -93,12 +93,8 @@ class StoredPage:
     via_url: str | None
 
 
-def _precision(value: str) -> str:
-    return "datetime" if len(value) > 10 else ("day" if len(value) == 10 else "month")
-
-
 def spread_days(values: list[str]) -> float | None:
-    """Days between the earliest and latest of ISO dates/datetimes (months ignored)."""
+    """Days between the earliest and latest of ISO dates/datetimes (coarser values ignored)."""
     days = sorted(v[:10] for v in values if len(v) >= 10)
     if not days:
         return None
@@ -107,7 +103,7 @@ def spread_days(values: list[str]) -> float | None:
 
 def published_spread(ex: Extraction, listed: list[str] | None = None) -> float | None:
     """Days between the earliest and latest publication-date candidates (None without any)."""
-    own = [e.value for e in ex.evidence if e.field == "published" and e.precision != "month"]
+    own = [e.value for e in ex.evidence if e.field == "published" and e.precision in DAY_OR_FINER]
     return spread_days(own + list(listed or []))
 
 
@@ -544,14 +540,14 @@ class Archive:
             conn.executemany(
                 """INSERT INTO date_evidence (article_url, field, source, raw, value, precision,
                        chosen) VALUES (?, 'published', ?, ?, ?, ?, 0)""",
-                [(url, src, raw, value, _precision(value)) for src, raw, value in listed],
+                [(url, src, raw, value, precision_of(value)) for src, raw, value in listed],
             )
             spread = spread_days(
                 [
                     str(r[0])
                     for r in conn.execute(
                         """SELECT value FROM date_evidence WHERE article_url = ?
-                           AND field = 'published' AND precision != 'month'""",
+                           AND field = 'published' AND precision IN ('datetime', 'day')""",
                         (url,),
                     )
                 ]
@@ -637,7 +633,7 @@ class Archive:
             (art.url, e.field, e.source, e.raw, e.value, e.precision, int(e.chosen))
             for e in ex.evidence
         ] + [
-            (art.url, "published", source, raw, value, _precision(value), 0)
+            (art.url, "published", source, raw, value, precision_of(value), 0)
             for source, raw, value in listed
         ]
         old = conn.execute(

@@ -260,9 +260,76 @@ def test_time_only_takes_the_page_date(text: str, expected: str) -> None:
     assert iso(text, page_date=PAGE_DAY) == expected
 
 
-@pytest.mark.parametrize("text", ["Aggiornato alle 16:01", "Ore 08:51", "16:01"])
-def test_time_only_without_page_date_is_none(text: str) -> None:
-    assert iso(text) is None
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ore 08:51", "2024-12-10T08:51:00+01:00"),  # before 13:00 in Rome: today's
+        ("Aggiornato alle 16:01", "2024-12-09T16:01:00+01:00"),  # after it: yesterday's
+        ("16:01", "2024-12-09T16:01:00+01:00"),
+        ("13:00", "2024-12-10T13:00:00+01:00"),  # the reference itself is not the future
+        ("la mattina alle 9am", "2024-12-10T09:00:00+01:00"),
+    ],
+)
+def test_time_only_without_page_date_is_the_latest_such_time(text: str, expected: str) -> None:
+    assert iso(text) == expected
+
+
+@pytest.mark.parametrize("text", ["Aggiornato alle 16:01", "Ore 08:51", "3 20", "ore 25"])
+def test_is_time_only(text: str) -> None:
+    assert dates.is_time_only(text) == (text not in ("3 20", "ore 25"))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "precision"),
+    [
+        ("15", "2024-11-15", "day"),  # a bare day: the latest 15th so far
+        ("10", "2024-12-10", "day"),  # today counts
+        ("31", "2024-10-31", "day"),  # November has no 31st
+        ("il due", "2024-12-02", "day"),
+        ("novembre", "2024-11", "month"),
+        ("dicembre", "2024-12", "month"),
+        ("2024", "2024", "year"),
+        ("nel 2019", "2019", "year"),
+        ("quest'anno", "2024", "year"),
+        ("l'anno scorso", "2023", "year"),
+        ("la settimana scorsa", "2024-W49", "week"),  # Monday 2 December
+        ("della scorsa settimana", "2024-W49", "week"),
+        ("questa settimana", "2024-W50", "week"),
+        ("questo trimestre", "2024-Q4", "quarter"),
+        ("il trimestre scorso", "2024-Q3", "quarter"),
+        ("nell'ultima ora", "2024-12-10T12:00:00+01:00", "datetime"),
+        ("l'ultima ora", "2024-12-10T12:00:00+01:00", "datetime"),
+    ],
+)
+def test_underspecified_forms_keep_their_precision(
+    text: str, expected: str, precision: str
+) -> None:
+    result = normalize_date(text, reference=REF)
+    assert result is not None and (result.isoformat(), result.precision) == (expected, precision)
+
+
+def test_period_values_are_first_days() -> None:
+    week = normalize_date("la settimana scorsa", reference=REF)
+    quarter = normalize_date("questo trimestre", reference=REF)
+    assert week == ParsedDate(date(2024, 12, 2), "week")
+    assert quarter == ParsedDate(date(2024, 10, 1), "quarter")
+
+
+@pytest.mark.parametrize(
+    ("value", "precision"),
+    [
+        ("2024-11-20T03:15:00+01:00", "datetime"),
+        ("2024-11-20", "day"),
+        ("2024-W47", "week"),
+        ("2024-11", "month"),
+        ("2024-Q4", "quarter"),
+        ("2024", "year"),
+    ],
+)
+def test_precision_of_reads_isoformat(value: str, precision: str) -> None:
+    assert dates.precision_of(value) == precision
+    parsed = normalize_date(value, reference=REF)
+    assert parsed is not None and (parsed.isoformat(), parsed.precision) == (value, precision)
 
 
 @pytest.mark.parametrize(
@@ -291,9 +358,6 @@ NEGATIVES = [
     "€ 12,50",
     "12,50 euro",
     "12.50 euro",
-    "2024",
-    "15",
-    "novembre",
     "",
     "   ",
     "Mario Rossi",
@@ -302,8 +366,10 @@ NEGATIVES = [
     "oggi alle 23:00",  # relative forms are never after the reference: an event, not a date
     "tra 3 ore",
     "la settimana prossima",
-    "la settimana scorsa",
-    "Ultima ora",
+    "il trimestre prossimo",
+    "2030",  # a year after the reference
+    "Ultima ora",  # the breaking-news label
+    "ultim'ora",
     "3 20",
     "un orario",
     "dal 15 al 20 novembre 2024",

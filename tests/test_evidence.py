@@ -1,0 +1,54 @@
+"""Date evidence rules on small hand-written pages: what is read, what can be chosen."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from newsarchive.extraction import Extraction, extract_article
+
+FETCHED_AT = datetime(2024, 12, 10, 12, 0, tzinfo=timezone.utc)  # 13:00 in Rome
+URL = "https://www.giornale-di-prova.it/cronaca/notizia-senza-data-nell-url.html"
+BODY_TEXT = " ".join(
+    f"Il consiglio comunale ha discusso a lungo il punto numero {n} del bilancio, con molti"
+    " interventi dei consiglieri di maggioranza e di opposizione sulla spesa per le scuole."
+    for n in range(12)
+)
+
+
+def page(byline: str) -> Extraction:
+    html = f"""<!doctype html><html lang="it"><head><meta charset="utf-8">
+    <title>Bilancio approvato in consiglio</title></head><body>
+    <article><h1>Bilancio approvato in consiglio</h1>
+    <div class="article-meta">{byline}</div>
+    <p>{BODY_TEXT}</p><p>{BODY_TEXT}</p></article></body></html>"""
+    return extract_article(html.encode(), url=URL, fetched_at=FETCHED_AT)
+
+
+def ledger(ex: Extraction) -> dict[str, tuple[str, str, bool]]:
+    return {e.raw: (e.value, e.precision, e.chosen) for e in ex.evidence}
+
+
+def test_time_only_takes_the_day_of_the_same_byline() -> None:
+    ex = page("Aggiornato alle 16:01 · Pubblicato il 9 dicembre 2024")
+    assert ex.article is not None
+    assert ex.article.date_published == "2024-12-09"
+    assert ex.article.date_modified == "2024-12-09T16:01:00+01:00"
+
+
+def test_a_time_alone_dates_nothing() -> None:
+    ex = page('<span class="date">16:01</span>')
+    assert ex.article is not None
+    assert "16:01" not in ledger(ex)
+
+
+def test_a_bare_number_is_not_read() -> None:
+    ex = page('<span class="date">15</span> commenti')
+    assert ex.article is not None
+    assert "15" not in ledger(ex) and ex.article.date_published is None
+
+
+def test_a_period_stays_in_the_ledger_but_is_never_chosen() -> None:
+    ex = page("Pubblicato nel 2023")
+    assert ex.article is not None
+    assert ledger(ex)["Pubblicato nel 2023"] == ("2023", "year", False)
+    assert ex.article.date_published != "2023"  # (htmldate's own guess may still fill it)
