@@ -11,6 +11,8 @@ Order (the first that applies wins):
 Latin-1 labels (iso-8859-1, latin1, us-ascii...) decode as cp1252, as browsers do (WHATWG).
 A declared charset that cannot decode the bytes cleanly is skipped, so "charset=utf-8" over
 cp1252 bytes never yields U+FFFD.
+
+``parse_html`` then turns the decoded text into the lxml tree every later stage shares.
 """
 
 from __future__ import annotations
@@ -20,6 +22,11 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+import lxml.html
+from lxml import etree
+from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
+from trafilatura.utils import is_dubious_html, repair_faulty_html
 
 logger = logging.getLogger(__name__)
 
@@ -164,3 +171,62 @@ def is_html(body: bytes, content_type: str | None) -> bool:
             return False
     head = body[:HTML_SNIFF_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     return any(marker in head for marker in HTML_SNIFF)
+
+
+def _html_parser() -> lxml.html.HTMLParser:
+    """trafilatura's parser settings, with element classes chosen in C, not in Python.
+
+    lxml.html's own lookup runs a Python method for every element proxy lxml creates, the
+    main per-element cost of walking a tree; every element is an HtmlElement here (no
+    FormElement/InputElement, whose form helpers nothing in extraction uses).
+    """
+    parser = lxml.html.HTMLParser(
+        collect_ids=False,
+        default_doctype=False,
+        encoding="utf-8",
+        remove_comments=True,
+        remove_pis=True,
+    )
+    parser.set_element_class_lookup(
+        etree.ElementDefaultClassLookup(
+            element=HtmlElement,
+            comment=HtmlComment,
+            pi=HtmlProcessingInstruction,
+            entity=HtmlEntity,
+        )
+    )
+    return parser
+
+
+HTML_PARSER = _html_parser()
+
+
+def _parse_bytes(text: str) -> HtmlElement | None:
+    try:
+        tree: HtmlElement = lxml.html.fromstring(
+            text.encode("utf8", "surrogatepass"), parser=HTML_PARSER
+        )
+    except Exception as exc:  # noqa: BLE001 - as trafilatura: an unparsable page has no tree
+        logger.debug("lxml could not parse the page bytes: %s", exc)
+        return None
+    return tree
+
+
+def parse_html(text: str) -> HtmlElement | None:
+    """The page's tree, or None when it is not HTML: trafilatura's load_html on decoded text,
+    step for step (repairs, bytes fallback, dubious-page check), with HTML_PARSER."""
+    beginning = text[:50].lower()
+    text = repair_faulty_html(text, beginning)
+    tree: HtmlElement | None = None
+    from_bytes = False
+    try:
+        tree = lxml.html.fromstring(text, parser=HTML_PARSER)
+    except ValueError:  # "Unicode strings with encoding declaration are not supported."
+        tree, from_bytes = _parse_bytes(text), True
+    except Exception as exc:  # noqa: BLE001 - as trafilatura: try the bytes next
+        logger.debug("lxml could not parse the page text: %s", exc)
+    if (tree is None or len(tree) < 1) and not from_bytes:
+        tree = _parse_bytes(text)
+    if tree is not None and is_dubious_html(beginning) and len(tree) < 2:
+        return None
+    return tree

@@ -22,11 +22,10 @@ import trafilatura
 from htmldate import find_date
 from lxml.html import HtmlElement
 from trafilatura import metadata as tf_metadata
-from trafilatura.utils import load_html
 
 from newsarchive import __version__, evidence
 from newsarchive.dates import DEFAULT_TZ, normalize_date, parse_iso
-from newsarchive.encoding import decode_body, is_html
+from newsarchive.encoding import decode_body, is_html, parse_html
 from newsarchive.links import RelatedLink, find_related
 from newsarchive.metadata import (
     PageMeta,
@@ -380,7 +379,7 @@ def extract_article(
     decoded = decode_body(raw, headers)
     enc, enc_reason = decoded.encoding, decoded.reason
     # 2. Parse once; the metadata reader, link finder and trafilatura share this tree.
-    tree = load_html(decoded.text)
+    tree = parse_html(decoded.text)
     if tree is None:
         return Extraction(NOT_HTML, url, enc, enc_reason, reason="unparsable HTML")
     meta = read_page_meta(tree)

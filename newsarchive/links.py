@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -100,6 +102,10 @@ RELATED_HEADING_RE = re.compile(
     r"|altri articoli|altre notizie|related(?: articles| stories| posts| news)?|more stories"
     r"|you may also like|you might also like|read more|read also|see also)\b"
 )
+# A word every RELATED_HEADING_RE phrase contains: text without one is no related heading.
+RELATED_HEADING_WORD_RE = re.compile(
+    r"correlat|simili|leggi|vedi|potrebbe|altri|altre|related|more|also"
+)
 EXCLUDED_HEADING_RE = re.compile(r"autore|author|ultim[aei]|latest|pi[uù] (?:lett|vist)|popolar")
 HEADING_TAIL_MAX = 30
 HEADING_MAX_CHARS = 80
@@ -128,6 +134,14 @@ DATE_HINT_RE = re.compile(
     re.I,
 )
 SEPARATOR_CHARS = " \t\n-–—|·•,;:()[]"
+SELF_URLS = etree.XPath(SELF_URL_XPATH)
+COMMENT_HREF_RE = re.compile(r"#(?:comment|respond|disqus)", re.I)
+TOKEN_SPLIT_RE = re.compile(r"[-_]+")
+NOISE_TOKEN_RE = re.compile(r"tag[-_]?(?:cloud|list)|back[-_]?to[-_]?top|torna[-_]?su")
+SKIPPED_NODES = (etree.Comment, etree.PI, etree.Entity, *sorted(INVISIBLE_TAGS))
+FLAGS_CACHE_SIZE = 8192
+NO_FLAGS: frozenset[str] = frozenset()
+CHROME_FLAGS = frozenset({"chrome"})
 
 
 @dataclass(frozen=True)
@@ -205,7 +219,7 @@ class _Page:
     link_base: str | None
     host: str
     order: dict[Any, int] = field(default_factory=dict)
-    end: dict[Any, int] = field(default_factory=dict)
+    end_cache: dict[Any, int] = field(default_factory=dict)
     main: Any = None
     urls: dict[Any, str | None] = field(default_factory=dict)
     flag_cache: dict[Any, frozenset[str]] = field(default_factory=dict)
@@ -213,7 +227,7 @@ class _Page:
     @classmethod
     def build(cls, tree: Any, page_url: str | None) -> _Page:
         """Page model; without page_url, the document URL or the declared canonical URL is used."""
-        declared = [str(u) for u in tree.xpath(SELF_URL_XPATH)]
+        declared = [str(u) for u in SELF_URLS(tree)]
         docinfo_url = tree.getroottree().docinfo.URL
         page_url = page_url or (docinfo_url if isinstance(docinfo_url, str) else None)
         page_url = page_url or next((c for u in declared if (c := canonicalize_url(u))), None)
@@ -223,19 +237,22 @@ class _Page:
         link_base = link_base or PLACEHOLDER_BASE
         host = urlsplit(canonicalize_url(link_base) or "").hostname or ""
         page = cls(tree, self_urls, link_base, host)
-        counter = 0
-        for event, node in etree.iterwalk(tree, events=("start", "end")):
-            if event == "start":
-                page.order[node] = counter
-                counter += 1
-            else:
-                page.end[node] = counter - 1
+        page.order = dict(zip(tree.iter(), itertools.count()))
         page.main = _main_body(tree)
         return page
 
+    def end(self, el: Any) -> int:
+        """Document-order index of the last node inside `el` (-3 when `el` is not in the page)."""
+        if el not in self.end_cache:
+            last = el
+            while len(last):
+                last = last[-1]
+            self.end_cache[el] = self.order.get(last, -3) if el in self.order else -3
+        return self.end_cache[el]
+
     def contains(self, outer: Any, inner: Any) -> bool:
         start = self.order.get(inner, -1)
-        return self.order.get(outer, -2) <= start <= self.end.get(outer, -3)
+        return self.order.get(outer, -2) <= start <= self.end(outer)
 
     def link_url(self, a: Any) -> str | None:
         """Canonical URL of an article link, None when the link is never a related article."""
@@ -246,11 +263,7 @@ class _Page:
     def _link_url(self, a: Any) -> str | None:
         href = (a.get("href") or "").strip()
         rels = set((a.get("rel") or "").lower().split())
-        if (
-            not href
-            or re.search(r"#(?:comment|respond|disqus)", href, re.I)
-            or rels & EXCLUDED_RELS
-        ):
+        if not href or COMMENT_HREF_RE.search(href) or rels & EXCLUDED_RELS:
             return None
         url = canonicalize_url(href, self.link_base)
         if url is None or url in self.self_urls or "noise" in self.flags(a):
@@ -313,8 +326,19 @@ def _looks_like_article(url: str) -> bool:
 
 def _flags(el: Any) -> frozenset[str]:
     """Families a container belongs to: related/weak (signals), chrome, noise, sitewide."""
-    tokens = (el.get("class") or "").lower().split() + (el.get("id") or "").lower().split()
-    extra = [v for k, v in el.attrib.items() if k.startswith("data-") or k == "aria-label"]
+    attrib = el.attrib
+    if not attrib:
+        return CHROME_FLAGS if el.tag == "nav" else NO_FLAGS
+    extra = tuple(v for k, v in attrib.items() if k.startswith("data-") or k == "aria-label")
+    return _attribute_flags(el.tag == "nav", el.get("class"), el.get("id"), el.get("role"), extra)
+
+
+@lru_cache(maxsize=FLAGS_CACHE_SIZE)
+def _attribute_flags(
+    is_nav: bool, cls: str | None, ident: str | None, role: str | None, extra: tuple[str, ...]
+) -> frozenset[str]:
+    """_flags from the attributes it reads (cached: templates repeat them on every page)."""
+    tokens = (cls or "").lower().split() + (ident or "").lower().split()
     blob = " ".join(tokens + [v.lower() for v in extra if len(v) <= 60])
     flags: set[str] = set()
     if RELATED_STRONG_RE.search(blob):
@@ -322,16 +346,16 @@ def _flags(el: Any) -> frozenset[str]:
     elif RELATED_WEAK_RE.search(blob):
         flags.add("weak")
     for token in tokens:
-        words = re.split(r"[-_]+", token)
+        words = TOKEN_SPLIT_RE.split(token)
         if words[0] in CHROME_WORDS or words[-1] in CHROME_WORDS:
             flags.add("chrome")
         if NOISE_WORDS.intersection(words) or token == "tag" or token.endswith("tags"):
             flags.add("noise")
-        if re.search(r"tag[-_]?(?:cloud|list)|back[-_]?to[-_]?top|torna[-_]?su", token):
+        if NOISE_TOKEN_RE.search(token):
             flags.add("noise")
         if SITEWIDE_RE.search(token):
             flags.add("sitewide")
-    if el.tag == "nav" or (el.get("role") or "").lower() in CHROME_ROLES:
+    if is_nav or (role or "").lower() in CHROME_ROLES:
         flags.add("chrome")
     return frozenset(flags)
 
@@ -403,23 +427,80 @@ def _heading_key(el: Any, limit: int) -> str | None:
     return text.lower().strip(" :.»›>|-–—•") if text else None
 
 
-def _is_related_heading(el: Any) -> bool:
-    strict = el.tag in HEADING_TAGS or bool(TITLE_CLASS_RE.search((el.get("class") or "").lower()))
-    if not strict and el.tag not in LOOSE_HEADING_TAGS:
+def _is_related_heading(el: Any, strict: bool, raw: str, masked: Collection[Any]) -> bool:
+    """Whether `el` reads as a related-links heading ("Articoli correlati", "Leggi anche").
+
+    strict: a heading tag or a title class (a few words may follow the phrase).
+    raw: the element's text as _short_raw_text gives it (not None).
+    masked: the elements whose visible text is not their raw text (they hold hidden or
+    invisible nodes); any other element whose raw text has no RELATED_HEADING_WORD_RE word
+    is rejected without computing its visible text (which only adds spaces to the raw text).
+    """
+    if el not in masked and not RELATED_HEADING_WORD_RE.search(raw.lower()):
         return False
-    key = _heading_key(el, HEADING_MAX_CHARS)
+    text = _text(el)
+    key = text.lower().strip(" :.»›>|-–—•") if text else None
     match = RELATED_HEADING_RE.match(key) if key else None
     if not key or not match or EXCLUDED_HEADING_RE.search(key):
         return False
     return len(key) - match.end() <= (HEADING_TAIL_MAX if strict else 0)
 
 
+def _short_raw_text(el: Any, limit: int) -> str | None:
+    """All text under `el` joined as is, when at most `limit` non-blank characters long."""
+    if not len(el):
+        text = el.text or ""
+        return text if len(text) <= limit or len(text.strip()) <= limit else None
+    total = 0
+    chunks = []
+    for chunk in el.itertext():
+        total += len(chunk.strip())
+        if total > limit:
+            return None
+        chunks.append(chunk)
+    return "".join(chunks)
+
+
+def _with_ancestors(nodes: Iterable[Any], found: set[Any]) -> set[Any]:
+    """Add the nodes and all their ancestors to `found` (stopping where it already holds one)."""
+    for node in nodes:
+        while node is not None and node not in found:
+            found.add(node)
+            node = node.getparent()
+    return found
+
+
 def _heading_blocks(page: _Page) -> list[Any]:
-    headings = [
-        el
-        for el in page.root.iter()
-        if isinstance(el.tag, str) and el.tag != "a" and _is_related_heading(el)
-    ]
+    # 1. One pass (over page.order, whose element proxies lxml already made): heading
+    #    candidates, and the hidden elements among all elements.
+    candidates: list[tuple[Any, bool]] = []
+    skipped = list(page.root.iter(*SKIPPED_NODES))
+    for el in page.order:
+        tag = el.tag
+        if not isinstance(tag, str):
+            continue
+        if (el.get("style") is not None or el.get("hidden") is not None) and _is_hidden(el):
+            skipped.append(el)
+        if tag == "a":
+            continue
+        if tag in HEADING_TAGS or TITLE_CLASS_RE.search((el.get("class") or "").lower()):
+            candidates.append((el, True))
+        elif tag in LOOSE_HEADING_TAGS:
+            candidates.append((el, False))
+    # 2. Elements whose visible text (_text) is not their raw text: they hold a skipped node.
+    masked = _with_ancestors(skipped, set())
+    # 3. Innermost first: an element holding one with too much text has too much text too.
+    long: set[Any] = set()
+    headings = []
+    for el, strict in reversed(candidates):
+        if el in long:
+            continue
+        raw = _short_raw_text(el, HEADING_MAX_CHARS)
+        if raw is None:
+            _with_ancestors([el], long)
+        elif _is_related_heading(el, strict, raw, masked):
+            headings.append(el)
+    headings.reverse()
     blocks: list[Any] = []
     for heading in headings:
         if not page.article_urls(heading) and not page.in_chrome(heading):
@@ -460,7 +541,7 @@ def _fallback_blocks(page: _Page) -> list[Any]:
     """Asides/sections after the article body listing >= 2 same-site article cards."""
     if page.main is None:
         return []
-    body_end = page.end[page.main]
+    body_end = page.end(page.main)
     blocks = []
     for el in page.root.iter("aside", "section"):
         if page.order[el] <= body_end or not _acceptable(page, el, signal=False):

@@ -31,7 +31,6 @@ ARTICLE_TYPES = {
 }
 MAX_JSONLD_CHARS = 2_000_000
 CONTROL_CHARS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-WS_RE = re.compile(r"\s+")
 
 
 @dataclass
@@ -60,7 +59,8 @@ class PageMeta:
 
 def clean_text(value: str) -> str:
     """Collapse whitespace and strip control characters."""
-    return WS_RE.sub(" ", CONTROL_CHARS_RE.sub("", value)).strip()
+    # str.split() breaks where re's \s+ matches: re.sub(r"\s+", " ", ...).strip(), faster
+    return " ".join(CONTROL_CHARS_RE.sub("", value).split())
 
 
 def clean_value(value: str) -> str:

@@ -15,21 +15,34 @@ MOJIBAKE = ("Ã¨", "Ã ", "â€™", "\ufffd")
 
 def page(body_text: str, meta: str = "") -> str:
     paragraphs = "".join(f"<p>{body_text} Paragrafo numero {i}.</p>" for i in range(6))
-    return f"<html lang='it'><head>{meta}<title>Città</title></head><body><article>" \
-           f"<h1>Perché la città</h1>{paragraphs}</article></body></html>"
+    return (
+        f"<html lang='it'><head>{meta}<title>Città</title></head><body><article>"
+        f"<h1>Perché la città</h1>{paragraphs}</article></body></html>"
+    )
 
 
 CASES = {
-    "header utf-8, cp1252 bytes": (page(TEXT).encode("cp1252"),
-                                   {"Content-Type": "text/html; charset=utf-8"}, "cp1252"),
-    "meta iso-8859-1, utf-8 bytes": (page(TEXT, '<meta charset="iso-8859-1">').encode("utf-8"),
-                                     {}, "utf-8"),
+    "header utf-8, cp1252 bytes": (
+        page(TEXT).encode("cp1252"),
+        {"Content-Type": "text/html; charset=utf-8"},
+        "cp1252",
+    ),
+    "meta iso-8859-1, utf-8 bytes": (
+        page(TEXT, '<meta charset="iso-8859-1">').encode("utf-8"),
+        {},
+        "utf-8",
+    ),
     "no charset, cp1252 Italian": (page(TEXT).encode("cp1252"), {}, "cp1252"),
-    "utf-8 BOM under cp1252 header": (b"\xef\xbb\xbf" + page(TEXT).encode("utf-8"),
-                                      {"Content-Type": "text/html; charset=windows-1252"},
-                                      "utf-8"),
-    "latin-1 label means cp1252": (page(TEXT).encode("cp1252"),
-                                   {"Content-Type": "text/html; charset=ISO-8859-1"}, "cp1252"),
+    "utf-8 BOM under cp1252 header": (
+        b"\xef\xbb\xbf" + page(TEXT).encode("utf-8"),
+        {"Content-Type": "text/html; charset=windows-1252"},
+        "utf-8",
+    ),
+    "latin-1 label means cp1252": (
+        page(TEXT).encode("cp1252"),
+        {"Content-Type": "text/html; charset=ISO-8859-1"},
+        "cp1252",
+    ),
 }
 
 
@@ -49,8 +62,12 @@ def test_encoding_decision(case):
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_extracted_article_text_is_clean(case):
     body, headers, _ = CASES[case]
-    ex = extract_article(body, url="https://www.example.it/a.html", headers=headers,
-                         fetched_at=datetime(2024, 12, 1, tzinfo=timezone.utc))
+    ex = extract_article(
+        body,
+        url="https://www.example.it/a.html",
+        headers=headers,
+        fetched_at=datetime(2024, 12, 1, tzinfo=timezone.utc),
+    )
     text = ex.article.text
     assert [m for m in MOJIBAKE if m in text] == [] and "perché" in text
 
@@ -63,3 +80,38 @@ def test_reason_is_recorded():
 def test_bom_wins():
     body, headers, _ = CASES["utf-8 BOM under cp1252 header"]
     assert decode_body(body, headers).reason == "bom"
+
+
+# --- parse_html: trafilatura's load_html, with element classes chosen in C ---------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        page(TEXT),
+        "<?xml version='1.0' encoding='utf-8'?><html><body><p>Testo</p></body></html>",
+        "<!DOCTYPE html><html><body><p>Uno</p><p>Due</p></body></html>",
+        "<p>solo un frammento</p><p>e un altro</p>",
+        "<html><body><form><input name='q' value='x'><label>Cerca</label></form></body></html>",
+    ],
+)
+def test_parse_html_builds_the_tree_trafilatura_builds(text: str) -> None:
+    import lxml.html
+    from trafilatura.utils import load_html
+
+    from newsarchive.encoding import parse_html
+
+    ours, theirs = parse_html(text), load_html(text)
+    assert ours is not None and theirs is not None
+    assert lxml.html.tostring(ours) == lxml.html.tostring(theirs)
+    assert all(isinstance(el, lxml.html.HtmlElement) for el in ours.iter("*"))
+
+
+def test_parse_html_rejects_what_trafilatura_rejects() -> None:
+    from trafilatura.utils import load_html
+
+    from newsarchive.encoding import parse_html
+
+    for text in ("just some words", ""):
+        assert parse_html(text) is None
+        assert load_html(text) is None

@@ -148,3 +148,15 @@ def test_extraction_never_raises(body):
         body = body.encode("utf-8", "surrogatepass")
     ex = extract_article(body, url=BASE + "/x.html", fetched_at=FETCHED_AT)
     assert ex.outcome in {ARTICLE, EMPTY, NOT_HTML}
+
+
+WHITESPACE_AND_CONTROLS = " \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u2003\u3000\x00ab"
+
+
+@given(st.text(alphabet=st.sampled_from(WHITESPACE_AND_CONTROLS), max_size=30))
+def test_clean_text_collapses_like_the_whitespace_regex(value: str) -> None:
+    import re
+
+    from newsarchive.metadata import CONTROL_CHARS_RE, clean_text
+
+    assert clean_text(value) == re.sub(r"\s+", " ", CONTROL_CHARS_RE.sub("", value)).strip()

@@ -601,3 +601,52 @@ def test_same_site(a: str, b: str, expected: bool) -> None:
 def test_find_related_links_never_raises(body: str) -> None:
     links = find_related_links(page(body), "https://esempio.it/x/2024/01/01/pagina")
     assert [link.position for link in links] == list(range(1, len(links) + 1))
+
+
+# --- the heading pre-filter (a word of the phrase in the raw text) changes no decision --------
+
+RELATED_CARDS = (
+    "<ul><li><a href='/cronaca/2024/05/01/primo-articolo-correlato'>Primo articolo</a></li>"
+    "<li><a href='/cronaca/2024/05/02/secondo-articolo-correlato'>Secondo articolo</a></li></ul>"
+)
+
+
+def test_heading_word_covers_every_related_heading_phrase() -> None:
+    from newsarchive.links import RELATED_HEADING_RE, RELATED_HEADING_WORD_RE
+
+    phrases = [
+        "articoli correlati", "notizie correlate", "correlati", "correlate", "articoli simili",
+        "leggi anche", "leggi pure", "vedi anche", "potrebbe interessarti",
+        "potrebbero interessarti", "ti potrebbe interessare", "ti potrebbero interessare",
+        "altri articoli", "altre notizie", "related", "related articles", "related stories",
+        "related posts", "related news", "more stories", "you may also like",
+        "you might also like", "read more", "read also", "see also",
+    ]  # fmt: skip
+    for phrase in phrases:
+        assert RELATED_HEADING_RE.fullmatch(phrase), phrase
+        assert RELATED_HEADING_WORD_RE.search(phrase), phrase
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "<h3>Leggi anche</h3>",
+        "<h3><span>L</span>eggi anche</h3>",  # a drop cap splits the word
+        "<h3>Leg<span style='display: none'>xx</span>gi anche</h3>",  # hidden text inside it
+        "<h3>Leg<script>var x = 1;</script>gi anche</h3>",  # invisible text inside it
+        "<div class='box-title'>LEGGI   ANCHE:</div>",
+    ],
+)
+def test_related_heading_found_whatever_its_markup(heading: str) -> None:
+    tree = page(f"{ARTICLE_BODY}<div>{heading}{RELATED_CARDS}</div>")
+    links = find_related_links(tree, "https://www.esempio.it/cronaca/2024/05/03/articolo")
+    assert [link.url.rsplit("/", 1)[1] for link in links] == [
+        "primo-articolo-correlato",
+        "secondo-articolo-correlato",
+    ]
+
+
+def test_long_heading_text_is_no_related_heading() -> None:
+    long_heading = "<h3>Leggi anche " + "e poi ancora altre parole " * 4 + "</h3>"
+    tree = page(f"{ARTICLE_BODY}<div>{long_heading}{RELATED_CARDS}</div>")
+    assert find_related_links(tree, "https://www.esempio.it/cronaca/2024/05/03/articolo") == []
