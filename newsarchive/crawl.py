@@ -1,16 +1,20 @@
-"""Run the `article` spider in-process and report what the run did (used by the CLI)."""
+"""Run the `article` spider in-process and report what the run did (used by the CLI).
+
+Scrapy is imported only once the extraction workers are starting: both take about as long,
+and the workers then are ready for the first page instead of starting when it arrives.
+"""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from scrapy.crawler import CrawlerProcess
-from scrapy.settings import Settings
+from newsarchive import workers
 
-from newsarchive.extensions import error_count
+if TYPE_CHECKING:
+    from scrapy.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +35,8 @@ class CrawlResult:
 
 def build_settings(db: Path, overrides: dict[str, str], *, quiet: bool, verbose: bool) -> Settings:
     """Project settings with the run's database and -s overrides (cmdline priority)."""
+    from scrapy.settings import Settings
+
     settings = Settings()
     settings.setmodule("newsarchive.settings", priority="project")
     settings.set("NEWSARCHIVE_DB", str(db), priority="cmdline")
@@ -94,6 +100,43 @@ def run_jobs(
     verbose: bool = False,
 ) -> list[CrawlResult]:
     """Run several `article` spiders side by side in one process, one crawls row each."""
+    prestart_workers(overrides)
+    try:
+        return _run_jobs(
+            jobs, db=db, overrides=overrides, command=command, quiet=quiet, verbose=verbose
+        )
+    finally:
+        workers.discard_prestarted()
+
+
+def prestart_workers(overrides: dict[str, str]) -> None:
+    """Start the extraction workers now, as the project settings and -s overrides shape them
+    (the pipeline adopts them; with other settings it starts its own and these are stopped)."""
+    from newsarchive import settings as project
+
+    try:
+        count = int(
+            overrides.get("NEWSARCHIVE_EXTRACT_WORKERS", project.NEWSARCHIVE_EXTRACT_WORKERS)
+        )
+        memory_mb = int(
+            overrides.get("NEWSARCHIVE_EXTRACT_MEMORY_MB", project.NEWSARCHIVE_EXTRACT_MEMORY_MB)
+        )
+    except ValueError:
+        return  # not a number: the pipeline reports it through Scrapy's settings
+    workers.prestart(workers.worker_count(count), memory_mb=memory_mb)
+
+
+def _run_jobs(
+    jobs: list[tuple[str, dict[str, Any]]],
+    *,
+    db: Path,
+    overrides: dict[str, str],
+    command: str,
+    quiet: bool,
+    verbose: bool,
+) -> list[CrawlResult]:
+    from scrapy.crawler import CrawlerProcess
+
     settings = build_settings(db, overrides, quiet=quiet, verbose=verbose)
     if not verbose:
         # newsarchive's own INFO lines stay; Scrapy's start-up chatter does not
@@ -124,6 +167,8 @@ def result_of(stats: dict[str, Any]) -> CrawlResult:
 
 def summary(result: CrawlResult, db: Path) -> str:
     """A few human lines about a finished run."""
+    from newsarchive.extensions import error_count
+
     s = result.stats
     outcomes = {
         k.removeprefix("newsarchive/outcome/"): v

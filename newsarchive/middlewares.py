@@ -57,6 +57,7 @@ class ScopeMiddleware:
         self.crawler = crawler
         self.ssrf_guard = ssrf_guard
         self._verdicts: dict[str, bool] = {}
+        self._scope: dict[tuple[str, frozenset[str]], bool] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ScopeMiddleware:
@@ -68,6 +69,13 @@ class ScopeMiddleware:
     def _count(self, key: str) -> None:
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(f"newsarchive/dropped/{key}")
+
+    def _allowed(self, host: str, allowed: set[str]) -> bool:
+        key = (host, frozenset(allowed))
+        verdict = self._scope.get(key)
+        if verdict is None:
+            verdict = self._scope[key] = any(same_site(host, a) for a in allowed)
+        return verdict
 
     def _private_ok(self, host: str, seed_hosts: set[str]) -> bool:
         if host in seed_hosts or not self.ssrf_guard:
@@ -88,7 +96,7 @@ class ScopeMiddleware:
             raise OutOfScope(f"scheme not allowed: {request.url}")
         allowed: set[str] = getattr(spider, "allowed_hosts", set())
         seed_hosts: set[str] = getattr(spider, "seed_hosts", set())
-        if allowed and not any(same_site(host, a) for a in allowed):
+        if allowed and not self._allowed(host, allowed):
             self._count("offsite")
             logger.info("not fetched: %s (host %s not allowed)", request.url, host)
             raise OutOfScope(f"host not allowed: {host}")

@@ -13,10 +13,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import sys
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -24,12 +23,13 @@ from scrapy.exceptions import DropItem
 
 from newsarchive.items import RawPage
 from newsarchive.outcomes import ERROR, EXTRACTION_FAILED
-from newsarchive.store import Archive, StorageError
+from newsarchive.store import LOOKUP, Archive, StorageError, StoredBody
 from newsarchive.workers import (
     DEFAULT_MAX_HTML_BYTES,
     DEFAULT_MEMORY_MB,
     DEFAULT_TIMEOUT,
     ExtractionPool,
+    worker_count,
 )
 
 if TYPE_CHECKING:
@@ -55,9 +55,8 @@ class ArchivePipeline:
         self.archive: Archive | None = None
         self.crawl_id: int | None = None
         settings = crawler.settings
-        workers = settings.getint("NEWSARCHIVE_EXTRACT_WORKERS", -1)
         self.pool_options = {
-            "workers": (os.cpu_count() or 1) if workers < 0 else workers,
+            "workers": worker_count(settings.getint("NEWSARCHIVE_EXTRACT_WORKERS", -1)),
             "timeout": settings.getfloat("NEWSARCHIVE_EXTRACT_TIMEOUT", DEFAULT_TIMEOUT),
             "max_html_bytes": settings.getint("NEWSARCHIVE_MAX_HTML_BYTES", DEFAULT_MAX_HTML_BYTES),
             "memory_mb": settings.getint("NEWSARCHIVE_EXTRACT_MEMORY_MB", DEFAULT_MEMORY_MB),
@@ -77,7 +76,7 @@ class ArchivePipeline:
 
     def open_spider(self) -> None:
         """Open the archive and record the start of the run."""
-        self.archive = Archive(self.db_path)
+        self.archive = Archive.shared(self.db_path)
         opts = self.pool_options
         self.pool = ExtractionPool(
             int(opts["workers"]),
@@ -122,7 +121,8 @@ class ArchivePipeline:
             return item
         if self.archive is None:
             raise RuntimeError("ArchivePipeline.process_item called before open_spider")
-        extraction, outcome, error = await self.extract(item)
+        previous = self.previous_body(item)
+        extraction, outcome, error = await self.extract(item, previous)
         try:
             page_id = self.archive.record_fetch(
                 item,
@@ -131,6 +131,9 @@ class ArchivePipeline:
                 error=error,
                 crawl_id=self.crawl_id,
                 extracted_at=utc_now(),
+                # an older body cannot go away; with none, the store looks again, in the
+                # transaction (a page redirected to the same URL may have been stored since)
+                previous=previous if previous is not None else LOOKUP,
             )
         except (StorageError, OSError, Exception) as exc:  # noqa: BLE001 - the crawl must stop cleanly
             self._inc("storage_error")
@@ -165,7 +168,15 @@ class ArchivePipeline:
         for request in follow_related(item, links):
             engine.crawl(request)
 
-    async def extract(self, item: RawPage) -> tuple[Extraction | None, str, str | None]:
+    def previous_body(self, item: RawPage) -> StoredBody | None:
+        """The newest stored body of a fetched article's URL (None for anything else)."""
+        if self.archive is None or item.kind != "article" or item.status >= 300:
+            return None
+        return self.archive.latest_body(item.url, item.final_url)
+
+    async def extract(
+        self, item: RawPage, previous: StoredBody | None | Literal["lookup"] = LOOKUP
+    ) -> tuple[Extraction | None, str, str | None]:
         """Run extraction for a page in the worker pool; never raises.
 
         Feeds, sitemaps and listings are kept raw, not extracted; a 304 or a body identical
@@ -178,7 +189,9 @@ class ArchivePipeline:
         if item.status == 304:
             return None, NOT_MODIFIED, None
         if item.status < 300:
-            unchanged = self.archive.unchanged_outcome(item.url, item.final_url, item.body)
+            unchanged = self.archive.unchanged_outcome(
+                item.url, item.final_url, item.body, previous
+            )
             if unchanged is not None:
                 self._inc("unchanged")
                 return None, unchanged, "unchanged since the last fetch"

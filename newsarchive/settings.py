@@ -59,6 +59,9 @@ RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
 DOWNLOAD_TIMEOUT = 30
+# Items processed in parallel per response. A callback yields one page (or one feed and its
+# requests): Scrapy's default of 100 only costs 100 asyncio tasks per response.
+CONCURRENT_ITEMS = 8
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 # Only HTTP(S): no file://, data:, ftp:// or s3:// fetches, whatever a page links to.

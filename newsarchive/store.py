@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 
 from sqlite_utils import Database
 from tenacity import (
@@ -31,7 +31,7 @@ from tenacity import (
 from newsarchive import migrations
 from newsarchive.dates import DAY_OR_FINER, local_day, precision_of
 from newsarchive.items import RawPage
-from newsarchive.versions import VERSIONED_FIELDS, changed_fields, content_fields, content_hash
+from newsarchive.versions import VERSIONED_FIELDS, changed_fields, content_fields, fields_hash
 
 if TYPE_CHECKING:  # extraction imports trafilatura: the crawler process does not need it
     from newsarchive.extraction import Article, Extraction
@@ -41,6 +41,8 @@ logger = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 30_000
 LOCK_RETRIES = 5
 ZLIB_LEVEL = 6
+# URLs per "IN (...)" query: well under SQLite's limit on bound parameters
+SQL_CHUNK = 500
 ARTICLE_FIELDS = (
     "page_id",
     "site",
@@ -79,6 +81,18 @@ retry_locked = retry(
 )
 
 
+class StoredBody(NamedTuple):
+    """The newest stored body of a URL: the page holding its bytes, their sha256, its outcome."""
+
+    page_id: int
+    sha256: str
+    outcome: str | None
+
+
+# record_fetch(previous=LOOKUP): the store finds the newest stored body itself
+LOOKUP: Literal["lookup"] = "lookup"
+
+
 @dataclass(frozen=True)
 class StoredPage:
     """A raw page as read back from the archive (body decompressed)."""
@@ -107,6 +121,11 @@ def published_spread(ex: Extraction, listed: list[str] | None = None) -> float |
     return spread_days(own + list(listed or []))
 
 
+def body_sha256(body: bytes) -> str:
+    """The hex sha256 of a raw body, as stored in pages.sha256."""
+    return hashlib.sha256(body).hexdigest()
+
+
 def compress(body: bytes) -> bytes:
     """Compress a raw body for storage."""
     return zlib.compress(body, ZLIB_LEVEL)
@@ -124,8 +143,13 @@ def _json(value: Any) -> str:
 class Archive:
     """An archive.db: open it, apply pending migrations, read and write through methods."""
 
+    # Archive.shared(): the open archives of this process, by resolved path
+    _shared: ClassVar[dict[Path, Archive]] = {}
+
     def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
         self.path = Path(path)
+        self._users = 1
+        self._shared_key: Path | None = None
         try:
             if readonly:
                 uri = f"file:{self.path.resolve()}?mode=ro"
@@ -151,8 +175,31 @@ class Archive:
             with self._write():
                 migrations.apply(self.db)
 
+    @classmethod
+    def shared(cls, path: str | Path) -> Archive:
+        """The process's open archive of path, opened if need be; close() it when done.
+
+        A crawl's spider and pipeline (and the jobs of `newsarchive run`) all run on the
+        reactor thread: one connection for all of them keeps its page cache warm, where each
+        write through a second connection would make the first one drop its cache.
+        """
+        key = Path(path).resolve()
+        archive = cls._shared.get(key)
+        if archive is not None and archive._users > 0:
+            archive._users += 1
+            return archive
+        archive = cls(path)
+        archive._shared_key = key
+        cls._shared[key] = archive
+        return archive
+
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection (a shared archive: once its last user has closed it)."""
+        self._users -= 1
+        if self._users > 0:
+            return
+        if self._shared_key is not None and self._shared.get(self._shared_key) is self:
+            del self._shared[self._shared_key]
         self.db.close()
 
     def __enter__(self) -> Archive:
@@ -214,12 +261,18 @@ class Archive:
         error: str | None,
         crawl_id: int | None,
         extracted_at: str,
+        previous: StoredBody | None | Literal["lookup"] = LOOKUP,
     ) -> int:
-        """Store a raw page and, in the same transaction, what was extracted from it."""
+        """Store a raw page and, in the same transaction, what was extracted from it.
+
+        previous: latest_body() of the page's URLs when the caller has looked it up already
+        (the bytes it names stay valid: stored pages are never deleted).
+        """
+        sha = body_sha256(page.body)
+        body: bytes | None = compress(page.body)
         with self._write() as conn:
-            sha = hashlib.sha256(page.body).hexdigest()
-            previous = self._latest_body(conn, page.url, page.final_url)
-            body: bytes | None = compress(page.body)
+            if isinstance(previous, str):
+                previous = self._latest_body(conn, page.url, page.final_url)
             body_page_id = None
             if previous is not None and (page.status == 304 or previous[1] == sha):
                 # same bytes as an earlier fetch (or "not modified"): no second copy
@@ -255,24 +308,33 @@ class Archive:
                 self._save_derived(conn, page_id, page.fetched_at, extraction, extracted_at)
             return page_id
 
-    def _latest_body(
-        self, conn: sqlite3.Connection, url: str, final_url: str
-    ) -> tuple[int, str, str | None] | None:
-        """(page id holding the bytes, sha256, outcome) of the newest stored body of a URL."""
+    def _latest_body(self, conn: sqlite3.Connection, url: str, final_url: str) -> StoredBody | None:
+        """The newest stored body of a URL (2xx)."""
         row = conn.execute(
             """SELECT coalesce(body_page_id, id), sha256, outcome FROM pages
                WHERE (url = ? OR final_url = ?) AND status < 300
                ORDER BY fetched_at DESC, id DESC LIMIT 1""",
             (url, final_url),
         ).fetchone()
-        return (int(row[0]), str(row[1]), row[2]) if row else None
+        return StoredBody(int(row[0]), str(row[1]), row[2]) if row else None
 
-    def unchanged_outcome(self, url: str, final_url: str, body: bytes) -> str | None:
+    def latest_body(self, url: str, final_url: str) -> StoredBody | None:
+        """The newest stored body of a URL (2xx), to hand to record_fetch(previous=...)."""
+        return self._latest_body(self.db.conn, url, final_url)
+
+    def unchanged_outcome(
+        self,
+        url: str,
+        final_url: str,
+        body: bytes,
+        previous: StoredBody | None | Literal["lookup"] = LOOKUP,
+    ) -> str | None:
         """The outcome of the newest page of url if its body is byte-identical, else None."""
-        previous = self._latest_body(self.db.conn, url, final_url)
-        if previous is None or previous[1] != hashlib.sha256(body).hexdigest():
+        if isinstance(previous, str):
+            previous = self.latest_body(url, final_url)
+        if previous is None or previous.sha256 != body_sha256(body):
             return None
-        return previous[2]
+        return previous.outcome
 
     def conditional_headers(self, url: str) -> dict[str, str]:
         """If-None-Match / If-Modified-Since for a re-check, from the newest stored response."""
@@ -520,10 +582,24 @@ class Archive:
         ).fetchall()
         return [(str(a), str(b), str(c)) for a, b, c in rows]
 
+    def _archived_articles(self, conn: sqlite3.Connection, urls: list[str]) -> set[str]:
+        """Those of urls that are articles in the archive (one query per chunk, not per URL)."""
+        unique = sorted(set(urls))
+        found: set[str] = set()
+        for start in range(0, len(unique), SQL_CHUNK):
+            chunk = unique[start : start + SQL_CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            found.update(
+                str(r[0])
+                for r in conn.execute(f"SELECT url FROM articles WHERE url IN ({marks})", chunk)
+            )
+        return found
+
     def _refresh_listed(self, conn: sqlite3.Connection, urls: list[str]) -> None:
         """Re-derive the listed-date evidence of archived articles another page points at."""
+        archived = self._archived_articles(conn, urls)
         for url in urls:
-            if conn.execute("SELECT 1 FROM articles WHERE url = ?", (url,)).fetchone() is None:
+            if url not in archived:
                 continue
             listed = self._listed_dates(conn, url)
             old = conn.execute(
@@ -655,7 +731,8 @@ class Archive:
         self, conn: sqlite3.Connection, page_id: int, fetched_at: str, art: Article
     ) -> bool:
         """Add a version when the content differs from the latest stored version."""
-        new_hash = content_hash(art)
+        fields = content_fields(art)
+        new_hash = fields_hash(fields)
         last = conn.execute(
             """SELECT version, content_hash, title, text, authors, description, date_published,
                       date_modified FROM article_versions WHERE article_url = ?
@@ -664,7 +741,6 @@ class Archive:
         ).fetchone()
         if last is not None and last[1] == new_hash:
             return False
-        fields = content_fields(art)
         if last is None:
             version, changed = 1, []
         else:

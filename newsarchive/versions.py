@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -19,12 +18,13 @@ VERSIONED_FIELDS = (
     "date_published",
     "date_modified",
 )
-WS_RE = re.compile(r"\s+")
 
 
 def _norm(value: object) -> object:
     if isinstance(value, str):
-        return WS_RE.sub(" ", value).strip()
+        # whitespace runs to one space, ends stripped: re.sub(r"\s+", " ", value).strip()
+        # (str.split and \s agree on whitespace), several times faster on a whole text
+        return " ".join(value.split())
     if isinstance(value, (tuple, list)):
         return [_norm(v) for v in value]
     return value
@@ -37,7 +37,12 @@ def content_fields(article: Article) -> dict[str, object]:
 
 def content_hash(article: Article) -> str:
     """A hash of the versioned fields: equal hashes mean the same content."""
-    payload = json.dumps(content_fields(article), ensure_ascii=False, sort_keys=True)
+    return fields_hash(content_fields(article))
+
+
+def fields_hash(fields: dict[str, object]) -> str:
+    """content_hash of versioned fields already computed by content_fields."""
+    payload = json.dumps(fields, ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 

@@ -4,13 +4,19 @@ A page that takes longer than the timeout, exhausts the memory limit or kills it
 becomes ``extraction_failed`` with the reason; the pool replaces the worker and goes on.
 Pages larger than the size cap are not extracted at all (``too_large``); their raw bytes are
 stored all the same.
+
+Spawned workers import the extraction stack (trafilatura, lxml, dateparser...) before their
+first page: `prestart` lets the crawl start them while Scrapy itself is being imported and set
+up, and the pipeline's pool adopts them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
 import multiprocessing
+import os
 import resource
 from collections.abc import Mapping
 from concurrent.futures import Future
@@ -37,6 +43,10 @@ MAX_TASKS_PER_WORKER = 2000
 Result = tuple["Extraction | None", str, "str | None"]
 
 
+# Pools started ahead of need by prestart(), by (workers, memory_mb), until a pool adopts one.
+_PRESTARTED: dict[tuple[int, int], ProcessPool] = {}
+
+
 def _extract(body: bytes, **kwargs: Any) -> Result:
     """extract_page, imported where it runs: in the workers, not in the crawler process."""
     from newsarchive.extraction import extract_page
@@ -52,6 +62,45 @@ def _limit_memory(memory_mb: int) -> None:
     if memory_mb > 0:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _ready() -> None:
+    """A no-op task: scheduling it makes pebble start its workers now rather than later."""
+
+
+def _spawn_pool(workers: int, memory_mb: int) -> ProcessPool:
+    """A pebble pool of spawned extraction workers, started at once."""
+    # spawn: the crawler process has threads and open SQLite handles not to inherit
+    pool = ProcessPool(
+        max_workers=workers,
+        max_tasks=MAX_TASKS_PER_WORKER,
+        initializer=_limit_memory,
+        initargs=(memory_mb,),
+        context=multiprocessing.get_context("spawn"),
+    )
+    pool.schedule(_ready)  # pebble starts its workers at the first task, not before
+    return pool
+
+
+def prestart(workers: int, *, memory_mb: int = DEFAULT_MEMORY_MB) -> None:
+    """Start extraction workers ahead of the first page (an ExtractionPool of the same shape
+    adopts them); those never adopted are stopped by discard_prestarted() or at exit."""
+    if workers > 0 and (workers, memory_mb) not in _PRESTARTED:
+        _PRESTARTED[(workers, memory_mb)] = _spawn_pool(workers, memory_mb)
+
+
+@atexit.register
+def discard_prestarted() -> None:
+    """Stop the pre-started workers no pool has adopted."""
+    while _PRESTARTED:
+        _, pool = _PRESTARTED.popitem()
+        pool.stop()  # type: ignore[no-untyped-call]
+        pool.join(timeout=10)
+
+
+def worker_count(setting: int) -> int:
+    """The number of workers a NEWSARCHIVE_EXTRACT_WORKERS value means (-1: one per core)."""
+    return (os.cpu_count() or 1) if setting < 0 else setting
 
 
 class ExtractionPool:
@@ -72,14 +121,13 @@ class ExtractionPool:
         self.pool: ProcessPool | None = self._new_pool() if workers > 0 else None
 
     def _new_pool(self) -> ProcessPool:
-        # spawn: the crawler process has threads and open SQLite handles not to inherit
-        return ProcessPool(
-            max_workers=self.workers,
-            max_tasks=MAX_TASKS_PER_WORKER,
-            initializer=_limit_memory,
-            initargs=(self.memory_mb,),
-            context=multiprocessing.get_context("spawn"),
-        )
+        """Adopt the pre-started workers of this shape, or start new ones now."""
+        adopted = _PRESTARTED.pop((self.workers, self.memory_mb), None)
+        if adopted is not None:
+            if adopted.active:
+                return adopted
+            adopted.stop()  # type: ignore[no-untyped-call]
+        return _spawn_pool(self.workers, self.memory_mb)
 
     def too_large(self, body: bytes) -> Result | None:
         """The too_large result for a body over the cap, else None."""

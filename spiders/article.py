@@ -30,7 +30,6 @@ from newsarchive.discovery import (
     parse_feed,
     parse_sitemap,
 )
-from newsarchive.encoding import is_html
 from newsarchive.items import RawPage
 from newsarchive.middlewares import ForbiddenAddress, OutOfScope
 from newsarchive.robots import RobotsDisallowed
@@ -112,6 +111,7 @@ class ArticleSpider(scrapy.Spider):
         starts = self.seeds + [u for urls in self.sources.values() for u in urls]
         self.seed_hosts = {(urlsplit(s).hostname or "").lower() for s in starts}
         self.allowed_hosts = self.seed_hosts | {h.lower() for h in split_arg(allow_domain)}
+        self._scope_verdicts: dict[str, bool] = {}  # in_scope() by host
         self.seed_failures: dict[str, str] = {}
         self.seed_pending: set[str] = set()
         self.kept_for_later: set[str] = set()
@@ -148,11 +148,16 @@ class ArticleSpider(scrapy.Spider):
     def in_scope(self, url: str) -> bool:
         """Whether a URL's host is one the crawl may fetch."""
         host = (urlsplit(url).hostname or "").lower()
-        return any(same_site(host, allowed) for allowed in self.allowed_hosts)
+        verdict = self._scope_verdicts.get(host)
+        if verdict is None:
+            verdict = any(same_site(host, allowed) for allowed in self.allowed_hosts)
+            self._scope_verdicts[host] = verdict
+        return verdict
 
     def _store(self) -> Archive:
         if self.archive is None:
-            self.archive = Archive(self.settings.get("NEWSARCHIVE_DB", "archive.db"))
+            # the pipeline's connection: one per crawl process (see Archive.shared)
+            self.archive = Archive.shared(self.settings.get("NEWSARCHIVE_DB", "archive.db"))
         return self.archive
 
     def _persist(self, requests: list[scrapy.Request]) -> list[scrapy.Request]:
@@ -382,6 +387,10 @@ class ArticleSpider(scrapy.Spider):
         self, response: Response, kind: str
     ) -> tuple[list[Discovered], list[tuple[str, str]]]:
         """(articles listed, further sources to fetch) of a source response."""
+        # imported here: encoding.py imports trafilatura, which article crawls need only in
+        # the extraction workers
+        from newsarchive.encoding import is_html
+
         html = is_html(response.body, response.headers.get("Content-Type", b"").decode("latin-1"))
         if kind == "sitemap":
             result = parse_sitemap(response.body, source_url=response.url)

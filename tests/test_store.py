@@ -255,7 +255,40 @@ def test_source_interval_doubles_while_unchanged(archive):
     for i, body in enumerate([feed, feed + b" ", feed + b" ", feed + b" "]):
         page = raw_page(body=body, fetched_at=f"2024-12-06T0{i}:00:00.000+00:00")
         page.url = page.final_url = "https://www.example.it/rss.xml"
-        archive.record_fetch(page, None, outcome="feed", error=None, crawl_id=None,
-                             extracted_at="x")
+        archive.record_fetch(
+            page, None, outcome="feed", error=None, crawl_id=None, extracted_at="x"
+        )
         waits.append(archive.source_interval(page.url, min_minutes=5, max_minutes=15)[1])
     assert waits == [5, 5, 10, 15]
+
+
+def test_previous_body_looked_up_once_gives_the_same_rows(archive):
+    first = store(archive, raw_page())
+    page = raw_page(fetched_at="2024-12-07T09:00:00.000+00:00")
+    previous = archive.latest_body(page.url, page.final_url)
+    assert archive.unchanged_outcome(page.url, page.final_url, page.body, previous) == "article"
+    second = archive.record_fetch(
+        page,
+        None,
+        outcome="article",
+        error=None,
+        crawl_id=None,
+        extracted_at="x",
+        previous=previous,
+    )
+    row = archive.db.conn.execute(
+        "SELECT body IS NULL, body_page_id FROM pages WHERE id = ?", (second,)
+    ).fetchone()
+    assert tuple(row) == (1, first)
+
+
+def test_shared_archive_is_one_connection_until_its_last_user_closes(tmp_path):
+    first = Archive.shared(tmp_path / "archive.db")
+    second = Archive.shared(tmp_path / "archive.db")
+    assert second is first
+    first.close()
+    assert second.counts()["pages"] == 0  # still open for its other user
+    second.close()
+    third = Archive.shared(tmp_path / "archive.db")
+    assert third is not first
+    third.close()

@@ -91,3 +91,16 @@ def test_crawl_goes_on_past_a_slow_page(site, tmp_path):
     articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
     assert result.code == 0, result.err
     assert (slow[0], slow[1].startswith("timeout"), articles) == (EXTRACTION_FAILED, True, 5)
+
+
+def test_a_pool_adopts_prestarted_workers():
+    from newsarchive import workers
+
+    workers.prestart(1, memory_mb=512)
+    prestarted = workers._PRESTARTED[(1, 512)]
+    adopting = ExtractionPool(1, memory_mb=512)
+    try:
+        assert (adopting.pool is prestarted, (1, 512) in workers._PRESTARTED) == (True, False)
+    finally:
+        adopting.close()
+        workers.discard_prestarted()
