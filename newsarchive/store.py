@@ -557,9 +557,10 @@ class Archive:
             return []
         listed = self._listed_dates(conn, art.url)
         changed = self._save_article(conn, page_id, ex, art, extracted_at, listed)
-        if self._save_links(conn, ex, art):
+        touched = self._save_links(conn, ex, art)
+        if touched:
             changed.append("links")
-            self._refresh_listed(conn, [x.to_url for x in ex.links])
+            self._refresh_listed(conn, touched)  # targets of new and of dropped links
         if self._save_evidence(conn, ex, art, listed):
             changed.append("date_evidence")
         self._save_version(conn, page_id, fetched_at, art)
@@ -678,7 +679,9 @@ class Archive:
             )
         return changed
 
-    def _save_links(self, conn: sqlite3.Connection, ex: Extraction, art: Article) -> bool:
+    def _save_links(self, conn: sqlite3.Connection, ex: Extraction, art: Article) -> list[str]:
+        """Replace the article's links when they changed; the targets of the old and new
+        links (their listed-date evidence may change), or [] when nothing changed."""
         new_links = [
             (art.url, x.to_url, x.kind, x.anchor_text, x.position, x.listed_date, x.listed_date_raw)
             for x in ex.links
@@ -695,8 +698,8 @@ class Archive:
                        listed_date, listed_date_raw) VALUES (?, ?, ?, ?, ?, ?, ?)""",
                 new_links,
             )
-            return True
-        return False
+            return sorted({str(x[1]) for x in old_links} | {x[1] for x in new_links})
+        return []
 
     def _save_evidence(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import zlib
 from datetime import datetime
@@ -247,6 +248,23 @@ def test_listed_date_of_a_linking_page_is_evidence(tmp_path, order):
             store(archive, raw_page(path))
         got = _listed(archive, BASE + truth.TRACKING_TO)
     assert got == [("listed:related", "20 novembre 2024 · 03:15", "2024-11-20T03:15:00+01:00", 0)]
+
+
+def test_a_dropped_link_takes_its_listed_date_evidence_with_it(tmp_path):
+    seed = raw_page(truth.SEED_PATH)
+    item = re.compile(rb"<li><time[^<]*</time><a href=\"" + re.escape(truth.TRACKING_TO.encode()))
+    assert item.search(seed.body)
+    edited = raw_page(
+        truth.SEED_PATH,
+        body=item.sub(b'<li><a href="/altro.html"', seed.body),
+        fetched_at="2024-12-07T09:00:00.000+00:00",
+    )
+    with Archive(tmp_path / "a.db") as archive:
+        store(archive, seed)
+        store(archive, raw_page(truth.TRACKING_TO))
+        assert len(_listed(archive, BASE + truth.TRACKING_TO)) == 1
+        store(archive, edited)  # the seed no longer links to it
+        assert _listed(archive, BASE + truth.TRACKING_TO) == []
 
 
 def test_source_interval_doubles_while_unchanged(archive):
