@@ -499,6 +499,37 @@ def ratios(summary: dict[str, dict[str, Any]]) -> dict[str, dict[str, float | No
     return out
 
 
+def cpu_ceiling(
+    summary: dict[str, dict[str, Any]], extraction_ms: float, usable: int
+) -> dict[str, Any]:
+    """Pages/s each contender's CPU per page allows, and what 2x a peer would demand.
+
+    newsarchive spreads its work over `usable` cores (workers + crawler); the Scrapy spider
+    runs extraction in its reactor thread (one core); the trafilatura CLI extracts under one
+    GIL (one core, downloads in threads).
+    """
+    cores = {"newsarchive": usable, "scrapy+trafilatura": 1, "trafilatura CLI": 1}
+    rows = []
+    for name, r in summary.items():
+        cpu_ms = r.get("cpu_ms_per_page_after_import")
+        measured = r.get("pages_per_s_after_import")
+        if not cpu_ms:
+            continue
+        top = 1000 * cores.get(name, 1) / cpu_ms
+        used = measured / top if measured else None
+        rows.append(
+            {"contender": name, "cpu_ms": cpu_ms, "cores": cores.get(name, 1),
+             "ceiling": top, "measured": measured, "used": used}
+        )  # fmt: skip
+    for_2x = {}
+    for peer in PEERS:
+        measured = summary.get(peer, {}).get("pages_per_s_after_import")
+        if measured:
+            target = 2 * measured
+            for_2x[peer] = {"target_pages_s": target, "cpu_ms": 1000 * usable / target}
+    return {"rows": rows, "for_2x": for_2x, "extraction_ms": extraction_ms}
+
+
 def load_average() -> str:
     """The 1/5/15-minute load averages (other processes skew every figure)."""
     try:
@@ -704,6 +735,23 @@ def main() -> None:
             for name, r in extraction.items()
         ],
     )
+    ceiling = cpu_ceiling(summary, na_ms, usable)
+    print(
+        f"\nCPU ceiling on {usable} usable core(s): the most pages/s a contender's CPU per page "
+        "(start-up excluded) allows, and the CPU per page newsarchive may spend to be 2x a peer"
+    )
+    print_table(
+        ["contender", "CPU ms/page*", "cores", "ceiling pages/s", "measured pages/s*", "used"],
+        [
+            [r["contender"], r["cpu_ms"], r["cores"], r["ceiling"], r["measured"], r["used"]]
+            for r in ceiling["rows"]
+        ],
+    )
+    for peer, need in ceiling["for_2x"].items():
+        print(
+            f"  2x {peer} = {need['target_pages_s']:.0f} pages/s needs <= {need['cpu_ms']:.1f} "
+            f"CPU ms/page in all; extraction alone takes {na_ms:.1f}"
+        )
     print("\nCommands (last run of each):")
     for name, rs in runs.items():
         print(f"  {name}: {shlex.join(rs[-1].command)}")
@@ -742,6 +790,7 @@ def main() -> None:
             for name, rs in runs.items()
         },
         "extraction": extraction,
+        "cpu_ceiling": ceiling,
         "elapsed_s": elapsed,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
