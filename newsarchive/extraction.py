@@ -26,7 +26,8 @@ from trafilatura import metadata as tf_metadata
 from newsarchive import __version__, evidence
 from newsarchive.dates import DEFAULT_TZ, normalize_date, parse_iso
 from newsarchive.encoding import decode_body, is_html, parse_html
-from newsarchive.links import RelatedLink, find_related
+from newsarchive.lead import restore_lead
+from newsarchive.links import RelatedLink, find_related, is_related_heading_text
 from newsarchive.metadata import (
     PageMeta,
     clean_text,
@@ -435,6 +436,7 @@ def extract_article(
             evidence.Candidate(evidence.PUBLISHED, "htmldate", 70, fallback["date"], parsed)
         )
     dates = evidence.choose(candidates, fetched_at=fetched_at, tz_name=tz, localize_utc=italian)
+    text = restore_lead(tree, text, blocks)
     article = _assemble(meta, fallback, canonical, text, dates)
     article = replace(article, text=strip_headline(article.text or "", article.title))
     return Extraction(
@@ -464,9 +466,10 @@ def strip_headline(text: str, title: str | None) -> str:
 
 
 def clean_paragraphs(text: str) -> str:
-    """Normalize whitespace inside lines and drop empty lines, keeping paragraph breaks."""
+    """Normalize whitespace inside lines and drop empty lines and lines that are only a
+    related-links heading ("Leggi anche", left behind when its links were pruned)."""
     lines = (clean_text(line) for line in text.splitlines())
-    return "\n".join(line for line in lines if line)
+    return "\n".join(line for line in lines if line and not is_related_heading_text(line))
 
 
 def _absolute(value: str | None, base: str) -> str | None:

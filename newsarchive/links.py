@@ -446,6 +446,14 @@ def _is_related_heading(el: Any, strict: bool, raw: str, masked: Collection[Any]
     return len(key) - match.end() <= (HEADING_TAIL_MAX if strict else 0)
 
 
+def is_related_heading_text(line: str) -> bool:
+    """Whether a line of text is only a related-links heading ("Leggi anche:")."""
+    key = line.lower().strip(" :.»›>|-–—•")
+    if not key or len(key) > HEADING_MAX_CHARS or EXCLUDED_HEADING_RE.search(key):
+        return False
+    return RELATED_HEADING_RE.fullmatch(key) is not None
+
+
 def _short_raw_text(el: Any, limit: int) -> str | None:
     """All text under `el` joined as is, when at most `limit` non-blank characters long."""
     if not len(el):
