@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 from lxml.html import HtmlElement
 
-from newsarchive.dates import ParsedDate, is_time_only, normalize_date, parse_iso
+from newsarchive.dates import DAY_OR_FINER, ParsedDate, is_time_only, normalize_date, parse_iso
 from newsarchive.metadata import PageMeta, clean_text
 
 logger = logging.getLogger(__name__)
@@ -261,7 +261,7 @@ def _byline_segments(text: str, tag: str, *, reference: datetime, tz_name: str) 
         for s in segments
         if not is_time_only(s)
     }
-    days = [p for p in parsed_days.values() if p is not None and p.precision in ("datetime", "day")]
+    days = [p for p in parsed_days.values() if p is not None and p.precision in DAY_OR_FINER]
     page_day = None
     if days:
         first = days[0].value
