@@ -90,7 +90,7 @@ def _in_chrome(el: HtmlElement, excluded: Collection[HtmlElement]) -> bool:
 
 
 def _flat(value: str) -> str:
-    return " ".join(value.split()).casefold()
+    return clean_text(value).casefold()
 
 
 def _first_body_element(tree: HtmlElement, text: str) -> HtmlElement | None:

@@ -422,9 +422,14 @@ def _class_blocks(page: _Page) -> list[Any]:
     return blocks
 
 
+def _key(text: str) -> str:
+    """A heading's text as the related-heading patterns read it."""
+    return text.lower().strip(" :.»›>|-–—•")
+
+
 def _heading_key(el: Any, limit: int) -> str | None:
     text = _short_text(el, limit)
-    return text.lower().strip(" :.»›>|-–—•") if text else None
+    return _key(text) if text else None
 
 
 def _is_related_heading(el: Any, strict: bool, raw: str, masked: Collection[Any]) -> bool:
@@ -439,7 +444,7 @@ def _is_related_heading(el: Any, strict: bool, raw: str, masked: Collection[Any]
     if el not in masked and not RELATED_HEADING_WORD_RE.search(raw.lower()):
         return False
     text = _text(el)
-    key = text.lower().strip(" :.»›>|-–—•") if text else None
+    key = _key(text) if text else None
     match = RELATED_HEADING_RE.match(key) if key else None
     if not key or not match or EXCLUDED_HEADING_RE.search(key):
         return False
@@ -448,7 +453,7 @@ def _is_related_heading(el: Any, strict: bool, raw: str, masked: Collection[Any]
 
 def is_related_heading_text(line: str) -> bool:
     """Whether a line of text is only a related-links heading ("Leggi anche:")."""
-    key = line.lower().strip(" :.»›>|-–—•")
+    key = _key(line)
     if not key or len(key) > HEADING_MAX_CHARS or EXCLUDED_HEADING_RE.search(key):
         return False
     return RELATED_HEADING_RE.fullmatch(key) is not None
