@@ -7,6 +7,7 @@ Every NEWSARCHIVE_* key below can be overridden per run with ``newsarchive crawl
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from newsarchive import __version__
 
@@ -45,6 +46,7 @@ NEWSARCHIVE_RETRY_AFTER_MAX = 600.0
 NEWSARCHIVE_SSRF_GUARD_ENABLED = True
 
 # --- politeness -----------------------------------------------------------------------------
+# Rebuilt by UserAgentAddon from the run's NEWSARCHIVE_CONTACT (so that -s sets it too).
 USER_AGENT = f"newsarchive/{__version__} (+{NEWSARCHIVE_CONTACT})"
 ROBOTSTXT_OBEY = True
 DOWNLOAD_DELAY = 0.5
@@ -76,6 +78,9 @@ SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's RemoteControl runs Python sent over HTTP on 127.0.0.1 and leaves token files
+# behind after a kill: never in an archiver.
+REMOTE_CONTROL_ENABLED = False
 
 DOWNLOADER_MIDDLEWARES = {
     "newsarchive.middlewares.ScopeMiddleware": 50,
@@ -88,6 +93,9 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {
     "newsarchive.pipelines.ArchivePipeline": 300,
 }
+ADDONS = {
+    "newsarchive.settings.UserAgentAddon": 0,
+}
 EXTENSIONS = {
     "newsarchive.extensions.Progress": 500,
 }
@@ -95,3 +103,16 @@ EXTENSIONS = {
 LOG_LEVEL = os.environ.get("NEWSARCHIVE_LOG_LEVEL", "INFO")
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
+
+
+class UserAgentAddon:
+    """Scrapy add-on: the User-Agent names the run's NEWSARCHIVE_CONTACT (-s or environment)."""
+
+    def update_settings(self, settings: Any) -> None:
+        """Set USER_AGENT from NEWSARCHIVE_CONTACT unless USER_AGENT itself was overridden."""
+        from scrapy.settings import SETTINGS_PRIORITIES
+
+        if (settings.getpriority("USER_AGENT") or 0) > SETTINGS_PRIORITIES["project"]:
+            return  # -s USER_AGENT=... wins
+        contact = settings.get("NEWSARCHIVE_CONTACT")
+        settings.set("USER_AGENT", f"newsarchive/{__version__} (+{contact})", priority="project")

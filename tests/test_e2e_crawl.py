@@ -248,3 +248,15 @@ def test_related_selector_overrides_detection(site, tmp_path):
 def test_invalid_related_selector_is_a_usage_error(site, tmp_path):
     result = crawl(site, tmp_path, "--related-selector", "li[[[")
     assert result.code == 2 and "related-selector" in result.err
+
+
+def test_contact_setting_and_no_remote_control(site, tmp_path):
+    """-s NEWSARCHIVE_CONTACT reaches the User-Agent; Scrapy's RemoteControl never starts."""
+    result = crawl(
+        site, tmp_path, "--depth", "0", "-v", "-s", "NEWSARCHIVE_CONTACT=mailto:ops@example.org"
+    )
+    agents = {r.headers.get("User-Agent") for r in site.records if r.path == truth.SEED_PATH}
+    assert result.code == 0, result.err
+    assert [a for a in agents if a and "(+mailto:ops@example.org)" in a] == list(agents)
+    # -v shows Scrapy's INFO lines, where RemoteControl names its port when it runs
+    assert "remote_control" not in result.err
