@@ -123,7 +123,9 @@ def cli() -> None:
 @click.option(
     "-q", "--quiet", is_flag=True, help="No progress line, no summary; warnings only (for cron)."
 )
-@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's own log lines too.")
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Also show INFO log lines (Scrapy's start-up, stats)."
+)
 def crawl(
     urls: tuple[str, ...],
     db: Path,
@@ -535,7 +537,9 @@ def export(db: Path, fmt: str, since: str | None, site: str | None, fields: str 
     help="Set a Scrapy or NEWSARCHIVE_* setting for this run.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No summary; warnings only (for cron).")
-@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's own log lines too.")
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Also show INFO log lines (Scrapy's start-up, stats)."
+)
 def run(
     jobs_file: Path, db: Path | None, settings: tuple[str, ...], quiet: bool, verbose: bool
 ) -> None:

@@ -21,7 +21,6 @@ logger = logging.getLogger(__name__)
 EXIT_OK = 0
 EXIT_SEED_FAILED = 1
 EXIT_ABORTED = 3
-QUIET_LOGGERS = ("scrapy", "twisted", "trafilatura", "htmldate", "charset_normalizer")
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,9 @@ def build_settings(db: Path, overrides: dict[str, str], *, quiet: bool, verbose:
     settings = Settings()
     settings.setmodule("newsarchive.settings", priority="project")
     settings.set("NEWSARCHIVE_DB", str(db), priority="cmdline")
-    settings.set("LOG_LEVEL", "WARNING" if quiet else ("DEBUG" if verbose else "INFO"), "cmdline")
+    # the terminal shows the progress line, the summary and warnings; -v adds Scrapy's INFO
+    # lines (start-up, stats dump); -s LOG_LEVEL=DEBUG still wins
+    settings.set("LOG_LEVEL", "INFO" if verbose and not quiet else "WARNING", "cmdline")
     if quiet:
         settings.set("NEWSARCHIVE_PROGRESS_ENABLED", False, priority="cmdline")
     for key, value in overrides.items():
@@ -138,10 +139,6 @@ def _run_jobs(
     from scrapy.crawler import CrawlerProcess
 
     settings = build_settings(db, overrides, quiet=quiet, verbose=verbose)
-    if not verbose:
-        # newsarchive's own INFO lines stay; Scrapy's start-up chatter does not
-        for name in QUIET_LOGGERS:
-            logging.getLogger(name).setLevel(logging.WARNING)
     process = CrawlerProcess(settings)
     crawlers = []
     for name, spider_args in jobs:
@@ -199,5 +196,7 @@ def summary(result: CrawlResult, db: Path) -> str:
         lines.append("  fetch failures:   " + ", ".join(f"{k} {v}" for k, v in failures.items()))
     if dropped:
         lines.append("  not fetched:      " + ", ".join(f"{k} {v}" for k, v in dropped.items()))
+    if cut := s.get("newsarchive/not_followed/max_pages", 0):
+        lines.append(f"  stopped early:    --max-pages reached, {cut} URL(s) not fetched")
     lines.append(f"  archive:          {db.resolve()}")
     return "\n".join(lines)

@@ -180,6 +180,23 @@ def test_summary_names_counts_and_archive(depth1):
     assert "articles stored:  6" in result.out and str(tmp_path / "archive.db") in result.out
 
 
+def test_default_output_is_the_summary_without_scrapy_logs(depth1):
+    """No Scrapy start-up lines nor stats dump: only warnings would show (there are none)."""
+    _, _, result = depth1
+    assert (result.err.splitlines(), result.out.splitlines()[0]) == ([], "crawl #1 finished")
+
+
+def test_max_pages_cut_is_said_in_the_summary(site, tmp_path):
+    result = crawl(site, tmp_path, "--max-pages", "2")
+    assert result.code == 0, result.err
+    assert "stopped early:    --max-pages reached, 6 URL(s) not fetched" in result.out
+
+
+def test_quiet_prints_nothing_when_all_is_well(site, tmp_path):
+    result = crawl(site, tmp_path, "--depth", "0", "-q")
+    assert (result.code, result.out, result.err) == (0, "", "")
+
+
 def test_crawl_run_is_recorded(depth1):
     _, tmp_path, _ = depth1
     crawl_row = rows(tmp_path, "SELECT * FROM crawls")[0]
@@ -259,4 +276,5 @@ def test_contact_setting_and_no_remote_control(site, tmp_path):
     assert result.code == 0, result.err
     assert [a for a in agents if a and "(+mailto:ops@example.org)" in a] == list(agents)
     # -v shows Scrapy's INFO lines, where RemoteControl names its port when it runs
+    assert "[scrapy.core.engine] INFO: Spider opened" in result.err
     assert "remote_control" not in result.err
