@@ -52,23 +52,15 @@ class Summary:
 Result = tuple[int, str, Extraction | None, str, str | None]
 
 
-def _exit_with_parent(parent: int) -> None:
-    """Worker thread: end this worker when the process that started it is gone (a kill -9
-    of `reextract` must not leave workers behind holding the archive open)."""
-    import time
-
-    while os.getppid() == parent:
-        time.sleep(1.0)
-    os._exit(1)
-
-
-def _init_worker(db_path: str, related_selector: str | None, tz: str) -> None:
+def _init_worker(
+    db_path: str, related_selector: str | None, tz: str, parent: int | None = None
+) -> None:
     global _worker_archive
-    if multiprocessing.parent_process() is not None:
-        import threading
+    if parent is not None:
+        # a kill -9 of `reextract` must not leave workers behind holding the archive open
+        from newsarchive.workers import die_with_parent
 
-        parent = os.getppid()
-        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+        die_with_parent(parent)
     _worker_archive = Archive(db_path, readonly=True)
     _worker_options.update(related_selector=related_selector, tz=tz)
 
@@ -103,7 +95,7 @@ def _results(
         max_workers=jobs,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_init_worker,
-        initargs=(str(db_path), related_selector, tz),
+        initargs=(str(db_path), related_selector, tz, os.getpid()),
     ) as pool:
         yield from pool.map(_extract_one, page_ids, chunksize=CHUNK_SIZE)
 

@@ -72,6 +72,32 @@ def wait_until(condition: Callable[[], object], *, timeout: float = 120, what: s
     return value
 
 
+def descendants(pid: int) -> list[int]:
+    """Live descendant processes of pid, read from /proc (Linux)."""
+    found = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return []
+    for tid in tasks:
+        try:
+            kids = Path(f"/proc/{pid}/task/{tid}/children").read_text().split()
+        except OSError:
+            continue
+        for kid in map(int, kids):
+            found += [kid, *descendants(kid)]
+    return found
+
+
+def is_alive(pid: int) -> bool:
+    """Whether pid is a running process (not gone, not a zombie)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
 @pytest.fixture
 def site() -> Iterator[FixtureSite]:
     """The fixture news site on a random 127.0.0.1 port."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 import site_truth as truth
-from conftest import count_rows, run_cli, wait_until
+from conftest import count_rows, descendants, is_alive, run_cli, wait_until
 from fixture_site import SITE_DIR
 from test_store import BASE, raw_page, store
 
@@ -192,3 +193,44 @@ def test_killed_reextract_is_finished_by_the_next_run(tmp_path):
     assert integrity == [("ok",)]
     assert [r[0] for r in got["articles"]] == [r[0] for r in want["articles"]]
     assert [r[:3] for r in got["links"]] == [r[:3] for r in want["links"]]
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_killed_reextract_leaves_no_worker_behind(tmp_path):
+    """kill -9 of `reextract` while its workers extract: they end with it."""
+    import os
+    import signal
+    import subprocess
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from reextract import build
+
+    db = tmp_path / "archive.db"
+    build(db, 300)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+    args = [sys.executable, "-m", "newsarchive", "reextract", "--db", str(db), "--jobs", "2"]
+    proc = subprocess.Popen([*args, "--silent"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL)
+
+    def workers() -> list[int]:
+        found = []
+        for pid in descendants(proc.pid):
+            try:
+                if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    found.append(pid)
+            except OSError:
+                pass
+        return found if len(found) >= 2 else []
+
+    try:
+        started = wait_until(workers, timeout=120, what="two extraction workers")
+        every = descendants(proc.pid)  # the workers and multiprocessing's helpers
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    try:
+        wait_until(lambda: not any(map(is_alive, every)), timeout=30, what="workers gone")
+    finally:
+        for pid in filter(is_alive, every):
+            os.kill(pid, signal.SIGKILL)
+    assert len(started) >= 2

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
 from datetime import datetime, timezone
 
 import pytest
 import site_truth as truth
-from conftest import FAST, run_cli
+from conftest import FAST, descendants, is_alive, run_cli, wait_until
 from fixture_site import SITE_DIR
 
 from newsarchive.outcomes import ARTICLE, EXTRACTION_FAILED
@@ -104,3 +108,37 @@ def test_a_pool_adopts_prestarted_workers():
     finally:
         adopting.close()
         workers.discard_prestarted()
+
+
+BUSY_POOL = """
+import time
+from newsarchive import workers
+
+workers.prestart(2, memory_mb=0)
+pool = workers._PRESTARTED[(2, 0)]
+futures = [pool.schedule(time.sleep, args=(600,)) for _ in range(2)]
+while not all(f.running() for f in futures):
+    time.sleep(0.05)
+print("busy", flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_busy_workers_die_with_a_killed_crawler(tmp_path):
+    """kill -9 of the crawler while its workers are in the middle of a page: none survive."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", BUSY_POOL], cwd=tmp_path, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "busy"
+        workers = descendants(proc.pid)
+        assert len(workers) >= 2
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    try:
+        wait_until(lambda: not any(map(is_alive, workers)), timeout=30, what="workers gone")
+    finally:
+        for pid in filter(is_alive, workers):
+            os.kill(pid, signal.SIGKILL)
