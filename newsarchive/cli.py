@@ -346,12 +346,14 @@ def reextract(
 def history(url: str, db: Path) -> None:
     """Show the versions of an archived article, what changed and a diff of the text.
 
+    The text diff goes by paragraph (- removed, + added, ~ edited, with the paragraph
+    number), and by word inside an edited paragraph: [-old words-]{+new words+}.
+
     Example: newsarchive history https://www.example.it/esteri/2024/11/21/articolo.html
     """
-    import difflib
-
     from newsarchive.store import Archive
     from newsarchive.urls import canonicalize_url
+    from newsarchive.versions import text_diff
 
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
@@ -368,14 +370,8 @@ def history(url: str, db: Path) -> None:
         )
         click.echo(f"  title: {v['title']}")
         if previous is not None and "text" in changed:
-            diff = difflib.unified_diff(
-                str(previous["text"] or "").splitlines(),
-                str(v["text"] or "").splitlines(),
-                fromfile=f"version {previous['version']}",
-                tofile=f"version {v['version']}",
-                lineterm="",
-            )
-            for line in diff:
+            click.echo(f"  text, from version {previous['version']}:")
+            for line in text_diff(str(previous["text"] or ""), v["text"]):
                 click.echo("  " + line)
         previous = v
 

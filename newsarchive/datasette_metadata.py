@@ -87,7 +87,8 @@ COLUMNS: dict[str, dict[str, str]] = {
         "page_id": "Raw page of this state",
         "fetched_at": "When this state was fetched (UTC)",
         "title": "Headline then",
-        "text": "Text then",
+        "text": "Text then (paragraphs one per line); NULL in the latest version, whose text is"
+        " the article's (article_version_texts shows every version with its text)",
         "authors": "Authors then, JSON array",
         "description": "Summary then",
         "date_published": "Publication date then",
@@ -103,6 +104,7 @@ VIEW_DESCRIPTIONS = {
     "date_disagreements": "Articles whose publication-date candidates disagree by more than a day",
     "articles_without_date": "Articles with no publication date found",
     "article_edits": "Articles edited after their first fetch",
+    "article_version_texts": "Every version of every article, with its text",
     "crawl_runs": "Crawl runs: duration, pages, articles, outcomes",
     "pages_list": "Fetched pages, without their bodies",
 }

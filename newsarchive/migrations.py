@@ -380,3 +380,30 @@ def m008_scheduled_jobs(db: Database) -> None:
     # body is NULL and body_page_id names the page that holds the bytes (also for HTTP 304).
     db.execute("ALTER TABLE pages ADD COLUMN body_page_id INTEGER REFERENCES pages(id)")
     db["pages"].create_index(["body_page_id"])  # type: ignore[union-attr]
+
+
+@migrations()
+def m013_versions_text_once(db: Database) -> None:
+    """A version's text is stored once: the latest version's `text` becomes NULL and stands
+    for `articles.text` (which keeps the paragraph breaks the versions used to flatten);
+    `article_version_texts` gives every version with its text."""
+    latest = db.execute(
+        """SELECT v.article_url, v.version, v.text, a.text FROM article_versions v
+           JOIN articles a ON a.url = v.article_url
+           WHERE v.text IS NOT NULL AND v.version = (SELECT max(version) FROM article_versions
+                                                     WHERE article_url = v.article_url)"""
+    ).fetchall()
+    for url, version, text, article_text in latest:
+        # earlier rows hold the whitespace-normalized text: the same content as the article's
+        if article_text is not None and " ".join(text.split()) == " ".join(article_text.split()):
+            db.execute(
+                "UPDATE article_versions SET text = NULL WHERE article_url = ? AND version = ?",
+                [url, version],
+            )
+    db.execute("DROP VIEW IF EXISTS article_version_texts")
+    db.execute(
+        """CREATE VIEW article_version_texts AS
+           SELECT v.article_url, v.version, v.fetched_at, v.page_id, v.title,
+                  coalesce(v.text, a.text) AS text, v.changed_fields
+           FROM article_versions v JOIN articles a ON a.url = v.article_url"""
+    )

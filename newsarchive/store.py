@@ -31,7 +31,13 @@ from tenacity import (
 from newsarchive import migrations
 from newsarchive.dates import DAY_OR_FINER, local_day, precision_of
 from newsarchive.items import RawPage
-from newsarchive.versions import VERSIONED_FIELDS, changed_fields, content_fields, fields_hash
+from newsarchive.versions import (
+    VERSIONED_FIELDS,
+    changed_fields,
+    content_fields,
+    fields_hash,
+    normalized_text,
+)
 
 if TYPE_CHECKING:  # extraction imports trafilatura: the crawler process does not need it
     from newsarchive.extraction import Article, Extraction
@@ -556,6 +562,7 @@ class Archive:
         if art is None:
             return []
         listed = self._listed_dates(conn, art.url)
+        previous = conn.execute("SELECT text FROM articles WHERE url = ?", (art.url,)).fetchone()
         changed = self._save_article(conn, page_id, ex, art, extracted_at, listed)
         touched = self._save_links(conn, ex, art)
         if touched:
@@ -563,7 +570,7 @@ class Archive:
             self._refresh_listed(conn, touched)  # targets of new and of dropped links
         if self._save_evidence(conn, ex, art, listed):
             changed.append("date_evidence")
-        self._save_version(conn, page_id, fetched_at, art)
+        self._save_version(conn, page_id, fetched_at, art, previous[0] if previous else None)
         return changed
 
     def _listed_dates(self, conn: sqlite3.Connection, url: str) -> list[tuple[str, str, str]]:
@@ -731,9 +738,18 @@ class Archive:
         return True
 
     def _save_version(
-        self, conn: sqlite3.Connection, page_id: int, fetched_at: str, art: Article
+        self,
+        conn: sqlite3.Connection,
+        page_id: int,
+        fetched_at: str,
+        art: Article,
+        previous_text: str | None,
     ) -> bool:
-        """Add a version when the content differs from the latest stored version."""
+        """Add a version when the content differs from the latest stored version.
+
+        A version's text is stored once: the latest version's `text` is NULL and stands for
+        `articles.text` (with its paragraph breaks); when a newer version arrives, the one it
+        replaces gets its text (previous_text, the article's text before this page)."""
         fields = content_fields(art)
         new_hash = fields_hash(fields)
         last = conn.execute(
@@ -749,6 +765,12 @@ class Archive:
         else:
             before = dict(zip(VERSIONED_FIELDS, last[2:], strict=True))
             before["authors"] = json.loads(str(before["authors"] or "[]"))
+            if last[3] is None:  # the latest version's text was the article's until now
+                before["text"] = normalized_text(previous_text)
+                conn.execute(
+                    "UPDATE article_versions SET text = ? WHERE article_url = ? AND version = ?",
+                    (previous_text, art.url, last[0]),
+                )
             version, changed = int(last[0]) + 1, changed_fields(before, fields)
         conn.execute(
             """INSERT INTO article_versions (article_url, version, page_id, fetched_at, title,
@@ -760,7 +782,7 @@ class Archive:
                 page_id,
                 fetched_at,
                 fields["title"],
-                fields["text"],
+                None,  # the text is articles.text until a newer version replaces this one
                 _json(fields["authors"]),
                 fields["description"],
                 fields["date_published"],
@@ -844,10 +866,15 @@ class Archive:
         return self._save_derived(conn, page_id, fetched_at, extraction, extracted_at)
 
     def versions(self, url: str) -> list[dict[str, Any]]:
-        """The stored versions of an article, oldest first."""
+        """The stored versions of an article, oldest first, each with its text."""
         return list(
             self.db.query(
-                "SELECT * FROM article_versions WHERE article_url = ? ORDER BY version", [url]
+                "SELECT v.article_url, v.version, v.page_id, v.fetched_at, v.title,"
+                " coalesce(v.text, a.text) AS text, v.authors, v.description, v.date_published,"
+                " v.date_modified, v.content_hash, v.changed_fields FROM article_versions v"
+                " JOIN articles a ON a.url = v.article_url"
+                " WHERE v.article_url = ? ORDER BY v.version",
+                [url],
             )
         )
 
