@@ -89,6 +89,18 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def spawned_workers(pid: int) -> list[int]:
+    """Descendants of pid that are multiprocessing workers (spawned: `spawn_main`)."""
+    found = []
+    for kid in descendants(pid):
+        try:
+            if b"spawn_main" in Path(f"/proc/{kid}/cmdline").read_bytes():
+                found.append(kid)
+        except OSError:
+            pass
+    return found
+
+
 def is_alive(pid: int) -> bool:
     """Whether pid is a running process (not gone, not a zombie)."""
     try:

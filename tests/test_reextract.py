@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import site_truth as truth
-from conftest import count_rows, descendants, is_alive, run_cli, wait_until
+from conftest import count_rows, descendants, is_alive, run_cli, spawned_workers, wait_until
 from fixture_site import SITE_DIR
 from test_store import BASE, raw_page, store
 
@@ -212,18 +212,12 @@ def test_killed_reextract_leaves_no_worker_behind(tmp_path):
     args = [sys.executable, "-m", "newsarchive", "reextract", "--db", str(db), "--jobs", "2"]
     proc = subprocess.Popen([*args, "--silent"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL)
 
-    def workers() -> list[int]:
-        found = []
-        for pid in descendants(proc.pid):
-            try:
-                if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                    found.append(pid)
-            except OSError:
-                pass
-        return found if len(found) >= 2 else []
-
     try:
-        started = wait_until(workers, timeout=120, what="two extraction workers")
+        started = wait_until(
+            lambda: len(w := spawned_workers(proc.pid)) >= 2 and w,
+            timeout=120,
+            what="two extraction workers",
+        )
         every = descendants(proc.pid)  # the workers and multiprocessing's helpers
     finally:
         proc.send_signal(signal.SIGKILL)

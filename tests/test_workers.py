@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 import pytest
 import site_truth as truth
-from conftest import FAST, descendants, is_alive, run_cli, wait_until
+from conftest import FAST, descendants, is_alive, run_cli, spawned_workers, wait_until
 from fixture_site import SITE_DIR
 
 from newsarchive.outcomes import ARTICLE, EXTRACTION_FAILED
@@ -142,3 +142,53 @@ def test_busy_workers_die_with_a_killed_crawler(tmp_path):
     finally:
         for pid in filter(is_alive, workers):
             os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_killed_crawl_leaves_no_worker_behind(tmp_path):
+    """kill -9 of `newsarchive crawl` (waiting on a server that never answers): its
+    extraction workers end with it."""
+    import socket
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(16)  # accepts, never answers: the crawl stays alive
+        url = f"http://127.0.0.1:{server.getsockname()[1]}/esteri/articolo.html"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "newsarchive",
+                "crawl",
+                url,
+                "--db",
+                str(tmp_path / "a.db"),
+                "-s",
+                "NEWSARCHIVE_EXTRACT_WORKERS=2",
+                "-s",
+                "ROBOTSTXT_OBEY=False",
+            ],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+        try:
+            started = wait_until(
+                lambda: len(w := spawned_workers(proc.pid)) >= 2 and w,
+                timeout=120,
+                what="two extraction workers",
+            )
+            every = descendants(proc.pid)
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+    try:
+        wait_until(lambda: not any(map(is_alive, every)), timeout=30, what="workers gone")
+    finally:
+        for pid in filter(is_alive, every):
+            os.kill(pid, signal.SIGKILL)
+    assert len(started) >= 2
