@@ -74,9 +74,10 @@ def test_size_cap():
 
 @pytest.mark.e2e
 def test_crawl_goes_on_past_a_slow_page(site, tmp_path):
-    site.set_override(
-        SLOW_PAGE_PATH, 200, {"Content-Type": "text/html; charset=utf-8"}, slow_page()
-    )
+    # a timeout with room for an ordinary page on a busy machine (the first page of a fresh
+    # worker took over 1 s at a load of 17 on 2 cores), and a page far slower than that
+    body = slow_page(100_000)
+    site.set_override(SLOW_PAGE_PATH, 200, {"Content-Type": "text/html; charset=utf-8"}, body)
     db = tmp_path / "archive.db"
     result = run_cli(
         "crawl",
@@ -85,7 +86,13 @@ def test_crawl_goes_on_past_a_slow_page(site, tmp_path):
         str(db),
         *FAST,
         "-s",
-        "NEWSARCHIVE_EXTRACT_TIMEOUT=1",
+        "NEWSARCHIVE_EXTRACT_TIMEOUT=5",
+        "-s",
+        f"NEWSARCHIVE_MAX_HTML_BYTES={2 * len(body)}",
+        "-s",
+        f"DOWNLOAD_MAXSIZE={2 * len(body)}",
+        "-s",
+        f"DOWNLOAD_WARNSIZE={2 * len(body)}",
         cwd=tmp_path,
     )
     conn = sqlite3.connect(db)
