@@ -47,21 +47,26 @@ def kwargs(url: str) -> dict:
     }
 
 
+# Room for an ordinary page in a fresh worker on a busy machine; the slow page takes far longer.
+POOL_TIMEOUT = 5.0
+SLOWER_CARDS = 100_000
+
+
 @pytest.fixture(scope="module")
 def pool():
-    running = ExtractionPool(1, timeout=1.0, max_html_bytes=8 * 1024 * 1024)
+    running = ExtractionPool(1, timeout=POOL_TIMEOUT, max_html_bytes=64 * 1024 * 1024)
     yield running
     running.close()
 
 
 def test_slow_page_times_out(pool):
-    future = pool.submit(slow_page(), **kwargs("http://x.it/slow.html"))
+    future = pool.submit(slow_page(SLOWER_CARDS), **kwargs("http://x.it/slow.html"))
     extraction, outcome, reason = pool.result(future, "http://x.it/slow.html")
     assert (extraction, outcome, reason.split(":")[0]) == (None, EXTRACTION_FAILED, "timeout")
 
 
 def test_pool_recovers_after_a_timeout(pool):
-    pool.result(pool.submit(slow_page(), **kwargs("http://x.it/slow.html")), "slow")
+    pool.result(pool.submit(slow_page(SLOWER_CARDS), **kwargs("http://x.it/slow.html")), "slow")
     body = (SITE_DIR / truth.SEED_PATH.lstrip("/")).read_bytes()
     _, outcome, _ = pool.result(pool.submit(body, **kwargs("http://x.it/a.html")), "a")
     assert outcome == ARTICLE
