@@ -324,6 +324,10 @@ class ArticleSpider(scrapy.Spider):
             related_selector=self.related_selector,
             redirect_urls=list(meta.get("redirect_urls") or []),
             kind=kind,
+            request_headers={
+                k.decode("latin-1"): b", ".join(v).decode("latin-1")
+                for k, v in response.request.headers.items()
+            },
         )
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
