@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
+from warcio.statusandheaders import StatusAndHeadersParserException
 
 from newsarchive import store_warc
 from newsarchive.dates import DEFAULT_TZ
@@ -234,6 +235,8 @@ class Importer:
         self.crawl_id: int | None = None
         self._unlogged = 0
         self._records_unlogged = 0
+        # where the last record counted as bad ended (a stream error there is its tail)
+        self._bad_end = -1
 
     def close(self, status: str = "finished") -> None:
         """Stop the workers and record the run."""
@@ -286,7 +289,9 @@ class Importer:
                 raw, _ = open_source(source)
                 handle = gzip.GzipFile(fileobj=raw)  # type: ignore[assignment]
                 continue
-            self._bad(source, offset, reason)
+            if offset != self._bad_end:
+                self._bad(source, offset, reason)
+            # else: the tail of a record just counted as bad (its Content-Length lied)
             again = None if whole_gzip else _resync(source, offset)
             if again is None:
                 break
@@ -303,7 +308,9 @@ class Importer:
         )
 
     def _bad(self, source: str, offset: int, reason: str) -> None:
-        bad = BadRecord(source, offset, reason.strip().splitlines()[0][:200])
+        line = (reason.strip().splitlines() or [""])[0]
+        printable = "".join(ch if ch.isprintable() and ord(ch) < 0x7F else "?" for ch in line)
+        bad = BadRecord(source, offset, printable[:160])
         self.summary.bad.append(bad)
         logger.warning("bad WARC record: %s", bad)
         store_warc.advance_import(
@@ -324,10 +331,13 @@ class Importer:
                 self.summary.records += 1
                 self._records_unlogged += 1
                 item = _Pending(end=offset)
+                bad_before = len(self.summary.bad)
                 if offset >= resume or whole_gzip:
                     item.page = self._page(source, record, iterator, offset)
                 iterator.read_to_end(record)
                 item.end = iterator.get_record_offset() + iterator.get_record_length()
+                if len(self.summary.bad) > bad_before:
+                    self._bad_end = item.end
                 if item.page is not None:
                     if item.page.warc is not None:
                         length = item.end - offset
@@ -338,7 +348,14 @@ class Importer:
                 pending.append(item)
                 self._drain(source, pending, self.window)
             return None
-        except (ArchiveLoadFailed, EOFError, OSError, zlib.error, ValueError) as exc:
+        except (
+            ArchiveLoadFailed,
+            StatusAndHeadersParserException,
+            EOFError,
+            OSError,
+            zlib.error,
+            ValueError,
+        ) as exc:
             return int(iterator.offset), f"{type(exc).__name__}: {exc}"
         finally:
             self._drain(source, pending, 0)
@@ -348,6 +365,9 @@ class Importer:
     ) -> RawPage | None:
         """The RawPage of a record that passes the filters, else None (counted)."""
         skipped = self.summary.skipped
+        if record.rec_type is None or not record.rec_headers.get_header("WARC-Record-ID"):
+            self._bad(source, offset, "invalid WARC headers: no WARC-Type or WARC-Record-ID")
+            return None
         if record.rec_type != "response":
             skipped[f"record_type/{record.rec_type}"] += 1
             return None
