@@ -18,6 +18,7 @@ from __future__ import annotations
 import gzip
 import logging
 import re
+import time
 import urllib.request
 import zlib
 from collections import Counter, deque
@@ -63,8 +64,11 @@ LANG_RE = re.compile(
 GZIP_MAGIC = b"\x1f\x8b"
 HTTP_TIMEOUT = 60
 USER_AGENT = "newsarchive import-warc"
-# Commits of the import log while records are only being skipped.
-LOG_EVERY = 500
+# The import log advances every so many records or seconds (not once per page: a transaction
+# each). A record committed but not yet logged is not extracted again after a kill: its
+# WARC-Record-ID is in pages already.
+LOG_EVERY = 200
+LOG_SECONDS = 2.0
 
 
 class ImportError_(RuntimeError):  # noqa: N801 - ImportError is a builtin
@@ -235,6 +239,10 @@ class Importer:
         self.crawl_id: int | None = None
         self._unlogged = 0
         self._records_unlogged = 0
+        self._stored_unlogged = 0
+        self._logged_at = time.monotonic()
+        self._end = 0
+        self._whole_gzip = False
         # where the last record counted as bad ended (a stream error there is its tail)
         self._bad_end = -1
 
@@ -268,6 +276,8 @@ class Importer:
             return
         store_warc.start_import(self.archive, source, crawl_id=self.crawl_id, started_at=_now())
         resume = state.next_offset if state is not None else 0
+        self._end = resume
+        self._whole_gzip = False
         try:
             handle, _ = open_source(source, resume)
         except ImportError_ as exc:
@@ -285,7 +295,7 @@ class Importer:
             offset, reason = error
             if "non-chunked gzip" in reason and not whole_gzip:
                 # one gzip stream around every record: read it decompressed, from the start
-                whole_gzip = True
+                whole_gzip = self._whole_gzip = True
                 raw, _ = open_source(source)
                 handle = gzip.GzipFile(fileobj=raw)  # type: ignore[assignment]
                 continue
@@ -359,6 +369,7 @@ class Importer:
             return int(iterator.offset), f"{type(exc).__name__}: {exc}"
         finally:
             self._drain(source, pending, 0)
+            self._flush(source)
 
     def _page(
         self, source: str, record: Any, iterator: ArchiveIterator, offset: int
@@ -452,9 +463,7 @@ class Importer:
                 item.result = self.pool.result(item.future, item.future_url)
             pending.popleft()
             if item.page is None:
-                self._unlogged += 1
-                if self._unlogged >= LOG_EVERY:
-                    self._advance(source, item.end, stored=0)
+                self._advance(source, item.end, stored=0)
                 continue
             extraction, outcome, error = item.result or (None, ERROR, "no result")
             self.archive.record_fetch(
@@ -473,11 +482,24 @@ class Importer:
                 self.on_record(self.summary)
 
     def _advance(self, source: str, end: int, *, stored: int) -> None:
-        records, self._unlogged, self._records_unlogged = self._records_unlogged, 0, 0
+        """Note that the records before end were dealt with; log it now and then."""
+        self._unlogged += 1
+        self._stored_unlogged += stored
+        self._end = max(self._end, end)
+        if self._unlogged >= LOG_EVERY or time.monotonic() - self._logged_at >= LOG_SECONDS:
+            self._flush(source)
+
+    def _flush(self, source: str) -> None:
+        """Write the import log: offset reached, records read and pages stored since."""
+        records, self._records_unlogged = self._records_unlogged, 0
+        stored, self._stored_unlogged = self._stored_unlogged, 0
+        self._unlogged, self._logged_at = 0, time.monotonic()
         store_warc.advance_import(
             self.archive,
             source,
-            next_offset=end,
+            # offsets in a whole-file gzip are not places to seek to: such a file is read
+            # again from its start, its imported records skipped by WARC-Record-ID
+            next_offset=0 if self._whole_gzip else self._end,
             records=records,
             pages_stored=stored,
             bad_records=0,
