@@ -3,6 +3,7 @@ read back with the real tools (warcio check, cdxj-indexer, pywb)."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -36,6 +37,10 @@ def warcio_check(*paths: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _site_body(path: str) -> bytes:
+    return (SITE_DIR / path.lstrip("/")).read_bytes()
+
+
 def records(path: Path) -> list:
     """(rec_type, WARC headers dict, http headers, content) of every record of a file."""
     out = []
@@ -56,6 +61,13 @@ def crawled(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("warc")
     db = tmp_path / "archive.db"
     with serve_site() as site:
+        # one page arrives gzip-encoded: Scrapy decodes it and deletes Content-Encoding
+        site.set_override(
+            truth.NO_RELATED_PATH,
+            200,
+            {"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip"},
+            gzip.compress(_site_body(truth.NO_RELATED_PATH)),
+        )
         first = run_cli("crawl", site.url(truth.SEED_PATH), "--db", str(db), *FAST, cwd=tmp_path)
         assert first.code == 0, first.err
         again = run_cli(
@@ -196,6 +208,22 @@ def test_cdxj_indexer_indexes_the_export(crawled):
         index.returncode,
         any(x["url"] == seed and x.get("status") == "200" for x in lines),
     ) == (0, True), index.stderr
+
+
+@pytest.mark.e2e
+def test_crawled_gzip_page_is_written_decoded_with_the_encoding_renamed(crawled):
+    _, _, files, seed = crawled
+    url = seed.replace(truth.SEED_PATH, truth.NO_RELATED_PATH)
+    rec = next(
+        r for r in records(files[0]) if r[0] == "response" and r[1]["WARC-Target-URI"] == url
+    )
+    body = _site_body(truth.NO_RELATED_PATH)
+    assert (
+        rec[2].get_header("Content-Encoding"),
+        rec[2].get_header("X-Crawler-Content-Encoding"),
+        rec[2].get_header("Content-Length"),
+        rec[3],
+    ) == (None, "gzip", str(len(body)), body)
 
 
 def _page(url: str, body: bytes, headers: dict[str, str], fetched_at: str) -> RawPage:
