@@ -107,7 +107,7 @@ CC_NEWS_MONTH = re.compile(r"^(\d{4})/(\d{2})$")
 
 def cc_news_sources(month: str, base_url: str) -> list[str]:
     """The WARC URLs of a CC-NEWS month, in the order warc.paths.gz lists them."""
-    from newsarchive.warc.import_ import iter_lines
+    from newsarchive.warc.sources import iter_lines
 
     match = CC_NEWS_MONTH.match(month)
     if match is None or not 1 <= int(match.group(2)) <= 12:
@@ -168,15 +168,16 @@ def import_warc(
     import time
 
     from newsarchive.store import Archive, StorageError
-    from newsarchive.warc.import_ import Filters, ImportSummary, import_warcs
+    from newsarchive.warc.import_ import ImportSummary, import_warcs
+    from newsarchive.warc.sources import Filters
 
     todo = list(sources)
     if cc_news:
-        from newsarchive.warc.import_ import ImportError_
+        from newsarchive.warc.sources import WarcSourceError
 
         try:
             todo += cc_news_sources(cc_news, base_url)
-        except (OSError, ImportError_) as exc:
+        except (OSError, WarcSourceError) as exc:
             raise click.ClickException(f"cannot read the CC-NEWS listing: {exc}") from exc
     if not todo:
         raise click.UsageError("give WARC paths or URLs, or --cc-news YYYY/MM")

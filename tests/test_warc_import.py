@@ -207,6 +207,7 @@ def test_filters_site_suffix_and_language(tmp_path):
         response(writer, HOST + truth.SEED_PATH, _body(truth.SEED_PATH))
         response(writer, "https://www.example.com/x.html", _body(truth.SEED_PATH))
         response(writer, "https://altro.it/y.html", _body(truth.SEED_PATH))
+        response(writer, "https://www.fruit/z.html", _body(truth.SEED_PATH))
         response(writer, HOST + "/en.html", english)
         response(writer, HOST + "/logo.png", b"\x89PNG" + b"\0" * 100, ctype="image/png")
     result = import_warc(
@@ -409,3 +410,33 @@ def test_kill_9_mid_file_then_the_same_command_finishes_it(tmp_path):
     after = {r[0]: r[1] for r in rows(db, "SELECT url, extracted_at FROM articles")}
     assert (result.code, pages, len(after)) == (0, (total, total), total), result.err
     assert {u: after[u] for u in first} == first
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        ("https://www.example.it/a.html", True),
+        ("https://notizie.example.it/a.html", True),
+        ("https://www.fruit/a.html", False),
+        ("https://www.example.com/a.html", False),
+    ],
+)
+def test_host_suffix_matches_whole_labels(url, kept):
+    from newsarchive.warc.sources import Filters
+
+    assert Filters(host_suffixes=(".it",)).host_ok(url) is kept
+
+
+@pytest.mark.parametrize(
+    ("head", "kept"),
+    [
+        (b'<html lang="it-IT"><head>', True),
+        (b'<html class="x" lang=en><head>', False),
+        (b'<html><head><meta property="og:locale" content="it_IT">', True),
+        (b"<html><head><title>x</title>", True),  # declares nothing: extraction decides
+    ],
+)
+def test_language_check_reads_what_the_page_declares(head, kept):
+    from newsarchive.warc.sources import Filters
+
+    assert Filters(lang="it").lang_ok(head, {}) is kept

@@ -17,18 +17,14 @@ from __future__ import annotations
 
 import gzip
 import logging
-import re
 import time
-import urllib.request
 import zlib
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import IO, Any
-from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
@@ -40,6 +36,15 @@ from newsarchive.items import RawPage, WarcSource
 from newsarchive.outcomes import ERROR
 from newsarchive.store import LOOKUP, Archive
 from newsarchive.warc.records import fetched_at_of
+from newsarchive.warc.sources import (
+    LANG_PEEK,
+    Filters,
+    WarcSourceError,
+    headers_dict,
+    is_html_record,
+    open_source,
+    resync,
+)
 from newsarchive.workers import (
     DEFAULT_MAX_HTML_BYTES,
     DEFAULT_MEMORY_MB,
@@ -53,26 +58,11 @@ logger = logging.getLogger(__name__)
 
 # A record body larger than this is not read at all (the crawl's DOWNLOAD_MAXSIZE).
 MAX_BODY_BYTES = 10 * 1024 * 1024
-HTML_TYPES = ("text/html", "application/xhtml+xml")
-# Bytes the language check reads: <html lang>, og:locale and Content-Language live there.
-LANG_PEEK = 8192
-LANG_RE = re.compile(
-    rb"""<html[^>]*?\slang\s*=\s*["']?([a-zA-Z]{2,3})|og:locale["'][^>]*?content\s*=\s*["']"""
-    rb"""([a-zA-Z]{2})|content\s*=\s*["']([a-zA-Z]{2})_[A-Za-z]{2}["'][^>]*og:locale""",
-    re.IGNORECASE,
-)
-GZIP_MAGIC = b"\x1f\x8b"
-HTTP_TIMEOUT = 60
-USER_AGENT = "newsarchive import-warc"
 # The import log advances every so many records or seconds (not once per page: a transaction
 # each). A record committed but not yet logged is not extracted again after a kill: its
 # WARC-Record-ID is in pages already.
 LOG_EVERY = 200
 LOG_SECONDS = 2.0
-
-
-class ImportError_(RuntimeError):  # noqa: N801 - ImportError is a builtin
-    """A WARC source could not be opened or read."""
 
 
 @dataclass(frozen=True)
@@ -101,97 +91,6 @@ class ImportSummary:
     outcomes: Counter[str] = field(default_factory=Counter)
     bad: list[BadRecord] = field(default_factory=list)
     failed_sources: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Which records to keep: hosts (exact, www. ignored), host suffixes, language."""
-
-    sites: tuple[str, ...] = ()
-    host_suffixes: tuple[str, ...] = ()
-    lang: str | None = None
-
-    def host_ok(self, url: str) -> bool:
-        """The record-header filter: the target's host."""
-        host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
-        if self.sites and host not in {s.lower().removeprefix("www.") for s in self.sites}:
-            return False
-        return not self.host_suffixes or any(
-            host.endswith(s.lower().lstrip(".")) for s in self.host_suffixes
-        )
-
-    def lang_ok(self, body: bytes, headers: dict[str, str]) -> bool:
-        """The cheap language check: a declared language that differs rejects the page;
-        a page that declares none is kept (extraction tells its language)."""
-        if not self.lang:
-            return True
-        declared = [v for k, v in headers.items() if k.lower() == "content-language"]
-        match = LANG_RE.search(body[:LANG_PEEK])
-        if match:
-            declared.append(next(g for g in match.groups() if g).decode("ascii"))
-        if not declared:
-            return True
-        return any(d.strip().lower().startswith(self.lang.lower()) for d in declared)
-
-
-def _is_html(headers: dict[str, str], body_start: bytes) -> bool:
-    ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
-    if ctype:
-        return ctype.split(";")[0].strip().lower() in HTML_TYPES
-    head = body_start[:512].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html"))
-
-
-def _headers(http_headers: Any) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name, value in http_headers.headers:
-        out[name] = f"{out[name]}, {value}" if name in out else value
-    return out
-
-
-def open_source(source: str, offset: int = 0) -> tuple[IO[bytes], int]:
-    """A binary stream of a WARC path or http(s) URL, and the offset it starts at."""
-    if source.startswith(("http://", "https://")):
-        request = urllib.request.Request(source, headers={"User-Agent": USER_AGENT})
-        try:
-            return urllib.request.urlopen(request, timeout=HTTP_TIMEOUT), 0  # noqa: S310
-        except OSError as exc:
-            raise ImportError_(f"cannot fetch {source}: {exc}") from exc
-    try:
-        handle = Path(source).open("rb")  # noqa: SIM115 - returned to the caller
-    except OSError as exc:
-        raise ImportError_(f"cannot open {source}: {exc}") from exc
-    if offset > 0:
-        handle.seek(offset)
-        start = handle.read(5)
-        # only a record boundary is a place to start: a gzip member or a WARC header
-        if start[:2] == GZIP_MAGIC or start == b"WARC/":
-            handle.seek(offset)
-            return handle, offset
-        handle.seek(0)
-    return handle, 0
-
-
-def _resync(source: str, after: int) -> tuple[IO[bytes], int] | None:
-    """A local file reopened at the next record boundary after a bad record, or None."""
-    if source.startswith(("http://", "https://")):
-        return None
-    handle = Path(source).open("rb")  # noqa: SIM115 - returned to the caller
-    handle.seek(after + 1)
-    position = after + 1
-    tail = b""
-    while chunk := handle.read(1 << 16):
-        data = tail + chunk
-        for marker in (GZIP_MAGIC + b"\x08", b"WARC/1."):
-            at = data.find(marker)
-            if at >= 0:
-                found = position - len(tail) + at
-                handle.seek(found)
-                return handle, found
-        tail = data[-8:]
-        position += len(chunk)
-    handle.close()
-    return None
 
 
 @dataclass
@@ -280,7 +179,7 @@ class Importer:
         self._whole_gzip = False
         try:
             handle, _ = open_source(source, resume)
-        except ImportError_ as exc:
+        except WarcSourceError as exc:
             self.summary.failed_sources.append(f"{source}: {exc}")
             logger.error("%s", exc)
             return
@@ -302,7 +201,7 @@ class Importer:
             if offset != self._bad_end:
                 self._bad(source, offset, reason)
             # else: the tail of a record just counted as bad (its Content-Length lied)
-            again = None if whole_gzip else _resync(source, offset)
+            again = None if whole_gzip else resync(source, offset)
             if again is None:
                 break
             handle, _ = again
@@ -389,14 +288,14 @@ class Importer:
         if record.http_headers is None or not record.http_headers.get_statuscode().isdigit():
             self._bad(source, offset, "not an HTTP response payload")
             return None
-        headers = _headers(record.http_headers)
+        headers = headers_dict(record.http_headers)
         status = int(record.http_headers.get_statuscode())
         if not 200 <= status < 300:
             skipped["status"] += 1
             return None
         stream = record.content_stream()
         start = stream.read(LANG_PEEK)
-        if not _is_html(headers, start):
+        if not is_html_record(headers, start):
             skipped["not_html"] += 1
             return None
         if not self.filters.lang_ok(start, headers):
@@ -532,15 +431,3 @@ def import_warcs(
     finally:
         importer.close(status)
     return importer.summary
-
-
-def iter_lines(source: str) -> Iterator[str]:
-    """The lines of a (possibly gzipped) text file at a path or http(s) URL."""
-    handle, _ = open_source(source)
-    with handle:
-        data = handle.read()
-    if data[:2] == GZIP_MAGIC:
-        data = gzip.decompress(data)
-    for line in data.decode("utf-8").splitlines():
-        if line.strip():
-            yield line.strip()
