@@ -377,3 +377,49 @@ def test_pywb_replays_the_seed_with_the_archived_bytes(crawled, tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def _store(archive: Archive, url: str, fetched_at: str) -> None:
+    archive.record_fetch(
+        _page(
+            url,
+            f"<html><body><p>{url}</p></body></html>".encode(),
+            {"Content-Type": "text/html"},
+            fetched_at,
+        ),
+        None,
+        outcome="article",
+        error=None,
+        crawl_id=None,
+        extracted_at=fetched_at,
+    )
+
+
+def test_since_until_and_site_select_fetches(tmp_path):
+    with Archive(tmp_path / "a.db") as archive:
+        _store(archive, "https://www.example.it/old.html", "2024-10-01T08:00:00.000+00:00")
+        _store(archive, "https://www.example.it/mid.html", "2024-11-10T08:00:00.000+00:00")
+        _store(archive, "https://altro.it/mid.html", "2024-11-10T09:00:00.000+00:00")
+        _store(archive, "https://www.example.it/new.html", "2024-12-10T08:00:00.000+00:00")
+        summary = export_warc(
+            archive,
+            tmp_path / "out",
+            since="2024-11-01T00:00:00.000+00:00",
+            until="2024-12-01T00:00:00.000+00:00",
+            site="example.it",
+        )
+    targets = [r[1]["WARC-Target-URI"] for r in records(summary.files[0]) if r[0] == "response"]
+    assert targets == ["https://www.example.it/mid.html"]
+
+
+def test_request_of_a_fetch_without_recorded_headers_says_so(tmp_path):
+    with Archive(tmp_path / "a.db") as archive:
+        _store(archive, "https://www.example.it/a.html?x=1", "2024-11-10T08:00:00.000+00:00")
+        summary = export_warc(archive, tmp_path / "out")
+    request = next(r for r in records(summary.files[0]) if r[0] == "request")
+    assert (
+        request[2].protocol,
+        request[2].statusline,
+        dict(request[2].headers),
+        "not recorded" in request[1]["Newsarchive-Note"],
+    ) == ("GET", "/a.html?x=1 HTTP/1.1", {"Host": "www.example.it"}, True)
