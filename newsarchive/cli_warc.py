@@ -130,10 +130,18 @@ def cc_news_sources(month: str, base_url: str) -> list[str]:
 )
 @click.option("--lang", metavar="CODE", help="Keep pages that do not declare another language.")
 @click.option(
-    "--host-suffix", "host_suffixes", multiple=True, metavar="SUFFIX", help="e.g. .it (repeat)."
+    "--host-suffix",
+    "host_suffixes",
+    multiple=True,
+    metavar="SUFFIX",
+    help="Only hosts ending in this suffix, e.g. .it (repeat).",
 )
 @click.option("--site", "sites", multiple=True, metavar="HOST", help="Only this host (repeat).")
-@click.option("--jobs", type=click.IntRange(0), help="Extraction workers (default: one per core).")
+@click.option(
+    "--jobs",
+    type=click.IntRange(0),
+    help="Extraction workers (default: one per core; 0: in-process).",
+)
 @click.option("--cc-news", "cc_news", metavar="YYYY/MM", help="Import a month of CC-NEWS.")
 @click.option(
     "--base-url",
