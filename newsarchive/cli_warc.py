@@ -4,6 +4,7 @@ newsarchive.warc)."""
 from __future__ import annotations
 
 import re
+import sqlite3
 import sys
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -167,7 +168,8 @@ def import_warc(
     response record becomes a raw page (WARC-Date as its fetch time, with the WARC file,
     offset, length and record id), then the crawl's extraction stores its article, related
     links and dates. Importing a file again adds nothing; an interrupted import resumes.
-    Nothing is fetched from the live web. Exit code 1 when a record or a source was bad.
+    Nothing is fetched from the live web. Exit code 1 when a record or a source was bad,
+    3 when the import stopped (storage error, interrupted).
 
     Example: newsarchive import-warc CC-NEWS-20241101011209-00000.warc.gz --lang it
 
@@ -229,8 +231,14 @@ def import_warc(
                 on_source=on_source,
                 on_record=on_record,
             )
-    except StorageError as exc:
-        raise click.ClickException(f"storage error: {exc}") from exc
+    except (StorageError, sqlite3.Error, OSError) as exc:
+        # the archive cannot be written (disk full, locked for too long...): the import log
+        # holds what was committed, and the same command resumes
+        if bar is not None:
+            bar.__exit__(None, None, None)
+            bar = None
+        click.echo(f"Error: storage error, import stopped: {exc}", err=True)
+        sys.exit(EXIT_ABORTED)
     except KeyboardInterrupt:
         click.echo("interrupted: run the same command again to finish", err=True)
         sys.exit(EXIT_ABORTED)

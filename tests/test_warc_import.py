@@ -440,3 +440,14 @@ def test_language_check_reads_what_the_page_declares(head, kept):
     from newsarchive.warc.sources import Filters
 
     assert Filters(lang="it").lang_ok(head, {}) is kept
+
+
+def test_unusable_archive_is_one_line_and_exit_3(tmp_path):
+    (tmp_path / "archive.db").write_bytes(b"this is not a SQLite database" * 100)
+    warc = site_warc(tmp_path / "site.warc.gz", paths=PAGES[:1])
+    result = import_warc(tmp_path, str(warc), "--jobs", "0")
+    assert (result.code, "Traceback" in result.err, "storage error" in result.err) == (
+        3,
+        False,
+        True,
+    ), result.err
