@@ -74,7 +74,7 @@ def iter_export_pages(
     until: str | None = None,
     site: str | None = None,
 ) -> Iterator[ExportPage]:
-    """Stored fetches in fetch order, one at a time (bodies decompressed)."""
+    """Stored fetches in the order they were stored, one at a time (bodies decompressed)."""
     where = ["1 = 1"]
     params: dict[str, Any] = {}
     if since:
@@ -94,10 +94,12 @@ def iter_export_pages(
             "s3": f"%://{bare}:%",
             "s4": f"%://www.{bare}:%",
         }
-    # a cursor of its own: the exporter runs other queries while it reads this one
+    # a cursor of its own: the exporter runs other queries while it reads this one. In id
+    # order (the order pages were stored: a revisit's original always comes first): a rowid
+    # scan streams, where ORDER BY fetched_at would sort every row, bodies and all
     cursor = archive.db.conn.cursor()
     cursor.execute(
-        f"SELECT {_EXPORT_COLUMNS} FROM pages WHERE {' AND '.join(where)} ORDER BY fetched_at, id",
+        f"SELECT {_EXPORT_COLUMNS} FROM pages WHERE {' AND '.join(where)} ORDER BY id",
         params,
     )
     for row in cursor:

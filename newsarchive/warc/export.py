@@ -1,8 +1,8 @@
 """Write the archive as gzip-per-record WARC files (ISO 28500), streaming.
 
 1. a `warcinfo` record opens each file;
-2. per stored fetch, in fetch order: a `response` record (or a `revisit` when the body is
-   stored once for several fetches, or for a 304), a `request` record linked with
+2. per stored fetch, in the order they were stored: a `response` record (or a `revisit`
+   when the body is stored once for several fetches, or for a 304), a `request` record linked with
    WARC-Concurrent-To, and a `metadata` record (JSON) with what was extracted from it;
    a redirect is written as its own (reconstructed) response record;
 3. files rotate at max_size bytes, named in the Common Crawl manner
