@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from newsarchive import __version__
+from newsarchive.cli_warc import WARC_EXPORT_OPTIONS, export_warc_command, import_warc
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 DB_OPTION = click.option(
@@ -478,15 +479,34 @@ def search(
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @DB_OPTION
 @click.option(
-    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv", "warc"]),
+    default="jsonl",
+    show_default=True,
 )
-@click.option("--since", metavar="YYYY-MM-DD", help="Published on or after this day (Rome).")
-@click.option("--site", metavar="HOST", help="Only articles of this site.")
+@click.option(
+    "--since",
+    metavar="YYYY-MM-DD",
+    help="Published on or after this day (Rome); warc: fetched at or after this ISO time.",
+)
+@click.option("--site", metavar="HOST", help="Only articles (warc: fetches) of this site.")
 @click.option("--fields", metavar="A,B,...", help="Columns to export (default: all but page_id).")
-def export(db: Path, fmt: str, since: str | None, site: str | None, fields: str | None) -> None:
-    """Write articles to stdout as JSON lines or CSV, streaming (constant memory).
+@WARC_EXPORT_OPTIONS
+def export(
+    db: Path,
+    fmt: str,
+    since: str | None,
+    site: str | None,
+    fields: str | None,
+    **warc: Any,
+) -> None:
+    """Write articles to stdout as JSON lines or CSV, streaming (constant memory); or every
+    stored fetch as WARC files (--format warc --output DIR).
 
     Example: newsarchive export --format csv --fields url,title,date_published > articles.csv
+
+    Example: newsarchive export --format warc --output warcs/ --since 2024-11-01
     """
     import csv
 
@@ -494,6 +514,9 @@ def export(db: Path, fmt: str, since: str | None, site: str | None, fields: str 
 
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
+    if fmt == "warc":
+        export_warc_command(db, since=since, site=site, **warc)
+        return
     chosen = [f.strip() for f in fields.split(",")] if fields else None
     with Archive(db) as archive:
         try:
@@ -608,3 +631,6 @@ def stats(db: Path) -> None:
         for url, code, outcome, error in view["errors"]:
             click.echo(f"  {code} {outcome}: {url} {error or ''}")
     click.echo(f"queued in the frontier: {view['frontier']}")
+
+
+cli.add_command(import_warc)

@@ -96,6 +96,16 @@ COLUMNS: dict[str, dict[str, str]] = {
         "content_hash": "Hash of the versioned fields",
         "changed_fields": "Fields that changed from the previous version, JSON array",
     },
+    "warc_imports": {
+        "source": "WARC file path or URL given to import-warc",
+        "crawl_id": "The import run that last worked on it (crawls.id)",
+        "started_at": "First import of the file (UTC)",
+        "finished_at": "When the whole file was read (UTC); NULL while unfinished",
+        "next_offset": "Offset after the last record dealt with (where an import resumes)",
+        "records": "WARC records read",
+        "pages_stored": "Pages stored from the file",
+        "bad_records": "Records that could not be imported",
+    },
 }
 VIEW_DESCRIPTIONS = {
     "latest_articles": "Articles, newest first",
@@ -125,6 +135,7 @@ def build_metadata(database: str) -> dict[str, Any]:
     tables["crawls"].update(description="Crawl runs", sort_desc="id")
     tables["date_evidence"].update(description="Every date candidate found", facets=["source"])
     tables["article_versions"].update(description="Content states of articles")
+    tables["warc_imports"].update(description="WARC files imported, and how far")
     # The raw pages hold compressed bodies: browse them through pages_list instead.
     tables["pages"] = {"allow": False, "hidden": True, "description": "Raw pages (bodies)"}
     for name, description in VIEW_DESCRIPTIONS.items():

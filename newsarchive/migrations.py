@@ -407,3 +407,42 @@ def m013_versions_text_once(db: Database) -> None:
                   coalesce(v.text, a.text) AS text, v.changed_fields
            FROM article_versions v JOIN articles a ON a.url = v.article_url"""
     )
+
+
+@migrations()
+def m012_warc_provenance(db: Database) -> None:
+    """Request headers of each fetch; WARC provenance of imported pages; the import log."""
+    # the headers the crawler sent (JSON object; NULL for pages fetched before this migration)
+    db.execute("ALTER TABLE pages ADD COLUMN request_headers TEXT")
+    # pages imported from a WARC: the file (path or URL), the record's offset and length in
+    # it, its WARC-Record-ID (unique: importing a file twice adds nothing)
+    db.execute("ALTER TABLE pages ADD COLUMN warc_file TEXT")
+    db.execute("ALTER TABLE pages ADD COLUMN warc_offset INTEGER")
+    db.execute("ALTER TABLE pages ADD COLUMN warc_length INTEGER")
+    db.execute("ALTER TABLE pages ADD COLUMN warc_record_id TEXT")
+    db.execute(
+        "CREATE UNIQUE INDEX idx_pages_warc_record_id ON pages (warc_record_id)"
+        " WHERE warc_record_id IS NOT NULL"
+    )
+    db.execute(
+        """
+        CREATE TRIGGER pages_provenance_immutable
+        BEFORE UPDATE OF request_headers, warc_file, warc_offset, warc_length, warc_record_id
+        ON pages
+        BEGIN SELECT RAISE(ABORT, 'pages are immutable: raw columns cannot change'); END
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE warc_imports (
+            source TEXT PRIMARY KEY,
+            crawl_id INTEGER REFERENCES crawls(id),
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            next_offset INTEGER NOT NULL DEFAULT 0,
+            records INTEGER NOT NULL DEFAULT 0,
+            pages_stored INTEGER NOT NULL DEFAULT 0,
+            bad_records INTEGER NOT NULL DEFAULT 0
+        )
+        """
+    )

@@ -89,6 +89,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     # After RetryMiddleware (550) in the request order, so it sees 429/503 responses first.
     "newsarchive.middlewares.RetryAfterMiddleware": 560,
+    # After HttpCompressionMiddleware (590) in the request order: sees the encoded response.
+    "newsarchive.middlewares.ContentEncodingMiddleware": 595,
 }
 ITEM_PIPELINES = {
     "newsarchive.pipelines.ArchivePipeline": 300,

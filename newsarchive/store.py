@@ -146,6 +146,13 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=False)
 
 
+def _warc_columns(page: RawPage) -> tuple[str | None, int | None, int | None, str | None]:
+    """The pages.warc_* values of a page (all None unless it was imported from a WARC)."""
+    if page.warc is None:
+        return None, None, None, None
+    return page.warc.file, page.warc.offset, page.warc.length, page.warc.record_id
+
+
 class Archive:
     """An archive.db: open it, apply pending migrations, read and write through methods."""
 
@@ -286,8 +293,10 @@ class Archive:
             cur = conn.execute(
                 """INSERT INTO pages (url, final_url, status, fetched_at, headers, body,
                        compression, body_size, content_type, encoding, encoding_reason, sha256,
-                       crawl_id, depth, via_url, outcome, error, body_page_id)
-                   VALUES (?, ?, ?, ?, ?, ?, 'zlib', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                       crawl_id, depth, via_url, outcome, error, body_page_id,
+                       request_headers, warc_file, warc_offset, warc_length, warc_record_id)
+                   VALUES (?, ?, ?, ?, ?, ?, 'zlib', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                           ?, ?, ?, ?, ?)""",
                 (
                     page.url,
                     page.final_url,
@@ -306,6 +315,8 @@ class Archive:
                     outcome,
                     error,
                     body_page_id,
+                    None if page.request_headers is None else _json(page.request_headers),
+                    *(_warc_columns(page)),
                 ),
             )
             conn.execute("DELETE FROM frontier WHERE url IN (?, ?)", (page.url, page.final_url))

@@ -31,7 +31,7 @@ from newsarchive.discovery import (
     parse_sitemap,
 )
 from newsarchive.items import RawPage
-from newsarchive.middlewares import ForbiddenAddress, OutOfScope
+from newsarchive.middlewares import CONTENT_ENCODING_META, ForbiddenAddress, OutOfScope
 from newsarchive.robots import RobotsDisallowed
 from newsarchive.store import Archive
 from newsarchive.urls import canonicalize_url, same_site
@@ -309,21 +309,29 @@ class ArticleSpider(scrapy.Spider):
     def raw_page(self, response: Response, kind: str) -> RawPage:
         """The response as an immutable raw page item."""
         meta = response.meta
+        headers = {
+            k.decode("latin-1"): b", ".join(v).decode("latin-1")
+            for k, v in response.headers.items()
+        }
+        if meta.get(CONTENT_ENCODING_META) and b"Content-Encoding" not in response.headers:
+            # Scrapy decoded the body and deleted the header: keep what came over the wire
+            headers["X-Crawler-Content-Encoding"] = meta[CONTENT_ENCODING_META]
         return RawPage(
             url=(meta.get("redirect_urls") or [response.request.url])[0],
             final_url=response.url,
             status=response.status,
             fetched_at=utc_now(),
-            headers={
-                k.decode("latin-1"): b", ".join(v).decode("latin-1")
-                for k, v in response.headers.items()
-            },
+            headers=headers,
             body=response.body,
             depth=int(meta.get("na_depth", 0)),
             via_url=meta.get("na_via"),
             related_selector=self.related_selector,
             redirect_urls=list(meta.get("redirect_urls") or []),
             kind=kind,
+            request_headers={
+                k.decode("latin-1"): b", ".join(v).decode("latin-1")
+                for k, v in response.request.headers.items()
+            },
         )
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
