@@ -31,6 +31,7 @@ from tenacity import (
 from newsarchive import migrations
 from newsarchive.dates import DAY_OR_FINER, local_day, precision_of
 from newsarchive.items import RawPage
+from newsarchive.urls import strip_credentials
 from newsarchive.versions import VERSIONED_FIELDS, changed_fields, content_fields, fields_hash
 
 if TYPE_CHECKING:  # extraction imports trafilatura: the crawler process does not need it
@@ -67,6 +68,22 @@ ARTICLE_FIELDS = (
 
 class StorageError(RuntimeError):
     """The archive could not be opened or written."""
+
+
+class NotAnArchiveError(StorageError):
+    """The file is not a newsarchive archive (another application's SQLite file, or not SQLite)."""
+
+
+class SchemaTooNewError(StorageError):
+    """The archive was written by a newer newsarchive: it has migrations this code does not know."""
+
+
+class SearchQueryError(ValueError):
+    """A full-text query with nothing to search for, or that FTS5 cannot parse."""
+
+
+class BodyError(ValueError):
+    """A stored body cannot be read back (unknown compression, or corrupt bytes)."""
 
 
 def _is_locked(exc: BaseException) -> bool:
@@ -131,9 +148,18 @@ def compress(body: bytes) -> bytes:
     return zlib.compress(body, ZLIB_LEVEL)
 
 
-def decompress(blob: bytes | None) -> bytes:
-    """The original bytes of a stored body."""
-    return zlib.decompress(blob) if blob else b""
+def decompress(blob: bytes | None, compression: str | None = "zlib") -> bytes:
+    """The original bytes of a stored body, as pages.compression says; BodyError if unreadable."""
+    if not blob:
+        return b""
+    if compression in (None, "", "identity", "none"):
+        return bytes(blob)
+    if compression != "zlib":
+        raise BodyError(f"unknown body compression {compression!r}")
+    try:
+        return zlib.decompress(blob)
+    except zlib.error as exc:
+        raise BodyError(f"corrupt zlib body: {exc}") from exc
 
 
 def _json(value: Any) -> str:
@@ -158,10 +184,41 @@ class Archive:
                 conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000)
             self.db = Database(conn)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._check_schema(readonly=readonly)
             if not readonly:
                 self._init()
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.OperationalError as exc:
             raise StorageError(f"cannot open archive {self.path}: {exc}") from exc
+        except sqlite3.DatabaseError as exc:
+            raise NotAnArchiveError(
+                f"cannot open archive {self.path}: not a newsarchive archive"
+                f" (not an SQLite database: {exc})"
+            ) from exc
+
+    def _check_schema(self, *, readonly: bool) -> None:
+        """Refuse another application's SQLite file and an archive from a newer newsarchive.
+
+        Runs before anything is written (no WAL switch, no migration): only an empty file
+        becomes a new archive.
+        """
+        conn = self.db.conn
+        tables = {str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master")}
+        if not tables and not readonly:
+            return  # a new (or empty) file: the migrations create the archive
+        applied: set[str] = set()
+        if migrations.MIGRATIONS_TABLE in tables:
+            applied = migrations.applied(self.db)
+        if not applied:
+            raise NotAnArchiveError(
+                f"cannot open archive {self.path}: not a newsarchive archive (an SQLite file"
+                " of another application), left unchanged"
+            )
+        unknown = migrations.unknown(applied)
+        if unknown:
+            raise SchemaTooNewError(
+                f"cannot open archive {self.path}: written by a newer newsarchive (unknown"
+                f" migration {', '.join(unknown)}); upgrade newsarchive to open it"
+            )
 
     @retry_locked
     def _init(self) -> None:
@@ -229,7 +286,13 @@ class Archive:
             cur = conn.execute(
                 "INSERT INTO crawls (started_at, command, seeds, stats, status)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (started_at, command, _json(seeds), _json({"pid": os.getpid()}), "running"),
+                (
+                    started_at,
+                    strip_credentials(command),
+                    _json([strip_credentials(s) for s in seeds]),
+                    _json({"pid": os.getpid()}),
+                    "running",
+                ),
             )
             return int(cur.lastrowid or 0)
 
@@ -237,12 +300,55 @@ class Archive:
     def finish_crawl(
         self, crawl_id: int, *, finished_at: str, stats: dict[str, Any], status: str
     ) -> None:
-        """Record the end of a crawl run, its stats and its status."""
-        with self._write() as conn:
-            conn.execute(
-                "UPDATE crawls SET finished_at = ?, stats = ?, status = ? WHERE id = ?",
-                (finished_at, _json(stats), status, crawl_id),
-            )
+        """Record the end of a crawl run, its stats and its status, durably.
+
+        Under WAL with synchronous=NORMAL a commit reaches the disk only at the next
+        checkpoint: a power loss could roll back a run reported as finished. The finishing
+        commit is synced (synchronous=FULL syncs the WAL, with every earlier commit of the
+        run in it) and then checkpointed into the database file.
+        """
+        conn = self.db.conn
+        conn.execute("PRAGMA synchronous = FULL")
+        try:
+            with self._write():
+                conn.execute(
+                    "UPDATE crawls SET finished_at = ?, stats = ?, status = ? WHERE id = ?",
+                    (finished_at, _json(stats), status, crawl_id),
+                )
+        finally:
+            conn.execute("PRAGMA synchronous = NORMAL")
+        self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """Sync the WAL and copy it into the database file (never waits for readers)."""
+        self.db.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def snapshot(self, dest: Path) -> None:
+        """Write a consistent, self-contained copy of the archive to dest (SQLite backup API).
+
+        Safe while crawls write (a copy with `cp` of a live WAL archive can be malformed).
+        The copy is written beside dest and renamed at the end: dest is never half-written.
+        """
+        if dest.exists():
+            raise StorageError(f"{dest} exists: refusing to overwrite it")
+        partial = dest.with_name(dest.name + ".partial")
+        partial.unlink(missing_ok=True)
+        try:
+            target = sqlite3.connect(str(partial))
+            try:
+                self.db.conn.backup(target)
+                target.execute("PRAGMA journal_mode = DELETE")  # one file, no -wal beside it
+                if target.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                    raise StorageError(f"snapshot of {self.path} failed its integrity check")
+            finally:
+                target.close()
+            os.replace(partial, dest)
+        except (sqlite3.Error, OSError) as exc:
+            partial.unlink(missing_ok=True)
+            raise StorageError(f"cannot write snapshot {dest}: {exc}") from exc
+        except StorageError:
+            partial.unlink(missing_ok=True)
+            raise
 
     def crawl(self, crawl_id: int) -> dict[str, Any] | None:
         """One crawls row."""
@@ -283,8 +389,8 @@ class Archive:
                        crawl_id, depth, via_url, outcome, error, body_page_id)
                    VALUES (?, ?, ?, ?, ?, ?, 'zlib', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
-                    page.url,
-                    page.final_url,
+                    strip_credentials(page.url),
+                    strip_credentials(page.final_url),
                     page.status,
                     page.fetched_at,
                     _json(page.headers),
@@ -296,7 +402,7 @@ class Archive:
                     sha,
                     crawl_id,
                     page.depth,
-                    page.via_url,
+                    strip_credentials(page.via_url) if page.via_url else None,
                     outcome,
                     error,
                     body_page_id,
@@ -862,7 +968,12 @@ class Archive:
         until: str | None = None,
         limit: int = 20,
     ) -> list[dict[str, Any]]:
-        """Full-text search over articles (accent-insensitive), best match first."""
+        """Full-text search over articles (accent-insensitive), best match first.
+
+        SearchQueryError when the query has no word to search for.
+        """
+        if not any(ch.isalnum() for ch in query):
+            raise SearchQueryError(f"nothing to search for in {query!r}: give a word")
         where, params = ["articles_fts MATCH :q"], {"q": self.db.quote_fts(query), "limit": limit}
         if site:
             where.append("a.site = :site")
@@ -878,7 +989,12 @@ class Archive:
                   FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid
                   WHERE {" AND ".join(where)}
                   ORDER BY articles_fts.rank LIMIT :limit"""
-        return list(self.db.query(sql, params))
+        try:
+            return list(self.db.query(sql, params))
+        except sqlite3.OperationalError as exc:
+            if "fts5" not in str(exc):
+                raise
+            raise SearchQueryError(f"cannot search for {query!r}: {exc}") from exc
 
     def iter_articles(
         self,
@@ -935,7 +1051,8 @@ class Archive:
         """One raw page with its body decompressed."""
         row = self.db.conn.execute(
             """SELECT p.id, p.url, p.final_url, p.status, p.fetched_at, p.headers,
-                      coalesce(p.body, b.body), p.via_url
+                      coalesce(p.body, b.body), p.via_url,
+                      CASE WHEN p.body IS NULL THEN b.compression ELSE p.compression END
                FROM pages p LEFT JOIN pages b ON b.id = p.body_page_id WHERE p.id = ?""",
             (page_id,),
         ).fetchone()
@@ -948,7 +1065,7 @@ class Archive:
             status=row[3],
             fetched_at=row[4],
             headers=json.loads(row[5] or "{}"),
-            body=decompress(row[6]),
+            body=decompress(row[6], row[8]),
             via_url=row[7],
         )
 
