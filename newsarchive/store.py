@@ -947,7 +947,24 @@ class Archive:
                 "DELETE FROM article_versions WHERE article_url = ? AND fetched_at >= ?",
                 (extraction.article.url, rebuild_versions_from),
             )
+        if self._state_is_newer(conn, extraction.article.url, page_id, fetched_at):
+            # An earlier fetch of an article whose current state comes from a later page (which
+            # this run re-extracts after it, or leaves as it is): only its version is rebuilt.
+            # Writing its state would flip the article back and forth on every run.
+            self._save_version(conn, page_id, fetched_at, extraction.article)
+            return []
         return self._save_derived(conn, page_id, fetched_at, extraction, extracted_at)
+
+    def _state_is_newer(
+        self, conn: sqlite3.Connection, url: str, page_id: int, fetched_at: str
+    ) -> bool:
+        """True when the article's stored state comes from a later fetch than page_id."""
+        row = conn.execute(
+            """SELECT b.fetched_at, b.id FROM articles a JOIN pages p ON p.id = a.page_id
+               JOIN pages b ON b.id = coalesce(p.body_page_id, p.id) WHERE a.url = ?""",
+            (url,),
+        ).fetchone()
+        return row is not None and (str(row[0]), int(row[1])) > (fetched_at, page_id)
 
     def versions(self, url: str) -> list[dict[str, Any]]:
         """The stored versions of an article, oldest first."""

@@ -362,3 +362,43 @@ def test_search_with_quotes_and_words_still_finds(tmp_path: Path) -> None:
     result = run_cli("search", '"corea', "--db", str(db), "--json", cwd=tmp_path)
     assert result.code == 0, result.err
     assert json.loads(result.out.splitlines()[0])["url"].endswith(truth.SEED_PATH)
+
+
+def edited_archive(db: Path) -> None:
+    """The seed article fetched twice, edited in between (two pages, two versions)."""
+    from fixture_site import SITE_DIR
+
+    body = (SITE_DIR / truth.SEED_PATH.lstrip("/")).read_bytes()
+    edited = body.replace(b"uomini e munizioni.", b"uomini, munizioni e missili.")
+    assert edited != body
+    with Archive(db) as archive:
+        store(archive, raw_page(body=body))
+        store(archive, raw_page(body=edited, fetched_at="2024-12-07T09:00:00.000+00:00"))
+
+
+def derived_rows(db: Path) -> dict[str, list[tuple]]:
+    conn = sqlite3.connect(db)
+    tables = {
+        "articles": "url",
+        "links": "from_url, to_url, kind",
+        "date_evidence": "id",
+        "article_versions": "article_url, version",
+        "pages": "id",
+    }
+    rows = {
+        t: conn.execute(f"SELECT * FROM {t} ORDER BY {o}").fetchall() for t, o in tables.items()
+    }
+    conn.close()
+    return rows
+
+
+def test_reextract_of_an_edited_article_changes_nothing(tmp_path: Path) -> None:
+    """An article fetched twice used to flip to its old state and back on every run:
+    reported changed twice, extracted_at moved, with identical data in the end."""
+    db = tmp_path / "archive.db"
+    edited_archive(db)
+    before = derived_rows(db)
+    first = reextract(db, jobs=1)
+    second = reextract(db, jobs=1)
+    assert (first.articles_changed, second.articles_changed) == (0, 0)
+    assert derived_rows(db) == before
