@@ -402,3 +402,51 @@ def test_reextract_of_an_edited_article_changes_nothing(tmp_path: Path) -> None:
     second = reextract(db, jobs=1)
     assert (first.articles_changed, second.articles_changed) == (0, 0)
     assert derived_rows(db) == before
+
+
+# --- item 11: a 1 MB <title> -------------------------------------------------------------
+
+PARAGRAPHS = "".join(
+    f"<p>Paragrafo {i} dell'articolo, con abbastanza parole per essere testo vero e proprio.</p>"
+    for i in range(8)
+)
+
+
+def test_huge_metadata_is_capped_before_it_is_stored(tmp_path: Path) -> None:
+    from newsarchive.extraction import FIELD_CAPS, LIST_ITEM_CAP, LIST_LEN_CAP, extract_article
+    from newsarchive.items import RawPage
+
+    huge = "Titolo " * 150_000  # ~1 MB
+    authors = ", ".join(f'"Autore {i}"' for i in range(500))
+    html = (
+        f"<html lang='it'><head><title>{huge}</title>"
+        f"<meta name='description' content='{'d' * 50_000}'>"
+        f'<script type="application/ld+json">{{"@type": "NewsArticle", "headline": "{huge}",'
+        f' "author": [{authors}], "keywords": ["{"k" * 10_000}"]}}</script>'
+        f"</head><body><article><h1>{huge}</h1>{PARAGRAPHS}</article></body></html>"
+    ).encode()
+    url = "http://www.corriere-di-prova.it/esteri/2024/11/21/enorme.html"
+    fetched = "2024-12-06T09:00:00.000+00:00"
+    from datetime import datetime
+
+    ex = extract_article(html, url=url, fetched_at=datetime.fromisoformat(fetched))
+    art = ex.article
+    assert art is not None
+    assert len(art.title or "") <= FIELD_CAPS["title"]
+    assert len(art.description or "") <= FIELD_CAPS["description"]
+    assert len(art.authors) <= LIST_LEN_CAP
+    assert all(len(t) <= LIST_ITEM_CAP for t in art.tags)
+    assert "capped:title" in ex.notes
+    db = tmp_path / "archive.db"
+    with Archive(db) as archive:
+        archive.record_fetch(
+            RawPage(url=url, final_url=url, status=200, fetched_at=fetched, headers={}, body=html),
+            ex,
+            outcome=ex.outcome,
+            error=None,
+            crawl_id=None,
+            extracted_at=fetched,
+        )
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT max(length(title)) FROM article_versions").fetchone()[0] <= 1_000
+    assert conn.execute("SELECT length(title) FROM articles").fetchone()[0] <= 1_000
