@@ -450,3 +450,32 @@ def test_huge_metadata_is_capped_before_it_is_stored(tmp_path: Path) -> None:
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT max(length(title)) FROM article_versions").fetchone()[0] <= 1_000
     assert conn.execute("SELECT length(title) FROM articles").fetchone()[0] <= 1_000
+
+
+# --- item 11: UTF-7 -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["header", "meta"])
+def test_a_utf7_declared_page_is_decoded_as_browsers_do(where: str) -> None:
+    from datetime import datetime
+
+    from newsarchive.extraction import extract_article
+
+    meta = "<meta charset='utf-7'>" if where == "meta" else ""
+    html = (
+        f"<html lang='it'><head>{meta}<title>Citt+AOA- aperta</title></head><body><article>"
+        f"<h1>Citt+AOA- aperta</h1>{PARAGRAPHS}"
+        "<p>+ADw-script+AD4-alert(1)+ADw-/script+AD4- la citt+AOA- risponde.</p>"
+        "</article></body></html>"
+    ).encode("ascii")
+    headers = {"Content-Type": "text/html; charset=UTF-7" if where == "header" else "text/html"}
+    ex = extract_article(
+        html,
+        url="http://www.corriere-di-prova.it/esteri/2024/11/21/utf7.html",
+        fetched_at=datetime.fromisoformat("2024-12-06T09:00:00+00:00"),
+        headers=headers,
+    )
+    assert ex.encoding == "utf-8"
+    assert ex.encoding_reason == "ascii; utf-7 ignored"
+    assert ex.article is not None and "+ADw-script+AD4-" in (ex.article.text or "")
+    assert "città" not in (ex.article.title or "")
