@@ -44,6 +44,7 @@ LOCK_RETRIES = 5
 ZLIB_LEVEL = 6
 # URLs per "IN (...)" query: well under SQLite's limit on bound parameters
 SQL_CHUNK = 500
+SPREAD_MIN_YEAR = "1970"  # evidence.MIN_YEAR: earlier values are template placeholders
 ARTICLE_FIELDS = (
     "page_id",
     "site",
@@ -125,8 +126,9 @@ class StoredPage:
 
 
 def spread_days(values: list[str]) -> float | None:
-    """Days between the earliest and latest of ISO dates/datetimes (coarser values ignored)."""
-    days = sorted(v[:10] for v in values if len(v) >= 10)
+    """Days between the earliest and latest of ISO dates/datetimes (coarser values ignored,
+    and pre-1970 placeholders such as 0001-01-01, which are evidence but never dates)."""
+    days = sorted(v[:10] for v in values if len(v) >= 10 and v[:4] >= SPREAD_MIN_YEAR)
     if not days:
         return None
     return float((date.fromisoformat(days[-1]) - date.fromisoformat(days[0])).days)

@@ -479,3 +479,48 @@ def test_a_utf7_declared_page_is_decoded_as_browsers_do(where: str) -> None:
     assert ex.encoding_reason == "ascii; utf-7 ignored"
     assert ex.article is not None and "+ADw-script+AD4-" in (ex.article.text or "")
     assert "città" not in (ex.article.title or "")
+
+
+# --- item 11: dates before 1970 are evidence, never the date --------------------------------
+
+
+def test_pre_1970_dates_are_kept_as_evidence_but_never_chosen(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from newsarchive.extraction import extract_article
+    from newsarchive.items import RawPage
+
+    html = (
+        "<html lang='it'><head>"
+        '<script type="application/ld+json">{"@type": "NewsArticle",'
+        ' "datePublished": "0001-01-01T00:00:00Z", "dateModified": "1969-07-20T20:17:00Z"}'
+        "</script><meta property='article:published_time' content='2024-11-21T08:30:00+01:00'>"
+        f"</head><body><article><h1>Allunaggio, 55 anni dopo</h1>{PARAGRAPHS}</article>"
+        "</body></html>"
+    ).encode()
+    url = "http://www.corriere-di-prova.it/esteri/2024/11/21/luna.html"
+    fetched = "2024-12-06T09:00:00.000+00:00"
+    ex = extract_article(html, url=url, fetched_at=datetime.fromisoformat(fetched))
+    assert ex.article is not None
+    assert ex.article.date_published == "2024-11-21T08:30:00+01:00"
+    assert ex.article.date_modified is None
+    old = {(e.source, e.value, e.chosen) for e in ex.evidence if e.value < "1970"}
+    assert old == {
+        ("jsonld:datePublished", "0001-01-01T00:00:00+00:00", False),
+        ("jsonld:dateModified", "1969-07-20T20:17:00+00:00", False),
+    }
+    db = tmp_path / "archive.db"
+    with Archive(db) as archive:
+        archive.record_fetch(
+            RawPage(url=url, final_url=url, status=200, fetched_at=fetched, headers={}, body=html),
+            ex,
+            outcome=ex.outcome,
+            error=None,
+            crawl_id=None,
+            extracted_at=fetched,
+        )
+    conn = sqlite3.connect(db)
+    assert (
+        conn.execute("SELECT count(*) FROM date_evidence WHERE value < '1970'").fetchone()[0] == 2
+    )
+    assert conn.execute("SELECT published_spread_days FROM articles").fetchone()[0] < 1
