@@ -396,7 +396,7 @@ def m008_scheduled_jobs(db: Database) -> None:
 
 
 @migrations()
-def m010_integrity_triggers_and_credentials(db: Database) -> None:
+def m010_integrity_triggers_credentials(db: Database) -> None:
     """The raw-page immutability triggers on every archive; no credentials in stored runs.
 
     The triggers were added to m001 after archives had been created with it: those archives
@@ -427,3 +427,11 @@ def m010_integrity_triggers_and_credentials(db: Database) -> None:
             if strip_credentials(command) != command or strip_credentials(seeds) != seeds
         ],
     )
+
+
+@migrations()
+def m010_integrity_canonical_claims(db: Database) -> None:
+    """pages.canonical_claim: the rel=canonical URL a page named, other than its own (derived:
+    the article is stored under it only when the claim is consistent)."""
+    db.execute("ALTER TABLE pages ADD COLUMN canonical_claim TEXT")
+    db["pages"].create_index(["canonical_claim"])  # type: ignore[union-attr]

@@ -15,7 +15,7 @@ import sqlite3
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
@@ -31,7 +31,7 @@ from tenacity import (
 from newsarchive import migrations
 from newsarchive.dates import DAY_OR_FINER, local_day, precision_of
 from newsarchive.items import RawPage
-from newsarchive.urls import strip_credentials
+from newsarchive.urls import canonicalize_url, strip_credentials
 from newsarchive.versions import VERSIONED_FIELDS, changed_fields, content_fields, fields_hash
 
 if TYPE_CHECKING:  # extraction imports trafilatura: the crawler process does not need it
@@ -162,6 +162,14 @@ def decompress(blob: bytes | None, compression: str | None = "zlib") -> bytes:
         return zlib.decompress(blob)
     except zlib.error as exc:
         raise BodyError(f"corrupt zlib body: {exc}") from exc
+
+
+def canonical_claim(final_url: str, extraction: Extraction | None) -> str | None:
+    """The page's rel=canonical URL when it names another URL than the page's own, else None."""
+    if extraction is None or extraction.article is None:
+        return None
+    fetched = canonicalize_url(final_url) or final_url
+    return extraction.article.url if extraction.article.url != fetched else None
 
 
 def _json(value: Any) -> str:
@@ -378,6 +386,7 @@ class Archive:
         """
         sha = body_sha256(page.body)
         body: bytes | None = compress(page.body)
+        claim = canonical_claim(page.final_url, extraction)
         with self._write() as conn:
             if isinstance(previous, str):
                 previous = self._latest_body(conn, page.url, page.final_url)
@@ -388,8 +397,8 @@ class Archive:
             cur = conn.execute(
                 """INSERT INTO pages (url, final_url, status, fetched_at, headers, body,
                        compression, body_size, content_type, encoding, encoding_reason, sha256,
-                       crawl_id, depth, via_url, outcome, error, body_page_id)
-                   VALUES (?, ?, ?, ?, ?, ?, 'zlib', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                       crawl_id, depth, via_url, outcome, error, body_page_id, canonical_claim)
+                   VALUES (?, ?, ?, ?, ?, ?, 'zlib', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     strip_credentials(page.url),
                     strip_credentials(page.final_url),
@@ -408,11 +417,15 @@ class Archive:
                     outcome,
                     error,
                     body_page_id,
+                    claim,
                 ),
             )
             conn.execute("DELETE FROM frontier WHERE url IN (?, ?)", (page.url, page.final_url))
             page_id = int(cur.lastrowid or 0)
             if extraction is not None:
+                extraction = self._trust_canonical(
+                    conn, page_id, page.final_url, page.fetched_at, extraction
+                )
                 self._save_derived(conn, page_id, page.fetched_at, extraction, extracted_at)
             return page_id
 
@@ -944,18 +957,113 @@ class Archive:
         )
         if extraction is None or extraction.article is None:
             return []
+        row = conn.execute("SELECT final_url, canonical_claim FROM pages WHERE id = ?", (page_id,))
+        final_url, old_claim = row.fetchone()
+        claim = canonical_claim(final_url, extraction)
+        if claim != old_claim:
+            conn.execute("UPDATE pages SET canonical_claim = ? WHERE id = ?", (claim, page_id))
+        extraction = self._trust_canonical(conn, page_id, final_url, fetched_at, extraction)
+        art = extraction.article
+        if art is None:
+            return []
         if rebuild_versions_from is not None:
             conn.execute(
                 "DELETE FROM article_versions WHERE article_url = ? AND fetched_at >= ?",
-                (extraction.article.url, rebuild_versions_from),
+                (art.url, rebuild_versions_from),
             )
-        if self._state_is_newer(conn, extraction.article.url, page_id, fetched_at):
+        if self._state_is_newer(conn, art.url, page_id, fetched_at):
             # An earlier fetch of an article whose current state comes from a later page (which
             # this run re-extracts after it, or leaves as it is): only its version is rebuilt.
             # Writing its state would flip the article back and forth on every run.
-            self._save_version(conn, page_id, fetched_at, extraction.article)
+            self._save_version(conn, page_id, fetched_at, art)
             return []
         return self._save_derived(conn, page_id, fetched_at, extraction, extracted_at)
+
+    def _trust_canonical(
+        self,
+        conn: sqlite3.Connection,
+        page_id: int,
+        final_url: str,
+        fetched_at: str,
+        ex: Extraction,
+    ) -> Extraction:
+        """The extraction stored under its rel=canonical URL only when the claim is consistent,
+        else under the fetched URL (the claim stays in pages.canonical_claim).
+
+        A same-host canonical could otherwise replace another article's title and text (as
+        a "version 2"), and two pages pointing at each other would swap contents. A claim on
+        URL c is trusted when the content matches a state of c known at that fetch time, or
+        when c was never archived from its own page with other content and c's own page does
+        not point elsewhere.
+        """
+        art = ex.article
+        fetched = canonicalize_url(final_url) or final_url
+        if art is None or art.url == fetched:
+            return ex
+        claimed = art.url
+        states = conn.execute(
+            """SELECT p.final_url, v.content_hash FROM article_versions v
+               JOIN pages p ON p.id = v.page_id
+               WHERE v.article_url = ? AND v.fetched_at <= ? AND v.page_id != ?""",
+            (claimed, fetched_at, page_id),
+        ).fetchall()
+        mine = fields_hash(content_fields(art))
+        if any(h == mine for _, h in states):
+            return ex  # the same content: a duplicate URL of that article (AMP, parameters)
+        own_state = any(canonicalize_url(str(u)) == claimed for u, _ in states)
+        disagrees = conn.execute(
+            """SELECT 1 FROM pages WHERE (final_url = :c OR url = :c) AND id != :id
+               AND status < 300 AND canonical_claim IS NOT NULL AND canonical_claim != :c
+               LIMIT 1""",
+            {"c": claimed, "id": page_id},
+        ).fetchone()
+        if not own_state and disagrees is None:
+            return ex  # nothing contradicts the claim (yet)
+        logger.warning(
+            "%s claims rel=canonical %s, which %s: stored under its own URL",
+            fetched,
+            claimed,
+            "has other content" if own_state else "points elsewhere",
+        )
+        self._evict_claimer(conn, fetched)
+        return replace(ex, article=replace(art, url=fetched))
+
+    def _evict_claimer(self, conn: sqlite3.Connection, url: str) -> None:
+        """Give back the state another page put at url by a claim url's own page contradicts.
+
+        The article at url came from a page fetched elsewhere that claimed url as its
+        canonical (trusted then, as nothing contradicted it); url's own page says otherwise:
+        that state moves to the URL its page was fetched from (or is dropped when an article
+        already lives there).
+        """
+        row = conn.execute(
+            "SELECT p.final_url FROM articles a JOIN pages p ON p.id = a.page_id WHERE a.url = ?",
+            (url,),
+        ).fetchone()
+        if row is None:
+            return
+        home = canonicalize_url(str(row[0])) or str(row[0])
+        if home == url:
+            return
+        if conn.execute("SELECT 1 FROM articles WHERE url = ?", (home,)).fetchone() is None:
+            columns = ", ".join(("url", *ARTICLE_FIELDS, "extracted_at"))
+            rest = ", ".join((*ARTICLE_FIELDS, "extracted_at"))
+            conn.execute(
+                f"INSERT INTO articles ({columns}) SELECT ?, {rest} FROM articles WHERE url = ?",
+                (home, url),
+            )
+            for table, column in (
+                ("links", "from_url"),
+                ("date_evidence", "article_url"),
+                ("article_versions", "article_url"),
+            ):
+                conn.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", (home, url))
+        else:
+            conn.execute("DELETE FROM links WHERE from_url = ?", (url,))
+            conn.execute("DELETE FROM date_evidence WHERE article_url = ?", (url,))
+            conn.execute("DELETE FROM article_versions WHERE article_url = ?", (url,))
+        conn.execute("DELETE FROM articles WHERE url = ?", (url,))
+        logger.warning("the article at %s came from %s: given back to it", url, home)
 
     def _state_is_newer(
         self, conn: sqlite3.Connection, url: str, page_id: int, fetched_at: str

@@ -126,7 +126,9 @@ def test_archives_created_before_the_triggers_get_them(tmp_path: Path) -> None:
     conn = sqlite3.connect(db)
     conn.execute("DROP TRIGGER pages_raw_immutable")
     conn.execute("DROP TRIGGER pages_raw_undeletable")
-    conn.execute("DELETE FROM _sqlite_migrations WHERE name LIKE 'm010_integrity%'")
+    conn.execute(
+        "DELETE FROM _sqlite_migrations WHERE name = 'm010_integrity_triggers_credentials'"
+    )
     conn.commit()
     conn.close()
     with Archive(db) as archive:
@@ -201,7 +203,9 @@ def test_credentials_already_stored_are_scrubbed_by_the_migration(tmp_path: Path
         "UPDATE crawls SET command = ?, seeds = ?",
         (f"newsarchive crawl http://u:{SECRET}@h.it/a", json.dumps([f"http://u:{SECRET}@h.it/a"])),
     )
-    conn.execute("DELETE FROM _sqlite_migrations WHERE name LIKE 'm010_integrity%'")
+    conn.execute(
+        "DELETE FROM _sqlite_migrations WHERE name = 'm010_integrity_triggers_credentials'"
+    )
     conn.commit()
     conn.close()
     Archive(db).close()
@@ -524,3 +528,97 @@ def test_pre_1970_dates_are_kept_as_evidence_but_never_chosen(tmp_path: Path) ->
         conn.execute("SELECT count(*) FROM date_evidence WHERE value < '1970'").fetchone()[0] == 2
     )
     assert conn.execute("SELECT published_spread_days FROM articles").fetchone()[0] < 1
+
+
+# --- item 7: same-host rel=canonical hijack --------------------------------------------------
+
+SITE = "http://www.corriere-di-prova.it/esteri/2024/11/"
+
+
+def page_html(title: str, canonical: str | None, words: str) -> bytes:
+    link = f"<link rel='canonical' href='{canonical}'>" if canonical else ""
+    paragraphs = "".join(
+        f"<p>{words} Paragrafo {i}, con abbastanza parole da essere un vero testo.</p>"
+        for i in range(6)
+    )
+    return (
+        f"<html lang='it'><head><title>{title}</title>{link}"
+        "<meta property='article:published_time' content='2024-11-20T08:00:00+01:00'>"
+        f"</head><body><article><h1>{title}</h1>{paragraphs}</article></body></html>"
+    ).encode()
+
+
+def fetch_into(archive: Archive, url: str, body: bytes, fetched_at: str) -> None:
+    from datetime import datetime
+
+    from newsarchive.extraction import extract_article
+    from newsarchive.items import RawPage
+
+    ex = extract_article(body, url=url, fetched_at=datetime.fromisoformat(fetched_at))
+    archive.record_fetch(
+        RawPage(url=url, final_url=url, status=200, fetched_at=fetched_at, headers={}, body=body),
+        ex,
+        outcome=ex.outcome,
+        error=None,
+        crawl_id=None,
+        extracted_at=fetched_at,
+    )
+
+
+def articles_and_versions(db: Path) -> tuple[dict[str, str], dict[str, int]]:
+    conn = sqlite3.connect(db)
+    titles = dict(conn.execute("SELECT url, title FROM articles").fetchall())
+    versions = dict(
+        conn.execute("SELECT article_url, count(*) FROM article_versions GROUP BY 1").fetchall()
+    )
+    conn.close()
+    return titles, versions
+
+
+def test_a_canonical_pointing_at_another_archived_article_does_not_replace_it(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "archive.db"
+    a, b = SITE + "20/vero.html", SITE + "21/impostore.html"
+    with Archive(db) as archive:
+        fetch_into(
+            archive, a, page_html("Il vero articolo", a, "Vero"), "2024-12-01T09:00:00+00:00"
+        )
+        fetch_into(archive, b, page_html("L'impostore", a, "Falso"), "2024-12-02T09:00:00+00:00")
+    titles, versions = articles_and_versions(db)
+    assert titles == {a: "Il vero articolo", b: "L'impostore"}
+    assert versions == {a: 1, b: 1}  # no "version 2" of the real article
+    claims = sqlite3.connect(db).execute("SELECT url, canonical_claim FROM pages").fetchall()
+    assert claims == [(a, None), (b, a)]  # the claim is recorded
+    assert reextract(db, jobs=1).articles_changed == 0
+    assert articles_and_versions(db) == (titles, versions)
+
+
+def test_two_pages_pointing_at_each_other_keep_their_own_contents(tmp_path: Path) -> None:
+    db = tmp_path / "archive.db"
+    a, b = SITE + "20/primo.html", SITE + "21/secondo.html"
+    with Archive(db) as archive:
+        fetch_into(archive, a, page_html("Primo", b, "Uno"), "2024-12-01T09:00:00+00:00")
+        fetch_into(archive, b, page_html("Secondo", a, "Due"), "2024-12-02T09:00:00+00:00")
+    titles, versions = articles_and_versions(db)
+    assert titles == {a: "Primo", b: "Secondo"}
+    assert versions == {a: 1, b: 1}
+    assert reextract(db, jobs=1).articles_changed == 0
+    assert articles_and_versions(db) == (titles, versions)
+
+
+def test_a_duplicate_url_with_the_same_content_still_joins_its_canonical(tmp_path: Path) -> None:
+    db = tmp_path / "archive.db"
+    a, amp = SITE + "20/articolo.html", SITE + "20/articolo.amp.html"
+    body = page_html("Articolo", a, "Stesso")
+    with Archive(db) as archive:
+        fetch_into(archive, a, body, "2024-12-01T09:00:00+00:00")
+        fetch_into(archive, amp, body, "2024-12-02T09:00:00+00:00")
+        # an unarchived canonical is trusted: nothing contradicts it
+        other = SITE + "22/altro.html"
+        fetch_into(
+            archive, other + "?x=1", page_html("Altro", other, "Nuovo"), "2024-12-02T10:00:00+00:00"
+        )
+    titles, versions = articles_and_versions(db)
+    assert titles == {a: "Articolo", other: "Altro"}
+    assert versions == {a: 1, other: 1}
