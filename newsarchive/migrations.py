@@ -435,3 +435,11 @@ def m010_integrity_canonical_claims(db: Database) -> None:
     the article is stored under it only when the claim is consistent)."""
     db.execute("ALTER TABLE pages ADD COLUMN canonical_claim TEXT")
     db["pages"].create_index(["canonical_claim"])  # type: ignore[union-attr]
+    db.execute("DROP VIEW IF EXISTS pages_list")
+    db.execute(
+        """CREATE VIEW pages_list AS
+           SELECT id, url, final_url, status, fetched_at, content_type, encoding,
+                  encoding_reason, body_size, sha256, outcome, error, crawl_id, depth, via_url,
+                  canonical_claim
+           FROM pages"""
+    )
