@@ -493,6 +493,8 @@ def search(
 ) -> None:
     """Full-text search of the articles; accents optional ("citta" finds "città").
 
+    Quotes and operators are searched as words; a query without any word is an error.
+
     Example: newsarchive search "città accoglienza" --since 2024-11-01
     """
     from newsarchive.store import Archive, SearchQueryError
