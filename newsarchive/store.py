@@ -193,10 +193,17 @@ class Archive:
             else:
                 conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000)
             self.db = Database(conn)
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self._check_schema(readonly=readonly)
-            if not readonly:
-                self._init()
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open archive {self.path}: {exc}") from exc
+        try:
+            try:
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                self._check_schema(readonly=readonly)
+                if not readonly:
+                    self._init()
+            except BaseException:
+                conn.close()  # a refused or unreadable file is not kept open
+                raise
         except sqlite3.OperationalError as exc:
             raise StorageError(f"cannot open archive {self.path}: {exc}") from exc
         except sqlite3.DatabaseError as exc:
