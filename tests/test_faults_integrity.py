@@ -226,9 +226,9 @@ def test_serve_warns_when_listening_beyond_loopback(tmp_path: Path, monkeypatch)
 
     monkeypatch.setattr("os.execv", no_exec)
     runner = CliRunner()
-    wide = runner.invoke(cli.cli, ["serve", "--db", str(db), "--host", "0.0.0.0"])
-    local = runner.invoke(cli.cli, ["serve", "--db", str(db), "--host", "127.0.0.1"])
-    named = runner.invoke(cli.cli, ["serve", "--db", str(db), "--host", "localhost"])
+    wide = runner.invoke(cli.cli, ["serve", "--db", str(db), "--host", "0.0.0.0", "--port", "0"])
+    local = runner.invoke(cli.cli, ["serve", "--db", str(db), "--host", "127.0.0.1", "--port", "0"])
+    named = runner.invoke(cli.cli, ["serve", "--db", str(db), "--host", "localhost", "--port", "0"])
     assert "warning: --host 0.0.0.0" in wide.output
     assert "warning" not in local.output and "warning" not in named.output
 
