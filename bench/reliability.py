@@ -464,6 +464,24 @@ def seeds(root: Path) -> Scenario:
     return sc
 
 
+# --- issue 13 items 6-11: the archive's own integrity (bench/reliability_integrity.py) -------
+
+
+@timed
+def integrity(root: Path) -> Scenario:
+    """Foreign/newer databases, unreadable bodies, leaks through Datasette, durability,
+    snapshots, canonical hijacks, tracebacks: each case handled or not."""
+    import reliability_integrity
+
+    sc = Scenario("integrity (13.6-13.11)")
+    with workdir(root, "integrity") as tmp:
+        sc.bad_inputs = reliability_integrity.cases(tmp)
+    return sc
+
+
+# --- end of issue 13 items 6-11 ----------------------------------------------------------
+
+
 def kill_round(served: Any, site: Any, db: Path, tmp: Path, rng: random.Random) -> dict[str, Any]:
     """KILLS_PER_ROUND SIGKILLs at random moments, then a run to the end."""
     args = [
@@ -796,6 +814,7 @@ def main(argv: list[str] | None = None) -> int:
             retry_after(root),
             xml_attacks(root),
             seeds(root),
+            integrity(root),  # issue 13 items 6-11
         ]
         if args.mode == "fast":
             scenarios += [

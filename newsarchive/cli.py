@@ -35,6 +35,18 @@ def _aware(value: str | None, name: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
+def _is_loopback(host: str) -> bool:
+    """True when host names this machine only (localhost, 127.0.0.0/8, ::1)."""
+    import ipaddress
+
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def _settings(pairs: tuple[str, ...]) -> dict[str, str]:
     result = {}
     for pair in pairs:
@@ -45,7 +57,20 @@ def _settings(pairs: tuple[str, ...]) -> dict[str, str]:
     return result
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+class _Group(click.Group):
+    """The command group: an archive that cannot be opened is a one-line error, exit 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            store = sys.modules.get("newsarchive.store")  # not imported: no StorageError
+            if store is not None and isinstance(exc, store.StorageError):
+                raise click.ClickException(str(exc)) from exc
+            raise
+
+
+@click.group(cls=_Group, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "--version", prog_name="newsarchive")
 def cli() -> None:
     """Archive news articles and their related articles into SQLite.
@@ -389,20 +414,28 @@ def history(url: str, db: Path) -> None:
 def serve(db: Path, host: str, port: int, metadata_out: Path | None) -> None:
     """Browse and search the archive in Datasette (read-only).
 
-    Opens on 127.0.0.1 unless told otherwise. Raw page bodies are not served: browse
-    pages through the pages_list view.
+    Opens on 127.0.0.1 unless told otherwise (another --host prints a warning). Raw page
+    bodies and headers are never served, not even to ?sql= queries: browse pages through
+    the pages_list view.
 
     Example: newsarchive serve --db archive.db --port 8001
     """
     import os
     import tempfile
 
+    from newsarchive.datasette_guard import PLUGINS_DIR
     from newsarchive.datasette_metadata import build_metadata
     from newsarchive.store import Archive
 
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
     Archive(db).close()  # apply pending migrations (views) before serving read-only
+    if not _is_loopback(host):
+        click.echo(
+            f"warning: --host {host} serves the archive beyond this machine: anyone who can"
+            " reach it can read every article and run SQL on it",
+            err=True,
+        )
     metadata = json.dumps(build_metadata(db.stem), indent=2)
     if metadata_out:
         metadata_out.write_text(metadata)
@@ -417,6 +450,8 @@ def serve(db: Path, host: str, port: int, metadata_out: Path | None) -> None:
         str(db),
         "--metadata",
         path,
+        "--plugins-dir",
+        str(PLUGINS_DIR),
         "--host",
         host,
         "--port",
@@ -457,14 +492,19 @@ def search(
 ) -> None:
     """Full-text search of the articles; accents optional ("citta" finds "città").
 
+    Quotes and operators are searched as words; a query without any word is an error.
+
     Example: newsarchive search "città accoglienza" --since 2024-11-01
     """
-    from newsarchive.store import Archive
+    from newsarchive.store import Archive, SearchQueryError
 
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
     with Archive(db) as archive:
-        hits = archive.search(query, site=site, since=since, until=until, limit=limit)
+        try:
+            hits = archive.search(query, site=site, since=since, until=until, limit=limit)
+        except SearchQueryError as exc:
+            raise click.BadParameter(str(exc), param_hint="QUERY") from exc
     for hit in hits:
         if as_json:
             click.echo(json.dumps(hit, ensure_ascii=False))
@@ -597,6 +637,27 @@ def run(
         if not quiet or result.exit_code:
             click.echo(f"[{source.name}] " + summary(result, path), err=bool(quiet))
     sys.exit(code)
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@DB_OPTION
+def snapshot(path: Path, db: Path) -> None:
+    """Write a consistent copy of the archive to PATH, safe while crawls are running.
+
+    Uses SQLite's backup API: the copy is one self-contained file, never half-written
+    (a plain `cp` of a live archive can give a malformed copy). Publish or share the
+    snapshot, never the live file. PATH must not exist.
+
+    Example: newsarchive snapshot /srv/public/archive-2024-12-06.db --db archive.db
+    """
+    from newsarchive.store import Archive
+
+    if not db.exists():
+        raise click.ClickException(f"no archive at {db}")
+    with Archive(db) as archive:
+        archive.snapshot(path)
+    click.echo(f"snapshot of {db} written to {path}", err=True)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)

@@ -61,6 +61,8 @@ COLUMNS: dict[str, dict[str, str]] = {
         "crawl_id": "Crawl run (crawls.id)",
         "depth": "Related-link hops from the seed",
         "via_url": "Article that linked here",
+        "canonical_claim": "rel=canonical URL the page named, when not its own (the article is"
+        " stored under it only when the claim is consistent)",
     },
     "crawls": {
         "id": "Run id",

@@ -8,7 +8,7 @@ Rules for choosing ``date_published`` / ``date_modified`` (documented in the REA
 2. Never from the page chrome: header, nav, footer, asides, related-article blocks and
    clock/"today" widgets (the header clock of Italian sites) are not read.
 3. A candidate later than fetched_at (plus one day of tolerance), or before 1970 (template
-   placeholders such as 0001-01-01), is never chosen.
+   placeholders such as 0001-01-01), is never chosen (it stays in the evidence).
 4. The best-ranked candidate wins; if it only knows the day, a candidate with a time on the same
    local day (in the publisher's zone) lends its time.
 5. On Italian pages (lang it, .it host or it_* locale), UTC values (Z, +00:00) are shown in
@@ -319,8 +319,7 @@ def collect(
     )
     found += _from_url(url)
     found += _from_description(meta, reference=fetched_at, tz_name=tz_name)
-    # placeholders such as 0001-01-01 or 1900-01-01 are template defaults, not dates
-    return [c for c in found if c.parsed.value.year >= MIN_YEAR]
+    return found
 
 
 def _pick(
@@ -341,14 +340,17 @@ def _pick(
 
 
 def usable(candidates: list[Candidate], *, fetched_at: datetime, tz_name: str) -> list[Candidate]:
-    """The candidates that can date an article: not later than fetched_at (plus the
-    tolerance), and a day, a datetime or a month (never a week, quarter or year)."""
+    """The candidates that can date an article: from 1970 on, not later than fetched_at
+    (plus the tolerance), and a day, a datetime or a month (never a week, quarter or year)."""
     tz = ZoneInfo(tz_name)
     limit = fetched_at + FUTURE_TOLERANCE
+    # placeholders such as 0001-01-01 or 1900-01-01 are template defaults: kept as evidence only
     return [
         c
         for c in candidates
-        if c.parsed.precision in CHOOSABLE_PRECISIONS and _instant(c.parsed, tz) <= limit
+        if c.parsed.precision in CHOOSABLE_PRECISIONS
+        and c.parsed.value.year >= MIN_YEAR
+        and _instant(c.parsed, tz) <= limit
     ]
 
 
@@ -381,7 +383,11 @@ def choose(
                 field=c.field,
                 source=c.source,
                 raw=c.raw,
-                value=_local(c.parsed, tz, localize_utc).isoformat(),
+                value=(
+                    _local(c.parsed, tz, localize_utc)
+                    if c.parsed.value.year >= MIN_YEAR
+                    else c.parsed
+                ).isoformat(),
                 precision=c.parsed.precision,
                 chosen=c is published or c is modified,
             )

@@ -81,6 +81,18 @@ TRAFILATURA_OPTIONS: dict[str, Any] = {
     "include_links": False,
     "favor_precision": False,
 }
+# Longest stored metadata values (characters; a page may put 1 MB in its <title>) and list sizes.
+# Longer values are cut (at a character boundary, with "…") and the cut is noted.
+FIELD_CAPS = {
+    "title": 1_000,
+    "description": 5_000,
+    "sitename": 300,
+    "image": 2_048,
+    "date_published_raw": 500,
+    "date_modified_raw": 500,
+}
+LIST_ITEM_CAP = 300  # one author, category or tag
+LIST_LEN_CAP = 100  # authors, categories, tags
 SETTINGS_HASH = hashlib.sha256(
     json.dumps(TRAFILATURA_OPTIONS, sort_keys=True).encode()
 ).hexdigest()[:8]
@@ -439,6 +451,7 @@ def extract_article(
     text = restore_lead(tree, text, blocks)
     article = _assemble(meta, fallback, canonical, text, dates)
     article = replace(article, text=strip_headline(article.text or "", article.title))
+    article, capped = cap_fields(article)
     return Extraction(
         verdict.outcome,
         canonical,
@@ -448,8 +461,27 @@ def extract_article(
         links=links,
         evidence=dates.evidence,
         reason=verdict.reason if verdict.outcome != ARTICLE else None,
-        notes=verdict.flags,
+        notes=verdict.flags + tuple(f"capped:{name}" for name in capped),
     )
+
+
+def _cut(value: str, limit: int) -> str:
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+
+
+def cap_fields(article: Article) -> tuple[Article, list[str]]:
+    """The article with over-long metadata cut to FIELD_CAPS / LIST_*_CAP, and what was cut."""
+    changes: dict[str, Any] = {}
+    for name, limit in FIELD_CAPS.items():
+        value = getattr(article, name)
+        if isinstance(value, str) and len(value) > limit:
+            changes[name] = _cut(value, limit)
+    for name in ("authors", "categories", "tags"):
+        values: tuple[str, ...] = getattr(article, name)
+        cut = tuple(_cut(v, LIST_ITEM_CAP) for v in values[:LIST_LEN_CAP])
+        if cut != values:
+            changes[name] = cut
+    return (replace(article, **changes) if changes else article), sorted(changes)
 
 
 def strip_headline(text: str, title: str | None) -> str:

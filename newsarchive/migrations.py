@@ -6,8 +6,10 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from newsarchive.dates import local_day
+from newsarchive.urls import strip_credentials
 
 MIGRATION_SET = "newsarchive"
+MIGRATIONS_TABLE = Migrations.migrations_table
 FTS_COLUMNS = ["title", "description", "text", "authors"]
 # unicode61 with remove_diacritics 2: "citta" finds "città", "perche" finds "perché".
 FTS_TOKENIZER = "unicode61 remove_diacritics 2"
@@ -132,6 +134,17 @@ def apply(db: Database) -> None:
 def pending(db: Database) -> list[str]:
     """Names of the migrations not yet applied to db."""
     return [m.name for m in migrations.pending(db)]
+
+
+def applied(db: Database) -> set[str]:
+    """Names of the newsarchive migrations recorded in db."""
+    return {m.name for m in migrations.applied(db)}
+
+
+def unknown(names: set[str]) -> list[str]:
+    """Those of names (applied migrations) that this code does not define: a newer schema."""
+    known = {m.name for m in migrations._migrations}
+    return sorted(names - known)
 
 
 @migrations()
@@ -380,6 +393,56 @@ def m008_scheduled_jobs(db: Database) -> None:
     # body is NULL and body_page_id names the page that holds the bytes (also for HTTP 304).
     db.execute("ALTER TABLE pages ADD COLUMN body_page_id INTEGER REFERENCES pages(id)")
     db["pages"].create_index(["body_page_id"])  # type: ignore[union-attr]
+
+
+@migrations()
+def m010_integrity_triggers_credentials(db: Database) -> None:
+    """The raw-page immutability triggers on every archive; no credentials in stored runs.
+
+    The triggers were added to m001 after archives had been created with it: those archives
+    never got them. They are (re)created here with IF NOT EXISTS (m001 stays as it is: archives
+    created since have them already). Seed URLs with user:password@ were kept in crawls.command
+    and crawls.seeds (served by Datasette): stripped.
+    """
+    db.execute(
+        """
+        CREATE TRIGGER IF NOT EXISTS pages_raw_immutable
+        BEFORE UPDATE OF url, final_url, status, fetched_at, headers, body, compression,
+                         body_size, sha256 ON pages
+        BEGIN SELECT RAISE(ABORT, 'pages are immutable: raw columns cannot change'); END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER IF NOT EXISTS pages_raw_undeletable BEFORE DELETE ON pages
+        BEGIN SELECT RAISE(ABORT, 'pages are immutable: they cannot be deleted'); END
+        """
+    )
+    rows = db.execute("SELECT id, command, seeds FROM crawls").fetchall()
+    db.conn.executemany(
+        "UPDATE crawls SET command = ?, seeds = ? WHERE id = ?",
+        [
+            (strip_credentials(command), strip_credentials(seeds), crawl_id)
+            for crawl_id, command, seeds in rows
+            if strip_credentials(command) != command or strip_credentials(seeds) != seeds
+        ],
+    )
+
+
+@migrations()
+def m010_integrity_canonical_claims(db: Database) -> None:
+    """pages.canonical_claim: the rel=canonical URL a page named, other than its own (derived:
+    the article is stored under it only when the claim is consistent)."""
+    db.execute("ALTER TABLE pages ADD COLUMN canonical_claim TEXT")
+    db["pages"].create_index(["canonical_claim"])  # type: ignore[union-attr]
+    db.execute("DROP VIEW IF EXISTS pages_list")
+    db.execute(
+        """CREATE VIEW pages_list AS
+           SELECT id, url, final_url, status, fetched_at, content_type, encoding,
+                  encoding_reason, body_size, sha256, outcome, error, crawl_id, depth, via_url,
+                  canonical_claim
+           FROM pages"""
+    )
 
 
 @migrations()

@@ -22,11 +22,13 @@ from pathlib import Path
 
 from newsarchive.dates import DEFAULT_TZ
 from newsarchive.extraction import Extraction, extract_page
-from newsarchive.store import Archive
+from newsarchive.store import Archive, BodyError
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 100
+# _extract_one's outcome for a stored body that cannot be read back (the page row is untouched)
+UNREADABLE = "unreadable"
 CHUNK_SIZE = 4
 
 _worker_archive: Archive | None = None
@@ -68,7 +70,11 @@ def _init_worker(
 def _extract_one(page_id: int) -> Result:
     if _worker_archive is None:
         raise RuntimeError("worker not initialised")
-    page = _worker_archive.page(page_id)
+    try:
+        page = _worker_archive.page(page_id)
+    except BodyError as exc:
+        # a corrupt body, or a compression this version cannot read: that page fails, not the run
+        return page_id, "", None, UNREADABLE, str(exc)
     if page is None:
         return page_id, "", None, "missing", "page vanished"
     extraction, outcome, error = extract_page(
@@ -139,6 +145,8 @@ def reextract(
                         raise DryRunRollback
             except DryRunRollback:
                 pass
+        if not dry_run:
+            archive.checkpoint()  # the end of a run is on disk (see Archive.finish_crawl)
     except KeyboardInterrupt:
         summary.interrupted = True
         logger.warning("re-extraction interrupted; the archive keeps the batches already done")
@@ -151,6 +159,10 @@ def _apply(archive: Archive, result: Result, summary: Summary, touched: set[str]
     page_id, fetched_at, extraction, outcome, error = result
     summary.pages_read += 1
     if outcome == "missing":
+        return
+    if outcome == UNREADABLE:
+        summary.failed += 1
+        logger.warning("page #%d: stored body unreadable, skipped: %s", page_id, error)
         return
     if extraction is None and outcome != "error":
         summary.failed += 1

@@ -15,7 +15,7 @@ import sqlite3
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
@@ -31,6 +31,7 @@ from tenacity import (
 from newsarchive import migrations
 from newsarchive.dates import DAY_OR_FINER, local_day, precision_of
 from newsarchive.items import RawPage
+from newsarchive.urls import canonicalize_url, strip_credentials
 from newsarchive.versions import (
     VERSIONED_FIELDS,
     changed_fields,
@@ -49,6 +50,7 @@ LOCK_RETRIES = 5
 ZLIB_LEVEL = 6
 # URLs per "IN (...)" query: well under SQLite's limit on bound parameters
 SQL_CHUNK = 500
+SPREAD_MIN_YEAR = "1970"  # evidence.MIN_YEAR: earlier values are template placeholders
 ARTICLE_FIELDS = (
     "page_id",
     "site",
@@ -73,6 +75,22 @@ ARTICLE_FIELDS = (
 
 class StorageError(RuntimeError):
     """The archive could not be opened or written."""
+
+
+class NotAnArchiveError(StorageError):
+    """The file is not a newsarchive archive (another application's SQLite file, or not SQLite)."""
+
+
+class SchemaTooNewError(StorageError):
+    """The archive was written by a newer newsarchive: it has migrations this code does not know."""
+
+
+class SearchQueryError(ValueError):
+    """A full-text query with nothing to search for, or that FTS5 cannot parse."""
+
+
+class BodyError(ValueError):
+    """A stored body cannot be read back (unknown compression, or corrupt bytes)."""
 
 
 def _is_locked(exc: BaseException) -> bool:
@@ -114,8 +132,9 @@ class StoredPage:
 
 
 def spread_days(values: list[str]) -> float | None:
-    """Days between the earliest and latest of ISO dates/datetimes (coarser values ignored)."""
-    days = sorted(v[:10] for v in values if len(v) >= 10)
+    """Days between the earliest and latest of ISO dates/datetimes (coarser values ignored,
+    and pre-1970 placeholders such as 0001-01-01, which are evidence but never dates)."""
+    days = sorted(v[:10] for v in values if len(v) >= 10 and v[:4] >= SPREAD_MIN_YEAR)
     if not days:
         return None
     return float((date.fromisoformat(days[-1]) - date.fromisoformat(days[0])).days)
@@ -137,9 +156,26 @@ def compress(body: bytes) -> bytes:
     return zlib.compress(body, ZLIB_LEVEL)
 
 
-def decompress(blob: bytes | None) -> bytes:
-    """The original bytes of a stored body."""
-    return zlib.decompress(blob) if blob else b""
+def decompress(blob: bytes | None, compression: str | None = "zlib") -> bytes:
+    """The original bytes of a stored body, as pages.compression says; BodyError if unreadable."""
+    if not blob:
+        return b""
+    if compression in (None, "", "identity", "none"):
+        return bytes(blob)
+    if compression != "zlib":
+        raise BodyError(f"unknown body compression {compression!r}")
+    try:
+        return zlib.decompress(blob)
+    except zlib.error as exc:
+        raise BodyError(f"corrupt zlib body: {exc}") from exc
+
+
+def canonical_claim(final_url: str, extraction: Extraction | None) -> str | None:
+    """The page's rel=canonical URL when it names another URL than the page's own, else None."""
+    if extraction is None or extraction.article is None:
+        return None
+    fetched = canonicalize_url(final_url) or final_url
+    return extraction.article.url if extraction.article.url != fetched else None
 
 
 def _json(value: Any) -> str:
@@ -170,11 +206,49 @@ class Archive:
             else:
                 conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000)
             self.db = Database(conn)
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            if not readonly:
-                self._init()
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.Error as exc:
             raise StorageError(f"cannot open archive {self.path}: {exc}") from exc
+        try:
+            try:
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                self._check_schema(readonly=readonly)
+                if not readonly:
+                    self._init()
+            except BaseException:
+                conn.close()  # a refused or unreadable file is not kept open
+                raise
+        except sqlite3.OperationalError as exc:
+            raise StorageError(f"cannot open archive {self.path}: {exc}") from exc
+        except sqlite3.DatabaseError as exc:
+            raise NotAnArchiveError(
+                f"cannot open archive {self.path}: not a newsarchive archive"
+                f" (not an SQLite database: {exc})"
+            ) from exc
+
+    def _check_schema(self, *, readonly: bool) -> None:
+        """Refuse another application's SQLite file and an archive from a newer newsarchive.
+
+        Runs before anything is written (no WAL switch, no migration): only an empty file
+        becomes a new archive.
+        """
+        conn = self.db.conn
+        tables = {str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master")}
+        if not tables and not readonly:
+            return  # a new (or empty) file: the migrations create the archive
+        applied: set[str] = set()
+        if migrations.MIGRATIONS_TABLE in tables:
+            applied = migrations.applied(self.db)
+        if not applied:
+            raise NotAnArchiveError(
+                f"cannot open archive {self.path}: not a newsarchive archive (an SQLite file"
+                " of another application), left unchanged"
+            )
+        unknown = migrations.unknown(applied)
+        if unknown:
+            raise SchemaTooNewError(
+                f"cannot open archive {self.path}: written by a newer newsarchive (unknown"
+                f" migration {', '.join(unknown)}); upgrade newsarchive to open it"
+            )
 
     @retry_locked
     def _init(self) -> None:
@@ -242,7 +316,13 @@ class Archive:
             cur = conn.execute(
                 "INSERT INTO crawls (started_at, command, seeds, stats, status)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (started_at, command, _json(seeds), _json({"pid": os.getpid()}), "running"),
+                (
+                    started_at,
+                    strip_credentials(command),
+                    _json([strip_credentials(s) for s in seeds]),
+                    _json({"pid": os.getpid()}),
+                    "running",
+                ),
             )
             return int(cur.lastrowid or 0)
 
@@ -250,12 +330,55 @@ class Archive:
     def finish_crawl(
         self, crawl_id: int, *, finished_at: str, stats: dict[str, Any], status: str
     ) -> None:
-        """Record the end of a crawl run, its stats and its status."""
-        with self._write() as conn:
-            conn.execute(
-                "UPDATE crawls SET finished_at = ?, stats = ?, status = ? WHERE id = ?",
-                (finished_at, _json(stats), status, crawl_id),
-            )
+        """Record the end of a crawl run, its stats and its status, durably.
+
+        Under WAL with synchronous=NORMAL a commit reaches the disk only at the next
+        checkpoint: a power loss could roll back a run reported as finished. The finishing
+        commit is synced (synchronous=FULL syncs the WAL, with every earlier commit of the
+        run in it) and then checkpointed into the database file.
+        """
+        conn = self.db.conn
+        conn.execute("PRAGMA synchronous = FULL")
+        try:
+            with self._write():
+                conn.execute(
+                    "UPDATE crawls SET finished_at = ?, stats = ?, status = ? WHERE id = ?",
+                    (finished_at, _json(stats), status, crawl_id),
+                )
+        finally:
+            conn.execute("PRAGMA synchronous = NORMAL")
+        self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """Sync the WAL and copy it into the database file (never waits for readers)."""
+        self.db.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def snapshot(self, dest: Path) -> None:
+        """Write a consistent, self-contained copy of the archive to dest (SQLite backup API).
+
+        Safe while crawls write (a copy with `cp` of a live WAL archive can be malformed).
+        The copy is written beside dest and renamed at the end: dest is never half-written.
+        """
+        if dest.exists():
+            raise StorageError(f"{dest} exists: refusing to overwrite it")
+        partial = dest.with_name(dest.name + ".partial")
+        partial.unlink(missing_ok=True)
+        try:
+            target = sqlite3.connect(str(partial))
+            try:
+                self.db.conn.backup(target)
+                target.execute("PRAGMA journal_mode = DELETE")  # one file, no -wal beside it
+                if target.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                    raise StorageError(f"snapshot of {self.path} failed its integrity check")
+            finally:
+                target.close()
+            os.replace(partial, dest)
+        except (sqlite3.Error, OSError) as exc:
+            partial.unlink(missing_ok=True)
+            raise StorageError(f"cannot write snapshot {dest}: {exc}") from exc
+        except StorageError:
+            partial.unlink(missing_ok=True)
+            raise
 
     def crawl(self, crawl_id: int) -> dict[str, Any] | None:
         """One crawls row."""
@@ -283,6 +406,7 @@ class Archive:
         """
         sha = body_sha256(page.body)
         body: bytes | None = compress(page.body)
+        claim = canonical_claim(page.final_url, extraction)
         with self._write() as conn:
             if isinstance(previous, str):
                 previous = self._latest_body(conn, page.url, page.final_url)
@@ -294,12 +418,13 @@ class Archive:
                 """INSERT INTO pages (url, final_url, status, fetched_at, headers, body,
                        compression, body_size, content_type, encoding, encoding_reason, sha256,
                        crawl_id, depth, via_url, outcome, error, body_page_id,
-                       request_headers, warc_file, warc_offset, warc_length, warc_record_id)
+                       request_headers, warc_file, warc_offset, warc_length, warc_record_id,
+                       canonical_claim)
                    VALUES (?, ?, ?, ?, ?, ?, 'zlib', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-                           ?, ?, ?, ?, ?)""",
+                           ?, ?, ?, ?, ?, ?)""",
                 (
-                    page.url,
-                    page.final_url,
+                    strip_credentials(page.url),
+                    strip_credentials(page.final_url),
                     page.status,
                     page.fetched_at,
                     _json(page.headers),
@@ -311,17 +436,21 @@ class Archive:
                     sha,
                     crawl_id,
                     page.depth,
-                    page.via_url,
+                    strip_credentials(page.via_url) if page.via_url else None,
                     outcome,
                     error,
                     body_page_id,
                     None if page.request_headers is None else _json(page.request_headers),
                     *(_warc_columns(page)),
+                    claim,
                 ),
             )
             conn.execute("DELETE FROM frontier WHERE url IN (?, ?)", (page.url, page.final_url))
             page_id = int(cur.lastrowid or 0)
             if extraction is not None:
+                extraction = self._trust_canonical(
+                    conn, page_id, page.final_url, page.fetched_at, extraction
+                )
                 self._save_derived(conn, page_id, page.fetched_at, extraction, extracted_at)
             return page_id
 
@@ -869,12 +998,124 @@ class Archive:
         )
         if extraction is None or extraction.article is None:
             return []
+        row = conn.execute("SELECT final_url, canonical_claim FROM pages WHERE id = ?", (page_id,))
+        final_url, old_claim = row.fetchone()
+        claim = canonical_claim(final_url, extraction)
+        if claim != old_claim:
+            conn.execute("UPDATE pages SET canonical_claim = ? WHERE id = ?", (claim, page_id))
+        extraction = self._trust_canonical(conn, page_id, final_url, fetched_at, extraction)
+        art = extraction.article
+        if art is None:
+            return []
         if rebuild_versions_from is not None:
             conn.execute(
                 "DELETE FROM article_versions WHERE article_url = ? AND fetched_at >= ?",
-                (extraction.article.url, rebuild_versions_from),
+                (art.url, rebuild_versions_from),
             )
+        if self._state_is_newer(conn, art.url, page_id, fetched_at):
+            # An earlier fetch of an article whose current state comes from a later page (which
+            # this run re-extracts after it, or leaves as it is): only its version is rebuilt.
+            # Writing its state would flip the article back and forth on every run.
+            self._save_version(conn, page_id, fetched_at, art)
+            return []
         return self._save_derived(conn, page_id, fetched_at, extraction, extracted_at)
+
+    def _trust_canonical(
+        self,
+        conn: sqlite3.Connection,
+        page_id: int,
+        final_url: str,
+        fetched_at: str,
+        ex: Extraction,
+    ) -> Extraction:
+        """The extraction stored under its rel=canonical URL only when the claim is consistent,
+        else under the fetched URL (the claim stays in pages.canonical_claim).
+
+        A same-host canonical could otherwise replace another article's title and text (as
+        a "version 2"), and two pages pointing at each other would swap contents. A claim on
+        URL c is trusted when the content matches a state of c known at that fetch time, or
+        when c was never archived from its own page with other content and c's own page does
+        not point elsewhere.
+        """
+        art = ex.article
+        fetched = canonicalize_url(final_url) or final_url
+        if art is None or art.url == fetched:
+            return ex
+        claimed = art.url
+        states = conn.execute(
+            """SELECT p.final_url, v.content_hash FROM article_versions v
+               JOIN pages p ON p.id = v.page_id
+               WHERE v.article_url = ? AND v.fetched_at <= ? AND v.page_id != ?""",
+            (claimed, fetched_at, page_id),
+        ).fetchall()
+        mine = fields_hash(content_fields(art))
+        if any(h == mine for _, h in states):
+            return ex  # the same content: a duplicate URL of that article (AMP, parameters)
+        own_state = any(canonicalize_url(str(u)) == claimed for u, _ in states)
+        disagrees = conn.execute(
+            """SELECT 1 FROM pages WHERE (final_url = :c OR url = :c) AND id != :id
+               AND status < 300 AND canonical_claim IS NOT NULL AND canonical_claim != :c
+               LIMIT 1""",
+            {"c": claimed, "id": page_id},
+        ).fetchone()
+        if not own_state and disagrees is None:
+            return ex  # nothing contradicts the claim (yet)
+        logger.warning(
+            "%s claims rel=canonical %s, which %s: stored under its own URL",
+            fetched,
+            claimed,
+            "has other content" if own_state else "points elsewhere",
+        )
+        self._evict_claimer(conn, fetched)
+        return replace(ex, article=replace(art, url=fetched))
+
+    def _evict_claimer(self, conn: sqlite3.Connection, url: str) -> None:
+        """Give back the state another page put at url by a claim url's own page contradicts.
+
+        The article at url came from a page fetched elsewhere that claimed url as its
+        canonical (trusted then, as nothing contradicted it); url's own page says otherwise:
+        that state moves to the URL its page was fetched from (or is dropped when an article
+        already lives there).
+        """
+        row = conn.execute(
+            "SELECT p.final_url FROM articles a JOIN pages p ON p.id = a.page_id WHERE a.url = ?",
+            (url,),
+        ).fetchone()
+        if row is None:
+            return
+        home = canonicalize_url(str(row[0])) or str(row[0])
+        if home == url:
+            return
+        if conn.execute("SELECT 1 FROM articles WHERE url = ?", (home,)).fetchone() is None:
+            columns = ", ".join(("url", *ARTICLE_FIELDS, "extracted_at"))
+            rest = ", ".join((*ARTICLE_FIELDS, "extracted_at"))
+            conn.execute(
+                f"INSERT INTO articles ({columns}) SELECT ?, {rest} FROM articles WHERE url = ?",
+                (home, url),
+            )
+            for table, column in (
+                ("links", "from_url"),
+                ("date_evidence", "article_url"),
+                ("article_versions", "article_url"),
+            ):
+                conn.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", (home, url))
+        else:
+            conn.execute("DELETE FROM links WHERE from_url = ?", (url,))
+            conn.execute("DELETE FROM date_evidence WHERE article_url = ?", (url,))
+            conn.execute("DELETE FROM article_versions WHERE article_url = ?", (url,))
+        conn.execute("DELETE FROM articles WHERE url = ?", (url,))
+        logger.warning("the article at %s came from %s: given back to it", url, home)
+
+    def _state_is_newer(
+        self, conn: sqlite3.Connection, url: str, page_id: int, fetched_at: str
+    ) -> bool:
+        """True when the article's stored state comes from a later fetch than page_id."""
+        row = conn.execute(
+            """SELECT b.fetched_at, b.id FROM articles a JOIN pages p ON p.id = a.page_id
+               JOIN pages b ON b.id = coalesce(p.body_page_id, p.id) WHERE a.url = ?""",
+            (url,),
+        ).fetchone()
+        return row is not None and (str(row[0]), int(row[1])) > (fetched_at, page_id)
 
     def versions(self, url: str) -> list[dict[str, Any]]:
         """The stored versions of an article, oldest first, each with its text."""
@@ -900,7 +1141,12 @@ class Archive:
         until: str | None = None,
         limit: int = 20,
     ) -> list[dict[str, Any]]:
-        """Full-text search over articles (accent-insensitive), best match first."""
+        """Full-text search over articles (accent-insensitive), best match first.
+
+        SearchQueryError when the query has no word to search for.
+        """
+        if not any(ch.isalnum() for ch in query):
+            raise SearchQueryError(f"nothing to search for in {query!r}: give a word")
         where, params = ["articles_fts MATCH :q"], {"q": self.db.quote_fts(query), "limit": limit}
         if site:
             where.append("a.site = :site")
@@ -916,7 +1162,12 @@ class Archive:
                   FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid
                   WHERE {" AND ".join(where)}
                   ORDER BY articles_fts.rank LIMIT :limit"""
-        return list(self.db.query(sql, params))
+        try:
+            return list(self.db.query(sql, params))
+        except sqlite3.OperationalError as exc:
+            if "fts5" not in str(exc):
+                raise
+            raise SearchQueryError(f"cannot search for {query!r}: {exc}") from exc
 
     def iter_articles(
         self,
@@ -973,7 +1224,8 @@ class Archive:
         """One raw page with its body decompressed."""
         row = self.db.conn.execute(
             """SELECT p.id, p.url, p.final_url, p.status, p.fetched_at, p.headers,
-                      coalesce(p.body, b.body), p.via_url
+                      coalesce(p.body, b.body), p.via_url,
+                      CASE WHEN p.body IS NULL THEN b.compression ELSE p.compression END
                FROM pages p LEFT JOIN pages b ON b.id = p.body_page_id WHERE p.id = ?""",
             (page_id,),
         ).fetchone()
@@ -986,7 +1238,7 @@ class Archive:
             status=row[3],
             fetched_at=row[4],
             headers=json.loads(row[5] or "{}"),
-            body=decompress(row[6]),
+            body=decompress(row[6], row[8]),
             via_url=row[7],
         )
 

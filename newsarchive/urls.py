@@ -37,6 +37,13 @@ NUMERIC_LABEL_RE = re.compile(r"0x[0-9a-f]*|[0-9]+")
 IDNA_DOTS_RE = re.compile("[\u3002\uff0e\uff61]")
 CGNAT_NETWORK = ipaddress.IPv4Network("100.64.0.0/10")
 NAT64_NETWORK = ipaddress.IPv6Network("64:ff9b::/96")
+# the user:password@ of a URL anywhere in a text (a command line, a seed, a proxy setting)
+CREDENTIALS_RE = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s]*@")
+
+
+def strip_credentials(text: str) -> str:
+    """text with the user:password@ part of every URL in it removed (before it is stored)."""
+    return CREDENTIALS_RE.sub(r"\1", text)
 
 
 def canonicalize_url(url: str, base: str | None = None) -> str | None:
