@@ -253,6 +253,8 @@ def _byline_segments(text: str, tag: str, *, reference: datetime, tz_name: str) 
         parsed = normalize_date(text, reference=reference, tz=tz_name)
         return [Candidate(PUBLISHED, f"{tag}:text", 50, text, parsed)] if parsed else []
     segments = []
+    if text[: starts[0]].strip(" |·-–,;"):
+        starts.insert(0, 0)  # "Roma, 17 novembre 2024 ore 11:49 · Aggiornato il ...": the dateline
     for i, start in enumerate(starts):
         segment = text[start : starts[i + 1] if i + 1 < len(starts) else len(text)]
         segments.append(segment.strip(" |·-–,;"))

@@ -52,3 +52,15 @@ def test_a_period_stays_in_the_ledger_but_is_never_chosen() -> None:
     assert ex.article is not None
     assert ledger(ex)["Pubblicato nel 2023"] == ("2023", "year", False)
     assert ex.article.date_published != "2023"  # (htmldate's own guess may still fill it)
+
+
+def test_dateline_date_before_an_update_keyword_is_read() -> None:
+    ex = page("Roma, 17 novembre 2024 ore 11:49 · Aggiornato il 18/11/2024 alle 09:10")
+    assert ex.article is not None
+    assert ex.article.date_published == "2024-11-17T11:49:00+01:00"
+
+
+def test_update_after_a_dateline_date_is_still_the_modified_date() -> None:
+    ex = page("Roma, 17 novembre 2024 ore 11:49 · Aggiornato il 18/11/2024 alle 09:10")
+    assert ex.article is not None
+    assert ex.article.date_modified == "2024-11-18T09:10:00+01:00"
