@@ -61,6 +61,7 @@ HEADLINE_SCAN_LINES = 3
 KICKER_MAX_CHARS = 80
 # A related block is removed before trafilatura only when links are most of its text.
 PRUNE_MIN_LINK_SHARE = 0.5
+ELLIPSES = ("...", "…")
 # The trafilatura options are part of what produced a row: their hash is in `extractor`.
 TRAFILATURA_OPTIONS: dict[str, Any] = {
     "with_metadata": False,
@@ -249,11 +250,20 @@ def is_italian(meta: PageMeta, url: str) -> bool:
 def _headline(meta: PageMeta, fallback: dict[str, Any]) -> str | None:
     """The page's headline as its metadata gives it (site suffix still attached)."""
     ld = meta.jsonld or {}
-    return (
-        jsonld_text(ld.get("headline"))
-        or meta.first("og:title", "twitter:title")
-        or fallback.get("title")
-    )
+    headline = jsonld_text(ld.get("headline"))
+    social = meta.first("og:title", "twitter:title")
+    if headline and social and _truncated_from(headline, social):
+        return social  # "Manovra, il governo tratta con i sindacati sulle Tru…"
+    return headline or social or fallback.get("title")
+
+
+def _truncated_from(short: str, full: str) -> bool:
+    """True when short is full cut off and marked with an ellipsis ('...' or '…')."""
+    stem = short.rstrip()
+    if not stem.endswith(ELLIPSES):
+        return False
+    stem = stem.rstrip(".…").rstrip()
+    return len(full) > len(stem) > 0 and full.casefold().startswith(stem.casefold())
 
 
 def _classify(
@@ -317,15 +327,34 @@ def _mostly_links(block: HtmlElement) -> bool:
     return total == 0 or links / total >= PRUNE_MIN_LINK_SHARE
 
 
+def _name_key(value: str) -> str:
+    """'La Stampa', 'lastampa', 'LaStampa.it' -> 'lastampa' (letters and digits only)."""
+    key = value.casefold().strip()
+    for tld in (".it", ".com", ".net", ".org", ".eu"):
+        key = key.removesuffix(tld)
+    return "".join(ch for ch in key if ch.isalnum())
+
+
 def strip_site_suffix(title: str | None, names: list[str]) -> str | None:
-    """'Titolo - La Stampa' -> 'Titolo' when the suffix is the site's name."""
+    """'Titolo - La Stampa' -> 'Titolo' when the suffix is the site's name (spelled as the
+    host, 'lastampa.it', or as the site name, 'La Stampa')."""
     if not title:
         return title
+    keys = {_name_key(n) for n in names if n} - {""}
     for sep in (" | ", " - ", " – ", " — ", " :: "):
         head, found, tail = title.rpartition(sep)
-        if found and head and any(tail.strip().casefold() == n.casefold() for n in names if n):
+        if found and head and _name_key(tail) in keys:
             return head.strip()
     return title
+
+
+def _sitename(candidates: list[str | None], headline: str | None) -> str | None:
+    """The first site name that is not the page's own headline (a template may put it there)."""
+    taken = clean_text(headline or "").casefold()
+    for name in candidates:
+        if name and clean_text(name).casefold() != taken:
+            return name
+    return None
 
 
 def _fallbacks(
@@ -544,9 +573,10 @@ def _assemble(
         language=language_code(jsonld_text(ld.get("inLanguage")))
         or language_code(meta.lang)
         or language_code(meta.first("content-language", "og:locale")),
-        sitename=(publisher_names[0] if publisher_names else None)
-        or meta.first("og:site_name")
-        or fallback.get("sitename"),
+        sitename=_sitename(
+            [*publisher_names, meta.first("og:site_name"), fallback.get("sitename")],
+            _headline(meta, fallback),
+        ),
         categories=_dedupe(categories),
         tags=_dedupe(tags),
         image=_absolute(

@@ -96,3 +96,74 @@ def test_is_organization_site_name() -> None:
 
 def test_a_person_is_not_an_organization() -> None:
     assert not is_organization("Roberto Mania", ["la Repubblica", "repubblica.it"])
+
+
+def titled(head: str, url: str = URL) -> Article:
+    html = f"""<!doctype html><html lang="it"><head><meta charset="utf-8">{head}
+    </head><body><article><h1>Un titolo qualsiasi</h1>
+    <p>{BODY_TEXT}</p><p>{BODY_TEXT}</p></article></body></html>"""
+    ex = extract_article(html.encode(), url=url, fetched_at=FETCHED_AT)
+    assert ex.article is not None
+    return ex.article
+
+
+FULL_TITLE = "Manovra, il governo tratta con i sindacati sulle Tredicesime"
+
+
+def test_truncated_jsonld_headline_loses_to_the_full_og_title() -> None:
+    got = titled(
+        '<script type="application/ld+json">{"@type": "NewsArticle",'
+        ' "headline": "Manovra, il governo tratta con i sindacati sulle Tre…"}</script>'
+        f'<meta property="og:title" content="{FULL_TITLE}">'
+    )
+    assert got.title == FULL_TITLE
+
+
+def test_truncated_headline_with_three_dots_loses_too() -> None:
+    got = titled(
+        '<script type="application/ld+json">{"@type": "NewsArticle",'
+        ' "headline": "Manovra, il governo tratta con i sindacati..."}</script>'
+        f'<meta property="og:title" content="{FULL_TITLE}">'
+    )
+    assert got.title == FULL_TITLE
+
+
+def test_headline_ending_in_an_ellipsis_of_its_own_stays() -> None:
+    got = titled(
+        '<script type="application/ld+json">{"@type": "NewsArticle",'
+        ' "headline": "E poi..."}</script>'
+        '<meta property="og:title" content="Tutt\'altro titolo">'
+    )
+    assert got.title == "E poi..."
+
+
+def test_site_suffix_spelled_like_the_host_is_stripped() -> None:
+    got = titled(
+        f'<meta property="og:title" content="{FULL_TITLE} - La Stampa">',
+        url="https://www.lastampa.it/politica/2024/11/20/news/manovra-123/",
+    )
+    assert got.title == FULL_TITLE
+
+
+def test_a_suffix_that_is_not_the_site_stays() -> None:
+    got = titled(
+        f'<meta property="og:title" content="{FULL_TITLE} - La Stampa">',
+        url="https://www.giornale-di-prova.it/politica/manovra-123/",
+    )
+    assert got.title == f"{FULL_TITLE} - La Stampa"
+
+
+def test_sitename_that_is_the_headline_is_not_a_sitename() -> None:
+    got = titled(
+        f'<meta property="og:title" content="{FULL_TITLE}">'
+        f'<meta property="og:site_name" content="{FULL_TITLE}">'
+    )
+    assert got.sitename is None
+
+
+def test_sitename_from_og_site_name() -> None:
+    got = titled(
+        f'<meta property="og:title" content="{FULL_TITLE}">'
+        '<meta property="og:site_name" content="Giornale di Prova">'
+    )
+    assert got.sitename == "Giornale di Prova"
