@@ -25,14 +25,24 @@ DB_OPTION = click.option(
 )
 
 
-def _aware(value: str | None, name: str) -> datetime:
+def _aware(value: str | None, name: str, zone: str | None = None) -> datetime:
+    """An aware time from an ISO option; without an offset it is in zone (default UTC)."""
     if value is None:
         return datetime.now(timezone.utc)
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
         raise click.BadParameter(f"not an ISO 8601 time: {value!r}", param_hint=name) from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    if parsed.tzinfo:
+        return parsed
+    if zone is None:
+        return parsed.replace(tzinfo=timezone.utc)
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return parsed.replace(tzinfo=ZoneInfo(zone))
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise click.BadParameter(f"unknown time zone {zone!r}", param_hint="--tz") from exc
 
 
 def _is_loopback(host: str) -> bool:
@@ -256,7 +266,9 @@ def extract(
 @cli.command("parse-date", context_settings=CONTEXT_SETTINGS)
 @click.argument("texts", nargs=-1)
 @click.option(
-    "--reference", metavar="ISO", help="Reference time for relative dates (default: now)."
+    "--reference",
+    metavar="ISO",
+    help="Reference time for relative dates (default: now); without an offset, local time in --tz.",
 )
 @click.option(
     "--tz", default="Europe/Rome", show_default=True, help="Zone of dates shown without offset."
@@ -270,7 +282,7 @@ def parse_date(texts: tuple[str, ...], reference: str | None, tz: str) -> None:
     """
     from newsarchive.dates import normalize_date
 
-    ref = _aware(reference, "--reference")
+    ref = _aware(reference, "--reference", zone=tz)
     lines = texts or tuple(line.rstrip("\n") for line in sys.stdin)
     for text in lines:
         parsed = normalize_date(text, reference=ref, tz=tz)

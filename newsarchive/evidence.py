@@ -32,7 +32,15 @@ from zoneinfo import ZoneInfo
 
 from lxml.html import HtmlElement
 
-from newsarchive.dates import DAY_OR_FINER, ParsedDate, is_time_only, normalize_date, parse_iso
+from newsarchive.dates import (
+    DAY_OR_FINER,
+    ParsedDate,
+    contradicts_weekday,
+    is_time_only,
+    is_yearless,
+    normalize_date,
+    parse_iso,
+)
 from newsarchive.metadata import PageMeta, clean_text
 
 logger = logging.getLogger(__name__)
@@ -205,6 +213,7 @@ def _visible(
     tz_name: str,
     excluded: set[HtmlElement],
     italian: bool,
+    near: date | None = None,
 ) -> list[Candidate]:
     found: list[Candidate] = []
     seen_text: set[str] = set()
@@ -230,7 +239,7 @@ def _visible(
         if text in seen_text or not _plausible_text(text, italian):
             continue
         seen_text.add(text)
-        found.extend(_byline_segments(text, tag, reference=reference, tz_name=tz_name))
+        found.extend(_byline_segments(text, tag, reference=reference, tz_name=tz_name, near=near))
     return found
 
 
@@ -244,20 +253,24 @@ def _plausible_text(text: str, italian: bool) -> bool:
     return italian and RELATIVE_WORD_RE.search(text) is not None
 
 
-def _byline_segments(text: str, tag: str, *, reference: datetime, tz_name: str) -> list[Candidate]:
+def _byline_segments(
+    text: str, tag: str, *, reference: datetime, tz_name: str, near: date | None = None
+) -> list[Candidate]:
     """Split 'Pubblicato il X | Aggiornato alle Y' into one candidate per keyword."""
     starts = [m.start() for m in KEYWORD_RE.finditer(text)]
     if not starts:
         if is_time_only(text):
             return []  # a clock time alone: its day is unknown here
-        parsed = normalize_date(text, reference=reference, tz=tz_name)
+        parsed = normalize_date(text, reference=reference, tz=tz_name, near=near)
         return [Candidate(PUBLISHED, f"{tag}:text", 50, text, parsed)] if parsed else []
     segments = []
+    if text[: starts[0]].strip(" |·-–,;"):
+        starts.insert(0, 0)  # "Roma, 17 novembre 2024 ore 11:49 · Aggiornato il ...": the dateline
     for i, start in enumerate(starts):
         segment = text[start : starts[i + 1] if i + 1 < len(starts) else len(text)]
         segments.append(segment.strip(" |·-–,;"))
     parsed_days = {
-        s: normalize_date(s, reference=reference, tz=tz_name)
+        s: normalize_date(s, reference=reference, tz=tz_name, near=near)
         for s in segments
         if not is_time_only(s)
     }
@@ -312,14 +325,47 @@ def collect(
     excluded: set[HtmlElement],
     italian: bool = True,
 ) -> list[Candidate]:
-    """Every date candidate of a page, in no particular order."""
+    """Every date candidate of a page, in no particular order.
+
+    A visible day and month with no year ("20 novembre, ore 18:30") is resolved against the
+    page's other evidence first (the best-ranked dated candidate), then against fetched_at.
+    """
     found = _structured(meta, tz_name)
-    found += _visible(
-        tree, reference=fetched_at, tz_name=tz_name, excluded=excluded, italian=italian
-    )
     found += _from_url(url)
     found += _from_description(meta, reference=fetched_at, tz_name=tz_name)
+    visible = _visible(
+        tree, reference=fetched_at, tz_name=tz_name, excluded=excluded, italian=italian
+    )
+    if any(is_yearless(c.raw) for c in visible):
+        dated = [c for c in visible if not (is_yearless(c.raw) or is_time_only(c.raw))]
+        near = _anchor_day(found + dated, fetched_at=fetched_at, tz_name=tz_name)
+        if near is not None:
+            visible = _visible(
+                tree,
+                reference=fetched_at,
+                tz_name=tz_name,
+                excluded=excluded,
+                italian=italian,
+                near=near,
+            )
+    # a year-less day whose weekday is not that day's: the year guessed is wrong, read nothing
+    found += [
+        c for c in visible if not (is_yearless(c.raw) and contradicts_weekday(c.raw, c.parsed))
+    ]
     return found
+
+
+def _anchor_day(candidates: list[Candidate], *, fetched_at: datetime, tz_name: str) -> date | None:
+    """The local day of the best-ranked usable candidate that knows its year."""
+    tz = ZoneInfo(tz_name)
+    dated = [
+        c
+        for c in usable(candidates, fetched_at=fetched_at, tz_name=tz_name)
+        if c.parsed.precision in DAY_OR_FINER and c.parsed.value.year >= MIN_YEAR
+    ]
+    if not dated:
+        return None
+    return _local_day(min(dated, key=lambda c: c.rank).parsed, tz)
 
 
 def _pick(
