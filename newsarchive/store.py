@@ -884,12 +884,16 @@ class Archive:
         fetched_at: str,
         art: Article,
         previous_text: str | None,
+        *,
+        own_text: bool = False,
     ) -> bool:
         """Add a version when the content differs from the latest stored version.
 
         A version's text is stored once: the latest version's `text` is NULL and stands for
         `articles.text` (with its paragraph breaks); when a newer version arrives, the one it
-        replaces gets its text (previous_text, the article's text before this page)."""
+        replaces gets its text (previous_text, the article's text before this page). With
+        own_text (a version rebuilt while the article's state comes from a later page), the
+        version keeps its own text, since articles.text is not its text."""
         fields = content_fields(art)
         new_hash = fields_hash(fields)
         last = conn.execute(
@@ -922,7 +926,8 @@ class Archive:
                 page_id,
                 fetched_at,
                 fields["title"],
-                None,  # the text is articles.text until a newer version replaces this one
+                # the text is articles.text until a newer version replaces this one
+                art.text if own_text else None,
                 _json(fields["authors"]),
                 fields["description"],
                 fields["date_published"],
@@ -1016,7 +1021,8 @@ class Archive:
             # An earlier fetch of an article whose current state comes from a later page (which
             # this run re-extracts after it, or leaves as it is): only its version is rebuilt.
             # Writing its state would flip the article back and forth on every run.
-            self._save_version(conn, page_id, fetched_at, art)
+            current = conn.execute("SELECT text FROM articles WHERE url = ?", (art.url,))
+            self._save_version(conn, page_id, fetched_at, art, current.fetchone()[0], own_text=True)
             return []
         return self._save_derived(conn, page_id, fetched_at, extraction, extracted_at)
 
