@@ -162,16 +162,25 @@ def test_killed_reextract_is_finished_by_the_next_run(tmp_path):
     shutil.copy(db, clean)
     reextract(clean, jobs=1)
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
-    args = [sys.executable, "-m", "newsarchive", "reextract", "--db", str(db), "--silent",
-            "--jobs", "2"]
-    proc = subprocess.Popen(args, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    args = [
+        sys.executable,
+        "-m",
+        "newsarchive",
+        "reextract",
+        "--db",
+        str(db),
+        "--silent",
+        "--jobs",
+        "2",
+    ]
+    proc = subprocess.Popen(
+        args, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     time.sleep(3)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     partial = sqlite3.connect(db).execute("SELECT count(*) FROM articles").fetchone()[0]
-    rerun = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True,
-                           timeout=300)
+    rerun = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     integrity = sqlite3.connect(db).execute("PRAGMA integrity_check").fetchall()
     got, want = snapshot(db), snapshot(clean)
     assert rerun.returncode == 0, rerun.stderr
