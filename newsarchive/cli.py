@@ -12,6 +12,9 @@ import click
 
 from newsarchive import __version__
 
+GZIP_MAGIC = b"\x1f\x8b"
+# articles columns holding JSON arrays: real arrays in JSON lines, JSON text in CSV
+JSON_ARRAY_FIELDS = ("authors", "categories", "tags")
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 DB_OPTION = click.option(
     "--db",
@@ -32,6 +35,14 @@ def _aware(value: str | None, name: str) -> datetime:
     except ValueError as exc:
         raise click.BadParameter(f"not an ISO 8601 time: {value!r}", param_hint=name) from exc
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _json_arrays(row: dict[str, Any]) -> dict[str, Any]:
+    """An articles row with its JSON-array columns decoded (for JSON lines output)."""
+    return {
+        k: json.loads(v) if k in JSON_ARRAY_FIELDS and isinstance(v, str) else v
+        for k, v in row.items()
+    }
 
 
 def _settings(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -204,7 +215,7 @@ def crawl(
 def extract(
     file: Path, url: str, fetched_at: str | None, related_selector: str | None, tz: str
 ) -> None:
-    """Print as JSON what a crawl would store for a saved page.
+    """Print as JSON what a crawl would store for a saved page (.html or .html.gz).
 
     Example: newsarchive extract saved.html --url https://www.example.it/a.html
     """
@@ -212,6 +223,13 @@ def extract(
     from newsarchive.outcomes import NOT_HTML
 
     body = file.read_bytes()
+    if body.startswith(GZIP_MAGIC):  # saved pages and corpus files are often .html.gz
+        from newsarchive.discovery import gunzip_bounded
+
+        try:
+            body = gunzip_bounded(body)
+        except ValueError as exc:
+            raise click.ClickException(f"{file}: {exc}") from exc
     result = extract_article(
         body,
         url=url,
@@ -491,6 +509,7 @@ def export(db: Path, fmt: str, since: str | None, site: str | None, fields: str 
     Example: newsarchive export --format csv --fields url,title,date_published > articles.csv
     """
     import csv
+    import itertools
 
     from newsarchive.store import Archive
 
@@ -512,9 +531,8 @@ def export(db: Path, fmt: str, since: str | None, site: str | None, fields: str 
             writer.writerow(first)
             writer.writerows(rows)
         else:
-            out.write(json.dumps(first, ensure_ascii=False) + "\n")
-            for row in rows:
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            for row in itertools.chain([first], rows):
+                out.write(json.dumps(_json_arrays(row), ensure_ascii=False) + "\n")
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
