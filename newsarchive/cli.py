@@ -274,7 +274,11 @@ def main() -> None:
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @DB_OPTION
-@click.option("--site", metavar="HOST", help="Only pages of this host.")
+@click.option(
+    "--site",
+    metavar="HOST",
+    help="Only pages of this host, www. or not, on any port (HOST:PORT for one port).",
+)
 @click.option("--since", metavar="ISO", help="Only pages fetched at or after this time.")
 @click.option("--url", metavar="URL", help="Only the pages of this article URL.")
 @click.option("--jobs", type=click.IntRange(1), help="Worker processes (default: one per core).")

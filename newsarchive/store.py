@@ -786,8 +786,15 @@ class Archive:
         where = ["status < 400", "body IS NOT NULL"]
         params: dict[str, Any] = {}
         if site:
-            where.append("(final_url LIKE :s1 OR final_url LIKE :s2)")
-            params |= {"s1": f"%://{site}/%", "s2": f"%://www.{site.removeprefix('www.')}/%"}
+            # a host matches on any port ("127.0.0.1" finds "127.0.0.1:8765"); HOST:PORT one port
+            bare = site.lower().removeprefix("www.")
+            hosts = [f"%://{h}{end}" for h in (bare, f"www.{bare}") for end in ("/%", ":%")]
+            if ":" in bare:
+                hosts = [h for h in hosts if h.endswith("/%")]
+            where.append(
+                "(" + " OR ".join(f"final_url LIKE :s{i}" for i in range(len(hosts))) + ")"
+            )
+            params |= {f"s{i}": h for i, h in enumerate(hosts)}
         if since:
             where.append("fetched_at >= :since")
             params["since"] = since

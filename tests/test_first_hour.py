@@ -3,6 +3,7 @@ served as XML, re-extraction of sources, unreachable seeds, serve, export, extra
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 
@@ -40,3 +41,24 @@ def test_export_jsonl_authors_are_a_list(tmp_path):
     row = json.loads(result.output.splitlines()[0])
     assert row["url"] == BASE + truth.SEED_PATH
     assert isinstance(row["authors"], list) and isinstance(row["tags"], list)
+
+
+# --- item 3: --site matches a host on any port --------------------------------------------
+
+
+def _store_at(archive: Archive, base: str, path: str = truth.SEED_PATH) -> int:
+    page = raw_page(path)
+    page = dataclasses.replace(page, url=base + path, final_url=base + path)
+    return store(archive, page)
+
+
+def test_reextract_site_matches_host_with_a_port(tmp_path):
+    db = tmp_path / "a.db"
+    with Archive(db) as archive:
+        _store_at(archive, "http://127.0.0.1:8765")
+        _store_at(archive, "http://127.0.0.1:9999", truth.CP1252_PATH)
+        assert len(archive.pages_for_reextract(site="127.0.0.1")) == 2
+        assert len(archive.pages_for_reextract(site="127.0.0.1:8765")) == 1
+        assert archive.pages_for_reextract(site="127.0.0.2") == []
+    result = invoke("reextract", "--db", str(db), "--site", "127.0.0.1", "--jobs", "1", "--silent")
+    assert result.output.startswith("pages read: 2;")
