@@ -25,6 +25,15 @@ DB_OPTION = click.option(
     envvar="NEWSARCHIVE_DB",
     help="SQLite archive file (created when missing).",
 )
+READ_DB_OPTION = click.option(
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="archive.db",
+    show_default=True,
+    envvar="NEWSARCHIVE_DB",
+    help="SQLite archive file (must exist).",
+)
 
 
 def _aware(value: str | None, name: str) -> datetime:
@@ -273,7 +282,7 @@ def main() -> None:
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
-@DB_OPTION
+@READ_DB_OPTION
 @click.option(
     "--site",
     metavar="HOST",
@@ -362,7 +371,7 @@ def reextract(
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("url")
-@DB_OPTION
+@READ_DB_OPTION
 def history(url: str, db: Path) -> None:
     """Show the versions of an archived article, what changed and a diff of the text.
 
@@ -401,13 +410,13 @@ def history(url: str, db: Path) -> None:
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
-@DB_OPTION
+@READ_DB_OPTION
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
 @click.option(
     "--metadata-out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the generated Datasette metadata to this file.",
+    help="Write the generated Datasette metadata to this file and exit (no server).",
 )
 def serve(db: Path, host: str, port: int, metadata_out: Path | None) -> None:
     """Browse and search the archive in Datasette (read-only).
@@ -429,6 +438,9 @@ def serve(db: Path, host: str, port: int, metadata_out: Path | None) -> None:
     metadata = json.dumps(build_metadata(db.stem), indent=2)
     if metadata_out:
         metadata_out.write_text(metadata)
+        click.echo(f"wrote the Datasette metadata to {metadata_out}", err=True)
+        return
+    _check_port_free(host, port)
     handle, path = tempfile.mkstemp(prefix="newsarchive-", suffix=".json")
     with os.fdopen(handle, "w") as f:
         f.write(metadata)
@@ -461,9 +473,32 @@ def serve(db: Path, host: str, port: int, metadata_out: Path | None) -> None:
     os.execv(sys.executable, args)
 
 
+def _check_port_free(host: str, port: int) -> None:
+    """Fail with one line when host:port cannot be listened on (taken, or not an address)."""
+    import errno
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise click.BadParameter(f"cannot listen on {host!r}: {exc}", param_hint="--host") from exc
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # as uvicorn does: a port in TIME_WAIT is free, one something listens on is not
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise click.ClickException(
+                    f"port {port} on {host} is taken: stop what uses it or pick another --port"
+                ) from exc
+            raise click.ClickException(f"cannot listen on {host}:{port}: {exc}") from exc
+
+
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("query")
-@DB_OPTION
+@READ_DB_OPTION
 @click.option("--site", metavar="HOST", help="Only articles of this site.")
 @click.option("--since", metavar="YYYY-MM-DD", help="Published on or after this day (Rome).")
 @click.option("--until", metavar="YYYY-MM-DD", help="Published on or before this day (Rome).")
@@ -500,7 +535,7 @@ def search(
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
-@DB_OPTION
+@READ_DB_OPTION
 @click.option(
     "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
 )
@@ -599,7 +634,7 @@ def run(
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
-@DB_OPTION
+@READ_DB_OPTION
 def stats(db: Path) -> None:
     """The archive at a glance: counts, sites, days, outcomes, last runs, recent errors.
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
+import os
+import socket
 
 import site_truth as truth
 from click.testing import CliRunner
@@ -62,3 +64,43 @@ def test_reextract_site_matches_host_with_a_port(tmp_path):
         assert archive.pages_for_reextract(site="127.0.0.2") == []
     result = invoke("reextract", "--db", str(db), "--site", "127.0.0.1", "--jobs", "1", "--silent")
     assert result.output.startswith("pages read: 2;")
+
+
+# --- item 14: serve ------------------------------------------------------------------------
+
+
+def _no_exec(monkeypatch):
+    calls: list[list[str]] = []
+    monkeypatch.setattr(os, "execv", lambda path, args: calls.append(args))
+    return calls
+
+
+def test_serve_on_a_busy_port_is_one_line_and_non_zero(tmp_path, monkeypatch):
+    calls = _no_exec(monkeypatch)
+    Archive(tmp_path / "a.db").close()
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(
+            cli, ["serve", "--db", str(tmp_path / "a.db"), "--port", str(port)]
+        )
+    assert calls == []
+    assert result.exit_code == 1
+    assert f"port {port} on 127.0.0.1 is taken" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_serve_metadata_out_only_writes_the_file(tmp_path, monkeypatch):
+    calls = _no_exec(monkeypatch)
+    Archive(tmp_path / "a.db").close()
+    out = tmp_path / "metadata.json"
+    result = invoke("serve", "--db", str(tmp_path / "a.db"), "--metadata-out", str(out))
+    assert result.exit_code == 0 and calls == []
+    assert "databases" in json.loads(out.read_text())
+
+
+def test_read_only_commands_do_not_promise_to_create_the_archive():
+    for command in ("reextract", "history", "serve", "search", "export", "stats"):
+        assert "created when missing" not in invoke(command, "-h").output, command
+    assert "created when missing" in invoke("crawl", "-h").output
