@@ -64,7 +64,79 @@ def _settings(pairs: tuple[str, ...]) -> dict[str, str]:
     return result
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+def _one_line(exc: Exception) -> str | None:
+    """The one-line message of an error the CLI reports without a traceback (None: a bug)."""
+    import sqlite3
+
+    from newsarchive.store import StorageError
+
+    if isinstance(exc, StorageError):
+        return str(exc)
+    if isinstance(exc, sqlite3.DatabaseError):
+        text = str(exc)
+        if "readonly" in text or "read-only" in text:
+            return f"the archive is read-only ({text})"
+        return f"the archive cannot be used: {text}"
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or exc}"
+    return None
+
+
+class Cli(click.Group):
+    """The command group: known errors become one line on stderr and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; archive and file errors become a ClickException (no traceback)."""
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            # `newsarchive export | head`: the reader left, which is not an error
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            message = _one_line(exc)
+            if message is None:
+                raise
+            raise click.ClickException(message) from exc
+
+
+def _sound_archive(db: Path, *, refusal: str) -> None:
+    """Refuse (one line, exit 1) an archive SQLite finds damaged, before anything writes to
+    it; then open it normally (creating it, or applying pending migrations)."""
+    from newsarchive.store import Archive
+
+    if db.exists() and db.stat().st_size > 0:
+        with Archive(db, readonly=True) as archive:
+            damage = archive.damage()
+        if damage == "file is not a database":
+            raise click.ClickException(f"{db} is not an SQLite archive: {refusal}")
+        if damage:
+            raise click.ClickException(
+                f"archive {db} is damaged ({damage}): {refusal}; "
+                f"recover a copy with: sqlite3 {db} .recover | sqlite3 recovered.db"
+            )
+    Archive(db).close()
+
+
+def _check_tz(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """--tz must name an IANA time zone."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise click.BadParameter(
+            f"unknown time zone {value!r} (an IANA name, e.g. Europe/Rome)"
+        ) from exc
+    return value
+
+
+@click.group(cls=Cli, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "--version", prog_name="newsarchive")
 def cli() -> None:
     """Archive news articles and their related articles into SQLite.
@@ -185,12 +257,7 @@ def crawl(
             find_related_blocks(lxml.html.fromstring("<p></p>"), selector=related_selector)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--related-selector") from exc
-    from newsarchive.store import Archive, StorageError
-
-    try:
-        Archive(db).close()
-    except StorageError as exc:
-        raise click.ClickException(str(exc)) from exc
+    _sound_archive(db, refusal="nothing was crawled nor written")
     result = run_crawl(
         list(urls),
         db=db,
@@ -220,7 +287,13 @@ def crawl(
 @click.option("--url", required=True, help="The URL the page was fetched from.")
 @click.option("--fetched-at", metavar="ISO", help="When it was fetched (default: now, UTC).")
 @click.option("--related-selector", metavar="CSS", help="CSS selector of the related block.")
-@click.option("--tz", default="Europe/Rome", show_default=True, help="Publisher time zone.")
+@click.option(
+    "--tz",
+    default="Europe/Rome",
+    show_default=True,
+    callback=_check_tz,
+    help="Publisher time zone.",
+)
 def extract(
     file: Path, url: str, fetched_at: str | None, related_selector: str | None, tz: str
 ) -> None:
@@ -258,7 +331,11 @@ def extract(
     "--reference", metavar="ISO", help="Reference time for relative dates (default: now)."
 )
 @click.option(
-    "--tz", default="Europe/Rome", show_default=True, help="Zone of dates shown without offset."
+    "--tz",
+    default="Europe/Rome",
+    show_default=True,
+    callback=_check_tz,
+    help="Zone of dates shown without offset.",
 )
 def parse_date(texts: tuple[str, ...], reference: str | None, tz: str) -> None:
     """Normalize Italian date strings to ISO 8601, one line per input.
@@ -430,11 +507,11 @@ def serve(db: Path, host: str, port: int, metadata_out: Path | None) -> None:
     import tempfile
 
     from newsarchive.datasette_metadata import build_metadata
-    from newsarchive.store import Archive
 
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
-    Archive(db).close()  # apply pending migrations (views) before serving read-only
+    # refuse a damaged file; apply pending migrations (views) before serving read-only
+    _sound_archive(db, refusal="not served")
     metadata = json.dumps(build_metadata(db.stem), indent=2)
     if metadata_out:
         metadata_out.write_text(metadata)
@@ -612,12 +689,7 @@ def run(
     except JobsError as exc:
         raise click.ClickException(str(exc)) from exc
     path = db or Path(file_db or "archive.db")
-    from newsarchive.store import Archive, StorageError
-
-    try:
-        Archive(path).close()
-    except StorageError as exc:
-        raise click.ClickException(str(exc)) from exc
+    _sound_archive(path, refusal="nothing was crawled nor written")
     results = run_jobs(
         [(s.name, s.spider_args()) for s in sources],
         db=path,

@@ -41,6 +41,7 @@ logger = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 30_000
 LOCK_RETRIES = 5
 ZLIB_LEVEL = 6
+DAMAGE_LINES, DAMAGE_CHARS = 3, 300  # how much of quick_check's report to show
 # URLs per "IN (...)" query: well under SQLite's limit on bound parameters
 SQL_CHUNK = 500
 ARTICLE_FIELDS = (
@@ -174,6 +175,15 @@ class Archive:
             # Under the write lock, so that two jobs starting together migrate once.
             with self._write():
                 migrations.apply(self.db)
+
+    def damage(self) -> str | None:
+        """What SQLite's quick_check finds wrong with the file (None when it is sound)."""
+        try:
+            rows = self.db.conn.execute(f"PRAGMA quick_check({DAMAGE_LINES})").fetchall()
+        except sqlite3.DatabaseError as exc:
+            return str(exc)
+        problems = [str(r[0]) for r in rows if r[0] != "ok"]
+        return "; ".join(problems)[:DAMAGE_CHARS] or None
 
     @classmethod
     def shared(cls, path: str | Path) -> Archive:

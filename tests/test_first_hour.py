@@ -104,3 +104,85 @@ def test_read_only_commands_do_not_promise_to_create_the_archive():
     for command in ("reextract", "history", "serve", "search", "export", "stats"):
         assert "created when missing" not in invoke(command, "-h").output, command
     assert "created when missing" in invoke("crawl", "-h").output
+
+
+# --- item 10: one-line errors --------------------------------------------------------------
+
+READ_COMMANDS = [
+    ["stats"],
+    ["search", "citta"],
+    ["export"],
+    ["history", "https://www.example.it/a.html"],
+    ["reextract", "--jobs", "1", "--silent"],
+]
+
+
+def one_line_error(result, code: int = 1) -> str:
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(lines) == 1, result.output
+    return lines[0]
+
+
+def _damaged(tmp_path):
+    db = tmp_path / "damaged.db"
+    with Archive(db) as archive:
+        for article in truth.ARTICLE_LIST:
+            store(archive, raw_page(article["path"]))
+        archive.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(db.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 8192] = b"\xff" * 8192
+    db.write_bytes(bytes(data))
+    return db
+
+
+def test_a_file_that_is_not_a_database_is_one_line(tmp_path, monkeypatch):
+    calls = _no_exec(monkeypatch)
+    db = tmp_path / "notes.db"
+    db.write_text("these are my notes, not an archive\n" * 10)
+    for command in [*READ_COMMANDS, ["serve"], ["crawl", "http://127.0.0.1:9/a.html"]]:
+        line = one_line_error(CliRunner().invoke(cli, [*command, "--db", str(db)]))
+        assert str(db) in line, command
+    assert calls == []
+    assert db.read_text().startswith("these are my notes")
+
+
+def test_a_half_corrupt_archive_is_not_written_nor_served(tmp_path, monkeypatch):
+    calls = _no_exec(monkeypatch)
+    db = _damaged(tmp_path)
+    before = db.read_bytes()
+    crawl = CliRunner().invoke(cli, ["crawl", "http://127.0.0.1:9/a.html", "--db", str(db)])
+    assert "damaged" in one_line_error(crawl)
+    assert "damaged" in one_line_error(CliRunner().invoke(cli, ["serve", "--db", str(db)]))
+    assert calls == [] and db.read_bytes() == before
+    for command in READ_COMMANDS:  # they may read what is sound, or fail in one line
+        result = CliRunner().invoke(cli, [*command, "--db", str(db)])
+        assert result.exit_code in (0, 1) and "Traceback" not in result.output, command
+        if result.exit_code:
+            one_line_error(result)
+
+
+def test_a_read_only_archive_is_one_line(tmp_path, monkeypatch):
+    import sqlite3
+
+    db = tmp_path / "a.db"
+    Archive(db).close()
+
+    def read_only(self):
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(Archive, "_init", read_only)
+    for command in [*READ_COMMANDS, ["crawl", "http://127.0.0.1:9/a.html"]]:
+        line = one_line_error(CliRunner().invoke(cli, [*command, "--db", str(db)]))
+        assert "readonly" in line, command
+
+
+def test_unknown_time_zone_is_a_usage_error(tmp_path):
+    result = CliRunner().invoke(cli, ["parse-date", "ieri", "--tz", "Europa/Roma"])
+    assert "unknown time zone 'Europa/Roma'" in one_line_error(result, code=2)
+    page = tmp_path / "p.html"
+    page.write_text("<html><body><p>ciao</p></body></html>")
+    result = CliRunner().invoke(cli, ["extract", str(page), "--url", "https://a.it/", "--tz", "X"])
+    assert "unknown time zone" in one_line_error(result, code=2)
