@@ -290,8 +290,8 @@ class Archive:
             cur = conn.execute(
                 """INSERT INTO pages (url, final_url, status, fetched_at, headers, body,
                        compression, body_size, content_type, encoding, encoding_reason, sha256,
-                       crawl_id, depth, via_url, outcome, error, body_page_id)
-                   VALUES (?, ?, ?, ?, ?, ?, 'zlib', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                       crawl_id, depth, via_url, outcome, error, body_page_id, kind)
+                   VALUES (?, ?, ?, ?, ?, ?, 'zlib', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     page.url,
                     page.final_url,
@@ -310,6 +310,7 @@ class Archive:
                     outcome,
                     error,
                     body_page_id,
+                    page.kind,
                 ),
             )
             conn.execute("DELETE FROM frontier WHERE url IN (?, ?)", (page.url, page.final_url))
@@ -792,8 +793,12 @@ class Archive:
     def pages_for_reextract(
         self, *, site: str | None = None, since: str | None = None, url: str | None = None
     ) -> list[int]:
-        """Ids of the stored pages to re-extract (2xx/3xx only), oldest fetch first."""
-        where = ["status < 400", "body IS NOT NULL"]
+        """Ids of the stored article pages to re-extract (2xx/3xx only), oldest fetch first.
+
+        Feeds, sitemaps and listings are what they were fetched as (pages.kind): their outcome
+        drives how often a source is read, and re-extraction must not rewrite it.
+        """
+        where = ["status < 400", "body IS NOT NULL", "kind = 'article'"]
         params: dict[str, Any] = {}
         if site:
             # a host matches on any port ("127.0.0.1" finds "127.0.0.1:8765"); HOST:PORT one port

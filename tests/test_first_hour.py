@@ -9,12 +9,14 @@ import json
 import os
 import socket
 
+import pytest
 import site_truth as truth
 from click.testing import CliRunner
 from fixture_site import SITE_DIR
-from test_store import BASE, raw_page, store
+from test_store import BASE, FETCHED_AT, raw_page, store
 
 from newsarchive.cli import cli
+from newsarchive.reextract import reextract
 from newsarchive.store import Archive
 
 
@@ -186,3 +188,66 @@ def test_unknown_time_zone_is_a_usage_error(tmp_path):
     page.write_text("<html><body><p>ciao</p></body></html>")
     result = CliRunner().invoke(cli, ["extract", str(page), "--url", "https://a.it/", "--tz", "X"])
     assert "unknown time zone" in one_line_error(result, code=2)
+
+
+# --- item 2: re-extraction leaves feeds, sitemaps and listings what they are ---------------
+
+DISCOVERY = SITE_DIR.parent / "discovery"
+
+
+def _source_page(path: str, fixture: str, kind: str, content_type: str):
+    page = raw_page(path, body=(DISCOVERY / fixture).read_bytes())
+    return dataclasses.replace(page, kind=kind, headers={"Content-Type": content_type})
+
+
+def test_reextract_keeps_the_outcome_of_source_pages(tmp_path):
+    db = tmp_path / "a.db"
+    with Archive(db) as archive:
+        store(archive, raw_page(truth.SEED_PATH))
+        sources = {
+            "feed": _source_page("/rss.xml", "rss2.xml", "feed", "application/rss+xml"),
+            "sitemap": _source_page("/sitemap.xml", "sitemap_news.xml", "sitemap", "text/xml"),
+            "listing": _source_page("/", "home.html", "listing", "text/html"),
+        }
+        for kind, page in sources.items():
+            archive.record_fetch(
+                page, None, outcome=kind, error=None, crawl_id=None, extracted_at=FETCHED_AT
+            )
+    reextract(db, jobs=1)
+    with Archive(db) as archive:
+        rows = archive.db.execute("SELECT kind, outcome FROM pages ORDER BY id").fetchall()
+    assert rows == [("article", "article"), *((k, k) for k in sources)]
+
+
+def test_page_kind_cannot_change(tmp_path):
+    import sqlite3
+
+    with Archive(tmp_path / "a.db") as archive:
+        page = _source_page("/rss.xml", "rss2.xml", "feed", "application/rss+xml")
+        archive.record_fetch(
+            page, None, outcome="feed", error=None, crawl_id=None, extracted_at=FETCHED_AT
+        )
+        with pytest.raises(sqlite3.IntegrityError, match="kind cannot change"):
+            archive.db.execute("UPDATE pages SET kind = 'article'")
+
+
+def test_migration_m009_recovers_the_kind_of_source_pages(tmp_path):
+    from sqlite_utils import Database
+
+    from newsarchive import migrations
+
+    db = Database(tmp_path / "old.db")
+    migrations.migrations.apply(db, stop_before="m009_page_kind_and_errors")
+    insert = """INSERT INTO pages (url, final_url, status, fetched_at, sha256, outcome)
+                VALUES (?, ?, 200, '2024-12-06T09:00:00+00:00', 'x', ?)"""
+    db.execute(insert, ["https://a.it/rss", "https://a.it/rss", "feed"])
+    db.execute(insert, ["https://a.it/sitemap.xml", "https://a.it/sitemap.xml", "not_html"])
+    db.execute(insert, ["https://a.it/a.html", "https://a.it/a.html", "article"])
+    db.execute(
+        "INSERT INTO discoveries (url, via, source_url, first_seen_at)"
+        " VALUES ('https://a.it/a.html', 'sitemap', 'https://a.it/sitemap.xml', 'x')"
+    )
+    db.conn.commit()
+    migrations.apply(db)
+    rows = db.execute("SELECT kind, outcome FROM pages ORDER BY id").fetchall()
+    assert rows == [("feed", "feed"), ("sitemap", "sitemap"), ("article", "article")]
