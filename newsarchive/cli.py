@@ -737,3 +737,38 @@ def stats(db: Path) -> None:
         for url, code, outcome, error in view["errors"]:
             click.echo(f"  {code} {outcome}: {url} {error or ''}")
     click.echo(f"queued in the frontier: {view['frontier']}")
+    if view["stuck"]:
+        click.echo("queued URLs that could not be fetched (newsarchive frontier --clear):")
+        for url, attempts, error in view["stuck"]:
+            click.echo(f"  {url}  attempts {attempts}: {error}")
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@READ_DB_OPTION
+@click.option(
+    "--site",
+    metavar="HOST",
+    help="Only URLs of this host, www. or not, on any port (HOST:PORT for one port).",
+)
+@click.option("--all", "everything", is_flag=True, help="Every queued URL, not only failed ones.")
+@click.option("--clear", is_flag=True, help="Remove the listed URLs from the queue.")
+def frontier(db: Path, site: str | None, everything: bool, clear: bool) -> None:
+    """List the queued URLs whose fetch failed, and why (DNS, refused, timeout, TLS, HTTP);
+    --clear removes them, so that no later run tries them again.
+
+    Example: newsarchive frontier --db archive.db --site example.it --clear
+    """
+    from newsarchive.store import Archive
+
+    if not db.exists():
+        raise click.ClickException(f"no archive at {db}")
+    with Archive(db) as archive:
+        entries = archive.frontier_entries(site=site, failed_only=not everything)
+        for e in entries:
+            why = f": {e['last_error']}" if e["last_error"] else ""
+            click.echo(f"{e['url']}  attempts {e['attempts']}{why}")
+        if clear:
+            removed = archive.frontier_clear([e["url"] for e in entries])
+            click.echo(f"cleared {removed} queued URL(s)", err=True)
+        elif not entries:
+            click.echo("nothing queued" if everything else "no failed URLs queued", err=True)

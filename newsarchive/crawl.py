@@ -168,6 +168,7 @@ def result_of(stats: dict[str, Any]) -> CrawlResult:
 def summary(result: CrawlResult, db: Path) -> str:
     """A few human lines about a finished run."""
     from newsarchive.extensions import error_count
+    from newsarchive.fetch_errors import cause_of
 
     s = result.stats
     outcomes = {
@@ -175,11 +176,11 @@ def summary(result: CrawlResult, db: Path) -> str:
         for k, v in sorted(s.items())
         if k.startswith("newsarchive/outcome/")
     }
-    failures = {
-        k.removeprefix("newsarchive/fetch_failed/"): v
-        for k, v in sorted(s.items())
-        if k.startswith("newsarchive/fetch_failed/")
-    }
+    failures: dict[str, int] = {}
+    for k, v in sorted(s.items()):
+        if k.startswith("newsarchive/fetch_failed/"):
+            cause = cause_of(k.removeprefix("newsarchive/fetch_failed/"))
+            failures[cause] = failures.get(cause, 0) + int(v)
     dropped = {
         k.removeprefix("newsarchive/dropped/"): v
         for k, v in sorted(s.items())
@@ -199,5 +200,7 @@ def summary(result: CrawlResult, db: Path) -> str:
         lines.append("  fetch failures:   " + ", ".join(f"{k} {v}" for k, v in failures.items()))
     if dropped:
         lines.append("  not fetched:      " + ", ".join(f"{k} {v}" for k, v in dropped.items()))
+    for url, why in sorted(dict(s.get("newsarchive/seed_failures") or {}).items()):
+        lines.append(f"  failed:           {url} ({why})")
     lines.append(f"  archive:          {db.resolve()}")
     return "\n".join(lines)

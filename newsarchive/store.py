@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 
@@ -135,6 +135,17 @@ def compress(body: bytes) -> bytes:
 def decompress(blob: bytes | None) -> bytes:
     """The original bytes of a stored body."""
     return zlib.decompress(blob) if blob else b""
+
+
+def _site_filter(column: str, site: str) -> tuple[str, dict[str, str]]:
+    """SQL matching URLs of a host, www. or not, on any port ("127.0.0.1" finds
+    "127.0.0.1:8765"); HOST:PORT matches that port only."""
+    bare = site.lower().removeprefix("www.")
+    hosts = [f"%://{h}{end}" for h in (bare, f"www.{bare}") for end in ("/%", ":%")]
+    if ":" in bare:
+        hosts = [h for h in hosts if h.endswith("/%")]
+    sql = " OR ".join(f"{column} LIKE :site{i}" for i in range(len(hosts)))
+    return f"({sql})", {f"site{i}": h for i, h in enumerate(hosts)}
 
 
 def _json(value: Any) -> str:
@@ -430,10 +441,22 @@ class Archive:
         return list(self.db.query("SELECT * FROM frontier ORDER BY queued_at, url"))
 
     @retry_locked
-    def frontier_failed(self, url: str, *, max_attempts: int = 3) -> None:
-        """Count a failed attempt; give the URL up after max_attempts runs."""
+    def frontier_failed(
+        self, url: str, *, max_attempts: int = 3, error: str | None = None, count: bool = True
+    ) -> None:
+        """Count a failed attempt and why it failed; give the URL up after max_attempts runs
+        (count=False: only note why, the URL waits, e.g. for robots.txt to answer)."""
         with self._write() as conn:
-            conn.execute("UPDATE frontier SET attempts = attempts + 1 WHERE url = ?", (url,))
+            conn.execute(
+                "UPDATE frontier SET attempts = attempts + ?, last_error = ?, last_error_at = ?"
+                " WHERE url = ?",
+                (
+                    int(count),
+                    error,
+                    datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+                    url,
+                ),
+            )
             conn.execute(
                 "DELETE FROM frontier WHERE url = ? AND attempts >= ?", (url, max_attempts)
             )
@@ -451,6 +474,33 @@ class Archive:
             return
         with self._write() as conn:
             conn.executemany("DELETE FROM frontier WHERE url = ?", [(u,) for u in urls])
+
+    def frontier_entries(
+        self, *, site: str | None = None, failed_only: bool = True
+    ) -> list[dict[str, Any]]:
+        """Queued URLs (by default those whose last attempt failed), with why, oldest first."""
+        where: list[str] = ["1 = 1"]
+        params: dict[str, str] = {}
+        if failed_only:
+            where.append("last_error IS NOT NULL")
+        if site:
+            sql, params = _site_filter("url", site)
+            where.append(sql)
+        return list(
+            self.db.query(
+                "SELECT url, attempts, last_error, last_error_at, queued_at FROM frontier"
+                f" WHERE {' AND '.join(where)} ORDER BY queued_at, url",
+                params,
+            )
+        )
+
+    @retry_locked
+    def frontier_clear(self, urls: list[str]) -> int:
+        """Remove queued URLs (`newsarchive frontier --clear`); returns how many went."""
+        with self._write() as conn:
+            before = conn.total_changes
+            conn.executemany("DELETE FROM frontier WHERE url = ?", [(u,) for u in urls])
+            return conn.total_changes - before
 
     @retry_locked
     def record_discoveries(self, rows: list[dict[str, Any]], *, seen_at: str) -> int:
@@ -549,6 +599,10 @@ class Archive:
                 " ORDER BY id DESC LIMIT 10"
             ).fetchall(),
             "frontier": conn.execute("SELECT count(*) FROM frontier").fetchone()[0],
+            "stuck": conn.execute(
+                "SELECT url, attempts, last_error FROM frontier WHERE last_error IS NOT NULL"
+                " ORDER BY last_error_at DESC LIMIT 10"
+            ).fetchall(),
         }
 
     def _save_derived(
@@ -801,15 +855,9 @@ class Archive:
         where = ["status < 400", "body IS NOT NULL", "kind = 'article'"]
         params: dict[str, Any] = {}
         if site:
-            # a host matches on any port ("127.0.0.1" finds "127.0.0.1:8765"); HOST:PORT one port
-            bare = site.lower().removeprefix("www.")
-            hosts = [f"%://{h}{end}" for h in (bare, f"www.{bare}") for end in ("/%", ":%")]
-            if ":" in bare:
-                hosts = [h for h in hosts if h.endswith("/%")]
-            where.append(
-                "(" + " OR ".join(f"final_url LIKE :s{i}" for i in range(len(hosts))) + ")"
-            )
-            params |= {f"s{i}": h for i, h in enumerate(hosts)}
+            sql, patterns = _site_filter("final_url", site)
+            where.append(sql)
+            params |= patterns
         if since:
             where.append("fetched_at >= :since")
             params["since"] = since

@@ -30,9 +30,10 @@ from newsarchive.discovery import (
     parse_feed,
     parse_sitemap,
 )
+from newsarchive.fetch_errors import cause_of
 from newsarchive.items import RawPage
 from newsarchive.middlewares import ForbiddenAddress, OutOfScope
-from newsarchive.robots import RobotsDisallowed
+from newsarchive.robots import HostUnreachable, RobotsDisallowed
 from newsarchive.store import Archive
 from newsarchive.urls import canonicalize_url, same_site
 
@@ -434,10 +435,14 @@ class ArticleSpider(scrapy.Spider):
         kind = request.meta.get("na_kind", "article")
         if kind in SOURCE_KINDS:
             self.source_results.setdefault(request.meta.get("na_source", original), False)
-        if failure.check(RobotsDisallowed) and "unavailable" in message:
+        if failure.check(HostUnreachable):
+            # its robots.txt got no response: the host's failure (DNS, refused...) is this URL's
+            reason, message = failure.value.error_name, message.partition(": ")[2] or message
+        elif failure.check(RobotsDisallowed) and "unavailable" in message:
             # robots.txt could not be read: keep the URL queued for a later run
             logger.warning("not fetched now: %s (%s)", original, message)
             self._inc("not_fetched/robots_unavailable")
+            self._store().frontier_failed(original, error=message, count=False)
             self.kept_for_later.add(original)
             if request.meta.get("na_seed"):
                 self.seed_failures[original] = message
@@ -452,11 +457,12 @@ class ArticleSpider(scrapy.Spider):
         # network errors, timeouts, and what Scrapy ignores on the way (redirect loops,
         # decompression bombs, oversize bodies): a failure of this URL, counted
         self._inc(f"fetch_failed/{reason}")
-        logger.warning("not fetched: %s (%s: %s)", original, reason, message)
-        self._store().frontier_failed(original)
+        why = f"{cause_of(reason, message)}: {message}"
+        logger.warning("not fetched: %s (%s)", original, why)
+        self._store().frontier_failed(original, error=why)
         self.kept_for_later.add(original)  # retried by the next runs, up to 3 attempts
         if request.meta.get("na_seed"):
-            self.seed_failures[original] = f"{reason}: {message}"
+            self.seed_failures[original] = why
 
     def handled(self) -> set[str]:
         """What a finished run dealt with, one way or another (to clear from the frontier).

@@ -12,10 +12,12 @@ import socket
 import pytest
 import site_truth as truth
 from click.testing import CliRunner
+from conftest import FAST, run_cli
 from fixture_site import SITE_DIR
 from test_store import BASE, FETCHED_AT, raw_page, store
 
 from newsarchive.cli import cli
+from newsarchive.fetch_errors import cause_of
 from newsarchive.reextract import reextract
 from newsarchive.store import Archive
 
@@ -251,3 +253,42 @@ def test_migration_m009_recovers_the_kind_of_source_pages(tmp_path):
     migrations.apply(db)
     rows = db.execute("SELECT kind, outcome FROM pages ORDER BY id").fetchall()
     assert rows == [("feed", "feed"), ("sitemap", "sitemap"), ("article", "article")]
+
+
+# --- item 11 and "done when": an unreachable seed says why, exit 1; the queue is visible ----
+
+
+def test_fetch_causes():
+    assert cause_of("CannotResolveHostError") == "DNS"
+    assert cause_of("DownloadConnectionRefusedError") == "refused"
+    assert cause_of("DownloadTimeoutError") == "timeout"
+    assert cause_of("DownloadFailedError", "SSL routines: certificate verify failed") == "TLS"
+    assert cause_of("ResponseDataLossError", "lost") == "ResponseDataLossError"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("url", "cause", "detail"),
+    [
+        ("http://newsarchive-test.invalid/", "DNS", "newsarchive-test.invalid"),
+        (f"http://127.0.0.1:{_free_port()}/a.html", "refused", "refused"),
+    ],
+)
+def test_unreachable_seed_names_the_cause(tmp_path, url, cause, detail):
+    db = str(tmp_path / "a.db")
+    result = run_cli("crawl", url, "--db", db, *FAST, cwd=tmp_path)
+    assert result.code == 1
+    assert f"fetch failures:   {cause} 1" in result.out
+    assert f"failed:           {url} ({cause}: " in result.out and detail in result.out
+    assert "robots" not in result.out
+    stats = run_cli("stats", "--db", db, cwd=tmp_path)
+    assert f"  {url}  attempts 1: {cause}: " in stats.out
+    listed = run_cli("frontier", "--db", db, "--clear", cwd=tmp_path)
+    assert listed.out.startswith(f"{url}  attempts 1: {cause}: ") and "cleared 1" in listed.err
+    assert "queued in the frontier: 0" in run_cli("stats", "--db", db, cwd=tmp_path).out
