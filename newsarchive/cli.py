@@ -736,6 +736,10 @@ def stats(db: Path) -> None:
         click.echo("recent problems:")
         for url, code, outcome, error in view["errors"]:
             click.echo(f"  {code} {outcome}: {url} {error or ''}")
+    if view["empty_sources"]:
+        click.echo("sources that listed no articles (they listed some before):")
+        for run_id, url in view["empty_sources"]:
+            click.echo(f"  run #{run_id}: {url}")
     click.echo(f"queued in the frontier: {view['frontier']}")
     if view["stuck"]:
         click.echo("queued URLs that could not be fetched (newsarchive frontier --clear):")

@@ -502,6 +502,12 @@ class Archive:
             conn.executemany("DELETE FROM frontier WHERE url = ?", [(u,) for u in urls])
             return conn.total_changes - before
 
+    def discoveries_from(self, source_urls: list[str]) -> int:
+        """How many article URLs these feed/sitemap/listing URLs have listed so far."""
+        marks = ", ".join("?" * len(source_urls))
+        sql = f"SELECT count(DISTINCT url) FROM discoveries WHERE source_url IN ({marks})"
+        return int(self.db.conn.execute(sql, source_urls).fetchone()[0])
+
     @retry_locked
     def record_discoveries(self, rows: list[dict[str, Any]], *, seen_at: str) -> int:
         """Insert discoveries not seen before (url, via, source_url, listed_*); returns how many."""
@@ -599,6 +605,12 @@ class Archive:
                 " ORDER BY id DESC LIMIT 10"
             ).fetchall(),
             "frontier": conn.execute("SELECT count(*) FROM frontier").fetchone()[0],
+            "empty_sources": conn.execute(
+                """SELECT c.id, e.value FROM crawls c,
+                          json_each(c.stats, '$."newsarchive/empty_sources"') e
+                   WHERE c.id IN (SELECT id FROM crawls ORDER BY id DESC LIMIT 10)
+                   ORDER BY c.id DESC"""
+            ).fetchall(),
             "stuck": conn.execute(
                 "SELECT url, attempts, last_error FROM frontier WHERE last_error IS NOT NULL"
                 " ORDER BY last_error_at DESC LIMIT 10"

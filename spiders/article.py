@@ -27,6 +27,7 @@ from newsarchive.discovery import (
     UnsafeXMLError,
     find_feeds,
     find_listing_articles,
+    looks_like_feed,
     parse_feed,
     parse_sitemap,
 )
@@ -374,6 +375,8 @@ class ArticleSpider(scrapy.Spider):
             self._inc(f"source_failed/{type(exc).__name__}")
             logger.error("%s %s refused: %s", kind, source, exc)
             return
+        if not found and not more:
+            self.source_empty(source, response.url)
         for url, child_kind in more:
             yield self.source_request(url, child_kind)
         found = [d for d in found if self.in_scope(d.url)]
@@ -384,6 +387,18 @@ class ArticleSpider(scrapy.Spider):
             requests.extend(self.follow_url(item.url, depth=0, via=source))
         yield from self._persist(requests)
 
+    def source_empty(self, source: str, final_url: str) -> None:
+        """A source that lists nothing where it listed articles before: a warning, counted
+        and named in the run's stats (`newsarchive stats` shows it)."""
+        before = self._store().discoveries_from([source, final_url])
+        if not before:
+            return
+        logger.warning("%s listed no articles (it listed %d before)", source, before)
+        self._inc("source_empty")
+        if self.crawler.stats is not None:
+            empty = list(self.crawler.stats.get_value("newsarchive/empty_sources", []))
+            self.crawler.stats.set_value("newsarchive/empty_sources", [*empty, source])
+
     def discover(
         self, response: Response, kind: str
     ) -> tuple[list[Discovered], list[tuple[str, str]]]:
@@ -392,7 +407,8 @@ class ArticleSpider(scrapy.Spider):
         # the extraction workers
         from newsarchive.encoding import is_html
 
-        html = is_html(response.body, response.headers.get("Content-Type", b"").decode("latin-1"))
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+        html = is_html(response.body, content_type) and not looks_like_feed(response.body)
         if kind == "sitemap":
             result = parse_sitemap(response.body, source_url=response.url)
             return result.urls, [(u, "sitemap") for u in result.sitemaps if self.in_scope(u)]

@@ -17,6 +17,7 @@ from fixture_site import SITE_DIR
 from test_store import BASE, FETCHED_AT, raw_page, store
 
 from newsarchive.cli import cli
+from newsarchive.discovery import looks_like_feed
 from newsarchive.fetch_errors import cause_of
 from newsarchive.reextract import reextract
 from newsarchive.store import Archive
@@ -292,3 +293,54 @@ def test_unreachable_seed_names_the_cause(tmp_path, url, cause, detail):
     listed = run_cli("frontier", "--db", db, "--clear", cwd=tmp_path)
     assert listed.out.startswith(f"{url}  attempts 1: {cause}: ") and "cleared 1" in listed.err
     assert "queued in the frontier: 0" in run_cli("stats", "--db", db, cwd=tmp_path).out
+
+
+# --- item 1: a feed is a feed by its content; a source that goes empty is a warning --------
+
+FEED_PATH = "/rss/esteri.xml"
+FEED_ITEMS = [truth.SEED_PATH, "/esteri/2024/11/03/kiev-blackout.html"]
+
+
+def rss(site, paths) -> bytes:
+    items = "".join(
+        f"<item><title><![CDATA[{truth.ARTICLES[p]['title']}]]></title>"
+        f"<link>{site.url(p)}</link><pubDate>Wed, 20 Nov 2024 03:15:00 +0100</pubDate></item>"
+        for p in paths
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
+        f"<title>Esteri</title><link>{site.url('/')}</link>{items}</channel></rss>"
+    ).encode()
+
+
+@pytest.mark.parametrize("fixture", ["rss2.xml", "rss1.rdf", "atom.xml"])
+def test_feeds_look_like_feeds(fixture):
+    assert looks_like_feed((DISCOVERY / fixture).read_bytes())
+
+
+@pytest.mark.parametrize("fixture", ["home.html", "section.html", "sitemap_news.xml"])
+def test_pages_and_sitemaps_do_not_look_like_feeds(fixture):
+    assert not looks_like_feed((DISCOVERY / fixture).read_bytes())
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("content_type", ["text/xml", "application/xml; charset=utf-8"])
+def test_feed_served_as_xml_is_read_and_an_emptied_feed_warns(site, tmp_path, content_type):
+    site.set_override(FEED_PATH, 200, {"Content-Type": content_type}, rss(site, FEED_ITEMS))
+    db = str(tmp_path / "a.db")
+    feed = site.url(FEED_PATH)
+    first = run_cli("crawl", "--feed", feed, "--db", db, "--depth", "0", *FAST, cwd=tmp_path)
+    assert first.code == 0, first.err[-2000:]
+    with Archive(db) as archive:
+        assert {a["url"] for a in archive.iter_articles(fields=["url"])} == {
+            site.url(p) for p in FEED_ITEMS
+        }
+        assert archive.db.execute(
+            "SELECT kind, outcome FROM pages WHERE url = ?", [feed]
+        ).fetchall() == [("feed", "feed")]
+    site.set_override(FEED_PATH, 200, {"Content-Type": content_type}, rss(site, []))
+    second = run_cli("crawl", "--feed", feed, "--db", db, "--depth", "0", *FAST, cwd=tmp_path)
+    assert second.code == 0
+    assert f"{feed} listed no articles (it listed 2 before)" in second.err
+    stats = run_cli("stats", "--db", db, cwd=tmp_path).out
+    assert f"sources that listed no articles (they listed some before):\n  run #2: {feed}" in stats
