@@ -60,8 +60,49 @@ def _settings(pairs: tuple[str, ...]) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="-s")
+        _check_setting(key.strip(), value)
         result[key.strip()] = value
     return result
+
+
+def _check_setting(key: str, value: str) -> None:
+    """A -s value must suit the setting's default (a number, a boolean, a time zone): Scrapy
+    would only find out once the crawl starts, with a traceback."""
+    from scrapy.settings import default_settings
+
+    from newsarchive import settings as project
+
+    default = getattr(project, key, getattr(default_settings, key, None))
+    expected = None
+    if isinstance(default, bool):
+        if value.strip().lower() not in ("0", "1", "true", "false"):
+            expected = "True or False"
+    elif isinstance(default, (int, float)):
+        try:
+            float(value)
+        except ValueError:
+            expected = "a number"
+    elif key == "NEWSARCHIVE_TZ":
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            expected = "an IANA time zone, e.g. Europe/Rome"
+    if expected:
+        raise click.BadParameter(f"{key}={value!r}: expected {expected}", param_hint="-s")
+
+
+def _check_day(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--since/--until of search and export: a day, YYYY-MM-DD."""
+    from datetime import date
+
+    if value is not None:
+        try:
+            date.fromisoformat(value[:10])
+        except ValueError as exc:
+            raise click.BadParameter(f"not a day (YYYY-MM-DD): {value!r}") from exc
+    return value
 
 
 def _one_line(exc: Exception) -> str | None:
@@ -577,8 +618,18 @@ def _check_port_free(host: str, port: int) -> None:
 @click.argument("query")
 @READ_DB_OPTION
 @click.option("--site", metavar="HOST", help="Only articles of this site.")
-@click.option("--since", metavar="YYYY-MM-DD", help="Published on or after this day (Rome).")
-@click.option("--until", metavar="YYYY-MM-DD", help="Published on or before this day (Rome).")
+@click.option(
+    "--since",
+    metavar="YYYY-MM-DD",
+    help="Published on or after this day (Rome).",
+    callback=_check_day,
+)
+@click.option(
+    "--until",
+    metavar="YYYY-MM-DD",
+    help="Published on or before this day (Rome).",
+    callback=_check_day,
+)
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10000))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def search(
@@ -616,7 +667,12 @@ def search(
 @click.option(
     "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
 )
-@click.option("--since", metavar="YYYY-MM-DD", help="Published on or after this day (Rome).")
+@click.option(
+    "--since",
+    metavar="YYYY-MM-DD",
+    help="Published on or after this day (Rome).",
+    callback=_check_day,
+)
 @click.option("--site", metavar="HOST", help="Only articles of this site.")
 @click.option("--fields", metavar="A,B,...", help="Columns to export (default: all but page_id).")
 def export(db: Path, fmt: str, since: str | None, site: str | None, fields: str | None) -> None:

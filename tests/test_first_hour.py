@@ -344,3 +344,25 @@ def test_feed_served_as_xml_is_read_and_an_emptied_feed_warns(site, tmp_path, co
     assert f"{feed} listed no articles (it listed 2 before)" in second.err
     stats = run_cli("stats", "--db", db, cwd=tmp_path).out
     assert f"sources that listed no articles (they listed some before):\n  run #2: {feed}" in stats
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [("DOWNLOAD_DELAY=abc", "a number"), ("NEWSARCHIVE_TZ=Mars/Base", "an IANA time zone")],
+)
+def test_bad_setting_value_is_a_usage_error(tmp_path, setting, expected):
+    url = f"http://127.0.0.1:{_free_port()}/a.html"
+    result = run_cli("crawl", url, "--db", str(tmp_path / "a.db"), "-s", setting, cwd=tmp_path)
+    assert result.code == 2 and "Traceback" not in result.err
+    assert f"expected {expected}" in result.err.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("command", [["export"], ["search", "x"]])
+def test_search_and_export_days_are_checked(tmp_path, command):
+    Archive(tmp_path / "a.db").close()
+    result = CliRunner().invoke(cli, [*command, "--db", str(tmp_path / "a.db"), "--since", "ieri"])
+    assert "not a day (YYYY-MM-DD): 'ieri'" in one_line_error(result, code=2)
+
+
+def test_frontier_command_has_an_example():
+    assert "Example:" in invoke("frontier", "-h").output
