@@ -338,6 +338,11 @@ def test_feed_served_as_xml_is_read_and_an_emptied_feed_warns(site, tmp_path, co
         assert archive.db.execute(
             "SELECT kind, outcome FROM pages WHERE url = ?", [feed]
         ).fetchall() == [("feed", "feed")]
+    reextracted = invoke("reextract", "--db", db, "--jobs", "1", "--silent")
+    assert reextracted.output.startswith("pages read: 2;")  # the articles, not the feed
+    with Archive(db) as archive:
+        kind = archive.db.execute("SELECT kind, outcome FROM pages WHERE url = ?", [feed])
+        assert kind.fetchall() == [("feed", "feed")]
     site.set_override(FEED_PATH, 200, {"Content-Type": content_type}, rss(site, []))
     second = run_cli("crawl", "--feed", feed, "--db", db, "--depth", "0", *FAST, cwd=tmp_path)
     assert second.code == 0
