@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 EXIT_OK = 0
 EXIT_SEED_FAILED = 1
 EXIT_ABORTED = 3
+MAX_FAILED_SEED_LINES = 10  # given URLs that failed, named one per line in the summary
 QUIET_LOGGERS = ("scrapy", "twisted", "trafilatura", "htmldate", "charset_normalizer")
 
 
@@ -200,7 +201,11 @@ def summary(result: CrawlResult, db: Path) -> str:
         lines.append("  fetch failures:   " + ", ".join(f"{k} {v}" for k, v in failures.items()))
     if dropped:
         lines.append("  not fetched:      " + ", ".join(f"{k} {v}" for k, v in dropped.items()))
-    for url, why in sorted(dict(s.get("newsarchive/seed_failures") or {}).items()):
+    seed_failures = sorted(dict(s.get("newsarchive/seed_failures") or {}).items())
+    for url, why in seed_failures[:MAX_FAILED_SEED_LINES]:
         lines.append(f"  failed:           {url} ({why})")
+    if len(seed_failures) > MAX_FAILED_SEED_LINES:
+        more = len(seed_failures) - MAX_FAILED_SEED_LINES
+        lines.append(f"  failed:           ... and {more} more (newsarchive frontier lists them)")
     lines.append(f"  archive:          {db.resolve()}")
     return "\n".join(lines)

@@ -371,3 +371,17 @@ def test_search_and_export_days_are_checked(tmp_path, command):
 
 def test_frontier_command_has_an_example():
     assert "Example:" in invoke("frontier", "-h").output
+
+
+def test_summary_names_at_most_ten_failed_seeds(tmp_path):
+    from newsarchive.crawl import CrawlResult, summary
+
+    failures = {f"http://h{i:02}.invalid/": "DNS: DNS lookup failed" for i in range(12)}
+    stats = {
+        "newsarchive/fetch_failed/CannotResolveHostError": 12,
+        "newsarchive/seed_failures": failures,
+    }
+    text = summary(CrawlResult(stats=stats, exit_code=1, status="seed_failed"), tmp_path / "a")
+    assert "fetch failures:   DNS 12" in text
+    assert "failed:           http://h00.invalid/ (DNS: DNS lookup failed)" in text
+    assert "http://h10.invalid/" not in text and "... and 2 more" in text
