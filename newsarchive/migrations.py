@@ -406,3 +406,12 @@ def m009_page_kind_and_errors(db: Database) -> None:
     )
     db.execute("ALTER TABLE frontier ADD COLUMN last_error TEXT")
     db.execute("ALTER TABLE frontier ADD COLUMN last_error_at TEXT")
+    db.execute("DROP VIEW IF EXISTS pages_list")  # the Datasette face of pages: with kind
+    db.execute(f"CREATE VIEW pages_list AS {PAGES_LIST_WITH_KIND}")
+
+
+PAGES_LIST_WITH_KIND = """
+    SELECT id, url, final_url, status, fetched_at, content_type, encoding, encoding_reason,
+           body_size, sha256, kind, outcome, error, crawl_id, depth, via_url
+    FROM pages
+"""

@@ -254,6 +254,8 @@ def test_migration_m009_recovers_the_kind_of_source_pages(tmp_path):
     migrations.apply(db)
     rows = db.execute("SELECT kind, outcome FROM pages ORDER BY id").fetchall()
     assert rows == [("feed", "feed"), ("sitemap", "sitemap"), ("article", "article")]
+    listed = db.execute("SELECT kind FROM pages_list ORDER BY id").fetchall()
+    assert listed == [("feed",), ("sitemap",), ("article",)]
 
 
 # --- item 11 and "done when": an unreachable seed says why, exit 1; the queue is visible ----
