@@ -502,7 +502,7 @@ def history(url: str, db: Path) -> None:
 
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
-    with Archive(db) as archive:
+    with Archive.for_reading(db) as archive:
         versions = archive.versions(canonicalize_url(url) or url)
     if not versions:
         raise click.ClickException(f"no versions of {url} in {db}")
@@ -649,7 +649,7 @@ def search(
 
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
-    with Archive(db) as archive:
+    with Archive.for_reading(db) as archive:
         hits = archive.search(query, site=site, since=since, until=until, limit=limit)
     for hit in hits:
         if as_json:
@@ -688,7 +688,7 @@ def export(db: Path, fmt: str, since: str | None, site: str | None, fields: str 
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
     chosen = [f.strip() for f in fields.split(",")] if fields else None
-    with Archive(db) as archive:
+    with Archive.for_reading(db) as archive:
         try:
             rows = archive.iter_articles(fields=chosen, site=site, since=since)
             first = next(rows, None)
@@ -772,7 +772,7 @@ def stats(db: Path) -> None:
 
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
-    with Archive(db) as archive:
+    with Archive.for_reading(db) as archive:
         view = archive.overview()
     counts = view["counts"]
     click.echo(f"{db.resolve()}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
@@ -822,7 +822,7 @@ def frontier(db: Path, site: str | None, everything: bool, clear: bool) -> None:
 
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
-    with Archive(db) as archive:
+    with Archive(db) if clear else Archive.for_reading(db) as archive:
         entries = archive.frontier_entries(site=site, failed_only=not everything)
         for e in entries:
             why = f": {e['last_error']}" if e["last_error"] else ""

@@ -187,6 +187,21 @@ class Archive:
             with self._write():
                 migrations.apply(self.db)
 
+    @classmethod
+    def for_reading(cls, path: str | Path) -> Archive:
+        """The archive for a command that only reads it: opened read-only when the file
+        cannot be written (a snapshot, another user's file) and its schema is current."""
+        try:
+            return cls(path)
+        except StorageError as exc:
+            if "readonly" not in str(exc):
+                raise
+        archive = cls(path, readonly=True)
+        if migrations.pending(archive.db):
+            archive.close()
+            raise StorageError(f"archive {path} is read-only and needs a schema upgrade")
+        return archive
+
     def damage(self) -> str | None:
         """What SQLite's quick_check finds wrong with the file (None when it is sound)."""
         try:
