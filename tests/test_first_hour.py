@@ -289,7 +289,7 @@ def _free_port() -> int:
 )
 def test_unreachable_seed_names_the_cause(tmp_path, url, cause, detail):
     db = str(tmp_path / "a.db")
-    result = run_cli("crawl", url, "--db", db, *FAST, cwd=tmp_path)
+    result = run_cli("crawl", url, "--db", db, *FAST, "-s", "RETRY_TIMES=0", cwd=tmp_path)
     assert result.code == 1
     assert f"fetch failures:   {cause} 1" in result.out
     assert f"failed:           {url} ({cause}: " in result.out and detail in result.out
