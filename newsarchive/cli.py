@@ -13,6 +13,9 @@ import click
 from newsarchive import __version__
 from newsarchive.cli_warc import WARC_EXPORT_OPTIONS, export_warc_command, import_warc
 
+GZIP_MAGIC = b"\x1f\x8b"
+# articles columns holding JSON arrays: real arrays in JSON lines, JSON text in CSV
+JSON_ARRAY_FIELDS = ("authors", "categories", "tags")
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 DB_OPTION = click.option(
     "--db",
@@ -22,6 +25,15 @@ DB_OPTION = click.option(
     show_default=True,
     envvar="NEWSARCHIVE_DB",
     help="SQLite archive file (created when missing).",
+)
+READ_DB_OPTION = click.option(
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="archive.db",
+    show_default=True,
+    envvar="NEWSARCHIVE_DB",
+    help="SQLite archive file (must exist).",
 )
 
 
@@ -57,30 +69,138 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _json_arrays(row: dict[str, Any]) -> dict[str, Any]:
+    """An articles row with its JSON-array columns decoded (for JSON lines output)."""
+    return {
+        k: json.loads(v) if k in JSON_ARRAY_FIELDS and isinstance(v, str) else v
+        for k, v in row.items()
+    }
+
+
 def _settings(pairs: tuple[str, ...]) -> dict[str, str]:
     result = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="-s")
+        _check_setting(key.strip(), value)
         result[key.strip()] = value
     return result
 
 
-class _Group(click.Group):
-    """The command group: an archive that cannot be opened is a one-line error, exit 1."""
+def _check_setting(key: str, value: str) -> None:
+    """A -s value must suit the setting's default (a number, a boolean, a time zone): Scrapy
+    would only find out once the crawl starts, with a traceback."""
+    from scrapy.settings import default_settings
+
+    from newsarchive import settings as project
+
+    default = getattr(project, key, getattr(default_settings, key, None))
+    expected = None
+    if isinstance(default, bool):
+        if value.strip().lower() not in ("0", "1", "true", "false"):
+            expected = "True or False"
+    elif isinstance(default, (int, float)):
+        try:
+            float(value)
+        except ValueError:
+            expected = "a number"
+    elif key == "NEWSARCHIVE_TZ":
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            expected = "an IANA time zone, e.g. Europe/Rome"
+    if expected:
+        raise click.BadParameter(f"{key}={value!r}: expected {expected}", param_hint="-s")
+
+
+def _check_day(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--since/--until of search and export: a day, YYYY-MM-DD."""
+    from datetime import date
+
+    if value is not None:
+        try:
+            date.fromisoformat(value[:10])
+        except ValueError as exc:
+            raise click.BadParameter(f"not a day (YYYY-MM-DD): {value!r}") from exc
+    return value
+
+
+def _one_line(exc: Exception) -> str | None:
+    """The one-line message of an error the CLI reports without a traceback (None: a bug)."""
+    import sqlite3
+
+    from newsarchive.store import StorageError
+
+    if isinstance(exc, StorageError):
+        return str(exc)
+    if isinstance(exc, sqlite3.DatabaseError):
+        text = str(exc)
+        if "readonly" in text or "read-only" in text:
+            return f"the archive is read-only ({text})"
+        return f"the archive cannot be used: {text}"
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or exc}"
+    return None
+
+
+class Cli(click.Group):
+    """The command group: known errors become one line on stderr and exit code 1."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; archive and file errors become a ClickException (no traceback)."""
         try:
             return super().invoke(ctx)
-        except Exception as exc:
-            store = sys.modules.get("newsarchive.store")  # not imported: no StorageError
-            if store is not None and isinstance(exc, store.StorageError):
-                raise click.ClickException(str(exc)) from exc
+        except BrokenPipeError:
+            # `newsarchive export | head`: the reader left, which is not an error
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except Exception as exc:
+            message = _one_line(exc)
+            if message is None:
+                raise
+            raise click.ClickException(message) from exc
 
 
-@click.group(cls=_Group, context_settings=CONTEXT_SETTINGS)
+def _sound_archive(db: Path, *, refusal: str) -> None:
+    """Refuse (one line, exit 1) an archive SQLite finds damaged, before anything writes to
+    it; then open it normally (creating it, or applying pending migrations)."""
+    from newsarchive.store import Archive
+
+    if db.exists() and db.stat().st_size > 0:
+        with Archive(db, readonly=True) as archive:
+            damage = archive.damage()
+        if damage == "file is not a database":
+            raise click.ClickException(f"{db} is not an SQLite archive: {refusal}")
+        if damage:
+            raise click.ClickException(
+                f"archive {db} is damaged ({damage}): {refusal}; "
+                f"recover a copy with: sqlite3 {db} .recover | sqlite3 recovered.db"
+            )
+    Archive(db).close()
+
+
+def _check_tz(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """--tz must name an IANA time zone."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise click.BadParameter(
+            f"unknown time zone {value!r} (an IANA name, e.g. Europe/Rome)"
+        ) from exc
+    return value
+
+
+@click.group(cls=Cli, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "--version", prog_name="newsarchive")
 def cli() -> None:
     """Archive news articles and their related articles into SQLite.
@@ -203,12 +323,7 @@ def crawl(
             find_related_blocks(lxml.html.fromstring("<p></p>"), selector=related_selector)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--related-selector") from exc
-    from newsarchive.store import Archive, StorageError
-
-    try:
-        Archive(db).close()
-    except StorageError as exc:
-        raise click.ClickException(str(exc)) from exc
+    _sound_archive(db, refusal="nothing was crawled nor written")
     result = run_crawl(
         list(urls),
         db=db,
@@ -238,11 +353,17 @@ def crawl(
 @click.option("--url", required=True, help="The URL the page was fetched from.")
 @click.option("--fetched-at", metavar="ISO", help="When it was fetched (default: now, UTC).")
 @click.option("--related-selector", metavar="CSS", help="CSS selector of the related block.")
-@click.option("--tz", default="Europe/Rome", show_default=True, help="Publisher time zone.")
+@click.option(
+    "--tz",
+    default="Europe/Rome",
+    show_default=True,
+    callback=_check_tz,
+    help="Publisher time zone.",
+)
 def extract(
     file: Path, url: str, fetched_at: str | None, related_selector: str | None, tz: str
 ) -> None:
-    """Print as JSON what a crawl would store for a saved page.
+    """Print as JSON what a crawl would store for a saved page (.html or .html.gz).
 
     Example: newsarchive extract saved.html --url https://www.example.it/a.html
     """
@@ -250,6 +371,13 @@ def extract(
     from newsarchive.outcomes import NOT_HTML
 
     body = file.read_bytes()
+    if body.startswith(GZIP_MAGIC):  # saved pages and corpus files are often .html.gz
+        from newsarchive.discovery import gunzip_bounded
+
+        try:
+            body = gunzip_bounded(body)
+        except ValueError as exc:
+            raise click.ClickException(f"{file}: {exc}") from exc
     result = extract_article(
         body,
         url=url,
@@ -271,7 +399,11 @@ def extract(
     help="Reference time for relative dates (default: now); without an offset, local time in --tz.",
 )
 @click.option(
-    "--tz", default="Europe/Rome", show_default=True, help="Zone of dates shown without offset."
+    "--tz",
+    default="Europe/Rome",
+    show_default=True,
+    callback=_check_tz,
+    help="Zone of dates shown without offset.",
 )
 def parse_date(texts: tuple[str, ...], reference: str | None, tz: str) -> None:
     """Normalize Italian date strings to ISO 8601, one line per input.
@@ -295,8 +427,12 @@ def main() -> None:
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
-@DB_OPTION
-@click.option("--site", metavar="HOST", help="Only pages of this host.")
+@READ_DB_OPTION
+@click.option(
+    "--site",
+    metavar="HOST",
+    help="Only pages of this host, www. or not, on any port (HOST:PORT for one port).",
+)
 @click.option("--since", metavar="ISO", help="Only pages fetched at or after this time.")
 @click.option("--url", metavar="URL", help="Only the pages of this article URL.")
 @click.option("--jobs", type=click.IntRange(1), help="Worker processes (default: one per core).")
@@ -380,7 +516,7 @@ def reextract(
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("url")
-@DB_OPTION
+@READ_DB_OPTION
 def history(url: str, db: Path) -> None:
     """Show the versions of an archived article, what changed and a diff of the text.
 
@@ -395,7 +531,7 @@ def history(url: str, db: Path) -> None:
 
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
-    with Archive(db) as archive:
+    with Archive.for_reading(db) as archive:
         versions = archive.versions(canonicalize_url(url) or url)
     if not versions:
         raise click.ClickException(f"no versions of {url} in {db}")
@@ -415,13 +551,13 @@ def history(url: str, db: Path) -> None:
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
-@DB_OPTION
+@READ_DB_OPTION
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
 @click.option(
     "--metadata-out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the generated Datasette metadata to this file.",
+    help="Write the generated Datasette metadata to this file and exit (no server).",
 )
 def serve(db: Path, host: str, port: int, metadata_out: Path | None) -> None:
     """Browse and search the archive in Datasette (read-only).
@@ -437,11 +573,11 @@ def serve(db: Path, host: str, port: int, metadata_out: Path | None) -> None:
 
     from newsarchive.datasette_guard import PLUGINS_DIR
     from newsarchive.datasette_metadata import build_metadata
-    from newsarchive.store import Archive
 
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
-    Archive(db).close()  # apply pending migrations (views) before serving read-only
+    # refuse a damaged file; apply pending migrations (views) before serving read-only
+    _sound_archive(db, refusal="not served")
     if not _is_loopback(host):
         click.echo(
             f"warning: --host {host} serves the archive beyond this machine: anyone who can"
@@ -451,6 +587,9 @@ def serve(db: Path, host: str, port: int, metadata_out: Path | None) -> None:
     metadata = json.dumps(build_metadata(db.stem), indent=2)
     if metadata_out:
         metadata_out.write_text(metadata)
+        click.echo(f"wrote the Datasette metadata to {metadata_out}", err=True)
+        return
+    _check_port_free(host, port)
     handle, path = tempfile.mkstemp(prefix="newsarchive-", suffix=".json")
     with os.fdopen(handle, "w") as f:
         f.write(metadata)
@@ -485,12 +624,45 @@ def serve(db: Path, host: str, port: int, metadata_out: Path | None) -> None:
     os.execv(sys.executable, args)
 
 
+def _check_port_free(host: str, port: int) -> None:
+    """Fail with one line when host:port cannot be listened on (taken, or not an address)."""
+    import errno
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise click.BadParameter(f"cannot listen on {host!r}: {exc}", param_hint="--host") from exc
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # as uvicorn does: a port in TIME_WAIT is free, one something listens on is not
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise click.ClickException(
+                    f"port {port} on {host} is taken: stop what uses it or pick another --port"
+                ) from exc
+            raise click.ClickException(f"cannot listen on {host}:{port}: {exc}") from exc
+
+
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("query")
-@DB_OPTION
+@READ_DB_OPTION
 @click.option("--site", metavar="HOST", help="Only articles of this site.")
-@click.option("--since", metavar="YYYY-MM-DD", help="Published on or after this day (Rome).")
-@click.option("--until", metavar="YYYY-MM-DD", help="Published on or before this day (Rome).")
+@click.option(
+    "--since",
+    metavar="YYYY-MM-DD",
+    help="Published on or after this day (Rome).",
+    callback=_check_day,
+)
+@click.option(
+    "--until",
+    metavar="YYYY-MM-DD",
+    help="Published on or before this day (Rome).",
+    callback=_check_day,
+)
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10000))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def search(
@@ -512,7 +684,7 @@ def search(
 
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
-    with Archive(db) as archive:
+    with Archive.for_reading(db) as archive:
         try:
             hits = archive.search(query, site=site, since=since, until=until, limit=limit)
         except SearchQueryError as exc:
@@ -529,7 +701,7 @@ def search(
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
-@DB_OPTION
+@READ_DB_OPTION
 @click.option(
     "--format",
     "fmt",
@@ -541,6 +713,7 @@ def search(
     "--since",
     metavar="YYYY-MM-DD",
     help="Published on or after this day (Rome); warc: fetched at or after this ISO time.",
+    callback=_check_day,
 )
 @click.option("--site", metavar="HOST", help="Only articles (warc: fetches) of this site.")
 @click.option("--fields", metavar="A,B,...", help="Columns to export (default: all but page_id).")
@@ -561,6 +734,7 @@ def export(
     Example: newsarchive export --format warc --output warcs/ --since 2024-11-01
     """
     import csv
+    import itertools
 
     from newsarchive.store import Archive
 
@@ -570,7 +744,7 @@ def export(
         export_warc_command(db, since=since, site=site, **warc)
         return
     chosen = [f.strip() for f in fields.split(",")] if fields else None
-    with Archive(db) as archive:
+    with Archive.for_reading(db) as archive:
         try:
             rows = archive.iter_articles(fields=chosen, site=site, since=since)
             first = next(rows, None)
@@ -585,9 +759,8 @@ def export(
             writer.writerow(first)
             writer.writerows(rows)
         else:
-            out.write(json.dumps(first, ensure_ascii=False) + "\n")
-            for row in rows:
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            for row in itertools.chain([first], rows):
+                out.write(json.dumps(_json_arrays(row), ensure_ascii=False) + "\n")
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -630,12 +803,7 @@ def run(
     except JobsError as exc:
         raise click.ClickException(str(exc)) from exc
     path = db or Path(file_db or "archive.db")
-    from newsarchive.store import Archive, StorageError
-
-    try:
-        Archive(path).close()
-    except StorageError as exc:
-        raise click.ClickException(str(exc)) from exc
+    _sound_archive(path, refusal="nothing was crawled nor written")
     results = run_jobs(
         [(s.name, s.spider_args()) for s in sources],
         db=path,
@@ -653,7 +821,7 @@ def run(
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@DB_OPTION
+@READ_DB_OPTION
 def snapshot(path: Path, db: Path) -> None:
     """Write a consistent copy of the archive to PATH, safe while crawls are running.
 
@@ -673,7 +841,7 @@ def snapshot(path: Path, db: Path) -> None:
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
-@DB_OPTION
+@READ_DB_OPTION
 def stats(db: Path) -> None:
     """The archive at a glance: counts, sites, days, outcomes, last runs, recent errors.
 
@@ -683,7 +851,7 @@ def stats(db: Path) -> None:
 
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
-    with Archive(db) as archive:
+    with Archive.for_reading(db) as archive:
         view = archive.overview()
     counts = view["counts"]
     click.echo(f"{db.resolve()}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
@@ -703,7 +871,46 @@ def stats(db: Path) -> None:
         click.echo("recent problems:")
         for url, code, outcome, error in view["errors"]:
             click.echo(f"  {code} {outcome}: {url} {error or ''}")
+    if view["empty_sources"]:
+        click.echo("sources that listed no articles (they listed some before):")
+        for run_id, url in view["empty_sources"]:
+            click.echo(f"  run #{run_id}: {url}")
     click.echo(f"queued in the frontier: {view['frontier']}")
+    if view["stuck"]:
+        click.echo("queued URLs that could not be fetched (newsarchive frontier --clear):")
+        for url, attempts, error in view["stuck"]:
+            click.echo(f"  {url}  attempts {attempts}: {error}")
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@READ_DB_OPTION
+@click.option(
+    "--site",
+    metavar="HOST",
+    help="Only URLs of this host, www. or not, on any port (HOST:PORT for one port).",
+)
+@click.option("--all", "everything", is_flag=True, help="Every queued URL, not only failed ones.")
+@click.option("--clear", is_flag=True, help="Remove the listed URLs from the queue.")
+def frontier(db: Path, site: str | None, everything: bool, clear: bool) -> None:
+    """List the queued URLs whose fetch failed, and why (DNS, refused, timeout, TLS, HTTP);
+    --clear removes them, so that no later run tries them again.
+
+    Example: newsarchive frontier --db archive.db --site example.it --clear
+    """
+    from newsarchive.store import Archive
+
+    if not db.exists():
+        raise click.ClickException(f"no archive at {db}")
+    with Archive(db) if clear else Archive.for_reading(db) as archive:
+        entries = archive.frontier_entries(site=site, failed_only=not everything)
+        for e in entries:
+            why = f": {e['last_error']}" if e["last_error"] else ""
+            click.echo(f"{e['url']}  attempts {e['attempts']}{why}")
+        if clear:
+            removed = archive.frontier_clear([e["url"] for e in entries])
+            click.echo(f"cleared {removed} queued URL(s)", err=True)
+        elif not entries:
+            click.echo("nothing queued" if everything else "no failed URLs queued", err=True)
 
 
 cli.add_command(import_warc)

@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 EXIT_OK = 0
 EXIT_SEED_FAILED = 1
 EXIT_ABORTED = 3
+MAX_FAILED_SEED_LINES = 10  # given URLs that failed, named one per line in the summary
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ def result_of(stats: dict[str, Any]) -> CrawlResult:
 def summary(result: CrawlResult, db: Path) -> str:
     """A few human lines about a finished run."""
     from newsarchive.extensions import error_count
+    from newsarchive.fetch_errors import cause_of
 
     s = result.stats
     outcomes = {
@@ -172,11 +174,11 @@ def summary(result: CrawlResult, db: Path) -> str:
         for k, v in sorted(s.items())
         if k.startswith("newsarchive/outcome/")
     }
-    failures = {
-        k.removeprefix("newsarchive/fetch_failed/"): v
-        for k, v in sorted(s.items())
-        if k.startswith("newsarchive/fetch_failed/")
-    }
+    failures: dict[str, int] = {}
+    for k, v in sorted(s.items()):
+        if k.startswith("newsarchive/fetch_failed/"):
+            cause = cause_of(k.removeprefix("newsarchive/fetch_failed/"))
+            failures[cause] = failures.get(cause, 0) + int(v)
     dropped = {
         k.removeprefix("newsarchive/dropped/"): v
         for k, v in sorted(s.items())
@@ -198,5 +200,11 @@ def summary(result: CrawlResult, db: Path) -> str:
         lines.append("  not fetched:      " + ", ".join(f"{k} {v}" for k, v in dropped.items()))
     if cut := s.get("newsarchive/not_followed/max_pages", 0):
         lines.append(f"  stopped early:    --max-pages reached, {cut} URL(s) not fetched")
+    seed_failures = sorted(dict(s.get("newsarchive/seed_failures") or {}).items())
+    for url, why in seed_failures[:MAX_FAILED_SEED_LINES]:
+        lines.append(f"  failed:           {url} ({why})")
+    if len(seed_failures) > MAX_FAILED_SEED_LINES:
+        more = len(seed_failures) - MAX_FAILED_SEED_LINES
+        lines.append(f"  failed:           ... and {more} more (newsarchive frontier lists them)")
     lines.append(f"  archive:          {db.resolve()}")
     return "\n".join(lines)

@@ -56,6 +56,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "encoding_reason": "Why that encoding",
         "body_size": "Uncompressed body size in bytes",
         "sha256": "Hash of the body",
+        "kind": "What was fetched: article, feed, sitemap or listing (never changes)",
         "outcome": "article, empty, not_html, error, extraction_failed",
         "error": "Reason when not an article",
         "crawl_id": "Crawl run (crawls.id)",
@@ -143,7 +144,7 @@ def build_metadata(database: str) -> dict[str, Any]:
     for name, description in VIEW_DESCRIPTIONS.items():
         tables.setdefault(name, {})["description"] = description
     tables["latest_articles"]["facets"] = ["site", "language", "published_day"]
-    tables["pages_list"]["facets"] = ["outcome", "status"]
+    tables["pages_list"]["facets"] = ["kind", "outcome", "status"]
     for hidden in (
         "articles_fts",
         "articles_fts_config",

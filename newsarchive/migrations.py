@@ -509,3 +509,38 @@ def m012_warc_provenance(db: Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m009_page_kind_and_errors(db: Database) -> None:
+    """pages.kind (what was fetched: article, feed, sitemap, listing), set once and never
+    changed; frontier.last_error and last_error_at (why a queued URL could not be fetched)."""
+    db.execute("ALTER TABLE pages ADD COLUMN kind TEXT NOT NULL DEFAULT 'article'")
+    # Existing pages: a source page's outcome said what it was, unless `reextract` rewrote
+    # it (issue 12.2); a URL that discoveries name as their source was a source page too.
+    db.execute("UPDATE pages SET kind = outcome WHERE outcome IN ('feed', 'sitemap', 'listing')")
+    db.execute(
+        """UPDATE pages SET kind = (SELECT d.via FROM discoveries d
+                                    WHERE d.source_url = pages.url ORDER BY d.via LIMIT 1)
+           WHERE kind = 'article' AND url IN (SELECT source_url FROM discoveries)"""
+    )
+    db.execute(
+        "UPDATE pages SET outcome = kind, error = NULL"
+        " WHERE kind != 'article' AND status < 400 AND outcome IS NOT kind"
+    )
+    db.execute(
+        """CREATE TRIGGER pages_kind_immutable BEFORE UPDATE OF kind ON pages
+           WHEN NEW.kind IS NOT OLD.kind
+           BEGIN SELECT RAISE(ABORT, 'pages are immutable: kind cannot change'); END"""
+    )
+    db.execute("ALTER TABLE frontier ADD COLUMN last_error TEXT")
+    db.execute("ALTER TABLE frontier ADD COLUMN last_error_at TEXT")
+    db.execute("DROP VIEW IF EXISTS pages_list")  # the Datasette face of pages: with kind
+    db.execute(f"CREATE VIEW pages_list AS {PAGES_LIST_WITH_KIND}")
+
+
+PAGES_LIST_WITH_KIND = """
+    SELECT id, url, final_url, status, fetched_at, content_type, encoding, encoding_reason,
+           body_size, sha256, kind, outcome, error, crawl_id, depth, via_url, canonical_claim
+    FROM pages
+"""

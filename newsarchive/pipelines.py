@@ -107,6 +107,9 @@ class ArchivePipeline:
         status = run_status(stats, reason, seed_failures, getattr(spider, "source_results", {}))
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("newsarchive/status", status)
+            if seed_failures:  # named in the summary and kept in crawls.stats
+                self.crawler.stats.set_value("newsarchive/seed_failures", seed_failures)
+                stats = self.crawler.stats.get_stats()
         clean = json.loads(json.dumps(stats, default=str))
         try:
             self.archive.finish_crawl(

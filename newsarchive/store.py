@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 
@@ -48,6 +48,7 @@ logger = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 30_000
 LOCK_RETRIES = 5
 ZLIB_LEVEL = 6
+DAMAGE_LINES, DAMAGE_CHARS = 3, 300  # how much of quick_check's report to show
 # URLs per "IN (...)" query: well under SQLite's limit on bound parameters
 SQL_CHUNK = 500
 SPREAD_MIN_YEAR = "1970"  # evidence.MIN_YEAR: earlier values are template placeholders
@@ -178,6 +179,17 @@ def canonical_claim(final_url: str, extraction: Extraction | None) -> str | None
     return extraction.article.url if extraction.article.url != fetched else None
 
 
+def _site_filter(column: str, site: str) -> tuple[str, dict[str, str]]:
+    """SQL matching URLs of a host, www. or not, on any port ("127.0.0.1" finds
+    "127.0.0.1:8765"); HOST:PORT matches that port only."""
+    bare = site.lower().removeprefix("www.")
+    hosts = [f"%://{h}{end}" for h in (bare, f"www.{bare}") for end in ("/%", ":%")]
+    if ":" in bare:
+        hosts = [h for h in hosts if h.endswith("/%")]
+    sql = " OR ".join(f"{column} LIKE :site{i}" for i in range(len(hosts)))
+    return f"({sql})", {f"site{i}": h for i, h in enumerate(hosts)}
+
+
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=False)
 
@@ -261,6 +273,30 @@ class Archive:
             # Under the write lock, so that two jobs starting together migrate once.
             with self._write():
                 migrations.apply(self.db)
+
+    @classmethod
+    def for_reading(cls, path: str | Path) -> Archive:
+        """The archive for a command that only reads it: opened read-only when the file
+        cannot be written (a snapshot, another user's file) and its schema is current."""
+        try:
+            return cls(path)
+        except StorageError as exc:
+            if "readonly" not in str(exc):
+                raise
+        archive = cls(path, readonly=True)
+        if migrations.pending(archive.db):
+            archive.close()
+            raise StorageError(f"archive {path} is read-only and needs a schema upgrade")
+        return archive
+
+    def damage(self) -> str | None:
+        """What SQLite's quick_check finds wrong with the file (None when it is sound)."""
+        try:
+            rows = self.db.conn.execute(f"PRAGMA quick_check({DAMAGE_LINES})").fetchall()
+        except sqlite3.DatabaseError as exc:
+            return str(exc)
+        problems = [str(r[0]) for r in rows if r[0] != "ok"]
+        return "; ".join(problems)[:DAMAGE_CHARS] or None
 
     @classmethod
     def shared(cls, path: str | Path) -> Archive:
@@ -419,9 +455,9 @@ class Archive:
                        compression, body_size, content_type, encoding, encoding_reason, sha256,
                        crawl_id, depth, via_url, outcome, error, body_page_id,
                        request_headers, warc_file, warc_offset, warc_length, warc_record_id,
-                       canonical_claim)
+                       canonical_claim, kind)
                    VALUES (?, ?, ?, ?, ?, ?, 'zlib', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-                           ?, ?, ?, ?, ?, ?)""",
+                           ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     strip_credentials(page.url),
                     strip_credentials(page.final_url),
@@ -443,6 +479,7 @@ class Archive:
                     None if page.request_headers is None else _json(page.request_headers),
                     *(_warc_columns(page)),
                     claim,
+                    page.kind,
                 ),
             )
             conn.execute("DELETE FROM frontier WHERE url IN (?, ?)", (page.url, page.final_url))
@@ -565,10 +602,22 @@ class Archive:
         return list(self.db.query("SELECT * FROM frontier ORDER BY queued_at, url"))
 
     @retry_locked
-    def frontier_failed(self, url: str, *, max_attempts: int = 3) -> None:
-        """Count a failed attempt; give the URL up after max_attempts runs."""
+    def frontier_failed(
+        self, url: str, *, max_attempts: int = 3, error: str | None = None, count: bool = True
+    ) -> None:
+        """Count a failed attempt and why it failed; give the URL up after max_attempts runs
+        (count=False: only note why, the URL waits, e.g. for robots.txt to answer)."""
         with self._write() as conn:
-            conn.execute("UPDATE frontier SET attempts = attempts + 1 WHERE url = ?", (url,))
+            conn.execute(
+                "UPDATE frontier SET attempts = attempts + ?, last_error = ?, last_error_at = ?"
+                " WHERE url = ?",
+                (
+                    int(count),
+                    error,
+                    datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+                    url,
+                ),
+            )
             conn.execute(
                 "DELETE FROM frontier WHERE url = ? AND attempts >= ?", (url, max_attempts)
             )
@@ -586,6 +635,39 @@ class Archive:
             return
         with self._write() as conn:
             conn.executemany("DELETE FROM frontier WHERE url = ?", [(u,) for u in urls])
+
+    def frontier_entries(
+        self, *, site: str | None = None, failed_only: bool = True
+    ) -> list[dict[str, Any]]:
+        """Queued URLs (by default those whose last attempt failed), with why, oldest first."""
+        where: list[str] = ["1 = 1"]
+        params: dict[str, str] = {}
+        if failed_only:
+            where.append("last_error IS NOT NULL")
+        if site:
+            sql, params = _site_filter("url", site)
+            where.append(sql)
+        return list(
+            self.db.query(
+                "SELECT url, attempts, last_error, last_error_at, queued_at FROM frontier"
+                f" WHERE {' AND '.join(where)} ORDER BY queued_at, url",
+                params,
+            )
+        )
+
+    @retry_locked
+    def frontier_clear(self, urls: list[str]) -> int:
+        """Remove queued URLs (`newsarchive frontier --clear`); returns how many went."""
+        with self._write() as conn:
+            before = conn.total_changes
+            conn.executemany("DELETE FROM frontier WHERE url = ?", [(u,) for u in urls])
+            return conn.total_changes - before
+
+    def discoveries_from(self, source_urls: list[str]) -> int:
+        """How many article URLs these feed/sitemap/listing URLs have listed so far."""
+        marks = ", ".join("?" * len(source_urls))
+        sql = f"SELECT count(DISTINCT url) FROM discoveries WHERE source_url IN ({marks})"
+        return int(self.db.conn.execute(sql, source_urls).fetchone()[0])
 
     @retry_locked
     def record_discoveries(self, rows: list[dict[str, Any]], *, seen_at: str) -> int:
@@ -684,6 +766,16 @@ class Archive:
                 " ORDER BY id DESC LIMIT 10"
             ).fetchall(),
             "frontier": conn.execute("SELECT count(*) FROM frontier").fetchone()[0],
+            "empty_sources": conn.execute(
+                """SELECT c.id, e.value FROM crawls c,
+                          json_each(c.stats, '$."newsarchive/empty_sources"') e
+                   WHERE c.id IN (SELECT id FROM crawls ORDER BY id DESC LIMIT 10)
+                   ORDER BY c.id DESC"""
+            ).fetchall(),
+            "stuck": conn.execute(
+                "SELECT url, attempts, last_error FROM frontier WHERE last_error IS NOT NULL"
+                " ORDER BY last_error_at DESC LIMIT 10"
+            ).fetchall(),
         }
 
     def _save_derived(
@@ -949,12 +1041,17 @@ class Archive:
     def pages_for_reextract(
         self, *, site: str | None = None, since: str | None = None, url: str | None = None
     ) -> list[int]:
-        """Ids of the stored pages to re-extract (2xx/3xx only), oldest fetch first."""
-        where = ["status < 400", "body IS NOT NULL"]
+        """Ids of the stored article pages to re-extract (2xx/3xx only), oldest fetch first.
+
+        Feeds, sitemaps and listings are what they were fetched as (pages.kind): their outcome
+        drives how often a source is read, and re-extraction must not rewrite it.
+        """
+        where = ["status < 400", "body IS NOT NULL", "kind = 'article'"]
         params: dict[str, Any] = {}
         if site:
-            where.append("(final_url LIKE :s1 OR final_url LIKE :s2)")
-            params |= {"s1": f"%://{site}/%", "s2": f"%://www.{site.removeprefix('www.')}/%"}
+            sql, patterns = _site_filter("final_url", site)
+            where.append(sql)
+            params |= patterns
         if since:
             where.append("fetched_at >= :since")
             params["since"] = since

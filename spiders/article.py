@@ -27,12 +27,14 @@ from newsarchive.discovery import (
     UnsafeXMLError,
     find_feeds,
     find_listing_articles,
+    looks_like_feed,
     parse_feed,
     parse_sitemap,
 )
+from newsarchive.fetch_errors import cause_of
 from newsarchive.items import RawPage
 from newsarchive.middlewares import CONTENT_ENCODING_META, ForbiddenAddress, OutOfScope
-from newsarchive.robots import RobotsDisallowed
+from newsarchive.robots import HostUnreachable, RobotsDisallowed
 from newsarchive.store import Archive
 from newsarchive.urls import canonicalize_url, same_site
 
@@ -381,6 +383,8 @@ class ArticleSpider(scrapy.Spider):
             self._inc(f"source_failed/{type(exc).__name__}")
             logger.error("%s %s refused: %s", kind, source, exc)
             return
+        if not found and not more:
+            self.source_empty(source, response.url)
         for url, child_kind in more:
             yield self.source_request(url, child_kind)
         found = [d for d in found if self.in_scope(d.url)]
@@ -391,6 +395,18 @@ class ArticleSpider(scrapy.Spider):
             requests.extend(self.follow_url(item.url, depth=0, via=source))
         yield from self._persist(requests)
 
+    def source_empty(self, source: str, final_url: str) -> None:
+        """A source that lists nothing where it listed articles before: a warning, counted
+        and named in the run's stats (`newsarchive stats` shows it)."""
+        before = self._store().discoveries_from([source, final_url])
+        if not before:
+            return
+        logger.warning("%s listed no articles (it listed %d before)", source, before)
+        self._inc("source_empty")
+        if self.crawler.stats is not None:
+            empty = list(self.crawler.stats.get_value("newsarchive/empty_sources", []))
+            self.crawler.stats.set_value("newsarchive/empty_sources", [*empty, source])
+
     def discover(
         self, response: Response, kind: str
     ) -> tuple[list[Discovered], list[tuple[str, str]]]:
@@ -399,7 +415,8 @@ class ArticleSpider(scrapy.Spider):
         # the extraction workers
         from newsarchive.encoding import is_html
 
-        html = is_html(response.body, response.headers.get("Content-Type", b"").decode("latin-1"))
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+        html = is_html(response.body, content_type) and not looks_like_feed(response.body)
         if kind == "sitemap":
             result = parse_sitemap(response.body, source_url=response.url)
             return result.urls, [(u, "sitemap") for u in result.sitemaps if self.in_scope(u)]
@@ -442,10 +459,14 @@ class ArticleSpider(scrapy.Spider):
         kind = request.meta.get("na_kind", "article")
         if kind in SOURCE_KINDS:
             self.source_results.setdefault(request.meta.get("na_source", original), False)
-        if failure.check(RobotsDisallowed) and "unavailable" in message:
+        if failure.check(HostUnreachable):
+            # its robots.txt got no response: the host's failure (DNS, refused...) is this URL's
+            reason, message = failure.value.error_name, message.partition(": ")[2] or message
+        elif failure.check(RobotsDisallowed) and "unavailable" in message:
             # robots.txt could not be read: keep the URL queued for a later run
             logger.warning("not fetched now: %s (%s)", original, message)
             self._inc("not_fetched/robots_unavailable")
+            self._store().frontier_failed(original, error=message, count=False)
             self.kept_for_later.add(original)
             if request.meta.get("na_seed"):
                 self.seed_failures[original] = message
@@ -460,11 +481,12 @@ class ArticleSpider(scrapy.Spider):
         # network errors, timeouts, and what Scrapy ignores on the way (redirect loops,
         # decompression bombs, oversize bodies): a failure of this URL, counted
         self._inc(f"fetch_failed/{reason}")
-        logger.warning("not fetched: %s (%s: %s)", original, reason, message)
-        self._store().frontier_failed(original)
+        why = f"{cause_of(reason, message)}: {message}"
+        logger.warning("not fetched: %s (%s)", original, why)
+        self._store().frontier_failed(original, error=why)
         self.kept_for_later.add(original)  # retried by the next runs, up to 3 attempts
         if request.meta.get("na_seed"):
-            self.seed_failures[original] = f"{reason}: {message}"
+            self.seed_failures[original] = why
 
     def handled(self) -> set[str]:
         """What a finished run dealt with, one way or another (to clear from the frontier).
