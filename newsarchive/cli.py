@@ -387,11 +387,20 @@ def history(url: str, db: Path) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the generated Datasette metadata to this file.",
 )
-def serve(db: Path, host: str, port: int, metadata_out: Path | None) -> None:
-    """Browse and search the archive in Datasette (read-only).
+@click.option(
+    "--archive-port",
+    type=click.IntRange(0, 65535),
+    help="Port of the archived pages (default: --port + 1; 0 = same port, /-/archived/).",
+)
+def serve(
+    db: Path, host: str, port: int, metadata_out: Path | None, archive_port: int | None
+) -> None:
+    """Browse, search and read the archive in Datasette (read-only).
 
-    Opens on 127.0.0.1 unless told otherwise. Raw page bodies are not served: browse
-    pages through the pages_list view.
+    Opens on 127.0.0.1 unless told otherwise. The reading room: /-/search (relevance,
+    snippets, facets), /-/article?url=URL (the article, its dates, related links both ways,
+    versions), and each page as archived, sandboxed, on --archive-port. Raw page bodies
+    are not readable through SQL: browse pages through the pages_list view.
 
     Example: newsarchive serve --db archive.db --port 8001
     """
@@ -404,7 +413,17 @@ def serve(db: Path, host: str, port: int, metadata_out: Path | None) -> None:
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
     Archive(db).close()  # apply pending migrations (views) before serving read-only
-    metadata = json.dumps(build_metadata(db.stem), indent=2)
+    from newsarchive.serve_plugin import PLUGIN, PLUGINS_DIR, TEMPLATES_DIR
+
+    meta = build_metadata(db.stem)
+    if archive_port is None:
+        archive_port = port + 1 if 0 < port < 65535 else 0
+    if archive_port:
+        meta.setdefault("plugins", {})[PLUGIN] = {
+            "archive_port": archive_port,
+            "archive_host": host,
+        }
+    metadata = json.dumps(meta, indent=2)
     if metadata_out:
         metadata_out.write_text(metadata)
     handle, path = tempfile.mkstemp(prefix="newsarchive-", suffix=".json")
@@ -434,6 +453,13 @@ def serve(db: Path, host: str, port: int, metadata_out: Path | None) -> None:
         "--setting",
         "sql_time_limit_ms",
         "3000",
+        "--setting",
+        "truncate_cells_html",
+        "200",
+        "--plugins-dir",
+        str(PLUGINS_DIR),
+        "--template-dir",
+        str(TEMPLATES_DIR),
     ]
     click.echo(f"serving {db} at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     os.execv(sys.executable, args)
@@ -456,16 +482,24 @@ def search(
     limit: int,
     as_json: bool,
 ) -> None:
-    """Full-text search of the articles; accents optional ("citta" finds "città").
+    """Full-text search of the articles, most relevant first; accents optional ("citta"
+    finds "città").
 
-    Example: newsarchive search "città accoglienza" --since 2024-11-01
+    Syntax: words (all must appear), a OR b, a NOT b, (a OR b) c, prefix* ("russ*" finds
+    Russia, russo), "a phrase", title:word (also description:, text:, authors:).
+
+    Example: newsarchive search "corea OR sudan" --since 2024-11-01
     """
+    from newsarchive.fts import SearchSyntaxError
     from newsarchive.store import Archive
 
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
     with Archive(db) as archive:
-        hits = archive.search(query, site=site, since=since, until=until, limit=limit)
+        try:
+            hits = archive.search(query, site=site, since=since, until=until, limit=limit)
+        except SearchSyntaxError as exc:
+            raise click.BadParameter(str(exc), param_hint="QUERY") from exc
     for hit in hits:
         if as_json:
             click.echo(json.dumps(hit, ensure_ascii=False))

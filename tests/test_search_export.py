@@ -43,9 +43,76 @@ def test_search_date_filter(db, tmp_path):
     assert days and min(days) >= "2024-11-20"
 
 
-def test_search_syntax_characters_are_safe(db, tmp_path):
+def test_search_invalid_syntax_is_a_clear_usage_error(db, tmp_path):
     result = run_cli("search", 'NATO" OR (', "--db", str(db), cwd=tmp_path)
-    assert result.code == 0
+    assert result.code == 2 and "unclosed quote" in result.err and "Traceback" not in result.err
+
+
+def test_search_punctuation_inside_words_is_not_syntax(db, tmp_path):
+    result = run_cli("search", "Nord-Russia l'Occidente", "--db", str(db), "--json", cwd=tmp_path)
+    urls = [json.loads(line)["url"] for line in result.out.splitlines()]
+    assert result.code == 0 and urls == [BASE + truth.SEED_PATH]
+
+
+def _urls(db, tmp_path, query):
+    result = run_cli("search", query, "--db", str(db), "--json", cwd=tmp_path)
+    assert result.code == 0, result.err
+    return [json.loads(line)["url"] for line in result.out.splitlines()]
+
+
+def test_search_or(db, tmp_path):
+    urls = _urls(db, tmp_path, "Corea OR Sudan")
+    assert {BASE + truth.SEED_PATH, BASE + truth.NO_RELATED_PATH} <= set(urls)
+
+
+def test_search_prefix(db, tmp_path):
+    urls = _urls(db, tmp_path, "Russ*")
+    assert BASE + truth.SEED_PATH in urls and len(urls) >= 3
+
+
+def test_search_phrase(db, tmp_path):
+    assert _urls(db, tmp_path, '"consiglio di sicurezza"') == [BASE + truth.NO_RELATED_PATH]
+    assert _urls(db, tmp_path, '"sicurezza di consiglio"') == []
+
+
+@pytest.fixture
+def crafted(tmp_path):
+    """An archive with hand-made articles (inserted directly: no page needed for search)."""
+    import sqlite3
+
+    path = tmp_path / "crafted.db"
+    Archive(path).close()
+    conn = sqlite3.connect(path)
+    rows = [
+        # the word three times in a long text, never in the title
+        (
+            "https://x.it/a",
+            "Notizie del giorno",
+            "primo\nla bolletta sale\n" + "bolletta " * 2 + "parole " * 40,
+        ),
+        # the word once, in the title
+        ("https://x.it/b", "La bolletta di dicembre", "un testo che parla di altro " * 5),
+    ]
+    for url, title, text in rows:
+        conn.execute(
+            "INSERT INTO articles (url, page_id, site, title, text, authors, categories, tags,"
+            " extractor, extracted_at, published_day) VALUES (?, 1, 'x.it', ?, ?, '[]', '[]',"
+            " '[]', 'test', '2024-11-01T00:00:00Z', '2024-11-01')",
+            (url, title, text),
+        )
+    conn.commit()
+    conn.close()
+    return path
+
+
+def test_search_relevance_weighs_the_title(crafted, tmp_path):
+    assert _urls(crafted, tmp_path, "bolletta") == ["https://x.it/b", "https://x.it/a"]
+
+
+def test_search_snippet_is_one_line(crafted, tmp_path):
+    result = run_cli("search", "sale", "--db", str(crafted), "--json", cwd=tmp_path)
+    snippets = [json.loads(line)["snippet"] for line in result.out.splitlines()]
+    assert snippets and all("\n" not in s for s in snippets)
 
 
 def test_export_jsonl_all_articles(db, tmp_path):
