@@ -1,0 +1,10 @@
+"""Loaded by Datasette from --plugins-dir (`newsarchive serve` passes this directory).
+
+The hooks live in newsarchive.serve_plugin; importing them here registers them.
+"""
+
+from __future__ import annotations
+
+from newsarchive.serve_plugin import extra_template_vars, register_routes, render_cell, startup
+
+__all__ = ["extra_template_vars", "register_routes", "render_cell", "startup"]
