@@ -32,7 +32,7 @@ from markupsafe import Markup, escape
 from newsarchive.charts import fill_days, svg_bars
 from newsarchive.fts import SYNTAX_HELP, SearchSyntaxError
 from newsarchive.store import Archive
-from newsarchive.textdiff import paragraph_diff, paragraphs
+from newsarchive.textdiff import paragraph_diff, paragraphs, trim_same
 
 logger = logging.getLogger(__name__)
 
@@ -207,6 +207,7 @@ async def article_page(datasette: Any, request: Any) -> Response:
         "archived_href": archived_href(request, page["id"]) if page else None,
         "row_href": datasette.urls.table(db_name, "articles") + "/" + tilde_encode(article["url"]),
         "article_href": article_href,
+        "trim_same": trim_same,
         "database": db_name,
     }
     html = await datasette.render_template(

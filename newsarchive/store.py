@@ -1056,9 +1056,12 @@ class Archive:
         article["links_out"] = list(
             q(
                 """SELECT l.to_url, l.anchor_text, l.position, l.listed_date, l.listed_date_raw,
-                          a.title AS to_title, a.date_published AS to_date_published,
-                          a.url IS NOT NULL AS archived
-                   FROM links l LEFT JOIN articles a ON a.url = l.to_url
+                          a.url AS article_url, a.title AS to_title,
+                          a.date_published AS to_date_published, a.url IS NOT NULL AS archived
+                   FROM links l LEFT JOIN articles a ON a.url = coalesce(
+                       (SELECT url FROM articles WHERE url = l.to_url),
+                       (SELECT final_url FROM pages WHERE url = l.to_url AND status < 300
+                        ORDER BY id DESC LIMIT 1))
                    WHERE l.from_url = ? ORDER BY l.position""",
                 [url],
             )
@@ -1068,8 +1071,10 @@ class Archive:
                 """SELECT l.from_url, l.anchor_text, l.position, l.listed_date, l.listed_date_raw,
                           a.title AS from_title, a.date_published AS from_date_published
                    FROM links l LEFT JOIN articles a ON a.url = l.from_url
-                   WHERE l.to_url = ? ORDER BY a.date_published DESC, l.from_url""",
-                [url],
+                   WHERE l.to_url = :u
+                      OR l.to_url IN (SELECT url FROM pages WHERE final_url = :u AND url != :u)
+                   ORDER BY a.date_published DESC, l.from_url""",
+                {"u": url},
             )
         )
         article["fetches"] = list(

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 SAME, ADDED, REMOVED, CHANGED = "same", "added", "removed", "changed"
 # two paragraphs this similar (0..1) are one paragraph edited, not one removed and one added
 EDIT_RATIO = 0.5
+# unchanged words kept either side of a change by trim_same
+CONTEXT_WORDS = 12
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,20 @@ def word_diff(old: str, new: str) -> list[tuple[str, str]]:
         if j2 > j1:
             pieces.append((ADDED, " ".join(b[j1:j2])))
     return pieces
+
+
+def trim_same(pieces: list[tuple[str, str]], *, keep: int = CONTEXT_WORDS) -> list[tuple[str, str]]:
+    """The word diff with long unchanged runs cut to `keep` words either side of a change."""
+    result = []
+    for i, (tag, text) in enumerate(pieces):
+        words = text.split()
+        if tag != SAME or len(words) <= 2 * keep + 1:
+            result.append((tag, text))
+            continue
+        head = words[:keep] if i > 0 else []
+        tail = words[-keep:] if i < len(pieces) - 1 else []
+        result.append((SAME, " ".join([*head, "…", *tail])))
+    return result
 
 
 def paragraph_diff(old: str | None, new: str | None) -> list[ParagraphChange]:

@@ -146,11 +146,22 @@ def test_article_page_links_both_ways_with_listed_dates(room, seed_page):
     assert "2024-11-20T03:15:00+01:00" in incoming
 
 
+def test_article_page_resolves_a_redirected_link_both_ways(room, seed_page):
+    base, _, seed, _ = room
+    target = seed.replace(SEED, truth.REDIRECT_TO)
+    out = section(seed_page, "links-out")
+    assert 'href="/-/article?url=' + quote(target, safe="") in out
+    _, _, html = fetch(article_url(base, target))
+    assert 'href="/-/article?url=' + quote(seed, safe="") in section(html, "links-in")
+
+
 def test_article_page_versions_with_a_paragraph_diff(seed_page):
     versions = section(seed_page, "versions")
     assert "Version 1 → 2" in versions
     assert "<del>uomini</del>" in versions and "<ins>soldati, munizioni</ins>" in versions
     assert "<ins>missili.</ins>" in versions
+    # long unchanged runs are cut: the diff shows the change with some words around it
+    assert "…" in versions and "Guerra fredda" not in versions
 
 
 def test_archived_page_sandboxed_on_another_origin(room, seed_page):
