@@ -379,6 +379,34 @@ def history(url: str, db: Path) -> None:
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("url")
+@DB_OPTION
+@click.option("--json", "as_json", is_flag=True, help="The whole article view as one JSON object.")
+def show(url: str, db: Path, as_json: bool) -> None:
+    """Read an archived article: text, dates with their evidence, related links both ways
+    (with listed dates), versions with a diff of the text, outcome.
+
+    Example: newsarchive show https://www.example.it/esteri/2024/11/21/articolo.html
+    """
+    from newsarchive.show import render, version_diffs
+    from newsarchive.store import Archive
+    from newsarchive.urls import canonicalize_url
+
+    if not db.exists():
+        raise click.ClickException(f"no archive at {db}")
+    with Archive(db, readonly=True) as archive:
+        found = archive.article_url_for(canonicalize_url(url) or url)
+        article = archive.article_view(found) if found else None
+    if article is None:
+        raise click.ClickException(f"no archived article {url} in {db}")
+    if as_json:
+        article["text_diffs"] = version_diffs(article)
+        click.echo(json.dumps(article, ensure_ascii=False, indent=2))
+        return
+    click.echo("\n".join(render(article)))
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
 @DB_OPTION
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))

@@ -3,6 +3,7 @@ real headless Chromium (article page, search, home), with screenshots."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -287,3 +288,31 @@ def test_browser_archived_page_runs_no_script(room, tmp_path, seed_page):
     href = re.search(r'id="archived-link" href="([^"]+)"', seed_page).group(1)
     dom = browse(href, tmp_path, "archived.png", height=900)
     assert NEW_SENTENCE in dom and 'data-script-ran="yes"' not in dom
+
+
+def test_show_prints_the_article_view(room, tmp_path):
+    _, _, seed, db = room
+    result = run_cli("show", seed, "--db", str(db), cwd=tmp_path)
+    out = result.out
+    assert result.code == 0, result.err
+    assert out.splitlines()[0] == truth.ARTICLES[SEED]["title"]
+    assert "by Mario Rossi" in out and "outcome: article" in out
+    assert "* published jsonld:datePublished" in out
+    assert '("20 novembre 2024 · 03:15")' in out and "articles that list it (2)" in out
+    assert "versions (2)" in out and "[-uomini-] {+soldati, munizioni+}" in " ".join(out.split())
+
+
+def test_show_json(room, tmp_path):
+    _, _, seed, db = room
+    result = run_cli("show", seed, "--db", str(db), "--json", cwd=tmp_path)
+    view = json.loads(result.out)
+    assert view["authors"] == ["Mario Rossi"] and len(view["links_in"]) == 2
+    assert [v["version"] for v in view["versions"]] == [1, 2]
+    assert view["versions"][1]["changed_fields"] == ["text"]
+    assert any("[-uomini-]" in line for line in view["text_diffs"][0]["lines"])
+
+
+def test_show_unknown_url_is_one_line(room, tmp_path):
+    _, _, _, db = room
+    result = run_cli("show", "https://nowhere.example/x.html", "--db", str(db), cwd=tmp_path)
+    assert result.code == 1 and len(result.err.strip().splitlines()) == 1
