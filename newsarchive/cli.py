@@ -13,6 +13,8 @@ import click
 from newsarchive import __version__
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
+# days of the per-day bar chart of `stats`
+STATS_DAYS = 30
 DB_OPTION = click.option(
     "--db",
     "db",
@@ -542,15 +544,32 @@ def search(
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @DB_OPTION
 @click.option(
-    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv", "graphml"]),
+    default="jsonl",
+    show_default=True,
+    help="graphml: only with --what links.",
+)
+@click.option(
+    "--what",
+    type=click.Choice(["articles", "links", "versions"]),
+    default="articles",
+    show_default=True,
+    help="links: the related-links graph; versions: every content state of every article.",
 )
 @click.option("--since", metavar="YYYY-MM-DD", help="Published on or after this day (Rome).")
 @click.option("--site", metavar="HOST", help="Only articles of this site.")
 @click.option("--fields", metavar="A,B,...", help="Columns to export (default: all but page_id).")
-def export(db: Path, fmt: str, since: str | None, site: str | None, fields: str | None) -> None:
-    """Write articles to stdout as JSON lines or CSV, streaming (constant memory).
+def export(
+    db: Path, fmt: str, what: str, since: str | None, site: str | None, fields: str | None
+) -> None:
+    """Write articles, related links or versions to stdout as JSON lines, CSV or (links)
+    GraphML, streaming (constant memory). JSON lists stay JSON arrays.
 
     Example: newsarchive export --format csv --fields url,title,date_published > articles.csv
+
+    Example: newsarchive export --what links --format graphml > related.graphml
     """
     import csv
 
@@ -558,6 +577,11 @@ def export(db: Path, fmt: str, since: str | None, site: str | None, fields: str 
 
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
+    if fmt == "graphml" and what != "links":
+        raise click.BadParameter("graphml is for --what links", param_hint="--format")
+    if what != "articles":
+        _export_graph_or_versions(db, fmt, what, since=since, site=site, fields=fields)
+        return
     chosen = [f.strip() for f in fields.split(",")] if fields else None
     with Archive(db) as archive:
         try:
@@ -577,6 +601,45 @@ def export(db: Path, fmt: str, since: str | None, site: str | None, fields: str 
             out.write(json.dumps(first, ensure_ascii=False) + "\n")
             for row in rows:
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _export_graph_or_versions(
+    db: Path, fmt: str, what: str, *, since: str | None, site: str | None, fields: str | None
+) -> None:
+    """export --what links|versions."""
+    import csv
+
+    from newsarchive.graphml import write_graphml
+    from newsarchive.store import Archive
+
+    if fields:
+        raise click.BadParameter("--fields is for --what articles", param_hint="--fields")
+    if what == "links" and (since or site):
+        raise click.BadParameter("--since and --site are for articles and versions")
+    if since:
+        raise click.BadParameter("--since is for --what articles", param_hint="--since")
+    out = sys.stdout
+    with Archive(db, readonly=True) as archive:
+        if fmt == "graphml":
+            write_graphml(out, archive.iter_graph_nodes(), archive.iter_links())
+            return
+        rows = archive.iter_links() if what == "links" else archive.iter_versions(site=site)
+        if fmt == "jsonl":
+            for row in rows:
+                if "to_archived" in row:
+                    row["to_archived"] = bool(row["to_archived"])
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            return
+        writer: csv.DictWriter[str] | None = None
+        for row in rows:
+            flat = {
+                k: json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v
+                for k, v in row.items()
+            }
+            if writer is None:
+                writer = csv.DictWriter(out, fieldnames=list(flat))
+                writer.writeheader()
+            writer.writerow(flat)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -638,27 +701,53 @@ def run(
     sys.exit(code)
 
 
+def _stats_json(db: Path, view: dict[str, Any], per_day: list[tuple[str, int]]) -> dict[str, Any]:
+    """stats --json: the overview with named fields, lists as arrays of objects."""
+    return {
+        "archive": str(db.resolve()),
+        "counts": view["counts"],
+        "sites": [{"site": s, "articles": n, "last_day": d} for s, n, d in view["sites"]],
+        "articles_per_day": [{"day": d, "articles": n} for d, n in per_day],
+        "outcomes": {o: n for o, n in view["outcomes"]},
+        "runs": [
+            {"id": i, "started_at": a, "finished_at": b, "status": st, "command": c}
+            for i, a, b, st, c in view["runs"]
+        ],
+        "problems": [
+            {"url": u, "status": c, "outcome": o, "error": e} for u, c, o, e in view["errors"]
+        ],
+        "frontier": view["frontier"],
+    }
+
+
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @DB_OPTION
-def stats(db: Path) -> None:
-    """The archive at a glance: counts, sites, days, outcomes, last runs, recent errors.
+@click.option("--json", "as_json", is_flag=True, help="The same figures as one JSON object.")
+def stats(db: Path, as_json: bool) -> None:
+    """The archive at a glance: counts, sites, a bar chart of articles per day, outcomes,
+    last runs, recent errors.
 
     Example: newsarchive stats --db archive.db
     """
+    from newsarchive.charts import fill_days, text_bars
     from newsarchive.store import Archive
 
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
     with Archive(db) as archive:
         view = archive.overview()
+        per_day = fill_days(archive.articles_per_day(days=STATS_DAYS), days=STATS_DAYS)
+    if as_json:
+        click.echo(json.dumps(_stats_json(db, view, per_day), ensure_ascii=False, indent=2))
+        return
     counts = view["counts"]
     click.echo(f"{db.resolve()}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     click.echo("articles per site (last day):")
     for site, n, last in view["sites"]:
         click.echo(f"  {site:40} {n:8}  {last or ''}")
-    click.echo("articles per day:")
-    for day, n in view["days"]:
-        click.echo(f"  {day}  {n}")
+    click.echo(f"articles per day (Rome, the {STATS_DAYS} days up to the latest):")
+    for line in text_bars(per_day):
+        click.echo("  " + line)
     click.echo("pages by outcome: " + ", ".join(f"{o} {n}" for o, n in view["outcomes"]))
     click.echo("last runs:")
     for run_id, started, finished, status, command in view["runs"]:

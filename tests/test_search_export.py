@@ -143,3 +143,74 @@ def test_export_csv_fields(db, tmp_path):
 def test_export_unknown_field_is_a_usage_error(db, tmp_path):
     result = run_cli("export", "--db", str(db), "--fields", "url,nope", cwd=tmp_path)
     assert result.code == 2 and "nope" in result.err
+
+
+def test_export_links_jsonl_with_listed_dates(db, tmp_path):
+    result = run_cli("export", "--db", str(db), "--what", "links", cwd=tmp_path)
+    rows = [json.loads(line) for line in result.out.splitlines()]
+    first = [r for r in rows if r["from_url"] == BASE + truth.SEED_PATH and r["position"] == 1][0]
+    assert (first["to_url"], first["listed_date"], first["to_archived"]) == (
+        BASE + truth.TRACKING_TO,
+        "2024-11-20T03:15:00+01:00",
+        True,
+    )
+
+
+def test_export_links_csv(db, tmp_path):
+    result = run_cli("export", "--db", str(db), "--what", "links", "--format", "csv", cwd=tmp_path)
+    rows = list(csv.DictReader(io.StringIO(result.out)))
+    assert rows and {"from_url", "to_url", "listed_date", "listed_date_raw"} <= set(rows[0])
+
+
+def test_export_links_graphml(db, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    result = run_cli(
+        "export", "--db", str(db), "--what", "links", "--format", "graphml", cwd=tmp_path
+    )
+    ns = {"g": "http://graphml.graphdrawing.org/xmlns"}
+    graph = ET.fromstring(result.out).find("g:graph", ns)
+    nodes = {n.get("id"): n for n in graph.findall("g:node", ns)}
+    edges = graph.findall("g:edge", ns)
+    assert edges and all(e.get("source") in nodes and e.get("target") in nodes for e in edges)
+    seed = nodes[BASE + truth.SEED_PATH]
+    assert seed.find("g:data[@key='title']", ns).text == truth.ARTICLES[truth.SEED_PATH]["title"]
+    first = [
+        e
+        for e in edges
+        if e.get("source") == BASE + truth.SEED_PATH
+        and e.find("g:data[@key='position']", ns).text == "1"
+    ][0]
+    assert first.find("g:data[@key='listed_date']", ns).text == "2024-11-20T03:15:00+01:00"
+
+
+def test_export_graphml_only_for_links(db, tmp_path):
+    result = run_cli("export", "--db", str(db), "--format", "graphml", cwd=tmp_path)
+    assert result.code == 2 and "--what links" in result.err
+
+
+def test_export_versions_lists_are_json_arrays(db, tmp_path):
+    result = run_cli("export", "--db", str(db), "--what", "versions", cwd=tmp_path)
+    rows = [json.loads(line) for line in result.out.splitlines()]
+    assert len(rows) == len(truth.ARTICLE_LIST)
+    assert all(isinstance(r["authors"], list) and r["changed_fields"] == [] for r in rows)
+
+
+def test_stats_bar_chart_of_articles_per_day(db, tmp_path):
+    result = run_cli("stats", "--db", str(db), cwd=tmp_path)
+    lines = result.out.splitlines()
+    start = [i for i, x in enumerate(lines) if x.startswith("articles per day")][0]
+    bars = {x.split()[0]: x for x in lines[start + 1 : start + 31]}
+    # one line per calendar day up to the latest publication day, a bar where there are articles
+    assert len(bars) == 30 and max(bars) == "2024-12-03"
+    assert "█" in bars["2024-11-21"] and bars["2024-11-22"].split()[1:] == ["0"]
+
+
+def test_stats_json(db, tmp_path):
+    result = run_cli("stats", "--db", str(db), "--json", cwd=tmp_path)
+    data = json.loads(result.out)
+    assert data["counts"]["articles"] == len(truth.ARTICLE_LIST)
+    assert data["sites"][0]["articles"] == len(truth.ARTICLE_LIST)
+    days = {d["day"]: d["articles"] for d in data["articles_per_day"]}
+    assert days["2024-11-21"] == 1 and days["2024-11-22"] == 0
+    assert isinstance(data["outcomes"], dict) and isinstance(data["runs"], list)
