@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -40,6 +41,40 @@ def edited_seed() -> bytes:
     return html.replace(OLD_SENTENCE, NEW_SENTENCE).replace("</body>", SCRIPT + "</body>").encode()
 
 
+def start_serve(db: Path, cwd: Path, *extra: str) -> tuple[subprocess.Popen, str]:
+    """`newsarchive serve` on a free port, once it answers: (process, base URL)."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "newsarchive",
+            "serve",
+            "--db",
+            str(db),
+            "--port",
+            str(port),
+            *extra,
+        ],
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(base + "/-/versions.json", timeout=1).read()
+            return proc, base
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(proc.stderr.read().decode()) from None
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError("datasette did not start") from None
+            time.sleep(0.2)
+
+
 @pytest.fixture(scope="module")
 def room(tmp_path_factory):
     """(datasette base URL, archived-pages base URL, seed URL, db) over a crawl with an edit."""
@@ -53,37 +88,8 @@ def room(tmp_path_factory):
             "crawl", seed, "--db", str(db), "--depth", "0", "--recheck", *FAST, cwd=tmp
         )
         assert (first.code, second.code) == (0, 0), second.err
-    port, archive_port = free_port(), free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "newsarchive",
-            "serve",
-            "--db",
-            str(db),
-            "--port",
-            str(port),
-            "--archive-port",
-            str(archive_port),
-        ],
-        cwd=tmp,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/-/versions.json", timeout=1).read()
-            break
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(proc.stderr.read().decode()) from None
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError("datasette did not start") from None
-            time.sleep(0.2)
+    archive_port = free_port()
+    proc, base = start_serve(db, tmp, "--archive-port", str(archive_port))
     yield base, f"http://127.0.0.1:{archive_port}", seed, db
     proc.terminate()
     proc.wait(10)
@@ -185,6 +191,22 @@ def test_archived_page_also_sandboxed_in_datasette(room, seed_page):
     assert fetch(base + "/-/archived/999999")[0] == 404
 
 
+def test_archive_port_taken_falls_back_to_the_datasette_port(room, tmp_path):
+    _, _, seed, db = room
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        proc, base = start_serve(db, tmp_path, "--archive-port", str(busy.getsockname()[1]))
+        try:
+            _, _, html = fetch(article_url(base, seed))
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    href = re.search(r'id="archived-link" href="([^"]+)"', html).group(1)
+    assert href.startswith("/-/archived/")
+    assert "cannot listen" in proc.stderr.read().decode()
+
+
 def test_unknown_article_is_404(room):
     base, *_ = room
     assert fetch(article_url(base, "https://nowhere.example/x.html"))[0] == 404
@@ -254,7 +276,7 @@ def browse(url: str, tmp_path: Path, name: str, height: int = 1400) -> str:
     )
     assert shot.exists() and shot.stat().st_size > 5_000
     if SHOTS_OUT:
-        shutil.copy(shot, Path(SHOTS_OUT) / name)
+        shutil.copy(shot, Path(SHOTS_OUT) / f"reading-room-{name}")
     return dom.stdout
 
 
