@@ -16,13 +16,15 @@ by a small second server on that port, so that they never share an origin with t
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import re
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl as datasette_hookimpl
 from datasette.utils import tilde_encode
@@ -30,7 +32,7 @@ from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
 from newsarchive.charts import fill_days, svg_bars
-from newsarchive.fts import SYNTAX_HELP, SearchSyntaxError
+from newsarchive.fts import SYNTAX_HELP, SearchSyntaxError, fts_query
 from newsarchive.store import Archive
 from newsarchive.textdiff import paragraph_diff, paragraphs, trim_same
 
@@ -56,6 +58,9 @@ TITLE_LINKS = {
     "article_edits": {"title": "article_url"},
     "related_graph": {"from_title": "from_url", "to_title": "to_url"},
 }
+
+# the articles table, whose ?_search= takes the search syntax of newsarchive.fts
+ARTICLES_TABLE_RE = re.compile(r"^/[^/]+/articles(\.json|\.csv)?$")
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -340,3 +345,62 @@ def extra_template_vars(view_name: str, datasette: Any) -> Any:
         }
 
     return home_vars
+
+
+def translate_table_search(path: str, query_string: bytes) -> tuple[bytes, str | None]:
+    """The query string of an articles-table request with ?_search= in our search syntax
+    turned into raw FTS5 (and _searchmode=raw), or the syntax error's message."""
+    match = ARTICLES_TABLE_RE.match(path)
+    if not match:
+        return query_string, None
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    keys = [k for k, _ in pairs]
+    if "_search" not in keys or "_searchmode" in keys:
+        return query_string, None
+    result = []
+    for key, value in pairs:
+        if key == "_search" and value.strip():
+            try:
+                value = fts_query(value)
+            except SearchSyntaxError as exc:
+                return query_string, str(exc)
+        result.append((key, value))
+    result.append(("_searchmode", "raw"))
+    return urlencode(result).encode("latin-1"), None
+
+
+@hookimpl
+def asgi_wrapper(datasette: Any) -> Callable[[Any], Any]:
+    """The articles table's ?_search= speaks the same syntax as /-/search (OR, prefix*,
+    "phrases", title:word); a query that is not valid gets a 400 that says why."""
+
+    def wrap(app: Any) -> Any:
+        async def wrapped(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            if scope.get("type") != "http":
+                await app(scope, receive, send)
+                return
+            query_string, error = translate_table_search(
+                scope.get("path", ""), scope.get("query_string", b"")
+            )
+            if error is None:
+                await app({**scope, "query_string": query_string}, receive, send)
+                return
+            message = f"not a valid search: {error}. {SYNTAX_HELP}"
+            if scope["path"].endswith(".json"):
+                body = json.dumps({"ok": False, "error": message, "status": 400}).encode()
+                content_type = b"application/json; charset=utf-8"
+            else:
+                body = message.encode()
+                content_type = b"text/plain; charset=utf-8"
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 400,
+                    "headers": [(b"content-type", content_type)],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+
+        return wrapped
+
+    return wrap

@@ -235,6 +235,27 @@ def test_search_page_invalid_syntax_message(room):
     assert status == 400 and 'id="search-error"' in html and "unclosed quote" in html
 
 
+def table_search(base: str, query: str) -> tuple[int, object]:
+    url = base + "/archive/articles.json?" + urlencode({"_search": query, "_shape": "array"})
+    status, _, body = fetch(url)
+    return status, json.loads(body)
+
+
+def test_table_search_speaks_the_same_syntax(room):
+    base, *_ = room
+    assert len(table_search(base, "corea OR sudan")[1]) == 2
+    assert len(table_search(base, "Russ*")[1]) >= 3
+    assert len(table_search(base, '"consiglio di sicurezza"')[1]) == 1
+    assert len(table_search(base, "title:bolletta")[1]) == 1
+    assert len(table_search(base, "citta")[1]) >= 1
+
+
+def test_table_search_invalid_syntax_is_a_400_that_says_why(room):
+    base, *_ = room
+    status, body = table_search(base, 'NATO" OR (')
+    assert status == 400 and "unclosed quote" in body["error"]
+
+
 def test_home_chart_and_top_sites(room):
     base, *_ = room
     _, _, html = fetch(base + "/")

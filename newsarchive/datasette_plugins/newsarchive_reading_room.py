@@ -5,6 +5,12 @@ The hooks live in newsarchive.serve_plugin; importing them here registers them.
 
 from __future__ import annotations
 
-from newsarchive.serve_plugin import extra_template_vars, register_routes, render_cell, startup
+from newsarchive.serve_plugin import (
+    asgi_wrapper,
+    extra_template_vars,
+    register_routes,
+    render_cell,
+    startup,
+)
 
-__all__ = ["extra_template_vars", "register_routes", "render_cell", "startup"]
+__all__ = ["asgi_wrapper", "extra_template_vars", "register_routes", "render_cell", "startup"]
