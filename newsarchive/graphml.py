@@ -33,7 +33,8 @@ def write_graphml(
     out: TextIO, nodes: Iterable[dict[str, Any]], edges: Iterable[dict[str, Any]]
 ) -> None:
     """Write a directed graph: nodes keyed by URL (title, site, date, archived), edges
-    from_url -> to_url with anchor text, position and listed dates."""
+    from_url -> the target's article (to_article_url, else to_url) with anchor text,
+    position and listed dates."""
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
     out.write('<graphml xmlns="http://graphml.graphdrawing.org/xmlns">\n')
     for name, kind in NODE_KEYS:
@@ -48,6 +49,7 @@ def write_graphml(
         data = "".join(_data(name, edge.get(name), kind) for name, kind in EDGE_KEYS)
         out.write(
             f'    <edge id="e{i}" source={quoteattr(str(edge["from_url"]))}'
-            f" target={quoteattr(str(edge['to_url']))}>{data}</edge>\n"
+            f" target={quoteattr(str(edge.get('to_article_url') or edge['to_url']))}>"
+            f"{data}</edge>\n"
         )
     out.write("  </graph>\n</graphml>\n")

@@ -64,6 +64,11 @@ ARTICLE_FIELDS = (
     "published_day",
     "published_spread_days",
 )
+# the article a link's target became (itself, or where its fetch was redirected): SQL over `l`
+LINK_TARGET_ARTICLE = """coalesce(
+    (SELECT url FROM articles WHERE url = l.to_url),
+    (SELECT final_url FROM pages WHERE url = l.to_url AND status < 300
+     ORDER BY id DESC LIMIT 1))"""
 # bm25 weights of the articles_fts columns: title, description, text, authors
 SEARCH_WEIGHTS = "10.0, 4.0, 1.0, 2.0"
 
@@ -1058,10 +1063,9 @@ class Archive:
                 """SELECT l.to_url, l.anchor_text, l.position, l.listed_date, l.listed_date_raw,
                           a.url AS article_url, a.title AS to_title,
                           a.date_published AS to_date_published, a.url IS NOT NULL AS archived
-                   FROM links l LEFT JOIN articles a ON a.url = coalesce(
-                       (SELECT url FROM articles WHERE url = l.to_url),
-                       (SELECT final_url FROM pages WHERE url = l.to_url AND status < 300
-                        ORDER BY id DESC LIMIT 1))
+                   FROM links l LEFT JOIN articles a ON a.url = """
+                + LINK_TARGET_ARTICLE
+                + """
                    WHERE l.from_url = ? ORDER BY l.position""",
                 [url],
             )
@@ -1124,13 +1128,13 @@ class Archive:
     def iter_links(self) -> Iterator[dict[str, Any]]:
         """Every related link with the titles and dates of both ends (streamed)."""
         cursor = self.db.conn.execute(
-            """SELECT l.from_url, l.to_url, l.kind, l.position, l.anchor_text,
-                      l.listed_date, l.listed_date_raw, f.title AS from_title,
-                      t.title AS to_title, t.site AS to_site,
-                      t.date_published AS to_date_published, t.url IS NOT NULL AS to_archived
-               FROM links l LEFT JOIN articles f ON f.url = l.from_url
-               LEFT JOIN articles t ON t.url = l.to_url
-               ORDER BY l.from_url, l.position"""
+            f"""SELECT l.from_url, l.to_url, l.kind, l.position, l.anchor_text,
+                       l.listed_date, l.listed_date_raw, f.title AS from_title,
+                       t.url AS to_article_url, t.title AS to_title, t.site AS to_site,
+                       t.date_published AS to_date_published, t.url IS NOT NULL AS to_archived
+                FROM links l LEFT JOIN articles f ON f.url = l.from_url
+                LEFT JOIN articles t ON t.url = {LINK_TARGET_ARTICLE}
+                ORDER BY l.from_url, l.position"""
         )
         names = [d[0] for d in cursor.description]
         for row in cursor:
@@ -1140,11 +1144,12 @@ class Archive:
         """Nodes of the related-links graph: every article, and every link target not archived
         (archived = 0, title/site/date empty), streamed."""
         cursor = self.db.conn.execute(
-            """SELECT url, title, site, date_published, 1 AS archived FROM articles
-               UNION ALL
-               SELECT DISTINCT l.to_url, NULL, NULL, NULL, 0 FROM links l
-               WHERE l.to_url NOT IN (SELECT url FROM articles)
-               ORDER BY 1"""
+            f"""SELECT url, title, site, date_published, 1 AS archived FROM articles
+                UNION ALL
+                SELECT DISTINCT l.to_url, NULL, NULL, NULL, 0 FROM links l
+                WHERE {LINK_TARGET_ARTICLE} IS NULL
+                   OR {LINK_TARGET_ARTICLE} NOT IN (SELECT url FROM articles)
+                ORDER BY 1"""
         )
         names = [d[0] for d in cursor.description]
         for row in cursor:

@@ -365,3 +365,20 @@ def test_show_unknown_url_is_one_line(room, tmp_path):
     _, _, _, db = room
     result = run_cli("show", "https://nowhere.example/x.html", "--db", str(db), cwd=tmp_path)
     assert result.code == 1 and len(result.err.strip().splitlines()) == 1
+
+
+def test_graphml_edge_through_a_redirect_reaches_the_article(room, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    _, _, seed, db = room
+    result = run_cli(
+        "export", "--db", str(db), "--what", "links", "--format", "graphml", cwd=tmp_path
+    )
+    ns = {"g": "http://graphml.graphdrawing.org/xmlns"}
+    graph = ET.fromstring(result.out).find("g:graph", ns)
+    nodes = {n.get("id"): n for n in graph.findall("g:node", ns)}
+    targets = {e.get("target") for e in graph.findall("g:edge", ns) if e.get("source") == seed}
+    article = seed.replace(SEED, truth.REDIRECT_TO)
+    assert article in targets and seed.replace(SEED, truth.REDIRECT_FROM) not in targets
+    assert nodes[article].find("g:data[@key='archived']", ns).text == "true"
+    assert seed.replace(SEED, truth.REDIRECT_FROM) not in nodes
