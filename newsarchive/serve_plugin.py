@@ -19,9 +19,7 @@ import asyncio
 import json
 import logging
 import re
-import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
@@ -31,6 +29,7 @@ from datasette.utils import tilde_encode
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
+from newsarchive.archived import archived_response, start_archive_server
 from newsarchive.charts import fill_days, svg_bars
 from newsarchive.fts import SYNTAX_HELP, SearchSyntaxError, fts_query
 from newsarchive.store import Archive
@@ -43,11 +42,6 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 PLUGINS_DIR = Path(__file__).resolve().parent / "datasette_plugins"
 PAGE_SIZE = 20
 CHART_DAYS = 60
-ARCHIVED_CSP = (
-    "sandbox; default-src 'none'; img-src * data:; style-src * 'unsafe-inline'; "
-    "font-src * data:; media-src *; base-uri 'none'; form-action 'none'; "
-    "frame-ancestors 'none'"
-)
 # snippet match markers: control characters no article text contains, replaced after escaping
 MARK_OPEN, MARK_CLOSE = "\x02", "\x03"
 # views and tables whose title column becomes a link to the article page: title -> url column
@@ -100,28 +94,6 @@ def highlight(snippet: str | None) -> Markup:
     return Markup(text.replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>"))
 
 
-def archived_response(path: Path, page_id: int) -> tuple[int, dict[str, str], bytes]:
-    """Status, headers and body of a stored page served as fetched, sandboxed."""
-    with Archive(path, readonly=True) as archive:
-        found = archive.archived_page(page_id)
-    headers = {
-        "Content-Security-Policy": ARCHIVED_CSP,
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
-        "Cross-Origin-Opener-Policy": "same-origin",
-        "Cache-Control": "private, max-age=3600",
-    }
-    if found is None:
-        headers["Content-Type"] = "text/plain; charset=utf-8"
-        return 404, headers, b"no such page"
-    page, content_type, encoding = found
-    if "html" in content_type.lower() or not content_type:
-        headers["Content-Type"] = f"text/html; charset={encoding or 'utf-8'}"
-    else:
-        headers["Content-Type"] = "text/plain; charset=" + (encoding or "utf-8")
-    return 200, headers, page.body
-
-
 def archived_href(request: Any, page_id: int) -> str:
     """Where the archived page is served: the second server if it runs, else /-/archived/."""
     port = _archive_server.get("port")
@@ -131,41 +103,6 @@ def archived_href(request: Any, page_id: int) -> str:
     if not host.endswith("]") and ":" in host:
         host = host.rsplit(":", 1)[0]
     return f"{request.scheme}://{host}:{port}/page/{page_id}"
-
-
-def start_archive_server(path: Path, host: str, port: int) -> int | None:
-    """Serve /page/ID (archived pages, sandboxed) on host:port in a daemon thread."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server naming)
-            prefix, _, rest = self.path.partition("/page/")
-            if prefix or not rest.isdigit():
-                status, headers, body = 404, {"Content-Type": "text/plain"}, b"not found"
-            else:
-                status, headers, body = archived_response(path, int(rest))
-            self.send_response(status)
-            for key, value in headers.items():
-                self.send_header(key, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-            logger.debug("archived pages: " + format, *args)
-
-    try:
-        server = ThreadingHTTPServer((host, port), Handler)
-    except OSError as exc:
-        logger.warning(
-            "archived pages: cannot listen on %s:%s (%s); serving them at /-/archived/ instead",
-            host,
-            port,
-            exc,
-        )
-        return None
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, name="newsarchive-archived", daemon=True).start()
-    return int(server.server_address[1])
 
 
 @hookimpl
