@@ -565,7 +565,8 @@ def export(
     db: Path, fmt: str, what: str, since: str | None, site: str | None, fields: str | None
 ) -> None:
     """Write articles, related links or versions to stdout as JSON lines, CSV or (links)
-    GraphML, streaming (constant memory). JSON lists stay JSON arrays.
+    GraphML, streaming (constant memory). Lists (authors, changed_fields) are JSON arrays
+    in JSON lines and JSON text in CSV.
 
     Example: newsarchive export --format csv --fields url,title,date_published > articles.csv
 

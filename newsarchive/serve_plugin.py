@@ -19,6 +19,7 @@ import asyncio
 import json
 import logging
 import re
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -270,7 +271,7 @@ def extra_template_vars(view_name: str, datasette: Any) -> Any:
         try:
             db_name, _ = archive_path(datasette)
             days, sites = await read(datasette, load)
-        except NotFound:
+        except (NotFound, sqlite3.Error):  # not an archive: the plain Datasette home
             return {}
         return {
             "newsarchive_db": db_name,

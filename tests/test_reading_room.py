@@ -273,6 +273,8 @@ def test_table_titles_link_to_the_article_page_and_text_is_truncated(room):
     cells = re.findall(r'<td class="col-text[^"]*"[^>]*>(.*?)</td>', html, re.S)
     assert cells and max(len(c) for c in cells) < 400
     assert html.index('action="/-/search"') < html.index('class="rows-and-columns"')
+    # the column descriptions are folded away, not twenty lines above the rows
+    assert "<summary>What the 20 columns mean</summary>" in html
 
 
 def browse(url: str, tmp_path: Path, name: str, height: int = 1400) -> str:
