@@ -17,6 +17,8 @@ GZIP_MAGIC = b"\x1f\x8b"
 # articles columns holding JSON arrays: real arrays in JSON lines, JSON text in CSV
 JSON_ARRAY_FIELDS = ("authors", "categories", "tags")
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
+# days of the per-day bar chart of `stats`
+STATS_DAYS = 30
 DB_OPTION = click.option(
     "--db",
     "db",
@@ -551,6 +553,34 @@ def history(url: str, db: Path) -> None:
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("url")
+@READ_DB_OPTION
+@click.option("--json", "as_json", is_flag=True, help="The whole article view as one JSON object.")
+def show(url: str, db: Path, as_json: bool) -> None:
+    """Read an archived article: text, dates with their evidence, related links both ways
+    (with listed dates), versions with a diff of the text, outcome.
+
+    Example: newsarchive show https://www.example.it/esteri/2024/11/21/articolo.html
+    """
+    from newsarchive.show import render, version_diffs
+    from newsarchive.store import Archive
+    from newsarchive.urls import canonicalize_url
+
+    if not db.exists():
+        raise click.ClickException(f"no archive at {db}")
+    with Archive(db, readonly=True) as archive:
+        found = archive.article_url_for(canonicalize_url(url) or url)
+        article = archive.article_view(found) if found else None
+    if article is None:
+        raise click.ClickException(f"no archived article {url} in {db}")
+    if as_json:
+        article["text_diffs"] = version_diffs(article)
+        click.echo(json.dumps(article, ensure_ascii=False, indent=2))
+        return
+    click.echo("\n".join(render(article)))
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
 @READ_DB_OPTION
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
@@ -559,19 +589,27 @@ def history(url: str, db: Path) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the generated Datasette metadata to this file and exit (no server).",
 )
-def serve(db: Path, host: str, port: int, metadata_out: Path | None) -> None:
-    """Browse and search the archive in Datasette (read-only).
+@click.option(
+    "--archive-port",
+    type=click.IntRange(0, 65535),
+    help="Port of the archived pages (default: --port + 1; 0 = same port, /-/archived/).",
+)
+def serve(
+    db: Path, host: str, port: int, metadata_out: Path | None, archive_port: int | None
+) -> None:
+    """Browse, search and read the archive in Datasette (read-only).
 
-    Opens on 127.0.0.1 unless told otherwise (another --host prints a warning). Raw page
-    bodies and headers are never served, not even to ?sql= queries: browse pages through
-    the pages_list view.
+    Opens on 127.0.0.1 unless told otherwise (another --host prints a warning). The reading
+    room: /-/search (relevance, snippets, facets), /-/article?url=URL (the article, its dates,
+    related links both ways, versions), and each page as archived, sandboxed, on
+    --archive-port. Raw page bodies and headers are never served, not even to ?sql= queries:
+    browse pages through the pages_list view.
 
     Example: newsarchive serve --db archive.db --port 8001
     """
     import os
     import tempfile
 
-    from newsarchive.datasette_guard import PLUGINS_DIR
     from newsarchive.datasette_metadata import build_metadata
 
     if not db.exists():
@@ -584,7 +622,17 @@ def serve(db: Path, host: str, port: int, metadata_out: Path | None) -> None:
             " reach it can read every article and run SQL on it",
             err=True,
         )
-    metadata = json.dumps(build_metadata(db.stem), indent=2)
+    from newsarchive.serve_plugin import PLUGIN, PLUGINS_DIR, TEMPLATES_DIR
+
+    meta = build_metadata(db.stem)
+    if archive_port is None:
+        archive_port = port + 1 if 0 < port < 65535 else 0
+    if archive_port:
+        meta.setdefault("plugins", {})[PLUGIN] = {
+            "archive_port": archive_port,
+            "archive_host": host,
+        }
+    metadata = json.dumps(meta, indent=2)
     if metadata_out:
         metadata_out.write_text(metadata)
         click.echo(f"wrote the Datasette metadata to {metadata_out}", err=True)
@@ -601,8 +649,6 @@ def serve(db: Path, host: str, port: int, metadata_out: Path | None) -> None:
         str(db),
         "--metadata",
         path,
-        "--plugins-dir",
-        str(PLUGINS_DIR),
         "--host",
         host,
         "--port",
@@ -619,6 +665,13 @@ def serve(db: Path, host: str, port: int, metadata_out: Path | None) -> None:
         "--setting",
         "sql_time_limit_ms",
         "3000",
+        "--setting",
+        "truncate_cells_html",
+        "200",
+        "--plugins-dir",
+        str(PLUGINS_DIR),
+        "--template-dir",
+        str(TEMPLATES_DIR),
     ]
     click.echo(f"serving {db} at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     os.execv(sys.executable, args)
@@ -674,12 +727,16 @@ def search(
     limit: int,
     as_json: bool,
 ) -> None:
-    """Full-text search of the articles; accents optional ("citta" finds "città").
+    """Full-text search of the articles, most relevant first; accents optional ("citta"
+    finds "città").
 
-    Quotes and operators are searched as words; a query without any word is an error.
+    Syntax: words (all must appear), a OR b, a NOT b, (a OR b) c, prefix* ("russ*" finds
+    Russia, russo), "a phrase", title:word (also description:, text:, authors:).
+    A query without any word is an error.
 
-    Example: newsarchive search "città accoglienza" --since 2024-11-01
+    Example: newsarchive search "corea OR sudan" --since 2024-11-01
     """
+    from newsarchive.fts import SearchSyntaxError
     from newsarchive.store import Archive, SearchQueryError
 
     if not db.exists():
@@ -687,7 +744,7 @@ def search(
     with Archive.for_reading(db) as archive:
         try:
             hits = archive.search(query, site=site, since=since, until=until, limit=limit)
-        except SearchQueryError as exc:
+        except (SearchSyntaxError, SearchQueryError) as exc:
             raise click.BadParameter(str(exc), param_hint="QUERY") from exc
     for hit in hits:
         if as_json:
@@ -705,9 +762,17 @@ def search(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["jsonl", "csv", "warc"]),
+    type=click.Choice(["jsonl", "csv", "graphml", "warc"]),
     default="jsonl",
     show_default=True,
+    help="graphml: only with --what links; warc: every stored fetch, needs --output.",
+)
+@click.option(
+    "--what",
+    type=click.Choice(["articles", "links", "versions"]),
+    default="articles",
+    show_default=True,
+    help="links: the related-links graph; versions: every content state of every article.",
 )
 @click.option(
     "--since",
@@ -721,15 +786,20 @@ def search(
 def export(
     db: Path,
     fmt: str,
+    what: str,
     since: str | None,
     site: str | None,
     fields: str | None,
     **warc: Any,
 ) -> None:
-    """Write articles to stdout as JSON lines or CSV, streaming (constant memory); or every
-    stored fetch as WARC files (--format warc --output DIR).
+    """Write articles, related links or versions to stdout as JSON lines, CSV or (links)
+    GraphML, streaming (constant memory); or every stored fetch as WARC files (--format warc
+    --output DIR). Lists (authors, changed_fields) are JSON arrays in JSON lines and JSON text
+    in CSV.
 
     Example: newsarchive export --format csv --fields url,title,date_published > articles.csv
+
+    Example: newsarchive export --what links --format graphml > related.graphml
 
     Example: newsarchive export --format warc --output warcs/ --since 2024-11-01
     """
@@ -742,6 +812,11 @@ def export(
         raise click.ClickException(f"no archive at {db}")
     if fmt == "warc":
         export_warc_command(db, since=since, site=site, **warc)
+        return
+    if fmt == "graphml" and what != "links":
+        raise click.BadParameter("graphml is for --what links", param_hint="--format")
+    if what != "articles":
+        _export_graph_or_versions(db, fmt, what, since=since, site=site, fields=fields)
         return
     chosen = [f.strip() for f in fields.split(",")] if fields else None
     with Archive.for_reading(db) as archive:
@@ -761,6 +836,45 @@ def export(
         else:
             for row in itertools.chain([first], rows):
                 out.write(json.dumps(_json_arrays(row), ensure_ascii=False) + "\n")
+
+
+def _export_graph_or_versions(
+    db: Path, fmt: str, what: str, *, since: str | None, site: str | None, fields: str | None
+) -> None:
+    """export --what links|versions."""
+    import csv
+
+    from newsarchive.graphml import write_graphml
+    from newsarchive.store import Archive
+
+    if fields:
+        raise click.BadParameter("--fields is for --what articles", param_hint="--fields")
+    if what == "links" and (since or site):
+        raise click.BadParameter("--since and --site are for articles and versions")
+    if since:
+        raise click.BadParameter("--since is for --what articles", param_hint="--since")
+    out = sys.stdout
+    with Archive(db, readonly=True) as archive:
+        if fmt == "graphml":
+            write_graphml(out, archive.iter_graph_nodes(), archive.iter_links())
+            return
+        rows = archive.iter_links() if what == "links" else archive.iter_versions(site=site)
+        if fmt == "jsonl":
+            for row in rows:
+                if "to_archived" in row:
+                    row["to_archived"] = bool(row["to_archived"])
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            return
+        writer: csv.DictWriter[str] | None = None
+        for row in rows:
+            flat = {
+                k: json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v
+                for k, v in row.items()
+            }
+            if writer is None:
+                writer = csv.DictWriter(out, fieldnames=list(flat))
+                writer.writeheader()
+            writer.writerow(flat)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -819,6 +933,25 @@ def run(
     sys.exit(code)
 
 
+def _stats_json(db: Path, view: dict[str, Any], per_day: list[tuple[str, int]]) -> dict[str, Any]:
+    """stats --json: the overview with named fields, lists as arrays of objects."""
+    return {
+        "archive": str(db.resolve()),
+        "counts": view["counts"],
+        "sites": [{"site": s, "articles": n, "last_day": d} for s, n, d in view["sites"]],
+        "articles_per_day": [{"day": d, "articles": n} for d, n in per_day],
+        "outcomes": {o: n for o, n in view["outcomes"]},
+        "runs": [
+            {"id": i, "started_at": a, "finished_at": b, "status": st, "command": c}
+            for i, a, b, st, c in view["runs"]
+        ],
+        "problems": [
+            {"url": u, "status": c, "outcome": o, "error": e} for u, c, o, e in view["errors"]
+        ],
+        "frontier": view["frontier"],
+    }
+
+
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @READ_DB_OPTION
@@ -842,25 +975,32 @@ def snapshot(path: Path, db: Path) -> None:
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @READ_DB_OPTION
-def stats(db: Path) -> None:
-    """The archive at a glance: counts, sites, days, outcomes, last runs, recent errors.
+@click.option("--json", "as_json", is_flag=True, help="The same figures as one JSON object.")
+def stats(db: Path, as_json: bool) -> None:
+    """The archive at a glance: counts, sites, a bar chart of articles per day, outcomes,
+    last runs, recent errors.
 
     Example: newsarchive stats --db archive.db
     """
+    from newsarchive.charts import fill_days, text_bars
     from newsarchive.store import Archive
 
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
     with Archive.for_reading(db) as archive:
         view = archive.overview()
+        per_day = fill_days(archive.articles_per_day(days=STATS_DAYS), days=STATS_DAYS)
+    if as_json:
+        click.echo(json.dumps(_stats_json(db, view, per_day), ensure_ascii=False, indent=2))
+        return
     counts = view["counts"]
     click.echo(f"{db.resolve()}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     click.echo("articles per site (last day):")
     for site, n, last in view["sites"]:
         click.echo(f"  {site:40} {n:8}  {last or ''}")
-    click.echo("articles per day:")
-    for day, n in view["days"]:
-        click.echo(f"  {day}  {n}")
+    click.echo(f"articles per day (Rome, the {STATS_DAYS} days up to the latest):")
+    for line in text_bars(per_day):
+        click.echo("  " + line)
     click.echo("pages by outcome: " + ", ".join(f"{o} {n}" for o, n in view["outcomes"]))
     click.echo("last runs:")
     for run_id, started, finished, status, command in view["runs"]:

@@ -30,6 +30,7 @@ from tenacity import (
 
 from newsarchive import migrations
 from newsarchive.dates import DAY_OR_FINER, local_day, precision_of
+from newsarchive.fts import SearchSyntaxError, fts_query
 from newsarchive.items import RawPage
 from newsarchive.urls import canonicalize_url, strip_credentials
 from newsarchive.versions import (
@@ -72,6 +73,13 @@ ARTICLE_FIELDS = (
     "published_day",
     "published_spread_days",
 )
+# the article a link's target became (itself, or where its fetch was redirected): SQL over `l`
+LINK_TARGET_ARTICLE = """coalesce(
+    (SELECT url FROM articles WHERE url = l.to_url),
+    (SELECT final_url FROM pages WHERE url = l.to_url AND status < 300
+     ORDER BY id DESC LIMIT 1))"""
+# bm25 weights of the articles_fts columns: title, description, text, authors
+SEARCH_WEIGHTS = "10.0, 4.0, 1.0, 2.0"
 
 
 class StorageError(RuntimeError):
@@ -1243,14 +1251,34 @@ class Archive:
         since: str | None = None,
         until: str | None = None,
         limit: int = 20,
+        offset: int = 0,
+        marks: tuple[str, str] = ("[", "]"),
     ) -> list[dict[str, Any]]:
-        """Full-text search over articles (accent-insensitive), best match first.
+        """Full-text search over articles (accent-insensitive), most relevant first (bm25).
 
-        SearchQueryError when the query has no word to search for.
+        query is in the syntax of newsarchive.fts (OR, prefix*, "phrases", title:word);
+        SearchSyntaxError when it is not valid, SearchQueryError when it has no word to search
+        for. The snippet marks matches with marks.
         """
         if not any(ch.isalnum() for ch in query):
             raise SearchQueryError(f"nothing to search for in {query!r}: give a word")
-        where, params = ["articles_fts MATCH :q"], {"q": self.db.quote_fts(query), "limit": limit}
+        where, params = self._search_where(query, site=site, since=since, until=until)
+        params |= {"limit": limit, "offset": offset, "m0": marks[0], "m1": marks[1]}
+        sql = f"""SELECT a.url, a.site, a.title, a.date_published, a.published_day,
+                         snippet(articles_fts, -1, :m0, :m1, '…', 24) AS snippet,
+                         bm25(articles_fts, {SEARCH_WEIGHTS}) AS score
+                  FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid
+                  WHERE {" AND ".join(where)}
+                  ORDER BY score, a.published_day DESC LIMIT :limit OFFSET :offset"""
+        rows = self._fts_rows(sql, params)
+        for row in rows:  # one line: the text's paragraphs are newline-separated
+            row["snippet"] = " ".join((row["snippet"] or "").split())
+        return rows
+
+    def _search_where(
+        self, query: str, *, site: str | None, since: str | None, until: str | None
+    ) -> tuple[list[str], dict[str, Any]]:
+        where, params = ["articles_fts MATCH :q"], {"q": fts_query(query)}
         if site:
             where.append("a.site = :site")
             params["site"] = site.removeprefix("www.")
@@ -1260,17 +1288,41 @@ class Archive:
         if until:
             where.append("a.published_day <= :until")
             params["until"] = until[:10]
-        sql = f"""SELECT a.url, a.site, a.title, a.date_published,
-                         snippet(articles_fts, 2, '[', ']', '…', 16) AS snippet
-                  FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid
-                  WHERE {" AND ".join(where)}
-                  ORDER BY articles_fts.rank LIMIT :limit"""
+        return where, params
+
+    def _fts_rows(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         try:
             return list(self.db.query(sql, params))
         except sqlite3.OperationalError as exc:
-            if "fts5" not in str(exc):
-                raise
-            raise SearchQueryError(f"cannot search for {query!r}: {exc}") from exc
+            if "fts5" in str(exc) or "syntax error" in str(exc):
+                raise SearchSyntaxError(f"not a valid search: {exc}") from exc
+            raise
+
+    def search_facets(
+        self,
+        query: str,
+        *,
+        site: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> dict[str, Any]:
+        """Matches of a search in all: their count, per site and per Rome day (newest first)."""
+        where, params = self._search_where(query, site=site, since=since, until=until)
+        base = (
+            "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid"
+            f" WHERE {' AND '.join(where)}"
+        )
+        total = self._fts_rows(f"SELECT count(*) AS n {base}", params)[0]["n"]
+        sites = self._fts_rows(
+            f"SELECT a.site AS value, count(*) AS n {base} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20",
+            params,
+        )
+        days = self._fts_rows(
+            f"SELECT a.published_day AS value, count(*) AS n {base} GROUP BY 1"
+            " ORDER BY 1 DESC LIMIT 20",
+            params,
+        )
+        return {"total": total, "sites": sites, "days": days}
 
     def iter_articles(
         self,
@@ -1351,3 +1403,161 @@ class Archive:
             t: int(self.db.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
             for t in ("pages", "articles", "links", "crawls", "discoveries", "frontier")
         }
+
+    # --- reading room: the article page, `show`, exports, charts ---------------------------
+    # (read-only queries for newsarchive/serve_plugin.py and the show/export/stats commands)
+
+    def article_url_for(self, url: str) -> str | None:
+        """The archived article a URL names: itself, or the article its fetched page became."""
+        row = self.db.conn.execute(
+            """SELECT url FROM articles WHERE url = :u
+               UNION ALL SELECT a.url FROM articles a JOIN pages p ON p.id = a.page_id
+               WHERE p.url = :u OR p.final_url = :u
+               LIMIT 1""",
+            {"u": url},
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def article_view(self, url: str) -> dict[str, Any] | None:
+        """Everything the article page shows: the article (lists decoded), its date evidence,
+        related links both ways with listed dates, its fetches and its versions."""
+        rows = list(self.db.query("SELECT * FROM articles WHERE url = ?", [url]))
+        if not rows:
+            return None
+        article = rows[0]
+        for name in ("authors", "categories", "tags"):
+            article[name] = json.loads(article[name] or "[]")
+        q = self.db.query
+        article["page"] = next(
+            q(
+                """SELECT id, url, final_url, status, fetched_at, content_type, body_size,
+                          outcome, error, encoding, depth, via_url
+                   FROM pages WHERE id = ?""",
+                [article["page_id"]],
+            ),
+            None,
+        )
+        article["evidence"] = list(
+            q(
+                """SELECT field, source, raw, value, precision, chosen FROM date_evidence
+                   WHERE article_url = ? ORDER BY field DESC, chosen DESC, id""",
+                [url],
+            )
+        )
+        article["links_out"] = list(
+            q(
+                """SELECT l.to_url, l.anchor_text, l.position, l.listed_date, l.listed_date_raw,
+                          a.url AS article_url, a.title AS to_title,
+                          a.date_published AS to_date_published, a.url IS NOT NULL AS archived
+                   FROM links l LEFT JOIN articles a ON a.url = """
+                + LINK_TARGET_ARTICLE
+                + """
+                   WHERE l.from_url = ? ORDER BY l.position""",
+                [url],
+            )
+        )
+        article["links_in"] = list(
+            q(
+                """SELECT l.from_url, l.anchor_text, l.position, l.listed_date, l.listed_date_raw,
+                          a.title AS from_title, a.date_published AS from_date_published
+                   FROM links l LEFT JOIN articles a ON a.url = l.from_url
+                   WHERE l.to_url = :u
+                      OR l.to_url IN (SELECT url FROM pages WHERE final_url = :u AND url != :u)
+                   ORDER BY a.date_published DESC, l.from_url""",
+                {"u": url},
+            )
+        )
+        article["fetches"] = list(
+            q(
+                """SELECT id, fetched_at, status, outcome, body_size FROM pages
+                   WHERE url = :u OR final_url = :u
+                      OR id IN (SELECT page_id FROM article_versions WHERE article_url = :u)
+                   ORDER BY fetched_at, id""",
+                {"u": url},
+            )
+        )
+        versions = self.versions(url)
+        for v in versions:
+            v["authors"] = json.loads(v["authors"] or "[]")
+            v["changed_fields"] = json.loads(v["changed_fields"] or "[]")
+        article["versions"] = versions
+        return article
+
+    def archived_page(self, page_id: int) -> tuple[StoredPage, str, str | None] | None:
+        """A stored page as fetched: the page, its Content-Type and the encoding decided."""
+        page = self.page(page_id)
+        if page is None:
+            return None
+        row = self.db.conn.execute(
+            "SELECT content_type, encoding FROM pages WHERE id = ?", (page_id,)
+        ).fetchone()
+        return page, str(row[0] or ""), row[1]
+
+    def articles_per_day(self, *, days: int = 60) -> list[tuple[str, int]]:
+        """(Rome day, articles published) for the last `days` days with articles, oldest first."""
+        rows = self.db.conn.execute(
+            """SELECT published_day, count(*) FROM articles WHERE published_day IS NOT NULL
+               GROUP BY published_day ORDER BY published_day DESC LIMIT ?""",
+            (days,),
+        ).fetchall()
+        return [(str(d), int(n)) for d, n in reversed(rows)]
+
+    def top_sites(self, *, limit: int = 10) -> list[tuple[str, int, str | None]]:
+        """(site, articles, latest Rome day of publication), largest first."""
+        rows = self.db.conn.execute(
+            """SELECT site, count(*), max(published_day) FROM articles GROUP BY site
+               ORDER BY count(*) DESC, site LIMIT ?""",
+            (limit,),
+        ).fetchall()
+        return [(str(s), int(n), d) for s, n, d in rows]
+
+    def iter_links(self) -> Iterator[dict[str, Any]]:
+        """Every related link with the titles and dates of both ends (streamed)."""
+        cursor = self.db.conn.execute(
+            f"""SELECT l.from_url, l.to_url, l.kind, l.position, l.anchor_text,
+                       l.listed_date, l.listed_date_raw, f.title AS from_title,
+                       t.url AS to_article_url, t.title AS to_title, t.site AS to_site,
+                       t.date_published AS to_date_published, t.url IS NOT NULL AS to_archived
+                FROM links l LEFT JOIN articles f ON f.url = l.from_url
+                LEFT JOIN articles t ON t.url = {LINK_TARGET_ARTICLE}
+                ORDER BY l.from_url, l.position"""
+        )
+        names = [d[0] for d in cursor.description]
+        for row in cursor:
+            yield dict(zip(names, row, strict=True))
+
+    def iter_graph_nodes(self) -> Iterator[dict[str, Any]]:
+        """Nodes of the related-links graph: every article, and every link target not archived
+        (archived = 0, title/site/date empty), streamed."""
+        cursor = self.db.conn.execute(
+            f"""SELECT url, title, site, date_published, 1 AS archived FROM articles
+                UNION ALL
+                SELECT DISTINCT l.to_url, NULL, NULL, NULL, 0 FROM links l
+                WHERE {LINK_TARGET_ARTICLE} IS NULL
+                   OR {LINK_TARGET_ARTICLE} NOT IN (SELECT url FROM articles)
+                ORDER BY 1"""
+        )
+        names = [d[0] for d in cursor.description]
+        for row in cursor:
+            yield dict(zip(names, row, strict=True))
+
+    def iter_versions(self, *, site: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every article version (lists decoded), by article then version (streamed)."""
+        where, params = "1 = 1", {}
+        if site:
+            where = "article_url IN (SELECT url FROM articles WHERE site = :site)"
+            params = {"site": site.removeprefix("www.")}
+        cursor = self.db.conn.execute(
+            f"""SELECT article_url, version, page_id, fetched_at, title, description, authors,
+                       date_published, date_modified, changed_fields, content_hash, text
+                FROM article_versions WHERE {where} ORDER BY article_url, version""",
+            params,
+        )
+        names = [d[0] for d in cursor.description]
+        for row in cursor:
+            item = dict(zip(names, row, strict=True))
+            item["authors"] = json.loads(item["authors"] or "[]")
+            item["changed_fields"] = json.loads(item["changed_fields"] or "[]")
+            yield item
+
+    # --- end of the reading room -----------------------------------------------------------
