@@ -363,9 +363,13 @@ def test_search_without_words_is_a_usage_error(tmp_path: Path, query: str) -> No
 def test_search_with_quotes_and_words_still_finds(tmp_path: Path) -> None:
     db = tmp_path / "archive.db"
     build_archive(db)
-    result = run_cli("search", '"corea', "--db", str(db), "--json", cwd=tmp_path)
+    result = run_cli("search", '"corea"', "--db", str(db), "--json", cwd=tmp_path)
     assert result.code == 0, result.err
     assert json.loads(result.out.splitlines()[0])["url"].endswith(truth.SEED_PATH)
+    # an unclosed quote is not valid search syntax (issue 18): one line, exit 2
+    result = run_cli("search", '"corea', "--db", str(db), cwd=tmp_path)
+    assert result.code == 2 and "Traceback" not in result.err, result
+    assert "unclosed quote" in result.err
 
 
 def edited_archive(db: Path) -> None:
