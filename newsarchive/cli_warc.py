@@ -100,6 +100,15 @@ def export_warc_command(
     )
     for path in summary.files:
         click.echo(str(path))
+    if summary.unreadable:
+        ids = ", ".join(str(i) for i in summary.unreadable[:10])
+        more = f" and {len(summary.unreadable) - 10} more" if len(summary.unreadable) > 10 else ""
+        click.echo(
+            f"error: {len(summary.unreadable)} stored page(s) have an unreadable body and were"
+            f" not written (pages.id {ids}{more})",
+            err=True,
+        )
+        sys.exit(1)
 
 
 CC_NEWS_BASE = "https://data.commoncrawl.org"

@@ -16,6 +16,7 @@ by a small second server on that port, so that they never share an origin with t
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import logging
 import re
@@ -35,6 +36,7 @@ from newsarchive.charts import fill_days, svg_bars
 from newsarchive.fts import SYNTAX_HELP, SearchSyntaxError, fts_query
 from newsarchive.store import Archive
 from newsarchive.textdiff import paragraph_diff, paragraphs, trim_same
+from newsarchive.warc.export import export_capture
 
 logger = logging.getLogger(__name__)
 
@@ -231,6 +233,28 @@ async def archived_page(datasette: Any, request: Any) -> Response:
     return Response(body, status=status, headers=headers, content_type=content_type)
 
 
+async def warc_download(datasette: Any, request: Any) -> Response:
+    """One stored fetch as a self-contained WARC file: /-/warc/ID (a download, never rendered)."""
+    page_id = int(request.url_vars["page_id"])
+
+    def build(archive: Archive) -> bytes | None:
+        buffer = io.BytesIO()
+        return buffer.getvalue() if export_capture(archive, page_id, buffer) else None
+
+    body = await read(datasette, build)
+    if body is None:
+        raise NotFound(f"no stored page {page_id}")
+    return Response(
+        body,
+        content_type="application/warc",
+        headers={
+            "Content-Disposition": f'attachment; filename="newsarchive-page-{page_id}.warc.gz"',
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox; default-src 'none'",
+        },
+    )
+
+
 @hookimpl
 def register_routes(datasette: Any) -> list[tuple[str, Any]]:
     """The reading room's pages."""
@@ -238,6 +262,7 @@ def register_routes(datasette: Any) -> list[tuple[str, Any]]:
         (r"^/-/article$", article_page),
         (r"^/-/search$", search_page),
         (r"^/-/archived/(?P<page_id>[0-9]+)$", archived_page),
+        (r"^/-/warc/(?P<page_id>[0-9]+)$", warc_download),
     ]
 
 

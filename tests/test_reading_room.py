@@ -385,3 +385,41 @@ def test_graphml_edge_through_a_redirect_reaches_the_article(room, tmp_path):
     assert article in targets and seed.replace(SEED, truth.REDIRECT_FROM) not in targets
     assert nodes[article].find("g:data[@key='archived']", ns).text == "true"
     assert seed.replace(SEED, truth.REDIRECT_FROM) not in nodes
+
+
+def test_article_page_links_each_fetch_to_a_warc_that_real_tools_read(room, seed_page, tmp_path):
+    """Each fetch on the article page downloads as a self-contained WARC: `warcio check`
+    passes and its response record holds the bytes that were archived."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    from newsarchive.store import Archive
+
+    base, _, seed, db = room
+    ids = re.findall(r'href="/-/warc/(\d+)"', section(seed_page, "fetches"))
+    assert len(ids) == 2  # the first crawl and the re-check after the edit
+    with Archive(db, readonly=True) as archive:
+        stored = {int(i): archive.page(int(i)) for i in ids}
+    for page_id in ids:
+        with urllib.request.urlopen(f"{base}/-/warc/{page_id}", timeout=10) as response:
+            assert response.headers["Content-Type"].startswith("application/warc")
+            assert "attachment" in response.headers["Content-Disposition"]
+            data = response.read()
+        path = tmp_path / f"page-{page_id}.warc.gz"
+        path.write_bytes(data)
+        check = subprocess.run(
+            [sys.executable, "-m", "warcio.cli", "check", "-v", str(path)],
+            capture_output=True,
+            text=True,
+        )
+        assert check.returncode == 0, check.stdout + check.stderr
+        types, payload = [], b""
+        with path.open("rb") as f:
+            for record in ArchiveIterator(f):
+                types.append(record.rec_type)
+                if record.rec_type == "response":
+                    payload = record.content_stream().read()
+        assert types[:3] == ["warcinfo", "response", "request"]
+        assert set(types) <= {"warcinfo", "response", "request", "metadata"}
+        assert payload == stored[int(page_id)].body
+    status, _, _ = fetch(f"{base}/-/warc/999999")
+    assert status == 404

@@ -423,3 +423,46 @@ def test_request_of_a_fetch_without_recorded_headers_says_so(tmp_path):
         dict(request[2].headers),
         "not recorded" in request[1]["Newsarchive-Note"],
     ) == ("GET", "/a.html?x=1 HTTP/1.1", {"Host": "www.example.it"}, True)
+
+
+def test_an_unreadable_body_is_named_and_skipped_and_the_export_goes_on(tmp_path):
+    """A body stored with an unknown compression fails its page only: the other fetches are
+    written (warcio check passes), the page is named, and the CLI exits 1."""
+    import sqlite3
+
+    db = tmp_path / "a.db"
+    body = b"<html><body><p>ok</p></body></html>"
+    with Archive(db) as archive:
+        archive.record_fetch(
+            _page("https://www.example.it/ok.html", body, {}, "2024-11-21T08:30:00.000+00:00"),
+            None,
+            outcome="article",
+            error=None,
+            crawl_id=None,
+            extracted_at="2024-11-21T08:30:00.000+00:00",
+        )
+    conn = sqlite3.connect(db)
+    conn.execute(
+        """INSERT INTO pages (url, final_url, status, fetched_at, headers, body, compression,
+               body_size, sha256) VALUES (?, ?, 200, ?, '{}', ?, 'zstd-from-the-future', 10, 'x')""",
+        ("https://www.example.it/bad.html",) * 2 + ("2024-11-21T09:00:00.000+00:00", b"\x00?"),
+    )
+    conn.commit()
+    bad_id = conn.execute("SELECT max(id) FROM pages").fetchone()[0]
+    conn.close()
+    with Archive(db) as archive:
+        summary = export_warc(archive, tmp_path / "out")
+    assert (summary.pages, summary.unreadable) == (1, [bad_id])
+    assert warcio_check(*summary.files).returncode == 0
+    result = run_cli(
+        "export",
+        "--format",
+        "warc",
+        "--output",
+        str(tmp_path / "cli"),
+        "--db",
+        str(db),
+        cwd=tmp_path,
+    )
+    assert result.code == 1 and f"pages.id {bad_id}" in result.err, result.err
+    assert "Traceback" not in result.err

@@ -16,7 +16,7 @@ import hashlib
 import json
 import logging
 from collections import Counter, OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from io import BytesIO
 from pathlib import Path
 from typing import IO, Any
@@ -27,7 +27,13 @@ from warcio.warcwriter import WARCWriter
 
 from newsarchive import __version__
 from newsarchive.store import Archive
-from newsarchive.store_warc import ExportPage, capture, iter_export_pages, page_metadata
+from newsarchive.store_warc import (
+    ExportPage,
+    capture,
+    export_page,
+    iter_export_pages,
+    page_metadata,
+)
 from newsarchive.warc.records import record_id, response_headers, status_line, warc_date
 
 logger = logging.getLogger(__name__)
@@ -62,6 +68,7 @@ class ExportSummary:
     files: list[Path] = field(default_factory=list)
     records: Counter[str] = field(default_factory=Counter)
     pages: int = 0
+    unreadable: list[int] = field(default_factory=list)  # page ids whose body was unreadable
 
 
 def payload_digest(body: bytes) -> str:
@@ -125,6 +132,32 @@ class _Rotating:
         if self.handle is not None:
             self.handle.close()
         self.handle = None
+        self.writer = None
+
+
+class _Stream(_Rotating):
+    """One WARC written to an open binary stream (no rotation): a download of one capture."""
+
+    def __init__(self, handle: IO[bytes], name: str, version: str) -> None:
+        super().__init__(Path("."), DEFAULT_PREFIX, version, max_size=1 << 62)
+        self.stream = handle
+        self.name = name
+
+    def _open(self, first_date: str) -> WARCWriter:
+        writer = WARCWriter(self.stream, gzip=True, warc_version=self.version)
+        info = {
+            "software": f"newsarchive {__version__} (warcio)",
+            "format": f"WARC File Format {self.version}",
+            "conformsTo": "https://iso.org/standard/68004.html",
+            "description": "newsarchive export of one capture: response, request, metadata",
+        }
+        writer.write_record(writer.create_warcinfo_record(self.name, info))
+        self.summary.records["warcinfo"] += 1
+        self.writer = writer
+        return writer
+
+    def close(self) -> None:
+        """Nothing to close: the caller owns the stream."""
         self.writer = None
 
 
@@ -319,8 +352,29 @@ def export_warc(
     out = _Rotating(directory, prefix, version, max_size)
     exporter = Exporter(archive, out)
     try:
-        for page in iter_export_pages(archive, since=since, until=until, site=site):
+        pages = iter_export_pages(
+            archive, since=since, until=until, site=site, unreadable=out.summary.unreadable
+        )
+        for page in pages:
             exporter.write_page(page)
     finally:
         out.close()
     return out.summary
+
+
+def export_capture(
+    archive: Archive, page_id: int, handle: IO[bytes], *, version: str = "1.0"
+) -> bool:
+    """One stored fetch as a self-contained gzipped WARC written to handle (warcinfo, response,
+    request, metadata); a body stored once for several fetches is written in full, not as a
+    revisit of a record the file does not hold. False when there is no such page."""
+    page = export_page(archive, page_id)
+    if page is None:
+        return False
+    if page.body is None and page.body_page_id is not None and page.status != 304:
+        held = capture(archive, page.body_page_id)
+        if held is not None:
+            page = replace(page, body=held.body, body_page_id=None)
+    out = _Stream(handle, f"newsarchive-page-{page_id}.warc.gz", version)
+    Exporter(archive, out).write_page(page)
+    return True
