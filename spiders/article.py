@@ -42,6 +42,9 @@ DEFAULT_DEPTH = 1
 SOURCE_KINDS = ("feed", "sitemap", "listing")
 DEFAULT_RECHECK_HOURS = "1,6,24,168"
 RECHECK_BATCH = 500
+# Child sitemaps/feeds followed from one given source (an index listing itself must end)
+DEFAULT_MAX_SOURCE_DEPTH = 3
+DEFAULT_MAX_SOURCES = 500
 
 
 def split_arg(value: str | list[str] | None) -> list[str]:
@@ -117,6 +120,7 @@ class ArticleSpider(scrapy.Spider):
         self.kept_for_later: set[str] = set()
         self.source_results: dict[str, bool] = {}
         self.scheduled: set[str] = set()
+        self.sources_requested: set[str] = set()  # feeds/sitemaps/listings asked for this run
         self.requested = 0
         self.archive: Archive | None = None
 
@@ -248,13 +252,39 @@ class ArticleSpider(scrapy.Spider):
 
     def source_request(self, url: str, kind: str) -> scrapy.Request:
         """A request for a feed, sitemap or listing page (always fetched: that is the point)."""
+        self.sources_requested.add(url)
         return scrapy.Request(
             url,
             callback=self.parse_source,
             errback=self.failed,
             dont_filter=True,
-            meta={"na_kind": kind, "na_depth": 0, "na_source": url},
+            meta={"na_kind": kind, "na_depth": 0, "na_source": url, "na_source_depth": 0},
         )
+
+    def child_sources(
+        self, more: list[tuple[str, str]], parent_depth: int
+    ) -> Iterator[scrapy.Request]:
+        """Requests for the child sitemaps/feeds a source lists: each once per run, to a
+        bounded depth and count (an index that lists itself, or two that list each other,
+        would otherwise be read forever)."""
+        settings = self.settings
+        max_depth = settings.getint("NEWSARCHIVE_MAX_SOURCE_DEPTH", DEFAULT_MAX_SOURCE_DEPTH)
+        max_sources = settings.getint("NEWSARCHIVE_MAX_SOURCES", DEFAULT_MAX_SOURCES)
+        for url, kind in more:
+            if url in self.sources_requested:
+                self._inc("not_followed/source_seen")
+                continue
+            if parent_depth + 1 > max_depth:
+                self._inc("not_followed/source_depth")
+                logger.warning("not read: %s (sources nested deeper than %d)", url, max_depth)
+                continue
+            if len(self.sources_requested) >= max_sources:
+                self._inc("not_followed/source_cap")
+                logger.warning("not read: %s (%d sources read this run)", url, max_sources)
+                continue
+            request = self.source_request(url, kind)
+            request.meta["na_source_depth"] = parent_depth + 1
+            yield request
 
     def follow_url(
         self,
@@ -373,8 +403,7 @@ class ArticleSpider(scrapy.Spider):
             self._inc(f"source_failed/{type(exc).__name__}")
             logger.error("%s %s refused: %s", kind, source, exc)
             return
-        for url, child_kind in more:
-            yield self.source_request(url, child_kind)
+        yield from self.child_sources(more, int(response.meta.get("na_source_depth", 0)))
         found = [d for d in found if self.in_scope(d.url)]
         self._inc(f"discovered/{kind}", len(found))
         self._store().record_discoveries([self.discovery_row(d) for d in found], seen_at=utc_now())
