@@ -7,10 +7,7 @@ archive/spider directly when the fault is a race), and fails on the code before 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
