@@ -185,6 +185,11 @@ def summary(result: CrawlResult, db: Path) -> str:
         for k, v in sorted(s.items())
         if k.startswith("newsarchive/dropped/")
     }
+    not_followed = {
+        k.removeprefix("newsarchive/not_followed/"): v
+        for k, v in sorted(s.items())
+        if k.startswith("newsarchive/not_followed/")
+    }
     lines = [
         f"crawl #{s.get('newsarchive/crawl_id', '?')} {result.status}",
         f"  pages fetched:    {s.get('newsarchive/pages_stored', 0)}",
@@ -199,5 +204,10 @@ def summary(result: CrawlResult, db: Path) -> str:
         lines.append("  fetch failures:   " + ", ".join(f"{k} {v}" for k, v in failures.items()))
     if dropped:
         lines.append("  not fetched:      " + ", ".join(f"{k} {v}" for k, v in dropped.items()))
+    if not_followed:
+        # claimed_by_another_run: that run fetches those pages and follows their links
+        lines.append(
+            "  not followed:     " + ", ".join(f"{k} {v}" for k, v in not_followed.items())
+        )
     lines.append(f"  archive:          {db.resolve()}")
     return "\n".join(lines)

@@ -120,6 +120,7 @@ class ArticleSpider(scrapy.Spider):
         self.kept_for_later: set[str] = set()
         self.source_results: dict[str, bool] = {}
         self.scheduled: set[str] = set()
+        self.not_claimed: set[str] = set()  # queued by another live run: not ours to forget
         self.sources_requested: set[str] = set()  # feeds/sitemaps/listings asked for this run
         self.requested = 0
         self.archive: Archive | None = None
@@ -179,21 +180,31 @@ class ArticleSpider(scrapy.Spider):
                 "via_url": r.meta.get("na_via"),
                 "max_depth": self.depth,
                 "related_selector": self.related_selector,
+                "recheck": bool(r.dont_filter),
             }
             for r in articles
         ]
         crawl_id = (
             self.crawler.stats.get_value("newsarchive/crawl_id") if self.crawler.stats else None
         )
-        claimed = self._store().claim(entries, crawl_id=crawl_id, queued_at=utc_now())
-        kept = [
-            r for r in requests if r.meta.get("na_kind", "article") != "article" or r.url in claimed
-        ]
-        if len(kept) < len(requests):
-            self._inc("not_followed/claimed_by_another_run", len(requests) - len(kept))
-            for r in requests:
-                if r.url not in claimed:
-                    self.seed_pending.discard(r.url)
+        archive = self._store()
+        claimed = archive.claim(entries, crawl_id=crawl_id, queued_at=utc_now())
+        kept: list[scrapy.Request] = []
+        for r in requests:
+            if r.meta.get("na_kind", "article") != "article" or r.url in claimed:
+                kept.append(r)
+                continue
+            self.seed_pending.discard(r.url)
+            if archive.is_archived(r.url):
+                # stored by another run since we looked: follow its stored links instead
+                self._inc("already_archived")
+                kept.extend(self._persist(list(self.expand_archived(r.url, r.meta["na_depth"]))))
+                continue
+            # Another live run owns it: not this run's to fetch, expand, or forget at the end
+            # (the owner stores it, or it stays queued for the next run if the owner dies).
+            self.not_claimed.add(r.url)
+            self._inc("not_followed/claimed_by_another_run")
+            logger.info("not fetched: %s (queued by another running crawl)", r.url)
         return kept
 
     # --- where requests come from ---------------------------------------------------------
@@ -494,7 +505,7 @@ class ArticleSpider(scrapy.Spider):
         already seen without any callback): once the run has finished, nothing it queued is
         still pending, except what robots.txt outages and network failures keep for later.
         """
-        return self.scheduled - self.kept_for_later
+        return self.scheduled - self.kept_for_later - self.not_claimed
 
     def closed(self, reason: str) -> None:
         """Close the archive connection."""

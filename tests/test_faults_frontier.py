@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from conftest import FAST, run_cli
 from frontier_site import article_path, serve
+
+from newsarchive.items import RawPage
+from newsarchive.store import Archive
 
 pytestmark = pytest.mark.e2e
 
@@ -93,3 +98,62 @@ def test_sitemap_indexes_that_list_themselves_are_read_once(tmp_path: Path) -> N
     status, stats = last_stats(db)
     assert status == "finished"
     assert stats.get("newsarchive/not_followed/source_seen") == 2
+
+
+# --- item 2: an overlapping run must not forget what another run claimed ----------------------
+
+
+def dead_pid() -> int:
+    """The pid of a process that has exited (and been reaped)."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_overlapping_run_keeps_the_queue_of_a_run_killed_later(tmp_path: Path) -> None:
+    """Run A claims x; run B skips x and finishes; A is killed: the next run archives x."""
+    p = article_path
+    graph = {p("inizio"): [p("conteso")], p("conteso"): [p("dietro")], p("dietro"): []}
+    db = tmp_path / "archive.db"
+    with serve(graph=graph) as site:
+        x = site.url(p("conteso"))
+        with Archive(db) as archive:
+            # run A: alive (this test process), has claimed x and not fetched it yet
+            run_a = archive.start_crawl(command="crawl A", seeds=[], started_at="2024-11-21T08:00")
+            claimed = archive.claim(
+                [{"url": x, "depth": 1, "max_depth": 2}], crawl_id=run_a, queued_at="t"
+            )
+            assert claimed == {x}
+        args = ["--db", str(db), "--depth", "2", *ONE_WORKER]
+        run_b = run_cli("crawl", site.url(p("inizio")), *args, cwd=tmp_path)
+        assert run_b.code == 0, run_b.err[-2000:]
+        assert "claimed_by_another_run 1" in run_b.out + run_b.err
+        assert query(db, "SELECT url, crawl_id FROM frontier") == [(x, run_a)]
+        # A is killed: its claim lapses, and the next run resumes x and what lies behind it
+        conn = sqlite3.connect(db)
+        conn.execute(
+            "UPDATE crawls SET stats = json_set(stats, '$.pid', ?) WHERE id = ?",
+            (dead_pid(), run_a),
+        )
+        conn.commit()
+        conn.close()
+        run_c = run_cli("crawl", site.url(p("inizio")), *args, cwd=tmp_path)
+        assert run_c.code == 0, run_c.err[-2000:]
+        stored = {r[0] for r in query(db, "SELECT url FROM pages WHERE status = 200")}
+    assert stored == {site.url(path) for path in graph}
+    assert query(db, "SELECT url FROM frontier") == []
+
+
+def test_claim_refuses_a_url_stored_since_the_caller_looked(tmp_path: Path) -> None:
+    """The already-archived check is made in the claim's transaction (4 parallel crawls
+    fetched 2 URLs in 3,000 twice when it was not)."""
+    url = "https://www.example.it/a.html"
+    with Archive(tmp_path / "archive.db") as archive:
+        assert not archive.is_archived(url)  # what the spider saw before another run stored it
+        page = RawPage(url, url, 200, "2024-11-21T08:00:00+00:00", {}, b"<html></html>")
+        archive.record_fetch(
+            page, None, outcome="article", error=None, crawl_id=None, extracted_at="t"
+        )
+        entry = {"url": url, "depth": 1, "max_depth": 2}
+        assert archive.claim([entry], crawl_id=None, queued_at="t") == set()
+        assert archive.claim([{**entry, "recheck": True}], crawl_id=None, queued_at="t") == {url}
