@@ -120,6 +120,7 @@ class ArticleSpider(scrapy.Spider):
         self.kept_for_later: set[str] = set()
         self.source_results: dict[str, bool] = {}
         self.scheduled: set[str] = set()
+        self.depth_of: dict[str, int] = {}  # shortest depth met so far, by URL
         self.not_claimed: set[str] = set()  # queued by another live run: not ours to forget
         self.sources_requested: set[str] = set()  # feeds/sitemaps/listings asked for this run
         self.requested = 0
@@ -308,12 +309,21 @@ class ArticleSpider(scrapy.Spider):
     ) -> Iterator[scrapy.Request]:
         """A request for url, or, when it is archived already, requests for its stored links.
 
+        A URL met again by a shorter path takes the shorter depth: a queued request reads it
+        when its response comes (see page_depth), an archived page is expanded again from it.
         force (--recheck, due re-checks) fetches an archived URL again, conditionally.
         """
-        if url in self.scheduled:
+        known = self.depth_of.get(url)
+        if known is not None and depth >= known:
             return
+        self.depth_of[url] = depth
         self.scheduled.add(url)
         archive = self._store()
+        if known is not None:
+            self._inc("depth_improved")
+            if archive.is_archived(url):
+                yield from self.expand_archived(url, depth)
+            return
         headers: dict[str, str] = {}
         if not force and archive.is_archived(url):
             self._inc("already_archived")
@@ -334,16 +344,42 @@ class ArticleSpider(scrapy.Spider):
             errback=self.failed,
             dont_filter=force,
             headers=headers,
+            # shallower pages first: a page is then mostly met first by its shortest path
+            priority=-depth,
             meta={"na_depth": depth, "na_via": via, "na_seed": seed, "na_kind": "article"},
         )
 
     def expand_archived(self, url: str, depth: int) -> Iterator[scrapy.Request]:
-        """Follow the stored related links of an archived page (no fetch of the page itself)."""
-        if depth >= self.depth:
-            return
-        for target in self._store().related_targets(url):
-            if self.in_scope(target):
-                yield from self.follow_url(target, depth=depth + 1, via=url)
+        """Follow the stored related links of an archived page (no fetch of the page itself),
+        breadth-first through the archived pages they lead to: each page is reached by its
+        shortest path, so a later deeper run archives what a fresh run of that depth would."""
+        archive = self._store()
+        ring = [(url, depth)]
+        while ring:
+            next_ring: list[tuple[str, int]] = []
+            for page, page_depth in ring:
+                if page_depth >= self.depth:
+                    continue
+                for target in archive.related_targets(page):
+                    known = self.depth_of.get(target)
+                    if not self.in_scope(target) or (known is not None and known <= page_depth + 1):
+                        continue
+                    if not archive.is_archived(target):
+                        yield from self.follow_url(target, depth=page_depth + 1, via=page)
+                        continue
+                    if known is None:
+                        self._inc("already_archived")
+                        logger.info("already archived, not fetched again: %s", target)
+                    else:
+                        self._inc("depth_improved")
+                    self.depth_of[target] = page_depth + 1
+                    self.scheduled.add(target)
+                    next_ring.append((target, page_depth + 1))
+            ring = next_ring
+
+    def page_depth(self, url: str, depth: int) -> int:
+        """The shortest depth known for a page (a shorter path may have been met since)."""
+        return min(depth, self.depth_of.get(url, depth))
 
     # --- callbacks -----------------------------------------------------------------------
 
@@ -360,7 +396,10 @@ class ArticleSpider(scrapy.Spider):
                 for k, v in response.headers.items()
             },
             body=response.body,
-            depth=int(meta.get("na_depth", 0)),
+            depth=self.page_depth(
+                (meta.get("redirect_urls") or [response.request.url])[0],
+                int(meta.get("na_depth", 0)),
+            ),
             via_url=meta.get("na_via"),
             related_selector=self.related_selector,
             redirect_urls=list(meta.get("redirect_urls") or []),
@@ -387,7 +426,8 @@ class ArticleSpider(scrapy.Spider):
 
     def follow_related(self, page: RawPage, links: list[str]) -> list[scrapy.Request]:
         """Requests for the related links of a stored page (scope, depth and dedup decided here)."""
-        if page.kind != "article" or page.depth >= self.depth or page.status >= 300:
+        depth = self.page_depth(page.url, page.depth)
+        if page.kind != "article" or depth >= self.depth or page.status >= 300:
             return []
         page_url = canonicalize_url(page.final_url) or page.final_url
         requests: list[scrapy.Request] = []
@@ -395,7 +435,7 @@ class ArticleSpider(scrapy.Spider):
             if not self.in_scope(url):
                 self._inc("not_followed/offsite")
                 continue
-            requests.extend(self.follow_url(url, depth=page.depth + 1, via=page_url))
+            requests.extend(self.follow_url(url, depth=depth + 1, via=page_url))
         return self._persist(requests)
 
     def parse_source(self, response: Response, **kwargs: Any) -> Iterator[Any]:

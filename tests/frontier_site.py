@@ -141,7 +141,7 @@ def random_graph(nodes: int, seed: int, fanout: int = 3) -> tuple[str, dict[str,
     graph: dict[str, list[str]] = {name: [] for name in names}
     for i in range(1, nodes):
         # a chain-ish spanning tree (long paths) plus random links (shortcuts)
-        graph[names[rng.randrange(max(1, i - 3), i)]].append(names[i])
+        graph[names[rng.randrange(max(0, i - 3), i)]].append(names[i])
     for name in names:
         for _ in range(rng.randrange(fanout)):
             target = names[rng.randrange(nodes)]

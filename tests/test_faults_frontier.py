@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FAST, run_cli
-from frontier_site import article_path, serve
+from frontier_site import article_path, depths, long_path_graph, random_graph, serve
 
 from newsarchive.items import RawPage
 from newsarchive.store import Archive
@@ -157,3 +157,41 @@ def test_claim_refuses_a_url_stored_since_the_caller_looked(tmp_path: Path) -> N
         entry = {"url": url, "depth": 1, "max_depth": 2}
         assert archive.claim([entry], crawl_id=None, queued_at="t") == set()
         assert archive.claim([{**entry, "recheck": True}], crawl_id=None, queued_at="t") == {url}
+
+
+# --- item 1: a deeper re-crawl archives what a fresh crawl of that depth archives ------------
+
+
+def archived_depths(db: Path) -> dict[str, int]:
+    """URL -> the smallest depth recorded for it (status 200 pages)."""
+    return dict(query(db, "SELECT url, min(depth) FROM pages WHERE status = 200 GROUP BY url"))
+
+
+GRAPHS = [
+    pytest.param(long_path_graph(), id="long-path-first"),
+    pytest.param(random_graph(40, seed=13), id="random-40"),
+]
+
+
+@pytest.mark.parametrize("seed_graph", GRAPHS)
+def test_deeper_recrawl_archives_what_a_fresh_crawl_does(
+    tmp_path: Path, seed_graph: tuple[str, dict[str, list[str]]]
+) -> None:
+    seed, graph = seed_graph
+    with serve(graph=graph) as site:
+        truth = {site.url(p): d for p, d in depths(graph, seed, 5).items()}
+        step, fresh = tmp_path / "step.db", tmp_path / "fresh.db"
+        for db, depth in ((step, 3), (step, 5), (step, 5), (fresh, 5)):
+            run = run_cli(
+                "crawl",
+                site.url(seed),
+                "--db",
+                str(db),
+                "--depth",
+                str(depth),
+                *ONE_WORKER,
+                cwd=tmp_path,
+            )
+            assert run.code == 0, run.err[-2000:]
+    assert archived_depths(fresh) == truth
+    assert archived_depths(step) == truth
