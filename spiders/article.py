@@ -45,6 +45,9 @@ RECHECK_BATCH = 500
 # Child sitemaps/feeds followed from one given source (an index listing itself must end)
 DEFAULT_MAX_SOURCE_DEPTH = 3
 DEFAULT_MAX_SOURCES = 500
+# What one page, and one host, may add to a run (NEWSARCHIVE_MAX_LINKS_PER_PAGE, ..._PER_HOST)
+DEFAULT_MAX_LINKS_PER_PAGE = 200
+DEFAULT_MAX_NEW_URLS_PER_HOST = 5000
 
 
 def split_arg(value: str | list[str] | None) -> list[str]:
@@ -121,6 +124,7 @@ class ArticleSpider(scrapy.Spider):
         self.source_results: dict[str, bool] = {}
         self.scheduled: set[str] = set()
         self.depth_of: dict[str, int] = {}  # shortest depth met so far, by URL
+        self.requested_by_host: dict[str, int] = {}
         self.not_claimed: set[str] = set()  # queued by another live run: not ours to forget
         self.sources_requested: set[str] = set()  # feeds/sitemaps/listings asked for this run
         self.requested = 0
@@ -335,6 +339,8 @@ class ArticleSpider(scrapy.Spider):
         if self.max_pages and self.requested >= self.max_pages:
             self._inc("not_followed/max_pages")
             return
+        if not seed and self.host_full(url):
+            return
         self.requested += 1
         if seed:
             self.seed_pending.add(url)
@@ -360,7 +366,7 @@ class ArticleSpider(scrapy.Spider):
             for page, page_depth in ring:
                 if page_depth >= self.depth:
                     continue
-                for target in archive.related_targets(page):
+                for target in self.capped_links(page, archive.related_targets(page)):
                     known = self.depth_of.get(target)
                     if not self.in_scope(target) or (known is not None and known <= page_depth + 1):
                         continue
@@ -376,6 +382,36 @@ class ArticleSpider(scrapy.Spider):
                     self.scheduled.add(target)
                     next_ring.append((target, page_depth + 1))
             ring = next_ring
+
+    def host_full(self, url: str) -> bool:
+        """Count a new URL against its host's cap; True (counted, logged) when it is full.
+
+        A calendar or session-id trap would otherwise yield pages without end; what is
+        over the cap stays unfetched this run (a queued URL stays queued for the next)."""
+        cap = self.settings.getint(
+            "NEWSARCHIVE_MAX_NEW_URLS_PER_HOST", DEFAULT_MAX_NEW_URLS_PER_HOST
+        )
+        host = (urlsplit(url).hostname or "").lower()
+        count = self.requested_by_host.get(host, 0)
+        if cap and count >= cap:
+            self._inc("not_followed/host_cap")
+            if count == cap:
+                logger.warning("%d new URLs from %s this run: no more (%s)", cap, host, url)
+                self.requested_by_host[host] = count + 1  # warn once
+            self.kept_for_later.add(url)
+            return True
+        self.requested_by_host[host] = count + 1
+        return False
+
+    def capped_links(self, url: str, links: list[str]) -> list[str]:
+        """The first NEWSARCHIVE_MAX_LINKS_PER_PAGE related links of a page (the rest are
+        recorded in `links`, counted, and not followed)."""
+        cap = self.settings.getint("NEWSARCHIVE_MAX_LINKS_PER_PAGE", DEFAULT_MAX_LINKS_PER_PAGE)
+        if not cap or len(links) <= cap:
+            return links
+        self._inc("not_followed/links_per_page_cap", len(links) - cap)
+        logger.warning("%s lists %d related links: following the first %d", url, len(links), cap)
+        return links[:cap]
 
     def page_depth(self, url: str, depth: int) -> int:
         """The shortest depth known for a page (a shorter path may have been met since)."""
@@ -431,7 +467,7 @@ class ArticleSpider(scrapy.Spider):
             return []
         page_url = canonicalize_url(page.final_url) or page.final_url
         requests: list[scrapy.Request] = []
-        for url in links:
+        for url in self.capped_links(page_url, links):
             if not self.in_scope(url):
                 self._inc("not_followed/offsite")
                 continue

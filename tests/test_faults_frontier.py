@@ -18,6 +18,7 @@ from frontier_site import article_path, depths, long_path_graph, random_graph, s
 
 from newsarchive.items import RawPage
 from newsarchive.store import Archive
+from newsarchive.urls import canonicalize_url
 
 pytestmark = pytest.mark.e2e
 
@@ -195,3 +196,82 @@ def test_deeper_recrawl_archives_what_a_fresh_crawl_does(
             assert run.code == 0, run.err[-2000:]
     assert archived_depths(fresh) == truth
     assert archived_depths(step) == truth
+
+
+# --- item 5: caps on what one page and one host can enqueue; session ids -----------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://www.ex.it/a.html;jsessionid=0A1B.node1", "https://www.ex.it/a.html"),
+        ("https://www.ex.it/a.html?PHPSESSID=9f8e&id=3", "https://www.ex.it/a.html?id=3"),
+        ("https://www.ex.it/a.html?sid=42&p=2", "https://www.ex.it/a.html?p=2"),
+        ("https://www.ex.it/a.html?SessionID=x", "https://www.ex.it/a.html"),
+        ("https://www.ex.it/a.html?side=1", "https://www.ex.it/a.html?side=1"),
+    ],
+)
+def test_session_ids_are_dropped_from_canonical_urls(url: str, expected: str) -> None:
+    assert canonicalize_url(url) == expected
+
+
+def test_related_links_per_page_are_capped(tmp_path: Path) -> None:
+    """A related block of 300 links queues the first 20 (the cap), not all of them."""
+    many = [article_path(f"collegato-{i}") for i in range(300)]
+    graph = {article_path("tanti"): many, **{p: [] for p in many}}
+    db = tmp_path / "archive.db"
+    with serve(graph=graph) as site:
+        run = run_cli(
+            "crawl",
+            site.url(article_path("tanti")),
+            "--db",
+            str(db),
+            *ONE_WORKER,
+            "-s",
+            "NEWSARCHIVE_MAX_LINKS_PER_PAGE=20",
+            cwd=tmp_path,
+        )
+    assert run.code == 0, run.err[-2000:]
+    assert query(db, "SELECT count(*) FROM pages")[0][0] == 21
+    assert query(db, "SELECT count(*) FROM links")[0][0] == 300  # every link is still recorded
+    assert query(db, "SELECT count(*) FROM frontier")[0][0] == 0
+    _, stats = last_stats(db)
+    assert stats["newsarchive/not_followed/links_per_page_cap"] == 280
+
+
+def calendar(path: str) -> list[str] | None:
+    """A calendar trap: every day links to two more (next day, same day next month: 2,047
+    pages within depth 10), with a new session id each time, and to itself with one."""
+    name = path.rsplit("/", 1)[-1]
+    if not name.startswith("giorno-"):
+        return None
+    day = int(name.removeprefix("giorno-").removesuffix(".html"))
+    return [
+        article_path(f"giorno-{2 * day + 1}") + f"?sid={day * 7919 % 1000}",
+        article_path(f"giorno-{2 * day + 2}") + f"?PHPSESSID=x{day}",
+        article_path(f"giorno-{day}") + f";jsessionid=S{day}",
+    ]
+
+
+def test_a_calendar_trap_stops_at_the_host_cap(tmp_path: Path) -> None:
+    db = tmp_path / "archive.db"
+    with serve(trap=calendar) as site:
+        run = run_cli(
+            "crawl",
+            site.url(article_path("giorno-0")),
+            "--db",
+            str(db),
+            "--depth",
+            "10",
+            *ONE_WORKER,
+            "-s",
+            "NEWSARCHIVE_MAX_NEW_URLS_PER_HOST=30",
+            cwd=tmp_path,
+        )
+        hits = dict(site.hits)
+    assert run.code == 0, run.err[-2000:]
+    assert query(db, "SELECT count(DISTINCT url) FROM pages")[0][0] == 31  # the seed + 30
+    assert max(hits.values()) == 1  # no page fetched again under another session id
+    assert not any("jsessionid" in p or "sid=" in p for p in hits)
+    _, stats = last_stats(db)
+    assert stats["newsarchive/not_followed/host_cap"] >= 1
