@@ -12,10 +12,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import lxml.html
 import pytest
 from conftest import FAST, run_cli
+from fault_server import article_html
 from frontier_site import article_path, depths, long_path_graph, random_graph, serve
 
+from newsarchive import links
 from newsarchive.items import RawPage
 from newsarchive.store import Archive
 from newsarchive.urls import canonicalize_url
@@ -275,3 +278,36 @@ def test_a_calendar_trap_stops_at_the_host_cap(tmp_path: Path) -> None:
     assert not any("jsessionid" in p or "sid=" in p for p in hits)
     _, stats = last_stats(db)
     assert stats["newsarchive/not_followed/host_cap"] >= 1
+
+
+# --- item 4: related-block detection is linear on 8,000 "Leggi anche" sections -----------------
+
+SECTIONS = 8000
+
+
+def test_related_block_detection_is_linear_on_thousands_of_heading_sections(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """8,000 <section><h3>Leggi anche</h3>... blocks took 90 s: every heading walked all the
+    sections after it. Counted, not timed: article_urls() calls must grow linearly."""
+    blocks = "".join(
+        f"<section><h3>Leggi anche</h3><p>Nessun articolo {i}</p></section>"
+        for i in range(SECTIONS)
+    )
+    related = '<ul><li><a href="/notizie/2024/11/20/altro.html">Un titolo lungo di un articolo'
+    html = article_html("Mille sezioni", extra_body=blocks + related + "</a></li></ul>")
+    calls = 0
+    bound = 3 * SECTIONS
+    article_urls = links._Page.article_urls
+
+    def counted(self: links._Page, el: object) -> list[str]:
+        nonlocal calls
+        calls += 1
+        if calls > bound:
+            raise AssertionError(f"more than {bound} article_urls() calls: quadratic")
+        return article_urls(self, el)
+
+    monkeypatch.setattr(links._Page, "article_urls", counted)
+    url = "https://www.example.it/notizie/2024/11/21/mille-sezioni.html"
+    found = links.find_related_links(lxml.html.fromstring(html), url)
+    assert [x.url for x in found] == ["https://www.example.it/notizie/2024/11/20/altro.html"]
