@@ -10,16 +10,18 @@ import json
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import lxml.html
 import pytest
 from conftest import FAST, run_cli
-from fault_server import article_html
+from fault_server import article_html, slow_page
 from frontier_site import article_path, depths, long_path_graph, random_graph, serve
 
 from newsarchive import links
 from newsarchive.items import RawPage
+from newsarchive.reextract import reextract
 from newsarchive.store import Archive
 from newsarchive.urls import canonicalize_url
 
@@ -311,3 +313,71 @@ def test_related_block_detection_is_linear_on_thousands_of_heading_sections(
     url = "https://www.example.it/notizie/2024/11/21/mille-sezioni.html"
     found = links.find_related_links(lxml.html.fromstring(html), url)
     assert [x.url for x in found] == ["https://www.example.it/notizie/2024/11/20/altro.html"]
+
+
+# --- item 4: reextract with the crawl's caps, never holding the write lock while it waits ------
+
+
+def stored_archive(db: Path, pages: dict[str, bytes], outcome: str) -> None:
+    """An archive holding raw pages (url -> body), recorded with the outcome a crawl gave."""
+    with Archive(db) as archive:
+        for url, body in pages.items():
+            page = RawPage(
+                url, url, 200, "2024-11-21T09:00:00+00:00", {"Content-Type": "text/html"}, body
+            )
+            archive.record_fetch(
+                page, None, outcome=outcome, error="as crawled", crawl_id=None, extracted_at="t"
+            )
+
+
+def test_reextract_keeps_too_large_pages_too_large(tmp_path: Path) -> None:
+    db = tmp_path / "archive.db"
+    url = "https://www.example.it/notizie/2024/11/21/grande.html"
+    body = article_html(
+        "Pagina grande", paragraphs=["Un paragrafo di prova abbastanza lungo."] * 400
+    )
+    stored_archive(db, {url: body}, "too_large")
+    reextract(db, jobs=1, max_html_bytes=len(body) - 1)
+    assert query(db, "SELECT outcome FROM pages") == [("too_large",)]
+    assert query(db, "SELECT count(*) FROM articles") == [(0,)]
+
+
+def test_reextract_stops_a_slow_extraction_at_the_timeout(tmp_path: Path) -> None:
+    db = tmp_path / "archive.db"
+    url = "https://www.example.it/notizie/2024/11/21/lenta.html"
+    stored_archive(db, {url: slow_page()}, "extraction_failed")
+    summary = reextract(db, jobs=1, timeout=1.0)
+    outcome, error = query(db, "SELECT outcome, error FROM pages")[0]
+    assert (outcome, error.split(":")[0]) == ("extraction_failed", "timeout")
+    assert summary.failed == 1
+
+
+def test_reextract_lets_a_crawl_write_while_it_extracts(tmp_path: Path) -> None:
+    """The write lock is taken for each batch's writes only, never while workers extract: a
+    crawl's write (1 s busy timeout here, 30 s in the archive) always gets through."""
+    db = tmp_path / "archive.db"
+    url = "https://www.example.it/notizie/2024/11/21/lenta.html"
+    stored_archive(db, {url: slow_page()}, "article")
+    done = threading.Event()
+    worker = threading.Thread(
+        target=lambda: (reextract(db, jobs=1, timeout=3), done.set()), daemon=True
+    )
+    worker.start()
+    refused = []
+    writes = 0
+    while not done.is_set() and worker.is_alive():
+        conn = sqlite3.connect(db, timeout=1.0, isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("UPDATE crawls SET status = status")
+            conn.execute("COMMIT")
+            writes += 1
+        except sqlite3.OperationalError as exc:
+            refused.append(str(exc))
+        finally:
+            conn.close()
+        done.wait(0.05)  # pace the probes (a condition wait, not a fixed sleep)
+    worker.join(timeout=120)
+    assert done.is_set()
+    assert writes >= 1
+    assert refused == []
