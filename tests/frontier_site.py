@@ -163,3 +163,17 @@ def depths(graph: dict[str, list[str]], seed: str, limit: int) -> dict[str, int]
                     nxt.append(target)
         ring = nxt
     return found
+
+
+def leggi_anche_page(sections: int) -> bytes:
+    """An article followed by `sections` heading-only "Leggi anche" sections and one real
+    related list (related-block detection used to be quadratic in the sections)."""
+    blocks = "".join(
+        f"<section><h3>Leggi anche</h3><p>Nessun articolo {i}</p></section>"
+        for i in range(sections)
+    )
+    related = (
+        '<ul><li><a href="/notizie/2024/11/20/altro.html">Un titolo lungo di un articolo'
+        "</a></li></ul>"
+    )
+    return article_html("Mille sezioni", extra_body=blocks + related)

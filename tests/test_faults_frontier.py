@@ -17,7 +17,14 @@ import lxml.html
 import pytest
 from conftest import FAST, run_cli
 from fault_server import article_html, slow_page
-from frontier_site import article_path, depths, long_path_graph, random_graph, serve
+from frontier_site import (
+    article_path,
+    depths,
+    leggi_anche_page,
+    long_path_graph,
+    random_graph,
+    serve,
+)
 
 from newsarchive import links
 from newsarchive.items import RawPage
@@ -292,12 +299,7 @@ def test_related_block_detection_is_linear_on_thousands_of_heading_sections(
 ) -> None:
     """8,000 <section><h3>Leggi anche</h3>... blocks took 90 s: every heading walked all the
     sections after it. Counted, not timed: article_urls() calls must grow linearly."""
-    blocks = "".join(
-        f"<section><h3>Leggi anche</h3><p>Nessun articolo {i}</p></section>"
-        for i in range(SECTIONS)
-    )
-    related = '<ul><li><a href="/notizie/2024/11/20/altro.html">Un titolo lungo di un articolo'
-    html = article_html("Mille sezioni", extra_body=blocks + related + "</a></li></ul>")
+    html = leggi_anche_page(SECTIONS)
     calls = 0
     bound = 3 * SECTIONS
     article_urls = links._Page.article_urls
