@@ -11,6 +11,9 @@ every fault route), each compression bomb alone, robots.txt variants, Retry-Afte
 attacks, faults as seeds, one kill -9/resume round, two concurrent jobs on one archive (each
 on its own loopback host, 127.0.0.11...), and the same crawl started twice at once.
 slow adds: 20 kill -9/resume rounds, two and four concurrent jobs, a full disk (tmpfs, root).
+Both modes add the frontier group of issue 13 (items 1-5, ``frontier_scenarios``): a deeper
+re-crawl against a fresh one, a claimed URL kept for a killed run, sitemap loops, reextract
+beside a writer, caps on what a page or a host can enqueue.
 
 Writes ``reliability-report.json`` (current directory, git-ignored) and prints a table.
 """
