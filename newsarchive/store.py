@@ -412,7 +412,10 @@ class Archive:
                            related_selector, queued_at, crawl_id)
                        VALUES (:url, :kind, :depth, :via_url, :max_depth, :related_selector,
                                :queued_at, :crawl_id)
-                       ON CONFLICT(url) DO UPDATE SET crawl_id = excluded.crawl_id""",
+                       ON CONFLICT(url) DO UPDATE SET crawl_id = excluded.crawl_id,
+                           depth = min(depth, excluded.depth),
+                           via_url = CASE WHEN excluded.depth < depth
+                               THEN excluded.via_url ELSE via_url END""",
                     row,
                 )
                 claimed.add(str(entry["url"]))

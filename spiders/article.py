@@ -125,6 +125,7 @@ class ArticleSpider(scrapy.Spider):
         self.scheduled: set[str] = set()
         self.depth_of: dict[str, int] = {}  # shortest depth met so far, by URL
         self.requested_by_host: dict[str, int] = {}
+        self.requested_urls: set[str] = set()  # URLs this run asked to fetch
         self.not_claimed: set[str] = set()  # queued by another live run: not ours to forget
         self.sources_requested: set[str] = set()  # feeds/sitemaps/listings asked for this run
         self.requested = 0
@@ -170,6 +171,10 @@ class ArticleSpider(scrapy.Spider):
             self.archive = Archive.shared(self.settings.get("NEWSARCHIVE_DB", "archive.db"))
         return self.archive
 
+    def _crawl_id(self) -> int | None:
+        """This run's crawls.id (set by the pipeline when the run starts)."""
+        return self.crawler.stats.get_value("newsarchive/crawl_id") if self.crawler.stats else None
+
     def _persist(self, requests: list[scrapy.Request]) -> list[scrapy.Request]:
         """Queue article requests in the archive's frontier and keep those this run may fetch.
 
@@ -189,11 +194,8 @@ class ArticleSpider(scrapy.Spider):
             }
             for r in articles
         ]
-        crawl_id = (
-            self.crawler.stats.get_value("newsarchive/crawl_id") if self.crawler.stats else None
-        )
         archive = self._store()
-        claimed = archive.claim(entries, crawl_id=crawl_id, queued_at=utc_now())
+        claimed = archive.claim(entries, crawl_id=self._crawl_id(), queued_at=utc_now())
         kept: list[scrapy.Request] = []
         for r in requests:
             if r.meta.get("na_kind", "article") != "article" or r.url in claimed:
@@ -327,6 +329,14 @@ class ArticleSpider(scrapy.Spider):
             self._inc("depth_improved")
             if archive.is_archived(url):
                 yield from self.expand_archived(url, depth)
+            elif url in self.requested_urls:
+                # still queued: a run resumed after a kill must know the shorter depth too
+                entry = {"url": url, "depth": depth, "via_url": via, "max_depth": self.depth}
+                archive.claim(
+                    [{**entry, "related_selector": self.related_selector}],
+                    crawl_id=self._crawl_id(),
+                    queued_at=utc_now(),
+                )
             return
         headers: dict[str, str] = {}
         if not force and archive.is_archived(url):
@@ -342,6 +352,7 @@ class ArticleSpider(scrapy.Spider):
         if not seed and self.host_full(url):
             return
         self.requested += 1
+        self.requested_urls.add(url)
         if seed:
             self.seed_pending.add(url)
         yield scrapy.Request(

@@ -383,3 +383,13 @@ def test_reextract_lets_a_crawl_write_while_it_extracts(tmp_path: Path) -> None:
     assert done.is_set()
     assert writes >= 1
     assert refused == []
+
+
+def test_a_shorter_path_lowers_the_queued_depth(tmp_path: Path) -> None:
+    """13.1: a run resumed after a kill starts a URL at the shortest depth met, not the first."""
+    url = "https://www.example.it/a.html"
+    with Archive(tmp_path / "archive.db") as archive:
+        for depth, via in ((3, "https://www.example.it/lungo.html"), (1, None), (2, "x")):
+            entry = {"url": url, "depth": depth, "via_url": via, "max_depth": 5}
+            assert archive.claim([entry], crawl_id=None, queued_at="t") == {url}
+        assert [(r["depth"], r["via_url"]) for r in archive.frontier()] == [(1, None)]
