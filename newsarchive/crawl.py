@@ -184,6 +184,11 @@ def summary(result: CrawlResult, db: Path) -> str:
         for k, v in sorted(s.items())
         if k.startswith("newsarchive/dropped/")
     }
+    not_followed = {
+        k.removeprefix("newsarchive/not_followed/"): v
+        for k, v in sorted(s.items())
+        if k.startswith("newsarchive/not_followed/")
+    }
     lines = [
         f"crawl #{s.get('newsarchive/crawl_id', '?')} {result.status}",
         f"  pages fetched:    {s.get('newsarchive/pages_stored', 0)}",
@@ -198,6 +203,11 @@ def summary(result: CrawlResult, db: Path) -> str:
         lines.append("  fetch failures:   " + ", ".join(f"{k} {v}" for k, v in failures.items()))
     if dropped:
         lines.append("  not fetched:      " + ", ".join(f"{k} {v}" for k, v in dropped.items()))
+    if not_followed:
+        # claimed_by_another_run: that run fetches those pages and follows their links
+        lines.append(
+            "  not followed:     " + ", ".join(f"{k} {v}" for k, v in not_followed.items())
+        )
     if cut := s.get("newsarchive/not_followed/max_pages", 0):
         lines.append(f"  stopped early:    --max-pages reached, {cut} URL(s) not fetched")
     seed_failures = sorted(dict(s.get("newsarchive/seed_failures") or {}).items())

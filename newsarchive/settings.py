@@ -44,6 +44,13 @@ NEWSARCHIVE_SOURCE_MAX_MINUTES = 360.0
 NEWSARCHIVE_RETRY_AFTER_MAX = 600.0
 # Drop requests to loopback/private/link-local addresses unless a seed is on that host.
 NEWSARCHIVE_SSRF_GUARD_ENABLED = True
+# Child sitemaps/feeds: how deep an index may nest, and how many sources one run reads.
+NEWSARCHIVE_MAX_SOURCE_DEPTH = 3
+NEWSARCHIVE_MAX_SOURCES = 500
+# Related links one page may queue (the rest are stored in `links`, not followed).
+NEWSARCHIVE_MAX_LINKS_PER_PAGE = 200
+# New URLs one run may fetch per host (a calendar or session-id trap ends here); 0: no cap.
+NEWSARCHIVE_MAX_NEW_URLS_PER_HOST = 5000
 
 # --- politeness -----------------------------------------------------------------------------
 # Rebuilt by UserAgentAddon from the run's NEWSARCHIVE_CONTACT (so that -s sets it too).

@@ -574,13 +574,17 @@ class Archive:
         self, entries: list[dict[str, Any]], *, crawl_id: int | None, queued_at: str
     ) -> set[str]:
         """Queue URLs for this run and return those it may fetch: not queued by another
-        run that is still alive. Overlapping runs (cron) thus never fetch a page twice."""
+        run that is still alive, and not archived (unless the entry has ``recheck``) by a
+        run that stored it since the caller looked. Overlapping runs (cron) thus never
+        fetch a page twice: both checks are made under the write lock."""
         if not entries:
             return set()
         claimed: set[str] = set()
         with self._write() as conn:
             live = self._live_crawls(conn, crawl_id)
             for entry in entries:
+                if not entry.get("recheck") and self._is_archived(conn, str(entry["url"])):
+                    continue
                 row = {
                     "kind": "article",
                     "via_url": None,
@@ -599,7 +603,10 @@ class Archive:
                            related_selector, queued_at, crawl_id)
                        VALUES (:url, :kind, :depth, :via_url, :max_depth, :related_selector,
                                :queued_at, :crawl_id)
-                       ON CONFLICT(url) DO UPDATE SET crawl_id = excluded.crawl_id""",
+                       ON CONFLICT(url) DO UPDATE SET crawl_id = excluded.crawl_id,
+                           depth = min(depth, excluded.depth),
+                           via_url = CASE WHEN excluded.depth < depth
+                               THEN excluded.via_url ELSE via_url END""",
                     row,
                 )
                 claimed.add(str(entry["url"]))
@@ -637,12 +644,16 @@ class Archive:
             conn.execute("DELETE FROM frontier WHERE url = ?", (url,))
 
     @retry_locked
-    def frontier_forget(self, urls: set[str]) -> None:
-        """Remove URLs a finished run has dealt with, one way or another."""
+    def frontier_forget(self, urls: set[str], *, crawl_id: int | None) -> None:
+        """Remove URLs a finished run has dealt with, one way or another: only those it
+        queued itself (a URL another run claimed is that run's to store or resume)."""
         if not urls:
             return
         with self._write() as conn:
-            conn.executemany("DELETE FROM frontier WHERE url = ?", [(u,) for u in urls])
+            conn.executemany(
+                "DELETE FROM frontier WHERE url = ? AND crawl_id IS ?",
+                [(u, crawl_id) for u in urls],
+            )
 
     def frontier_entries(
         self, *, site: str | None = None, failed_only: bool = True
@@ -1355,7 +1366,10 @@ class Archive:
 
     def is_archived(self, url: str) -> bool:
         """True when url was fetched before with a final answer (2xx-4xx) or is an article."""
-        row = self.db.conn.execute(
+        return self._is_archived(self.db.conn, url)
+
+    def _is_archived(self, conn: sqlite3.Connection, url: str) -> bool:
+        row = conn.execute(
             """SELECT 1 FROM articles WHERE url = :u
                UNION ALL SELECT 1 FROM pages WHERE url = :u AND status < 500
                UNION ALL SELECT 1 FROM pages WHERE final_url = :u AND status < 500

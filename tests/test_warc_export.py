@@ -444,7 +444,8 @@ def test_an_unreadable_body_is_named_and_skipped_and_the_export_goes_on(tmp_path
     conn = sqlite3.connect(db)
     conn.execute(
         """INSERT INTO pages (url, final_url, status, fetched_at, headers, body, compression,
-               body_size, sha256) VALUES (?, ?, 200, ?, '{}', ?, 'zstd-from-the-future', 10, 'x')""",
+               body_size, sha256)
+           VALUES (?, ?, 200, ?, '{}', ?, 'zstd-from-the-future', 10, 'x')""",
         ("https://www.example.it/bad.html",) * 2 + ("2024-11-21T09:00:00.000+00:00", b"\x00?"),
     )
     conn.commit()
