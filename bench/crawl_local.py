@@ -58,8 +58,8 @@ WARMUP_PAGES = 5
 IMPORT_TRIES = 2
 PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
 IMPORTS = {
-    "newsarchive": "import newsarchive.cli, newsarchive.crawl, newsarchive.pipelines, "
-    "newsarchive.extraction, spiders.article",
+    "newsarchive": "import newsarchive.cli, newsarchive.crawl.runner, newsarchive.crawl.pipelines, "
+    "newsarchive.extract.article, spiders.article",
     "scrapy+trafilatura": "import scrapy, scrapy.crawler, trafilatura",
     "trafilatura CLI": "import trafilatura.cli, trafilatura.cli_utils",
 }
@@ -362,7 +362,7 @@ def time_extraction(site: sitegen.Site, base: str, limit: int, repeat: int) -> d
     """CPU ms per page of newsarchive's extract_article vs trafilatura, in this process."""
     import trafilatura
 
-    from newsarchive.extraction import TRAFILATURA_OPTIONS, extract_article
+    from newsarchive.extract.article import TRAFILATURA_OPTIONS, extract_article
 
     headers = {"Content-Type": "text/html; charset=utf-8"}
     date_params = {

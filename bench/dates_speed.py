@@ -1,4 +1,4 @@
-"""Speed of newsarchive.dates.normalize_date against plain dateparser.parse on page strings.
+"""Speed of normalize_date (newsarchive.dates.normalize) against dateparser.parse on page strings.
 
 Run: uv run python bench/dates_speed.py
 
@@ -20,7 +20,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from newsarchive import dates  # noqa: E402
+from newsarchive.dates import normalize as dates  # noqa: E402
 
 REFERENCE = datetime(2024, 11, 21, 9, 30, tzinfo=timezone.utc)
 PAGE_DATE = date(2024, 11, 21)

@@ -63,7 +63,7 @@ def _init_worker() -> None:
     import htmldate
     import trafilatura
 
-    from newsarchive.extraction import extract_article
+    from newsarchive.extract.article import extract_article
 
     logging.disable(logging.CRITICAL)  # trafilatura/htmldate warnings would flood the table
     extract_article(
@@ -87,7 +87,7 @@ def run_page(page: corpus.Page) -> dict[str, Any]:
     import htmldate
     import trafilatura
 
-    from newsarchive.extraction import extract_article
+    from newsarchive.extract.article import extract_article
 
     body = page.body()
     max_day = page.fetched_at.strftime("%Y-%m-%d")
@@ -334,7 +334,7 @@ def goals_table(summary: dict[str, dict[str, Any]], cases: list[dict[str, Any]])
 
 def extractor_name() -> str:
     """newsarchive's extractor string (versions and settings hash) for the record."""
-    from newsarchive.extraction import EXTRACTOR
+    from newsarchive.extract.article import EXTRACTOR
 
     return EXTRACTOR
 

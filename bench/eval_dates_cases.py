@@ -1,4 +1,4 @@
-"""Accuracy of newsarchive.dates.normalize_date on the dates-it cases of the shared corpus.
+"""Accuracy of normalize_date (newsarchive.dates.normalize) on the shared corpus dates-it cases.
 
 Run: uv run python bench/eval_dates_cases.py [--all-failures]
 
@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from newsarchive.dates import DEFAULT_TZ, ParsedDate, normalize_date  # noqa: E402
+from newsarchive.dates.normalize import DEFAULT_TZ, ParsedDate, normalize_date  # noqa: E402
 
 FALLBACK_REFERENCE = datetime(2030, 1, 1, tzinfo=timezone.utc)
 GRAIN_ORDER = ["second", "minute", "hour", "day", "week", "month", "quarter", "year"]

@@ -3,7 +3,7 @@
 Run: uv run python bench/eval_extraction.py [--workers 2] [--limit N] [--delay-days 30]
 
 Contenders, on the very same page bytes:
-  ours  newsarchive.extraction.extract_article(body, url=..., fetched_at=...) (bench/corpus.py
+  ours  newsarchive.extract.article.extract_article(body, url=..., fetched_at=...) (bench/corpus.py
         says which fetched_at)
   traf  trafilatura.extract(body, url=url) with its defaults, for the text, and
         trafilatura.bare_extraction(body, url=url, with_metadata=True) for title and author
@@ -83,7 +83,7 @@ def _init_worker() -> None:
 
     import trafilatura
 
-    from newsarchive.extraction import extract_article
+    from newsarchive.extract.article import extract_article
 
     logging.disable(logging.CRITICAL)  # trafilatura/htmldate warnings would flood the table
     extract_article(
@@ -97,7 +97,7 @@ def run_page(page: corpus.Page) -> dict[str, Any]:
     """Extract one page with both contenders; return their fields and timings."""
     import trafilatura
 
-    from newsarchive.extraction import extract_article
+    from newsarchive.extract.article import extract_article
 
     body = page.body()
     row: dict[str, Any] = {"key": page.key, "folder": page.folder, "lang": page.lang_group}
@@ -426,7 +426,7 @@ def report(summary: list[tuple[str, dict[str, Any]]]) -> None:
 
 def extractor_name() -> str:
     """newsarchive's extractor string (versions and settings hash) for the record."""
-    from newsarchive.extraction import EXTRACTOR
+    from newsarchive.extract.article import EXTRACTOR
 
     return EXTRACTOR
 

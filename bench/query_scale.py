@@ -25,8 +25,8 @@ import zlib
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from newsarchive.migrations import VIEWS
-from newsarchive.store import Archive
+from newsarchive.store.archive import Archive
+from newsarchive.store.migrations import VIEWS
 
 # Common Italian words, placed among a Zipf-distributed synthetic vocabulary so that term
 # frequencies look like real text (a word like "accoglienza" is in a few % of articles).

@@ -25,10 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import sitegen  # noqa: E402
 
-from newsarchive.extraction import extract_article  # noqa: E402
-from newsarchive.items import RawPage  # noqa: E402
-from newsarchive.reextract import reextract  # noqa: E402
-from newsarchive.store import Archive  # noqa: E402
+from newsarchive.crawl.reextract import reextract  # noqa: E402
+from newsarchive.extract.article import extract_article  # noqa: E402
+from newsarchive.model import RawPage  # noqa: E402
+from newsarchive.store.archive import Archive  # noqa: E402
 
 BASE = "http://127.0.0.1:8000"
 FETCHED_AT = "2024-11-25T10:00:00.000+00:00"

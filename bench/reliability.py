@@ -48,9 +48,9 @@ import frontier_site  # noqa: E402
 import sitegen  # noqa: E402
 
 from newsarchive import __version__  # noqa: E402
-from newsarchive.items import RawPage  # noqa: E402
-from newsarchive.reextract import reextract  # noqa: E402
-from newsarchive.store import Archive  # noqa: E402
+from newsarchive.crawl.reextract import reextract  # noqa: E402
+from newsarchive.model import RawPage  # noqa: E402
+from newsarchive.store.archive import Archive  # noqa: E402
 
 DOWNLOAD_TIMEOUT = 3
 HARD = [

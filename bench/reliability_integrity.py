@@ -21,8 +21,8 @@ from pathlib import Path
 import test_faults_integrity as t
 from conftest import run_cli
 
-from newsarchive.reextract import reextract
-from newsarchive.store import Archive
+from newsarchive.crawl.reextract import reextract
+from newsarchive.store.archive import Archive
 
 CASES: dict[str, Callable[[Path], bool]] = {}
 

@@ -134,7 +134,7 @@ def _one_line(exc: Exception) -> str | None:
     """The one-line message of an error the CLI reports without a traceback (None: a bug)."""
     import sqlite3
 
-    from newsarchive.store import StorageError
+    from newsarchive.store.archive import StorageError
 
     if isinstance(exc, StorageError):
         return str(exc)
@@ -174,7 +174,7 @@ class Cli(click.Group):
 def _sound_archive(db: Path, *, refusal: str) -> None:
     """Refuse (one line, exit 1) an archive SQLite finds damaged, before anything writes to
     it; then open it normally (creating it, or applying pending migrations)."""
-    from newsarchive.store import Archive
+    from newsarchive.store.archive import Archive
 
     if db.exists() and db.stat().st_size > 0:
         with Archive(db, readonly=True) as archive:
@@ -308,7 +308,7 @@ def crawl(
 
     Example: newsarchive crawl https://www.example.it/esteri/2024/11/21/articolo.html --depth 2
     """
-    from newsarchive.crawl import run_crawl, summary
+    from newsarchive.crawl.runner import run_crawl, summary
     from newsarchive.urls import canonicalize_url
 
     if not (urls or feeds or sitemaps or listings):
@@ -319,7 +319,7 @@ def crawl(
     if related_selector:
         import lxml.html
 
-        from newsarchive.links import find_related_blocks
+        from newsarchive.extract.links import find_related_blocks
 
         try:
             find_related_blocks(lxml.html.fromstring("<p></p>"), selector=related_selector)
@@ -369,12 +369,12 @@ def extract(
 
     Example: newsarchive extract saved.html --url https://www.example.it/a.html
     """
-    from newsarchive.extraction import extract_article
-    from newsarchive.outcomes import NOT_HTML
+    from newsarchive.extract.article import extract_article
+    from newsarchive.extract.outcomes import NOT_HTML
 
     body = file.read_bytes()
     if body.startswith(GZIP_MAGIC):  # saved pages and corpus files are often .html.gz
-        from newsarchive.discovery import gunzip_bounded
+        from newsarchive.extract.discovery import gunzip_bounded
 
         try:
             body = gunzip_bounded(body)
@@ -414,7 +414,7 @@ def parse_date(texts: tuple[str, ...], reference: str | None, tz: str) -> None:
 
     Example: newsarchive parse-date "Pubblicato il 17/11/2024 alle 11:49" "ieri alle 18:30"
     """
-    from newsarchive.dates import normalize_date
+    from newsarchive.dates.normalize import normalize_date
 
     ref = _aware(reference, "--reference", zone=tz)
     lines = texts or tuple(line.rstrip("\n") for line in sys.stdin)
@@ -458,7 +458,7 @@ def reextract(
 
     Example: newsarchive reextract --db archive.db --site example.it --dry-run
     """
-    from newsarchive.reextract import reextract as run
+    from newsarchive.crawl.reextract import reextract as run
     from newsarchive.urls import canonicalize_url
 
     if not db.exists():
@@ -527,9 +527,9 @@ def history(url: str, db: Path) -> None:
 
     Example: newsarchive history https://www.example.it/esteri/2024/11/21/articolo.html
     """
-    from newsarchive.store import Archive
+    from newsarchive.store.archive import Archive
+    from newsarchive.store.versions import text_diff
     from newsarchive.urls import canonicalize_url
-    from newsarchive.versions import text_diff
 
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
@@ -562,8 +562,8 @@ def show(url: str, db: Path, as_json: bool) -> None:
 
     Example: newsarchive show https://www.example.it/esteri/2024/11/21/articolo.html
     """
-    from newsarchive.show import render, version_diffs
-    from newsarchive.store import Archive
+    from newsarchive.serve.show import render, version_diffs
+    from newsarchive.store.archive import Archive
     from newsarchive.urls import canonicalize_url
 
     if not db.exists():
@@ -610,7 +610,7 @@ def serve(
     import os
     import tempfile
 
-    from newsarchive.datasette_metadata import build_metadata
+    from newsarchive.serve.metadata import build_metadata
 
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
@@ -622,7 +622,7 @@ def serve(
             " reach it can read every article and run SQL on it",
             err=True,
         )
-    from newsarchive.serve_plugin import PLUGIN, PLUGINS_DIR, TEMPLATES_DIR
+    from newsarchive.serve.plugin import PLUGIN, PLUGINS_DIR, TEMPLATES_DIR
 
     meta = build_metadata(db.stem)
     if archive_port is None:
@@ -736,8 +736,8 @@ def search(
 
     Example: newsarchive search "corea OR sudan" --since 2024-11-01
     """
-    from newsarchive.fts import SearchSyntaxError
-    from newsarchive.store import Archive, SearchQueryError
+    from newsarchive.store.archive import Archive, SearchQueryError
+    from newsarchive.store.fts import SearchSyntaxError
 
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
@@ -806,7 +806,7 @@ def export(
     import csv
     import itertools
 
-    from newsarchive.store import Archive
+    from newsarchive.store.archive import Archive
 
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
@@ -844,8 +844,8 @@ def _export_graph_or_versions(
     """export --what links|versions."""
     import csv
 
-    from newsarchive.graphml import write_graphml
-    from newsarchive.store import Archive
+    from newsarchive.serve.graphml import write_graphml
+    from newsarchive.store.archive import Archive
 
     if fields:
         raise click.BadParameter("--fields is for --what articles", param_hint="--fields")
@@ -909,8 +909,8 @@ def run(
 
     Example: newsarchive run jobs.example.toml --db archive.db --quiet
     """
-    from newsarchive.crawl import run_jobs, summary
-    from newsarchive.jobs import JobsError, load_jobs
+    from newsarchive.crawl.jobs import JobsError, load_jobs
+    from newsarchive.crawl.runner import run_jobs, summary
 
     try:
         file_db, sources = load_jobs(jobs_file)
@@ -964,7 +964,7 @@ def snapshot(path: Path, db: Path) -> None:
 
     Example: newsarchive snapshot /srv/public/archive-2024-12-06.db --db archive.db
     """
-    from newsarchive.store import Archive
+    from newsarchive.store.archive import Archive
 
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
@@ -982,8 +982,8 @@ def stats(db: Path, as_json: bool) -> None:
 
     Example: newsarchive stats --db archive.db
     """
-    from newsarchive.charts import fill_days, text_bars
-    from newsarchive.store import Archive
+    from newsarchive.serve.charts import fill_days, text_bars
+    from newsarchive.store.archive import Archive
 
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
@@ -1037,7 +1037,7 @@ def frontier(db: Path, site: str | None, everything: bool, clear: bool) -> None:
 
     Example: newsarchive frontier --db archive.db --site example.it --clear
     """
-    from newsarchive.store import Archive
+    from newsarchive.store.archive import Archive
 
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")

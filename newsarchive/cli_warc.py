@@ -75,7 +75,7 @@ def export_warc_command(
     max_size: int,
 ) -> None:
     """`export --format warc`: write the WARC files and say what was written (on stderr)."""
-    from newsarchive.store import Archive, StorageError
+    from newsarchive.store.archive import Archive, StorageError
     from newsarchive.warc.export import ExportError, export_warc
 
     if output is None:
@@ -186,7 +186,7 @@ def import_warc(
     """
     import time
 
-    from newsarchive.store import Archive, StorageError
+    from newsarchive.store.archive import Archive, StorageError
     from newsarchive.warc.import_ import ImportSummary, import_warcs
     from newsarchive.warc.sources import Filters
 

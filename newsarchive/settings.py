@@ -90,23 +90,23 @@ TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 
 DOWNLOADER_MIDDLEWARES = {
-    "newsarchive.middlewares.ScopeMiddleware": 50,
+    "newsarchive.crawl.middlewares.ScopeMiddleware": 50,
     # RFC 9309 robots.txt (5xx/unreachable = disallow); replaces Scrapy's own middleware.
-    "newsarchive.robots.RobotsMiddleware": 100,
+    "newsarchive.crawl.robots.RobotsMiddleware": 100,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     # After RetryMiddleware (550) in the request order, so it sees 429/503 responses first.
-    "newsarchive.middlewares.RetryAfterMiddleware": 560,
+    "newsarchive.crawl.middlewares.RetryAfterMiddleware": 560,
     # After HttpCompressionMiddleware (590) in the request order: sees the encoded response.
-    "newsarchive.middlewares.ContentEncodingMiddleware": 595,
+    "newsarchive.crawl.middlewares.ContentEncodingMiddleware": 595,
 }
 ITEM_PIPELINES = {
-    "newsarchive.pipelines.ArchivePipeline": 300,
+    "newsarchive.crawl.pipelines.ArchivePipeline": 300,
 }
 ADDONS = {
     "newsarchive.settings.UserAgentAddon": 0,
 }
 EXTENSIONS = {
-    "newsarchive.extensions.Progress": 500,
+    "newsarchive.crawl.extensions.Progress": 500,
 }
 
 LOG_LEVEL = os.environ.get("NEWSARCHIVE_LOG_LEVEL", "INFO")

@@ -21,8 +21,11 @@ from scrapy import signals
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from newsarchive.dates import normalize_date, parse_iso
-from newsarchive.discovery import (
+from newsarchive.crawl.fetch_errors import cause_of
+from newsarchive.crawl.middlewares import CONTENT_ENCODING_META, ForbiddenAddress, OutOfScope
+from newsarchive.crawl.robots import HostUnreachable, RobotsDisallowed
+from newsarchive.dates.normalize import normalize_date, parse_iso
+from newsarchive.extract.discovery import (
     Discovered,
     UnsafeXMLError,
     find_feeds,
@@ -31,11 +34,8 @@ from newsarchive.discovery import (
     parse_feed,
     parse_sitemap,
 )
-from newsarchive.fetch_errors import cause_of
-from newsarchive.items import RawPage
-from newsarchive.middlewares import CONTENT_ENCODING_META, ForbiddenAddress, OutOfScope
-from newsarchive.robots import HostUnreachable, RobotsDisallowed
-from newsarchive.store import Archive
+from newsarchive.model import RawPage
+from newsarchive.store.archive import Archive
 from newsarchive.urls import canonicalize_url, same_site
 
 logger = logging.getLogger(__name__)
@@ -540,7 +540,7 @@ class ArticleSpider(scrapy.Spider):
         """(articles listed, further sources to fetch) of a source response."""
         # imported here: encoding.py imports trafilatura, which article crawls need only in
         # the extraction workers
-        from newsarchive.encoding import is_html
+        from newsarchive.extract.encoding import is_html
 
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")
         html = is_html(response.body, content_type) and not looks_like_feed(response.body)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from newsarchive.bylines import is_organization, split_byline
-from newsarchive.extraction import Article, extract_article
+from newsarchive.extract.article import Article, extract_article
+from newsarchive.extract.bylines import is_organization, split_byline
 
 FETCHED_AT = datetime(2024, 12, 10, 12, 0, tzinfo=timezone.utc)
 URL = "https://www.giornale-di-prova.it/cronaca/notizia-senza-data-nell-url.html"

@@ -86,7 +86,7 @@ def test_crawl_bad_setting_syntax(tmp_path):
 
 
 def test_history_unknown_url(tmp_path):
-    from newsarchive.store import Archive
+    from newsarchive.store.archive import Archive
 
     Archive(tmp_path / "a.db").close()
     result = run_cli(

@@ -17,8 +17,8 @@ import site_truth as truth
 from conftest import FAST, run_cli
 from fixture_site import serve_site
 
-from newsarchive.datasette_metadata import COLUMNS
-from newsarchive.migrations import VIEWS
+from newsarchive.serve.metadata import COLUMNS
+from newsarchive.store.migrations import VIEWS
 
 pytestmark = pytest.mark.e2e
 

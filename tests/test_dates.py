@@ -1,4 +1,4 @@
-"""Tests for newsarchive.dates: hand-written expectations plus hypothesis invariants."""
+"""Tests for newsarchive.dates.normalize: hand-written expectations plus hypothesis invariants."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from newsarchive import dates
-from newsarchive.dates import ParsedDate, looks_like_date, normalize_date, parse_iso
+from newsarchive.dates import normalize as dates
+from newsarchive.dates.normalize import ParsedDate, looks_like_date, normalize_date, parse_iso
 
 ROME = ZoneInfo("Europe/Rome")
 UTC = timezone.utc

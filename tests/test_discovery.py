@@ -1,4 +1,4 @@
-"""Tests for newsarchive.discovery: feeds, sitemaps, autodiscovery, listing pages, hostile XML."""
+"""Tests for newsarchive.extract.discovery: feeds, sitemaps, autodiscovery, listings, bad XML."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from newsarchive.dates import parse_iso
-from newsarchive.discovery import (
+from newsarchive.dates.normalize import parse_iso
+from newsarchive.extract.discovery import (
     MAX_XML_BYTES,
     XML_PARSER,
     Discovered,

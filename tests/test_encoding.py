@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from newsarchive.encoding import decode_body
-from newsarchive.extraction import extract_article
+from newsarchive.extract.article import extract_article
+from newsarchive.extract.encoding import decode_body
 
 TEXT = "La città è più viva perché “lì” si paga € 12,50 e l’acqua costa già poco."
 MOJIBAKE = ("Ã¨", "Ã ", "â€™", "\ufffd")
@@ -99,7 +99,7 @@ def test_parse_html_builds_the_tree_trafilatura_builds(text: str) -> None:
     import lxml.html
     from trafilatura.utils import load_html
 
-    from newsarchive.encoding import parse_html
+    from newsarchive.extract.encoding import parse_html
 
     ours, theirs = parse_html(text), load_html(text)
     assert ours is not None and theirs is not None
@@ -110,7 +110,7 @@ def test_parse_html_builds_the_tree_trafilatura_builds(text: str) -> None:
 def test_parse_html_rejects_what_trafilatura_rejects() -> None:
     from trafilatura.utils import load_html
 
-    from newsarchive.encoding import parse_html
+    from newsarchive.extract.encoding import parse_html
 
     for text in ("just some words", ""):
         assert parse_html(text) is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from newsarchive.extraction import Extraction, extract_article
+from newsarchive.extract.article import Extraction, extract_article
 
 FETCHED_AT = datetime(2024, 12, 10, 12, 0, tzinfo=timezone.utc)  # 13:00 in Rome
 URL = "https://www.giornale-di-prova.it/cronaca/notizia-senza-data-nell-url.html"

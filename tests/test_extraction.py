@@ -11,7 +11,7 @@ from fixture_site import SITE_DIR
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsarchive.extraction import ARTICLE, EMPTY, NOT_HTML, Extraction, extract_article
+from newsarchive.extract.article import ARTICLE, EMPTY, NOT_HTML, Extraction, extract_article
 
 BASE = "http://www.corriere-di-prova.it"
 FETCHED_AT = datetime(2024, 12, 6, 9, 0, tzinfo=timezone.utc)
@@ -157,6 +157,6 @@ WHITESPACE_AND_CONTROLS = " \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u2003\u3000\x00ab"
 def test_clean_text_collapses_like_the_whitespace_regex(value: str) -> None:
     import re
 
-    from newsarchive.metadata import CONTROL_CHARS_RE, clean_text
+    from newsarchive.extract.metadata import CONTROL_CHARS_RE, clean_text
 
     assert clean_text(value) == re.sub(r"\s+", " ", CONTROL_CHARS_RE.sub("", value)).strip()

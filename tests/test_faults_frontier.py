@@ -26,10 +26,10 @@ from frontier_site import (
     serve,
 )
 
-from newsarchive import links
-from newsarchive.items import RawPage
-from newsarchive.reextract import reextract
-from newsarchive.store import Archive
+from newsarchive.crawl.reextract import reextract
+from newsarchive.extract import links
+from newsarchive.model import RawPage
+from newsarchive.store.archive import Archive
 from newsarchive.urls import canonicalize_url
 
 pytestmark = pytest.mark.e2e

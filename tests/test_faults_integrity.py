@@ -26,9 +26,9 @@ from conftest import run_cli
 from test_datasette import free_port
 from test_store import raw_page, store
 
-from newsarchive import migrations
-from newsarchive.reextract import reextract
-from newsarchive.store import Archive, NotAnArchiveError, SchemaTooNewError
+from newsarchive.crawl.reextract import reextract
+from newsarchive.store import migrations
+from newsarchive.store.archive import Archive, NotAnArchiveError, SchemaTooNewError
 
 SECRET = "s3cr3t-pw"
 STARTED = "2024-12-06T09:00:00.000+00:00"
@@ -421,8 +421,8 @@ PARAGRAPHS = "".join(
 
 
 def test_huge_metadata_is_capped_before_it_is_stored(tmp_path: Path) -> None:
-    from newsarchive.extraction import FIELD_CAPS, LIST_ITEM_CAP, LIST_LEN_CAP, extract_article
-    from newsarchive.items import RawPage
+    from newsarchive.extract.article import FIELD_CAPS, LIST_ITEM_CAP, LIST_LEN_CAP, extract_article
+    from newsarchive.model import RawPage
 
     huge = "Titolo " * 150_000  # ~1 MB
     authors = ", ".join(f'"Autore {i}"' for i in range(500))
@@ -467,7 +467,7 @@ def test_huge_metadata_is_capped_before_it_is_stored(tmp_path: Path) -> None:
 def test_a_utf7_declared_page_is_decoded_as_browsers_do(where: str) -> None:
     from datetime import datetime
 
-    from newsarchive.extraction import extract_article
+    from newsarchive.extract.article import extract_article
 
     meta = "<meta charset='utf-7'>" if where == "meta" else ""
     html = (
@@ -495,8 +495,8 @@ def test_a_utf7_declared_page_is_decoded_as_browsers_do(where: str) -> None:
 def test_pre_1970_dates_are_kept_as_evidence_but_never_chosen(tmp_path: Path) -> None:
     from datetime import datetime
 
-    from newsarchive.extraction import extract_article
-    from newsarchive.items import RawPage
+    from newsarchive.extract.article import extract_article
+    from newsarchive.model import RawPage
 
     html = (
         "<html lang='it'><head>"
@@ -555,8 +555,8 @@ def page_html(title: str, canonical: str | None, words: str) -> bytes:
 def fetch_into(archive: Archive, url: str, body: bytes, fetched_at: str) -> None:
     from datetime import datetime
 
-    from newsarchive.extraction import extract_article
-    from newsarchive.items import RawPage
+    from newsarchive.extract.article import extract_article
+    from newsarchive.model import RawPage
 
     ex = extract_article(body, url=url, fetched_at=datetime.fromisoformat(fetched_at))
     archive.record_fetch(

@@ -17,10 +17,10 @@ from fixture_site import SITE_DIR
 from test_store import BASE, FETCHED_AT, raw_page, store
 
 from newsarchive.cli import cli
-from newsarchive.discovery import looks_like_feed
-from newsarchive.fetch_errors import cause_of
-from newsarchive.reextract import reextract
-from newsarchive.store import Archive
+from newsarchive.crawl.fetch_errors import cause_of
+from newsarchive.crawl.reextract import reextract
+from newsarchive.extract.discovery import looks_like_feed
+from newsarchive.store.archive import Archive
 
 
 def invoke(*args: str):
@@ -241,7 +241,7 @@ def test_page_kind_cannot_change(tmp_path):
 def test_migration_m009_recovers_the_kind_of_source_pages(tmp_path):
     from sqlite_utils import Database
 
-    from newsarchive import migrations
+    from newsarchive.store import migrations
 
     db = Database(tmp_path / "old.db")
     migrations.migrations.apply(db, stop_before="m009_page_kind_and_errors")
@@ -380,7 +380,7 @@ def test_frontier_command_has_an_example():
 
 
 def test_summary_names_at_most_ten_failed_seeds(tmp_path):
-    from newsarchive.crawl import CrawlResult, summary
+    from newsarchive.crawl.runner import CrawlResult, summary
 
     failures = {f"http://h{i:02}.invalid/": "DNS: DNS lookup failed" for i in range(12)}
     stats = {

@@ -1,4 +1,4 @@
-"""The search syntax (newsarchive.fts) turned into FTS5, and its errors."""
+"""The search syntax (newsarchive.store.fts) turned into FTS5, and its errors."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from newsarchive.fts import SearchSyntaxError, fts_query
+from newsarchive.store.fts import SearchSyntaxError, fts_query
 
 
 @pytest.fixture(scope="module")

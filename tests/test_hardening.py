@@ -47,7 +47,7 @@ from fault_server import (
     streamed_body,
 )
 
-from newsarchive.store import Archive
+from newsarchive.store.archive import Archive
 
 pytestmark = pytest.mark.e2e
 

@@ -1,10 +1,10 @@
-"""newsarchive.lead: the standfirst comes back only when it is unambiguous."""
+"""newsarchive.extract.lead: the standfirst comes back only when it is unambiguous."""
 
 from __future__ import annotations
 
-from newsarchive.encoding import parse_html
-from newsarchive.extraction import clean_paragraphs
-from newsarchive.lead import find_lead
+from newsarchive.extract.article import clean_paragraphs
+from newsarchive.extract.encoding import parse_html
+from newsarchive.extract.lead import find_lead
 
 LEAD = (
     "Da lunedì i bambini avranno un ingresso separato, sei ambulatori dedicati e una sala"

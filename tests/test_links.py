@@ -1,4 +1,4 @@
-"""Tests for newsarchive.links: canonical URLs, address checks, related blocks and links."""
+"""Tests for newsarchive.extract.links: canonical URLs, address checks, related blocks and links."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsarchive.links import (
+from newsarchive.extract.links import (
     RelatedLink,
     canonicalize_url,
     find_related_blocks,
@@ -612,7 +612,7 @@ RELATED_CARDS = (
 
 
 def test_heading_word_covers_every_related_heading_phrase() -> None:
-    from newsarchive.links import RELATED_HEADING_RE, RELATED_HEADING_WORD_RE
+    from newsarchive.extract.links import RELATED_HEADING_RE, RELATED_HEADING_WORD_RE
 
     phrases = [
         "articoli correlati", "notizie correlate", "correlati", "correlate", "articoli simili",

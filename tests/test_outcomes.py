@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from trafilatura.utils import load_html
 
-from newsarchive import extraction
-from newsarchive import outcomes as o
-from newsarchive.encoding import decode_body
-from newsarchive.links import find_related
-from newsarchive.metadata import jsonld_text, read_page_meta
+from newsarchive.extract import article as extraction
+from newsarchive.extract import outcomes as o
+from newsarchive.extract.encoding import decode_body
+from newsarchive.extract.links import find_related
+from newsarchive.extract.metadata import jsonld_text, read_page_meta
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "outcomes"
 BASE = "https://www.quotidiano-di-prova.it"

@@ -7,8 +7,8 @@ import logging
 import sys
 from types import SimpleNamespace
 
-from newsarchive import extensions
-from newsarchive.extensions import Progress
+from newsarchive.crawl import extensions
+from newsarchive.crawl.extensions import Progress
 
 CLEAR = "\r\x1b[2K"
 

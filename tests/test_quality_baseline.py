@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from newsarchive.extraction import Article, extract_article
+from newsarchive.extract.article import Article, extract_article
 
 QUALITY_DIR = Path(__file__).parent / "fixtures" / "quality"
 PAGES: list[dict[str, Any]] = json.loads((QUALITY_DIR / "truth.json").read_text("utf-8"))["pages"]

@@ -392,7 +392,7 @@ def test_article_page_links_each_fetch_to_a_warc_that_real_tools_read(room, seed
     passes and its response record holds the bytes that were archived."""
     from warcio.archiveiterator import ArchiveIterator
 
-    from newsarchive.store import Archive
+    from newsarchive.store.archive import Archive
 
     base, _, seed, db = room
     ids = re.findall(r'href="/-/warc/(\d+)"', section(seed_page, "fetches"))

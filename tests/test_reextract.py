@@ -13,8 +13,8 @@ from conftest import count_rows, descendants, is_alive, run_cli, spawned_workers
 from fixture_site import SITE_DIR
 from test_store import BASE, raw_page, store
 
-from newsarchive.reextract import reextract
-from newsarchive.store import Archive
+from newsarchive.crawl.reextract import reextract
+from newsarchive.store.archive import Archive
 
 DERIVED = {
     "articles": "url",

@@ -11,7 +11,7 @@ import site_truth as truth
 from conftest import run_cli
 from test_store import BASE, raw_page, store
 
-from newsarchive.store import Archive
+from newsarchive.store.archive import Archive
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,10 @@ import pytest
 import site_truth as truth
 from fixture_site import SITE_DIR
 
-from newsarchive import migrations
-from newsarchive.extraction import extract_article
-from newsarchive.items import RawPage
-from newsarchive.store import Archive
+from newsarchive.extract.article import extract_article
+from newsarchive.model import RawPage
+from newsarchive.store import migrations
+from newsarchive.store.archive import Archive
 
 BASE = "http://www.corriere-di-prova.it"
 FETCHED_AT = "2024-12-06T09:00:00.000+00:00"
@@ -170,7 +170,7 @@ def test_crawl_rows(archive):
 
 
 def test_unopenable_file_is_a_storage_error(tmp_path):
-    from newsarchive.store import StorageError
+    from newsarchive.store.archive import StorageError
 
     bad = tmp_path / "not-a-db"
     bad.write_bytes(b"this is not sqlite" * 100)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from newsarchive.charts import fill_days, svg_bars, text_bars
-from newsarchive.textdiff import (
+from newsarchive.serve.charts import fill_days, svg_bars, text_bars
+from newsarchive.serve.textdiff import (
     ADDED,
     CHANGED,
     REMOVED,

@@ -8,9 +8,9 @@ import site_truth as truth
 from fixture_site import SITE_DIR
 from test_store import BASE, raw_page, store
 
-from newsarchive import migrations
-from newsarchive.store import Archive
-from newsarchive.versions import paragraphs, text_diff, word_diff
+from newsarchive.store import migrations
+from newsarchive.store.archive import Archive
+from newsarchive.store.versions import paragraphs, text_diff, word_diff
 
 BEFORE = "Primo paragrafo.\nKiev ha ricevuto 200 missili ieri.\n\nTerzo paragrafo, invariato."
 
@@ -124,7 +124,7 @@ def test_migration_moves_old_rows_to_one_stored_text(tmp_path):
 
 
 def test_reextraction_rebuilds_versions_with_their_text(tmp_path):
-    from newsarchive.reextract import reextract
+    from newsarchive.crawl.reextract import reextract
 
     path = tmp_path / "a.db"
     with two_versions(path) as archive:

@@ -20,8 +20,8 @@ from conftest import FAST, run_cli
 from fixture_site import SITE_DIR
 from warcio.archiveiterator import ArchiveIterator
 
-from newsarchive.items import RawPage
-from newsarchive.store import Archive
+from newsarchive.model import RawPage
+from newsarchive.store.archive import Archive
 from newsarchive.warc.export import export_warc, payload_digest
 from newsarchive.warc.records import response_headers
 

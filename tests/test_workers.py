@@ -14,8 +14,8 @@ import site_truth as truth
 from conftest import FAST, descendants, is_alive, run_cli, spawned_workers, wait_until
 from fixture_site import SITE_DIR
 
-from newsarchive.outcomes import ARTICLE, EXTRACTION_FAILED
-from newsarchive.workers import TOO_LARGE, ExtractionPool
+from newsarchive.crawl.workers import TOO_LARGE, ExtractionPool
+from newsarchive.extract.outcomes import ARTICLE, EXTRACTION_FAILED
 
 FETCHED_AT = datetime(2024, 12, 6, 9, 0, tzinfo=timezone.utc)
 SLOW_PAGE_PATH = "/esteri/2024/11/17/guerra-giorno-mille.html"
@@ -110,7 +110,7 @@ def test_crawl_goes_on_past_a_slow_page(site, tmp_path):
 
 
 def test_a_pool_adopts_prestarted_workers():
-    from newsarchive import workers
+    from newsarchive.crawl import workers
 
     workers.prestart(1, memory_mb=512)
     prestarted = workers._PRESTARTED[(1, 512)]
@@ -124,7 +124,7 @@ def test_a_pool_adopts_prestarted_workers():
 
 BUSY_POOL = """
 import time
-from newsarchive import workers
+from newsarchive.crawl import workers
 
 workers.prestart(2, memory_mb=0)
 pool = workers._PRESTARTED[(2, 0)]

@@ -22,19 +22,19 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from newsarchive.items import RawPage
-from newsarchive.outcomes import ERROR, EXTRACTION_FAILED
-from newsarchive.store import LOOKUP, Archive, StorageError, StoredBody
-from newsarchive.workers import (
+from newsarchive.crawl.workers import (
     DEFAULT_MAX_HTML_BYTES,
     DEFAULT_MEMORY_MB,
     DEFAULT_TIMEOUT,
     ExtractionPool,
     worker_count,
 )
+from newsarchive.extract.outcomes import ERROR, EXTRACTION_FAILED
+from newsarchive.model import RawPage
+from newsarchive.store.archive import LOOKUP, Archive, StorageError, StoredBody
 
 if TYPE_CHECKING:
-    from newsarchive.extraction import Extraction
+    from newsarchive.extract.article import Extraction
 
 logger = logging.getLogger(__name__)
 

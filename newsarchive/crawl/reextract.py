@@ -23,11 +23,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from newsarchive import settings as project
-from newsarchive.dates import DEFAULT_TZ
-from newsarchive.extraction import Extraction
-from newsarchive.store import Archive, BodyError
-from newsarchive.workers import ExtractionPool
-from newsarchive.workers import Result as PoolResult
+from newsarchive.crawl.workers import ExtractionPool
+from newsarchive.crawl.workers import Result as PoolResult
+from newsarchive.dates.normalize import DEFAULT_TZ
+from newsarchive.extract.article import Extraction
+from newsarchive.store.archive import Archive, BodyError
 
 logger = logging.getLogger(__name__)
 

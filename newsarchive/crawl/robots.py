@@ -22,7 +22,7 @@ from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
-from newsarchive.fetch_errors import cause_of
+from newsarchive.crawl.fetch_errors import cause_of
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from newsarchive import workers
+from newsarchive.crawl import workers
 
 if TYPE_CHECKING:
     from scrapy.settings import Settings
@@ -165,8 +165,8 @@ def result_of(stats: dict[str, Any]) -> CrawlResult:
 
 def summary(result: CrawlResult, db: Path) -> str:
     """A few human lines about a finished run."""
-    from newsarchive.extensions import error_count
-    from newsarchive.fetch_errors import cause_of
+    from newsarchive.crawl.extensions import error_count
+    from newsarchive.crawl.fetch_errors import cause_of
 
     s = result.stats
     outcomes = {

@@ -31,10 +31,10 @@ from typing import TYPE_CHECKING, Any
 
 from pebble import ProcessExpired, ProcessPool
 
-from newsarchive.outcomes import EXTRACTION_FAILED
+from newsarchive.extract.outcomes import EXTRACTION_FAILED
 
 if TYPE_CHECKING:
-    from newsarchive.extraction import Extraction
+    from newsarchive.extract.article import Extraction
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ _PRESTARTED: dict[tuple[int, int], ProcessPool] = {}
 
 def _extract(body: bytes, **kwargs: Any) -> Result:
     """extract_page, imported where it runs: in the workers, not in the crawler process."""
-    from newsarchive.extraction import extract_page
+    from newsarchive.extract.article import extract_page
 
     return extract_page(body, **kwargs)
 
@@ -96,7 +96,7 @@ def _limit_memory(memory_mb: int, parent: int | None = None) -> None:
     raises MemoryError, and import the extraction stack once, before the first page."""
     if parent is not None:
         die_with_parent(parent)
-    import newsarchive.extraction  # noqa: F401
+    import newsarchive.extract.article  # noqa: F401
 
     if memory_mb > 0:
         limit = memory_mb * 1024 * 1024

@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 from lxml.html import HtmlElement
 
-from newsarchive.dates import (
+from newsarchive.dates.normalize import (
     DAY_OR_FINER,
     ParsedDate,
     contradicts_weekday,
@@ -41,7 +41,7 @@ from newsarchive.dates import (
     normalize_date,
     parse_iso,
 )
-from newsarchive.metadata import PageMeta, clean_text
+from newsarchive.extract.metadata import PageMeta, clean_text
 
 logger = logging.getLogger(__name__)
 

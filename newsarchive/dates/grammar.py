@@ -1,7 +1,7 @@
 """Reference-independent reading of Italian date strings: vocabulary, tokenizer, grammar.
 
 `read(text)` turns a string into a `Reading` (what the string says: fields, offsets, durations)
-without looking at any reference time; `newsarchive.dates` resolves it against the reference.
+without looking at any reference time; `dates.normalize` resolves it against the reference.
 """
 
 from __future__ import annotations

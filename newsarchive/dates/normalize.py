@@ -22,7 +22,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from newsarchive.dates_patterns import MONTHS, REJECT, Reading, clean, read, tokenize
+from newsarchive.dates.grammar import MONTHS, REJECT, Reading, clean, read, tokenize
 
 logger = logging.getLogger(__name__)
 

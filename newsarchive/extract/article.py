@@ -23,13 +23,20 @@ from htmldate import find_date
 from lxml.html import HtmlElement
 from trafilatura import metadata as tf_metadata
 
-from newsarchive import __version__, evidence
-from newsarchive.bylines import NAME_RE, is_organization, is_person, split_byline, split_names
-from newsarchive.dates import DEFAULT_TZ, normalize_date, parse_iso
-from newsarchive.encoding import decode_body, is_html, parse_html
-from newsarchive.lead import restore_lead
-from newsarchive.links import RelatedLink, find_related, is_related_heading_text
-from newsarchive.metadata import (
+from newsarchive import __version__
+from newsarchive.dates import evidence
+from newsarchive.dates.normalize import DEFAULT_TZ, normalize_date, parse_iso
+from newsarchive.extract.bylines import (
+    NAME_RE,
+    is_organization,
+    is_person,
+    split_byline,
+    split_names,
+)
+from newsarchive.extract.encoding import decode_body, is_html, parse_html
+from newsarchive.extract.lead import restore_lead
+from newsarchive.extract.links import RelatedLink, find_related, is_related_heading_text
+from newsarchive.extract.metadata import (
     PageMeta,
     clean_text,
     jsonld_list,
@@ -38,7 +45,7 @@ from newsarchive.metadata import (
     language_code,
     read_page_meta,
 )
-from newsarchive.outcomes import (
+from newsarchive.extract.outcomes import (
     ARTICLE,
     EMPTY,
     EXTRACTION_FAILED,

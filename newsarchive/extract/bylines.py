@@ -15,8 +15,8 @@ from __future__ import annotations
 import logging
 import re
 
-from newsarchive.dates_patterns import clean, is_known_word, read
-from newsarchive.metadata import clean_text
+from newsarchive.dates.grammar import clean, is_known_word, read
+from newsarchive.extract.metadata import clean_text
 
 logger = logging.getLogger(__name__)
 

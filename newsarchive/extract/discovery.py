@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 import lxml.html
 from lxml import etree
 
-from newsarchive import links
+from newsarchive.extract import links
 from newsarchive.urls import PLACEHOLDER_BASE, canonicalize_url, same_site
 
 logger = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from collections.abc import Collection
 
 from lxml.html import HtmlElement
 
-from newsarchive.metadata import clean_text
+from newsarchive.extract.metadata import clean_text
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from newsarchive.store import Archive
+from newsarchive.store.archive import Archive
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The reading room: a Datasette plugin that `newsarchive serve` loads.
 
-Routes (all read-only, all SQL in newsarchive.store):
+Routes (all read-only, all SQL in newsarchive.store.archive):
 
     /-/article?url=URL    an article as a page: text, dates with their evidence, related links
                           both ways, versions with a paragraph diff, the archived HTML
@@ -31,11 +31,11 @@ from datasette.utils import tilde_encode
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
-from newsarchive.archived import archived_response, start_archive_server
-from newsarchive.charts import fill_days, svg_bars
-from newsarchive.fts import SYNTAX_HELP, SearchSyntaxError, fts_query
-from newsarchive.store import Archive
-from newsarchive.textdiff import paragraph_diff, paragraphs, trim_same
+from newsarchive.serve.archived import archived_response, start_archive_server
+from newsarchive.serve.charts import fill_days, svg_bars
+from newsarchive.serve.textdiff import paragraph_diff, paragraphs, trim_same
+from newsarchive.store.archive import Archive
+from newsarchive.store.fts import SYNTAX_HELP, SearchSyntaxError, fts_query
 from newsarchive.warc.export import export_capture
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ TITLE_LINKS = {
     "related_graph": {"from_title": "from_url", "to_title": "to_url"},
 }
 
-# the articles table, whose ?_search= takes the search syntax of newsarchive.fts
+# the articles table, whose ?_search= takes the search syntax of newsarchive.store.fts
 ARTICLES_TABLE_RE = re.compile(r"^/[^/]+/articles(\.json|\.csv)?$")
 
 T = TypeVar("T")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from newsarchive.textdiff import (
+from newsarchive.serve.textdiff import (
     ADDED,
     CHANGED,
     REMOVED,

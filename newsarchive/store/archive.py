@@ -28,21 +28,21 @@ from tenacity import (
     wait_exponential,
 )
 
-from newsarchive import migrations
-from newsarchive.dates import DAY_OR_FINER, local_day, precision_of
-from newsarchive.fts import SearchSyntaxError, fts_query
-from newsarchive.items import RawPage
-from newsarchive.urls import canonicalize_url, strip_credentials
-from newsarchive.versions import (
+from newsarchive.dates.normalize import DAY_OR_FINER, local_day, precision_of
+from newsarchive.model import RawPage
+from newsarchive.store import migrations
+from newsarchive.store.fts import SearchSyntaxError, fts_query
+from newsarchive.store.versions import (
     VERSIONED_FIELDS,
     changed_fields,
     content_fields,
     fields_hash,
     normalized_text,
 )
+from newsarchive.urls import canonicalize_url, strip_credentials
 
 if TYPE_CHECKING:  # extraction imports trafilatura: the crawler process does not need it
-    from newsarchive.extraction import Article, Extraction
+    from newsarchive.extract.article import Article, Extraction
 
 logger = logging.getLogger(__name__)
 
@@ -1267,7 +1267,7 @@ class Archive:
     ) -> list[dict[str, Any]]:
         """Full-text search over articles (accent-insensitive), most relevant first (bm25).
 
-        query is in the syntax of newsarchive.fts (OR, prefix*, "phrases", title:word);
+        query is in the syntax of newsarchive.store.fts (OR, prefix*, "phrases", title:word);
         SearchSyntaxError when it is not valid, SearchQueryError when it has no word to search
         for. The snippet marks matches with marks.
         """

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from newsarchive.dates import local_day
+from newsarchive.dates.normalize import local_day
 from newsarchive.urls import strip_credentials
 
 MIGRATION_SET = "newsarchive"

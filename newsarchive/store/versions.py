@@ -9,7 +9,7 @@ import json
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from newsarchive.extraction import Article
+    from newsarchive.extract.article import Article
 
 
 VERSIONED_FIELDS = (

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from newsarchive.store import Archive, BodyError, decompress, retry_locked
+from newsarchive.store.archive import Archive, BodyError, decompress, retry_locked
 
 logger = logging.getLogger(__name__)
 

@@ -26,8 +26,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from newsarchive import __version__
-from newsarchive.store import Archive
-from newsarchive.store_warc import (
+from newsarchive.store.archive import Archive
+from newsarchive.store.warc import (
     ExportPage,
     capture,
     export_page,

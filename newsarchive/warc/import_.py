@@ -30,11 +30,19 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeadersParserException
 
-from newsarchive import store_warc
-from newsarchive.dates import DEFAULT_TZ
-from newsarchive.items import RawPage, WarcSource
-from newsarchive.outcomes import ERROR
-from newsarchive.store import LOOKUP, Archive
+from newsarchive.crawl.workers import (
+    DEFAULT_MAX_HTML_BYTES,
+    DEFAULT_MEMORY_MB,
+    DEFAULT_TIMEOUT,
+    ExtractionPool,
+    Result,
+    worker_count,
+)
+from newsarchive.dates.normalize import DEFAULT_TZ
+from newsarchive.extract.outcomes import ERROR
+from newsarchive.model import RawPage, WarcSource
+from newsarchive.store import warc as store_warc
+from newsarchive.store.archive import LOOKUP, Archive
 from newsarchive.warc.records import fetched_at_of
 from newsarchive.warc.sources import (
     LANG_PEEK,
@@ -44,14 +52,6 @@ from newsarchive.warc.sources import (
     is_html_record,
     open_source,
     resync,
-)
-from newsarchive.workers import (
-    DEFAULT_MAX_HTML_BYTES,
-    DEFAULT_MEMORY_MB,
-    DEFAULT_TIMEOUT,
-    ExtractionPool,
-    Result,
-    worker_count,
 )
 
 logger = logging.getLogger(__name__)

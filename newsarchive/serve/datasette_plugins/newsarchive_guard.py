@@ -7,7 +7,7 @@ from typing import Any
 
 from datasette import hookimpl
 
-from newsarchive.datasette_guard import guard_connection
+from newsarchive.serve.guard import guard_connection
 
 
 @hookimpl  # type: ignore[untyped-decorator]

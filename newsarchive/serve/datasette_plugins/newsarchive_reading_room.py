@@ -1,11 +1,11 @@
 """Loaded by Datasette from --plugins-dir (`newsarchive serve` passes this directory).
 
-The hooks live in newsarchive.serve_plugin; importing them here registers them.
+The hooks live in newsarchive.serve.plugin; importing them here registers them.
 """
 
 from __future__ import annotations
 
-from newsarchive.serve_plugin import (
+from newsarchive.serve.plugin import (
     asgi_wrapper,
     extra_template_vars,
     register_routes,
