@@ -24,6 +24,31 @@ DB_OPTION = click.option(
 )
 
 
+REDIS_OPTION = click.option(
+    "--redis",
+    "redis_url",
+    metavar="URL",
+    envvar="NEWSARCHIVE_REDIS_URL",
+    help="Share the frontier with other workers through this Redis "
+    "(redis://[:password@]host:6379/0); each worker keeps its own --db shard.",
+)
+EXIT_USAGE = 2
+
+
+def _with_redis(redis_url: str | None, overrides: dict[str, str]) -> dict[str, str]:
+    """The -s overrides, plus the Redis URL once it answers (else one line and exit 2)."""
+    if not redis_url:
+        return overrides
+    from newsarchive.distributed.connection import RedisUnavailable, check
+
+    try:
+        check(redis_url)
+    except RedisUnavailable as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    return {**overrides, "NEWSARCHIVE_REDIS_URL": redis_url}
+
+
 def _aware(value: str | None, name: str) -> datetime:
     if value is None:
         return datetime.now(timezone.utc)
@@ -124,6 +149,7 @@ def cli() -> None:
     "-q", "--quiet", is_flag=True, help="No progress line, no summary; warnings only (for cron)."
 )
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's own log lines too.")
+@REDIS_OPTION
 def crawl(
     urls: tuple[str, ...],
     db: Path,
@@ -139,12 +165,17 @@ def crawl(
     sitemaps: tuple[str, ...],
     listings: tuple[str, ...],
     recheck_due: bool,
+    redis_url: str | None,
 ) -> None:
     """Fetch articles (given, or listed by feeds, sitemaps and listing pages), follow
     their related articles to --depth, store everything.
 
     Pages already in the archive are not fetched again. Exit code: 0 when the run
-    finished, 1 when a given URL could not be fetched or stored, 3 when the run aborted.
+    finished, 1 when a given URL could not be fetched or stored, 2 for a usage error or
+    an unreachable --redis, 3 when the run aborted.
+
+    With --redis, start the same command on several machines, each with its own --db:
+    they share one frontier and fetch each URL once; `newsarchive merge` joins the shards.
 
     Example: newsarchive crawl https://www.example.it/esteri/2024/11/21/articolo.html --depth 2
     """
@@ -171,6 +202,7 @@ def crawl(
         Archive(db).close()
     except StorageError as exc:
         raise click.ClickException(str(exc)) from exc
+    overrides = _with_redis(redis_url, _settings(settings))
     result = run_crawl(
         list(urls),
         db=db,
@@ -178,7 +210,7 @@ def crawl(
         max_pages=max_pages,
         allow_domains=list(allow_domains),
         related_selector=related_selector,
-        overrides=_settings(settings),
+        overrides=overrides,
         command=" ".join(["newsarchive", *sys.argv[1:]]),
         recheck=recheck,
         feeds=list(feeds),
@@ -536,8 +568,14 @@ def export(db: Path, fmt: str, since: str | None, site: str | None, fields: str 
 )
 @click.option("-q", "--quiet", is_flag=True, help="No summary; warnings only (for cron).")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's own log lines too.")
+@REDIS_OPTION
 def run(
-    jobs_file: Path, db: Path | None, settings: tuple[str, ...], quiet: bool, verbose: bool
+    jobs_file: Path,
+    db: Path | None,
+    settings: tuple[str, ...],
+    quiet: bool,
+    verbose: bool,
+    redis_url: str | None,
 ) -> None:
     """Run every source of a jobs file (feeds, sitemaps, listings, re-checks) once.
 
@@ -561,10 +599,11 @@ def run(
         Archive(path).close()
     except StorageError as exc:
         raise click.ClickException(str(exc)) from exc
+    overrides = _with_redis(redis_url, _settings(settings))
     results = run_jobs(
         [(s.name, s.spider_args()) for s in sources],
         db=path,
-        overrides=_settings(settings),
+        overrides=overrides,
         command=" ".join(["newsarchive", *sys.argv[1:]]),
         quiet=quiet,
         verbose=verbose,
@@ -608,3 +647,31 @@ def stats(db: Path) -> None:
         for url, code, outcome, error in view["errors"]:
             click.echo(f"  {code} {outcome}: {url} {error or ''}")
     click.echo(f"queued in the frontier: {view['frontier']}")
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("shards", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@DB_OPTION
+def merge(shards: tuple[Path, ...], db: Path) -> None:
+    """Merge the shard archives of several workers (--redis) into one archive.
+
+    Raw pages are unioned (a fetch found in two shards is kept once), crawl runs keep
+    their shard of origin, articles show their newest fetch in any shard and versions are
+    put in fetch order. Safe while a shard is still being written (each shard is read as
+    one consistent snapshot); merging again adds only what is new.
+
+    Example: newsarchive merge /srv/news/shard-*.db --db /srv/news/archive.db
+    """
+    from newsarchive.store import StorageError
+    from newsarchive.store_merge import merge_shards
+
+    try:
+        summaries = merge_shards(db, list(shards))
+    except StorageError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for s in summaries:
+        click.echo(
+            f"{s.shard}: {s.pages_added} page(s) added, {s.pages_known} already merged, "
+            f"{s.crawls} run(s), {s.articles_updated} article(s) updated, "
+            f"{s.versions_rebuilt} version list(s) rebuilt"
+        )

@@ -45,6 +45,13 @@ def build_settings(db: Path, overrides: dict[str, str], *, quiet: bool, verbose:
         settings.set("NEWSARCHIVE_PROGRESS_ENABLED", False, priority="cmdline")
     for key, value in overrides.items():
         settings.set(key, value, priority="cmdline")
+    redis_url = settings.get("NEWSARCHIVE_REDIS_URL")
+    if redis_url:
+        from newsarchive.distributed import redis_settings
+
+        prefix = settings.get("NEWSARCHIVE_REDIS_PREFIX", "newsarchive")
+        for key, value in redis_settings(redis_url, prefix).items():
+            settings.set(key, value, priority="cmdline")
     return settings
 
 

@@ -380,3 +380,14 @@ def m008_scheduled_jobs(db: Database) -> None:
     # body is NULL and body_page_id names the page that holds the bytes (also for HTTP 304).
     db.execute("ALTER TABLE pages ADD COLUMN body_page_id INTEGER REFERENCES pages(id)")
     db["pages"].create_index(["body_page_id"])  # type: ignore[union-attr]
+
+
+@migrations()
+def m014_shard_origin(db: Database) -> None:
+    """crawls.shard and crawls.shard_crawl_id: where a run merged from a shard came from."""
+    db.execute("ALTER TABLE crawls ADD COLUMN shard TEXT")
+    db.execute("ALTER TABLE crawls ADD COLUMN shard_crawl_id INTEGER")
+    db.execute(
+        "CREATE UNIQUE INDEX idx_crawls_shard_origin ON crawls (shard, shard_crawl_id)"
+        " WHERE shard IS NOT NULL"
+    )

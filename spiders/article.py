@@ -119,18 +119,23 @@ class ArticleSpider(scrapy.Spider):
         self.scheduled: set[str] = set()
         self.requested = 0
         self.archive: Archive | None = None
+        # --redis: the frontier and seen-set are shared in Redis (newsarchive.distributed)
+        self.shared_frontier = False
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ArticleSpider:
         """Build the spider and listen for requests the scheduler drops."""
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
+        spider.shared_frontier = bool(crawler.settings.get("NEWSARCHIVE_REDIS_URL"))
         return spider
 
     def request_dropped(self, request: scrapy.Request, spider: Any = None) -> None:
         """A redirect back to a URL already seen is dropped as a duplicate: a redirect loop."""
         chain = request.meta.get("redirect_urls")
         if not chain:
+            if self.shared_frontier:
+                self.seed_pending.discard(request.url)  # another worker has it
             return
         original = chain[0]
         self.seed_pending.discard(original)
@@ -166,6 +171,8 @@ class ArticleSpider(scrapy.Spider):
         The frontier lets a killed run resume; the claim keeps two overlapping runs (cron
         starting a job while the previous one is still going) from fetching the same page.
         """
+        if self.shared_frontier:
+            return requests  # queued in Redis; the shared seen-set keeps workers apart
         articles = [r for r in requests if r.meta.get("na_kind", "article") == "article"]
         entries = [
             {
@@ -197,7 +204,11 @@ class ArticleSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         """Resume the frontier, then seeds, sources and due re-checks."""
         archive = self._store()
-        resumed = [row for row in archive.frontier() if self.in_scope(row["url"])]
+        resumed = [
+            row
+            for row in ([] if self.shared_frontier else archive.frontier())
+            if self.in_scope(row["url"])
+        ]
         if resumed:
             logger.info("resuming %d queued URL(s) left by an earlier run", len(resumed))
             self._inc("resumed", len(resumed))

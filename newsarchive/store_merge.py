@@ -1,0 +1,318 @@
+"""Merging shard archives into one (``newsarchive merge``): SQL next to store.py's.
+
+Each shard is read in one transaction of the target with the shard ATTACHed: the target's
+write lock is taken up front and every read of the shard sees one snapshot (WAL), so a shard
+still being written by its worker is merged as it was at that instant.
+
+1. crawls: copied with their shard of origin (``crawls.shard``, ``crawls.shard_crawl_id``);
+   a run merged again is updated (it may have finished since);
+2. pages: unioned, oldest fetch first; a fetch already in the target (same URL, final URL,
+   fetch time, status and body hash) is not copied twice; crawl and body references are
+   renumbered;
+3. derived rows are carried over: the article row, its links and own date evidence come from
+   the newest fetch of the URL in any shard (what a single archive shows); versions are the
+   union of every shard's, put back in fetch order (consecutive identical contents collapse,
+   changed_fields recomputed); listed-date evidence is then rebuilt from all links and
+   discoveries, as a single archive would have it;
+4. discoveries: unioned.
+
+Merging the same shard twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from newsarchive.store import Archive, StorageError, retry_locked
+from newsarchive.versions import VERSIONED_FIELDS, changed_fields
+
+logger = logging.getLogger(__name__)
+
+SHARD_SCHEMA = "shard"
+PAGE_KEY = ("url", "final_url", "fetched_at", "status", "sha256")
+
+
+class MergeError(StorageError):
+    """A shard cannot be merged (missing, not an archive, or another schema version)."""
+
+
+@dataclass
+class MergeSummary:
+    """What merging one shard did."""
+
+    shard: str
+    pages_added: int = 0
+    pages_known: int = 0
+    crawls: int = 0
+    articles_updated: int = 0
+    versions_rebuilt: int = 0
+    touched: set[str] = field(default_factory=set)
+
+
+def _columns(conn: sqlite3.Connection, schema: str, table: str) -> list[str]:
+    return [str(r[1]) for r in conn.execute(f"PRAGMA {schema}.table_info({table})")]
+
+
+def _migrations(conn: sqlite3.Connection, schema: str) -> set[str]:
+    try:
+        rows = conn.execute(f"SELECT name FROM {schema}._sqlite_migrations").fetchall()
+    except sqlite3.OperationalError:
+        return set()
+    return {str(r[0]) for r in rows}
+
+
+class ShardMerger:
+    """Merge shard archives into a target archive (opened, and migrated, by Archive)."""
+
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+        self.conn = archive.db.conn
+
+    def merge(self, shard: Path, *, label: str | None = None) -> MergeSummary:
+        """Merge one shard (label: its name in crawls.shard, default its resolved path)."""
+        if not shard.is_file():
+            raise MergeError(f"no archive at {shard}")
+        if shard.resolve() == self.archive.path.resolve():
+            raise MergeError(f"{shard} is the target archive itself")
+        origin = label or str(shard.resolve())
+        self.conn.execute(f"ATTACH DATABASE ? AS {SHARD_SCHEMA}", (str(shard),))
+        try:
+            return self._merge_attached(origin)
+        finally:
+            self.conn.execute(f"DETACH DATABASE {SHARD_SCHEMA}")
+
+    @retry_locked
+    def _merge_attached(self, origin: str) -> MergeSummary:
+        summary = MergeSummary(origin)
+        with self.archive._write() as conn:  # one transaction: the shard's snapshot
+            try:
+                shard_migrations = _migrations(conn, SHARD_SCHEMA)
+            except sqlite3.DatabaseError as exc:
+                raise MergeError(f"{origin} is not an archive: {exc}") from exc
+            missing = _migrations(conn, "main") - shard_migrations
+            if not shard_migrations or (missing and missing != {"m014_shard_origin"}):
+                raise MergeError(
+                    f"{origin} is not an archive of this version (open it once with"
+                    f" `newsarchive stats --db` to upgrade it)"
+                )
+            crawl_map = self._merge_crawls(conn, origin, summary)
+            page_map = self._merge_pages(conn, crawl_map, summary)
+            self._merge_articles(conn, page_map, summary)
+            self._merge_versions(conn, page_map, summary)
+            conn.execute(
+                f"INSERT OR IGNORE INTO main.discoveries SELECT * FROM {SHARD_SCHEMA}.discoveries"
+            )
+            # listed-date evidence over the union of links and discoveries (store.py's rule)
+            self.archive._refresh_listed(conn, sorted(summary.touched))
+        return summary
+
+    # 1. crawls
+
+    def _merge_crawls(
+        self, conn: sqlite3.Connection, origin: str, summary: MergeSummary
+    ) -> dict[int, int]:
+        has_origin = "shard" in _columns(conn, SHARD_SCHEMA, "crawls")
+        extra = "shard, shard_crawl_id" if has_origin else "NULL, NULL"
+        rows = conn.execute(
+            f"SELECT id, started_at, finished_at, command, seeds, stats, status, {extra}"
+            f" FROM {SHARD_SCHEMA}.crawls ORDER BY id"
+        ).fetchall()
+        crawl_map: dict[int, int] = {}
+        for cid, started, finished, command, seeds, stats, status, shard, shard_id in rows:
+            key = (shard or origin, shard_id if shard else cid)
+            found = conn.execute(
+                "SELECT id FROM main.crawls WHERE shard = ? AND shard_crawl_id = ?", key
+            ).fetchone()
+            if found:
+                conn.execute(
+                    "UPDATE main.crawls SET finished_at = ?, stats = ?, status = ? WHERE id = ?",
+                    (finished, stats, status, found[0]),
+                )
+                crawl_map[cid] = int(found[0])
+                continue
+            cur = conn.execute(
+                """INSERT INTO main.crawls (started_at, finished_at, command, seeds, stats,
+                       status, shard, shard_crawl_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                (started, finished, command, seeds, stats, status, *key),
+            )
+            crawl_map[cid] = int(cur.lastrowid or 0)
+            summary.crawls += 1
+        return crawl_map
+
+    # 2. pages
+
+    def _merge_pages(
+        self, conn: sqlite3.Connection, crawl_map: dict[int, int], summary: MergeSummary
+    ) -> dict[int, int]:
+        target = set(_columns(conn, "main", "pages"))
+        columns = [c for c in _columns(conn, SHARD_SCHEMA, "pages") if c in target]
+        index = {c: i for i, c in enumerate(columns)}
+        copied = [c for c in columns if c != "id"]
+        insert = (
+            f"INSERT INTO main.pages ({', '.join(copied)}) VALUES ({', '.join('?' * len(copied))})"
+        )
+        key_sql = " AND ".join(f"{c} = ?" for c in PAGE_KEY)
+        page_map: dict[int, int] = {}
+        cursor = conn.execute(
+            f"SELECT {', '.join(columns)} FROM {SHARD_SCHEMA}.pages ORDER BY fetched_at, id"
+        )
+        for row in cursor.fetchall():
+            shard_id = int(row[index["id"]])
+            found = conn.execute(
+                f"SELECT id FROM main.pages WHERE {key_sql} ORDER BY id LIMIT 1",
+                [row[index[c]] for c in PAGE_KEY],
+            ).fetchone()
+            if found:
+                page_map[shard_id] = int(found[0])
+                summary.pages_known += 1
+                continue
+            values: dict[str, Any] = {c: row[index[c]] for c in copied}
+            if values.get("crawl_id") is not None:
+                values["crawl_id"] = crawl_map.get(int(values["crawl_id"]))
+            ref = values.get("body_page_id")
+            if ref is not None:
+                if int(ref) in page_map:
+                    values["body_page_id"] = page_map[int(ref)]
+                else:  # the page holding the bytes is not merged (yet): copy them
+                    values["body_page_id"] = None
+                    values["body"] = conn.execute(
+                        f"SELECT body FROM {SHARD_SCHEMA}.pages WHERE id = ?", (ref,)
+                    ).fetchone()[0]
+            cur = conn.execute(insert, [values[c] for c in copied])
+            page_map[shard_id] = int(cur.lastrowid or 0)
+            summary.pages_added += 1
+        return page_map
+
+    # 3. derived rows
+
+    def _merge_articles(
+        self, conn: sqlite3.Connection, page_map: dict[int, int], summary: MergeSummary
+    ) -> None:
+        article_columns = _columns(conn, "main", "articles")
+        shared = [c for c in _columns(conn, SHARD_SCHEMA, "articles") if c in article_columns]
+        rows = conn.execute(
+            f"""SELECT a.url, p.fetched_at, a.page_id FROM {SHARD_SCHEMA}.articles a
+                JOIN {SHARD_SCHEMA}.pages p ON p.id = a.page_id ORDER BY a.url"""
+        ).fetchall()
+        for url, fetched_at, shard_page in rows:
+            summary.touched.add(str(url))
+            mine = conn.execute(
+                """SELECT p.fetched_at, a.page_id FROM main.articles a
+                   JOIN main.pages p ON p.id = a.page_id WHERE a.url = ?""",
+                (url,),
+            ).fetchone()
+            new_page = page_map.get(int(shard_page))
+            if new_page is None:
+                continue
+            if mine is not None and (mine[0] > fetched_at or int(mine[1]) == new_page):
+                continue  # the target shows a newer fetch (or this very one)
+            self._copy_article(conn, str(url), shared, new_page, summary)
+            summary.articles_updated += 1
+
+    def _copy_article(
+        self,
+        conn: sqlite3.Connection,
+        url: str,
+        columns: list[str],
+        page_id: int,
+        summary: MergeSummary,
+    ) -> None:
+        row = conn.execute(
+            f"SELECT {', '.join(columns)} FROM {SHARD_SCHEMA}.articles WHERE url = ?", (url,)
+        ).fetchone()
+        values = dict(zip(columns, row, strict=True))
+        values["page_id"] = page_id
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "url")
+        conn.execute(
+            f"INSERT INTO main.articles ({', '.join(columns)})"
+            f" VALUES ({', '.join('?' * len(columns))}) ON CONFLICT(url) DO UPDATE SET {updates}",
+            [values[c] for c in columns],
+        )
+        old_targets = [
+            str(r[0])
+            for r in conn.execute("SELECT to_url FROM main.links WHERE from_url = ?", (url,))
+        ]
+        conn.execute("DELETE FROM main.links WHERE from_url = ?", (url,))
+        conn.execute(
+            f"""INSERT INTO main.links (from_url, to_url, kind, anchor_text, position,
+                    listed_date, listed_date_raw)
+                SELECT from_url, to_url, kind, anchor_text, position, listed_date, listed_date_raw
+                FROM {SHARD_SCHEMA}.links WHERE from_url = ?""",
+            (url,),
+        )
+        new_targets = [
+            str(r[0])
+            for r in conn.execute("SELECT to_url FROM main.links WHERE from_url = ?", (url,))
+        ]
+        summary.touched.update(old_targets, new_targets)
+        conn.execute("DELETE FROM main.date_evidence WHERE article_url = ?", (url,))
+        conn.execute(
+            f"""INSERT INTO main.date_evidence (article_url, field, source, raw, value, precision,
+                    chosen)
+                SELECT article_url, field, source, raw, value, precision, chosen
+                FROM {SHARD_SCHEMA}.date_evidence
+                WHERE article_url = ? AND source NOT LIKE 'listed:%' ORDER BY id""",
+            (url,),
+        )
+
+    def _merge_versions(
+        self, conn: sqlite3.Connection, page_map: dict[int, int], summary: MergeSummary
+    ) -> None:
+        fields = ", ".join(VERSIONED_FIELDS)
+        urls = [
+            str(r[0])
+            for r in conn.execute(
+                f"SELECT DISTINCT article_url FROM {SHARD_SCHEMA}.article_versions"
+            )
+        ]
+        for url in urls:
+            mine = conn.execute(
+                f"""SELECT version, page_id, fetched_at, content_hash, {fields}
+                    FROM main.article_versions WHERE article_url = ? ORDER BY version""",
+                (url,),
+            ).fetchall()
+            theirs = conn.execute(
+                f"""SELECT version, page_id, fetched_at, content_hash, {fields}
+                    FROM {SHARD_SCHEMA}.article_versions WHERE article_url = ?""",
+                (url,),
+            ).fetchall()
+            known = {int(r[1]) for r in mine}
+            added = [
+                (r[0], page_map[int(r[1])], *r[2:])
+                for r in theirs
+                if int(r[1]) in page_map and page_map[int(r[1])] not in known
+            ]
+            if not added:
+                continue
+            rows = sorted([*mine, *added], key=lambda r: (r[2], r[1]))
+            kept: list[tuple[Any, ...]] = []
+            for r in rows:
+                if kept and kept[-1][3] == r[3]:
+                    continue  # same content as the fetch before: no new version
+                kept.append(r)
+            conn.execute("DELETE FROM main.article_versions WHERE article_url = ?", (url,))
+            previous: dict[str, object] | None = None
+            for number, r in enumerate(kept, start=1):
+                current = dict(zip(VERSIONED_FIELDS, r[4:], strict=True))
+                current["authors"] = json.loads(str(current["authors"] or "[]"))
+                changed = [] if previous is None else changed_fields(previous, current)
+                conn.execute(
+                    f"""INSERT INTO main.article_versions (article_url, version, page_id,
+                            fetched_at, content_hash, changed_fields, {fields})
+                        VALUES (?, ?, ?, ?, ?, ?, {", ".join("?" * len(VERSIONED_FIELDS))})""",
+                    (url, number, r[1], r[2], r[3], json.dumps(changed), *r[4:]),
+                )
+                previous = current
+            summary.versions_rebuilt += 1
+
+
+def merge_shards(target: Path, shards: list[Path]) -> list[MergeSummary]:
+    """Merge shards into target (created when missing), one transaction per shard."""
+    with Archive(target) as archive:
+        merger = ShardMerger(archive)
+        return [merger.merge(shard) for shard in shards]
