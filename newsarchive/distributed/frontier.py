@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
+from scrapy.utils.misc import load_object
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import Base
 from scrapy_redis.scheduler import Scheduler
@@ -315,6 +316,7 @@ class LeasedScheduler(Scheduler):  # type: ignore[misc]
     """scrapy-redis' scheduler, with leases acknowledged when a page is committed."""
 
     queue: LeasedQueue
+    df: Any
     loop: task.LoopingCall | None
     crawler: Crawler
     ticks: int
@@ -337,9 +339,18 @@ class LeasedScheduler(Scheduler):  # type: ignore[misc]
 
     def open(self, spider: Any) -> None:
         """Open the shared queue and start extending this worker's leases."""
-        super().open(spider)
+        # scrapy-redis' open() without its deprecated Spider.log() call
+        self.spider = spider
+        self.queue = load_object(self.queue_cls)(
+            server=self.server,
+            spider=spider,
+            key=self.queue_key % {"spider": spider.name},
+            serializer=self.serializer,
+        )
         if not isinstance(self.queue, LeasedQueue):
             raise ValueError("LeasedScheduler needs SCHEDULER_QUEUE_CLASS = LeasedQueue")
+        if not self.df:
+            self.df = load_object(self.dupefilter_cls).from_spider(spider)
         logger.info(
             "shared frontier %s: %d queued, worker %s",
             self.queue.prefix,
@@ -397,7 +408,10 @@ class LeasedScheduler(Scheduler):  # type: ignore[misc]
 
         previous = request.meta.pop(LEASE_META, None)
         try:
-            queued = bool(super().enqueue_request(request))
+            queued = request.dont_filter or not self.df.request_seen(request)
+            if queued:
+                self.queue.push(request)
+                self._inc("queued")
             if previous is not None:
                 self.queue.ack(str(previous))
         except redis.RedisError as exc:
@@ -414,7 +428,7 @@ class LeasedScheduler(Scheduler):  # type: ignore[misc]
         if self.stopping:
             return None
         try:
-            request: Request | None = super().next_request()
+            request = self.queue.pop()
         except redis.RedisError as exc:
             self._abort(exc)
             return None
