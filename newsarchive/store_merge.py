@@ -10,10 +10,11 @@ still being written by its worker is merged as it was at that instant.
    fetch time, status and body hash) is not copied twice; crawl and body references are
    renumbered;
 3. derived rows are carried over: the article row, its links and own date evidence come from
-   the newest fetch of the URL in any shard (what a single archive shows); versions are the
-   union of every shard's, put back in fetch order (consecutive identical contents collapse,
-   changed_fields recomputed); listed-date evidence is then rebuilt from all links and
-   discoveries, as a single archive would have it;
+   the shard with the newest fetch of the URL (what a single archive shows); versions are
+   rebuilt over every fetch of the article in every shard, in fetch order (a fetch that added
+   no version in its shard had that shard's latest content; consecutive identical contents
+   collapse; changed_fields recomputed); listed-date evidence is then rebuilt from all links
+   and discoveries, as a single archive would have it;
 4. discoveries: unioned.
 
 Merging the same shard twice changes nothing the second time.
@@ -52,6 +53,7 @@ class MergeSummary:
     articles_updated: int = 0
     versions_rebuilt: int = 0
     touched: set[str] = field(default_factory=set)
+    added_pages: list[int] = field(default_factory=list)
 
 
 def _columns(conn: sqlite3.Connection, schema: str, table: str) -> list[str]:
@@ -102,8 +104,7 @@ class ShardMerger:
                 )
             crawl_map = self._merge_crawls(conn, origin, summary)
             page_map = self._merge_pages(conn, crawl_map, summary)
-            self._merge_articles(conn, page_map, summary)
-            self._merge_versions(conn, page_map, summary)
+            self._merge_derived(conn, page_map, summary)
             conn.execute(
                 f"INSERT OR IGNORE INTO main.discoveries SELECT * FROM {SHARD_SCHEMA}.discoveries"
             )
@@ -185,34 +186,109 @@ class ShardMerger:
                     ).fetchone()[0]
             cur = conn.execute(insert, [values[c] for c in copied])
             page_map[shard_id] = int(cur.lastrowid or 0)
+            summary.added_pages.append(page_map[shard_id])
             summary.pages_added += 1
         return page_map
 
     # 3. derived rows
 
-    def _merge_articles(
+    def _events(
+        self, conn: sqlite3.Connection, schema: str, url: str, remap: dict[int, int] | None
+    ) -> dict[int, tuple[Any, ...]]:
+        """(fetched_at, page id, content hash, *versioned fields) of every fetch of an article
+        in one archive, by page id (of the target). A fetch that added no version had the
+        content of the article's latest version at that time (that is why it added none)."""
+        fields = ", ".join(VERSIONED_FIELDS)
+        versions = conn.execute(
+            f"""SELECT fetched_at, page_id, content_hash, {fields} FROM {schema}.article_versions
+                WHERE article_url = ? ORDER BY fetched_at, version""",
+            (url,),
+        ).fetchall()
+        if not versions:
+            return {}
+        by_page = {int(v[1]): v for v in versions}
+        pages = conn.execute(
+            f"""SELECT id, fetched_at FROM {schema}.pages
+                WHERE (url = :u OR final_url = :u) AND status < 400
+                  AND outcome IN ('article', 'not_modified')
+                UNION SELECT p.id, p.fetched_at FROM {schema}.pages p
+                JOIN {schema}.article_versions v ON v.page_id = p.id WHERE v.article_url = :u""",
+            {"u": url},
+        ).fetchall()
+        events: dict[int, tuple[Any, ...]] = {}
+        for page_id, fetched_at in pages:
+            target = int(page_id) if remap is None else remap.get(int(page_id))
+            if target is None:
+                continue
+            version = by_page.get(int(page_id))
+            if version is None:
+                earlier = [v for v in versions if v[0] <= fetched_at]
+                if not earlier:
+                    continue
+                version = earlier[-1]
+            events[target] = (fetched_at, target, version[2], *version[3:])
+        return events
+
+    def _merge_derived(
         self, conn: sqlite3.Connection, page_map: dict[int, int], summary: MergeSummary
     ) -> None:
+        """Articles, links, own date evidence and versions of every article of the shard."""
         article_columns = _columns(conn, "main", "articles")
         shared = [c for c in _columns(conn, SHARD_SCHEMA, "articles") if c in article_columns]
-        rows = conn.execute(
-            f"""SELECT a.url, p.fetched_at, a.page_id FROM {SHARD_SCHEMA}.articles a
-                JOIN {SHARD_SCHEMA}.pages p ON p.id = a.page_id ORDER BY a.url"""
-        ).fetchall()
-        for url, fetched_at, shard_page in rows:
-            summary.touched.add(str(url))
-            mine = conn.execute(
-                """SELECT p.fetched_at, a.page_id FROM main.articles a
-                   JOIN main.pages p ON p.id = a.page_id WHERE a.url = ?""",
-                (url,),
+        urls = [
+            (str(r[0]), int(r[1]))
+            for r in conn.execute(f"SELECT url, page_id FROM {SHARD_SCHEMA}.articles ORDER BY url")
+        ]
+        added = set(summary.added_pages)
+        for url, shard_page in urls:
+            summary.touched.add(url)
+            theirs = self._events(conn, SHARD_SCHEMA, url, page_map)
+            mine = {
+                k: v for k, v in self._events(conn, "main", url, None).items() if k not in added
+            }
+            latest_theirs = max((e[0] for e in theirs.values()), default="")
+            latest_mine = max((e[0] for e in mine.values()), default="")
+            new_page = page_map.get(shard_page)
+            has_article = conn.execute(
+                "SELECT 1 FROM main.articles WHERE url = ?", (url,)
             ).fetchone()
-            new_page = page_map.get(int(shard_page))
-            if new_page is None:
-                continue
-            if mine is not None and (mine[0] > fetched_at or int(mine[1]) == new_page):
-                continue  # the target shows a newer fetch (or this very one)
-            self._copy_article(conn, str(url), shared, new_page, summary)
-            summary.articles_updated += 1
+            if new_page is not None and (not has_article or latest_theirs > latest_mine):
+                self._copy_article(conn, url, shared, new_page, summary)
+                summary.articles_updated += 1
+            if self._rebuild_versions(conn, url, {**theirs, **mine}):
+                summary.versions_rebuilt += 1
+
+    def _rebuild_versions(
+        self, conn: sqlite3.Connection, url: str, events: dict[int, tuple[Any, ...]]
+    ) -> bool:
+        """Versions in fetch order over every fetch; consecutive equal contents collapse."""
+        fields = ", ".join(VERSIONED_FIELDS)
+        kept: list[tuple[Any, ...]] = []
+        for event in sorted(events.values(), key=lambda e: (e[0], e[1])):
+            if kept and kept[-1][2] == event[2]:
+                continue  # same content as the fetch before: no new version
+            kept.append(event)
+        current = conn.execute(
+            "SELECT fetched_at, page_id, content_hash FROM main.article_versions"
+            " WHERE article_url = ? ORDER BY version",
+            (url,),
+        ).fetchall()
+        if [tuple(r) for r in current] == [e[:3] for e in kept]:
+            return False
+        conn.execute("DELETE FROM main.article_versions WHERE article_url = ?", (url,))
+        previous: dict[str, object] | None = None
+        for number, event in enumerate(kept, start=1):
+            content = dict(zip(VERSIONED_FIELDS, event[3:], strict=True))
+            content["authors"] = json.loads(str(content["authors"] or "[]"))
+            changed = [] if previous is None else changed_fields(previous, content)
+            conn.execute(
+                f"""INSERT INTO main.article_versions (article_url, version, fetched_at, page_id,
+                        content_hash, changed_fields, {fields})
+                    VALUES (?, ?, ?, ?, ?, ?, {", ".join("?" * len(VERSIONED_FIELDS))})""",
+                (url, number, *event[:3], json.dumps(changed), *event[3:]),
+            )
+            previous = content
+        return True
 
     def _copy_article(
         self,
@@ -259,56 +335,6 @@ class ShardMerger:
                 WHERE article_url = ? AND source NOT LIKE 'listed:%' ORDER BY id""",
             (url,),
         )
-
-    def _merge_versions(
-        self, conn: sqlite3.Connection, page_map: dict[int, int], summary: MergeSummary
-    ) -> None:
-        fields = ", ".join(VERSIONED_FIELDS)
-        urls = [
-            str(r[0])
-            for r in conn.execute(
-                f"SELECT DISTINCT article_url FROM {SHARD_SCHEMA}.article_versions"
-            )
-        ]
-        for url in urls:
-            mine = conn.execute(
-                f"""SELECT version, page_id, fetched_at, content_hash, {fields}
-                    FROM main.article_versions WHERE article_url = ? ORDER BY version""",
-                (url,),
-            ).fetchall()
-            theirs = conn.execute(
-                f"""SELECT version, page_id, fetched_at, content_hash, {fields}
-                    FROM {SHARD_SCHEMA}.article_versions WHERE article_url = ?""",
-                (url,),
-            ).fetchall()
-            known = {int(r[1]) for r in mine}
-            added = [
-                (r[0], page_map[int(r[1])], *r[2:])
-                for r in theirs
-                if int(r[1]) in page_map and page_map[int(r[1])] not in known
-            ]
-            if not added:
-                continue
-            rows = sorted([*mine, *added], key=lambda r: (r[2], r[1]))
-            kept: list[tuple[Any, ...]] = []
-            for r in rows:
-                if kept and kept[-1][3] == r[3]:
-                    continue  # same content as the fetch before: no new version
-                kept.append(r)
-            conn.execute("DELETE FROM main.article_versions WHERE article_url = ?", (url,))
-            previous: dict[str, object] | None = None
-            for number, r in enumerate(kept, start=1):
-                current = dict(zip(VERSIONED_FIELDS, r[4:], strict=True))
-                current["authors"] = json.loads(str(current["authors"] or "[]"))
-                changed = [] if previous is None else changed_fields(previous, current)
-                conn.execute(
-                    f"""INSERT INTO main.article_versions (article_url, version, page_id,
-                            fetched_at, content_hash, changed_fields, {fields})
-                        VALUES (?, ?, ?, ?, ?, ?, {", ".join("?" * len(VERSIONED_FIELDS))})""",
-                    (url, number, r[1], r[2], r[3], json.dumps(changed), *r[4:]),
-                )
-                previous = current
-            summary.versions_rebuilt += 1
 
 
 def merge_shards(target: Path, shards: list[Path]) -> list[MergeSummary]:

@@ -1,0 +1,227 @@
+"""The shared frontier's components against a real redis-server, and `merge` of shards."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from datetime import datetime
+from types import SimpleNamespace
+
+import pytest
+import site_truth as truth
+from fixture_site import SITE_DIR
+from redis_server import redis_server
+from scrapy import Request
+from scrapy.settings import Settings
+from scrapy.utils.test import get_crawler
+
+from newsarchive.distributed import serializer
+from newsarchive.distributed.connection import client, masked
+from newsarchive.distributed.frontier import LEASE_META, LeasedQueue, SeenFilter
+from newsarchive.extraction import extract_article
+from newsarchive.items import RawPage
+from newsarchive.store import Archive
+from newsarchive.store_merge import merge_shards
+
+WAIT_S = 30.0
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+def spider(**settings: object) -> SimpleNamespace:
+    """What the queue needs of a spider: a name and settings."""
+    return SimpleNamespace(name="article", settings=Settings(settings))
+
+
+def queue(url: str, prefix: str, **settings: object) -> LeasedQueue:
+    return LeasedQueue(client(url), spider(**settings), prefix, serializer=serializer)
+
+
+def wait_pop(q: LeasedQueue) -> Request:
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        request = q.pop()
+        if request is not None:
+            return request
+        time.sleep(0.05)
+    raise AssertionError("nothing came back to the queue")
+
+
+def test_requests_are_json_with_bytes_kept():
+    request = Request(
+        "https://www.example.it/a.html",
+        method="POST",
+        body=b"\x00\xffbody",
+        headers={"If-None-Match": '"v1"'},
+        meta={"na_depth": 2, "redirect_urls": ["https://example.it/a"]},
+    )
+    data = serializer.dumps(request.to_dict())
+    back = serializer.loads(data)
+    assert json.loads(data)["url"] == "https://www.example.it/a.html"  # plain JSON text
+    assert back["body"] == b"\x00\xffbody"
+    assert back["meta"] == {"na_depth": 2, "redirect_urls": ["https://example.it/a"]}
+    assert back["headers"][b"If-None-Match".decode()] == [b'"v1"']
+
+
+def test_serializer_refuses_what_json_cannot_hold():
+    with pytest.raises(TypeError):
+        serializer.dumps(Request("https://a.it/", meta={"x": {1, 2}}).to_dict())
+
+
+def test_queue_refuses_pickle(redis_url):
+    with pytest.raises(ValueError, match="never pickle"):
+        LeasedQueue(client(redis_url), spider(), "p0", serializer=None)
+
+
+def test_a_lease_not_acknowledged_comes_back_to_another_worker(redis_url):
+    killed = queue(redis_url, "lease1", NEWSARCHIVE_REDIS_LEASE_SECONDS=0.5)
+    other = queue(redis_url, "lease1", NEWSARCHIVE_REDIS_LEASE_SECONDS=0.5)
+    killed.push(Request("https://www.example.it/a.html", meta={"na_depth": 1}))
+    popped = killed.pop()
+    assert popped is not None and other.pop() is None  # leased: nobody else gets it
+    again = wait_pop(other)  # the first worker never acknowledges it (killed)
+    assert again.url == popped.url and again.meta["na_depth"] == 1
+    assert other.reclaimed == 1
+    assert other.ack(again.meta[LEASE_META]) == 1
+    assert other.pending() == 0
+
+
+def test_an_acknowledged_lease_never_comes_back(redis_url):
+    q = queue(redis_url, "lease2", NEWSARCHIVE_REDIS_LEASE_SECONDS=0.2)
+    q.push(Request("https://www.example.it/a.html"))
+    popped = q.pop()
+    assert popped is not None and q.ack(popped.meta[LEASE_META]) == 1
+    assert q.pending() == 0 and q.pop() is None
+
+
+def test_a_closing_worker_hands_back_its_leases_at_once(redis_url):
+    closing = queue(redis_url, "lease3", NEWSARCHIVE_REDIS_LEASE_SECONDS=3600)
+    other = queue(redis_url, "lease3", NEWSARCHIVE_REDIS_LEASE_SECONDS=3600)
+    closing.push(Request("https://www.example.it/a.html"))
+    assert closing.pop() is not None
+    assert closing.release() == 1
+    assert other.pop() is not None
+
+
+def test_a_request_whose_lease_keeps_expiring_is_given_up(redis_url):
+    settings = {"NEWSARCHIVE_REDIS_LEASE_SECONDS": 0.1, "NEWSARCHIVE_REDIS_MAX_ATTEMPTS": 2}
+    q = queue(redis_url, "lease4", **settings)
+    q.push(Request("https://www.example.it/poison.html"))
+    assert q.pop() is not None
+    assert wait_pop(q) is not None  # second attempt
+    deadline = time.monotonic() + WAIT_S
+    while q.given_up == 0 and time.monotonic() < deadline:
+        assert q.pop() is None
+        time.sleep(0.05)
+    assert q.given_up == 1 and q.pending() == 0
+    assert client(redis_url).zcard("lease4:failed") == 1
+
+
+def test_higher_priority_first_then_fifo(redis_url):
+    q = queue(redis_url, "prio")
+    for name, priority in (("a", 0), ("b", 0), ("c", 5)):
+        q.push(Request(f"https://www.example.it/{name}.html", priority=priority))
+    assert [q.pop().url[-6:] for _ in range(3)] == ["c.html", "a.html", "b.html"]  # type: ignore[union-attr]
+
+
+def seen_filter(url: str, prefix: str, days: int = 30) -> SeenFilter:
+    crawler = get_crawler(settings_dict={"REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7"})
+    return SeenFilter(client(url), prefix, crawler=crawler, days=days)
+
+
+def test_seen_by_one_worker_is_seen_by_all(redis_url):
+    one, two = seen_filter(redis_url, "seen1"), seen_filter(redis_url, "seen1")
+    request = Request("https://www.example.it/a.html")
+    assert one.request_seen(request) is False
+    assert two.request_seen(Request("https://www.example.it/a.html")) is True
+    assert two.request_seen(Request("https://www.example.it/b.html")) is False
+
+
+def test_the_seen_set_forgets_after_its_window(redis_url):
+    f = seen_filter(redis_url, "seen2", days=3)
+    request = Request("https://www.example.it/old.html")
+    server = client(redis_url)
+    today = int(server.time()[0]) // 86400
+    server.sadd(f"seen2:seen:{today - 3}", f.request_fingerprint(request))  # 3 days ago
+    assert f.request_seen(request) is False  # outside the window: new again
+    assert 0 < server.ttl(f"seen2:seen:{today}") <= 4 * 86400
+
+
+def test_masked_hides_the_password():
+    assert masked("redis://:s3cret@db.lan:6379/0") == "redis://:***@db.lan:6379/0"
+    assert masked("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/0"
+
+
+# --- merge ---------------------------------------------------------------------------------
+
+BASE = "http://www.corriere-di-prova.it"
+
+
+def store(db, body: bytes, fetched_at: str, path: str = truth.SEED_PATH) -> None:
+    page = RawPage(
+        url=BASE + path,
+        final_url=BASE + path,
+        status=200,
+        fetched_at=fetched_at,
+        headers={"Content-Type": "text/html; charset=utf-8"},
+        body=body,
+    )
+    ex = extract_article(body, url=page.final_url, fetched_at=datetime.fromisoformat(fetched_at))
+    with Archive(db) as archive:
+        crawl_id = archive.start_crawl(command="test", seeds=[], started_at=fetched_at)
+        archive.record_fetch(
+            page, ex, outcome=ex.outcome, error=None, crawl_id=crawl_id, extracted_at=fetched_at
+        )
+        archive.finish_crawl(crawl_id, finished_at=fetched_at, stats={}, status="finished")
+
+
+def q(db, sql):
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_merge_orders_versions_by_fetch_time_across_shards_and_is_idempotent(tmp_path):
+    body = (SITE_DIR / truth.SEED_PATH.lstrip("/")).read_bytes()
+    edited = body.replace(b"soldati in Ucraina contro l'Occidente", b"truppe in Ucraina")
+    a, b, merged = tmp_path / "a.db", tmp_path / "b.db", tmp_path / "merged.db"
+    store(a, body, "2024-12-06T09:00:00.000+00:00")
+    store(b, edited, "2024-12-07T09:00:00.000+00:00")
+    store(a, body, "2024-12-08T09:00:00.000+00:00")  # edited back, seen by the other shard
+    first = merge_shards(merged, [a, b])
+    again = merge_shards(merged, [b, a])
+    versions = q(
+        merged,
+        "SELECT version, fetched_at, changed_fields FROM article_versions ORDER BY version",
+    )
+    assert [(s.pages_added, s.crawls) for s in first] == [(2, 2), (1, 1)]
+    assert [(s.pages_added, s.articles_updated, s.crawls) for s in again] == [(0, 0, 0)] * 2
+    assert q(merged, "SELECT count(*) FROM pages") == [(3,)]
+    assert versions == [
+        (1, "2024-12-06T09:00:00.000+00:00", "[]"),
+        (2, "2024-12-07T09:00:00.000+00:00", '["title"]'),
+        (3, "2024-12-08T09:00:00.000+00:00", '["title"]'),
+    ]
+    # the article shows the newest fetch in any shard, crawls keep their shard of origin
+    (title,) = q(merged, "SELECT title FROM articles")[0]
+    assert "soldati in Ucraina" in title
+    origins = q(merged, "SELECT shard, shard_crawl_id FROM crawls ORDER BY shard, shard_crawl_id")
+    assert origins == [(str(a.resolve()), 1), (str(a.resolve()), 2), (str(b.resolve()), 1)]
+    assert q(merged, "PRAGMA foreign_key_check") == []
+
+
+def test_merge_of_a_missing_shard_is_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "newsarchive", "merge", str(tmp_path / "nope.db"),
+         "--db", str(tmp_path / "m.db")],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.strip() == f"Error: no archive at {tmp_path / 'nope.db'}"
