@@ -617,10 +617,25 @@ def run(
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @DB_OPTION
-def stats(db: Path) -> None:
-    """The archive at a glance: counts, sites, days, outcomes, last runs, recent errors.
+@click.option(
+    "--redis",
+    "redis_url",
+    metavar="URL",
+    envvar="NEWSARCHIVE_REDIS_URL",
+    help="Also show the queue shared through this Redis (queued, leased, done, per host).",
+)
+@click.option(
+    "--redis-prefix",
+    default="newsarchive",
+    show_default=True,
+    envvar="NEWSARCHIVE_REDIS_PREFIX",
+    help="Key prefix of the shared frontier (NEWSARCHIVE_REDIS_PREFIX of the workers).",
+)
+def stats(db: Path, redis_url: str | None, redis_prefix: str) -> None:
+    """The archive at a glance: counts, sites, days, outcomes, last runs, recent errors,
+    and with --redis the shared queue of the workers.
 
-    Example: newsarchive stats --db archive.db
+    Example: newsarchive stats --db archive.db --redis redis://127.0.0.1:6379/0
     """
     from newsarchive.store import Archive
 
@@ -647,6 +662,22 @@ def stats(db: Path) -> None:
         for url, code, outcome, error in view["errors"]:
             click.echo(f"  {code} {outcome}: {url} {error or ''}")
     click.echo(f"queued in the frontier: {view['frontier']}")
+    if redis_url:
+        _with_redis(redis_url, {})
+        from newsarchive.distributed.connection import client
+        from newsarchive.distributed.frontier import queue_status
+
+        shared = queue_status(client(redis_url), redis_prefix)
+        click.echo(
+            f"shared queue {redis_prefix}: queued {shared['queued']}, leased {shared['leased']},"
+            f" done {shared['done']}, given up {shared['failed']};"
+            f" workers holding leases: {len(shared['workers'])}"
+        )
+        for host, n in list(shared["hosts"].items())[:20]:
+            click.echo(
+                f"  {host:40} queued {n['queued']:7}  leased {n['leased']:4}  done {n['done']:8}"
+                f"  given up {n['failed']}"
+            )
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)

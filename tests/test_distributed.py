@@ -225,3 +225,30 @@ def test_merge_of_a_missing_shard_is_one_line(tmp_path):
     )  # fmt: skip
     assert done.returncode == 1
     assert done.stderr.strip() == f"Error: no archive at {tmp_path / 'nope.db'}"
+
+
+def test_stats_shows_the_shared_queue(redis_url, tmp_path):
+    import subprocess
+    import sys
+
+    q = queue(redis_url, "statsq")
+    for name in ("a", "b", "c"):
+        q.push(Request(f"https://www.example.it/{name}.html"))
+    done = q.pop()
+    assert done is not None and q.ack(done.meta[LEASE_META]) == 1
+    assert q.pop() is not None  # one leased
+    Archive(tmp_path / "a.db").close()
+    shown = subprocess.run(
+        [sys.executable, "-m", "newsarchive", "stats", "--db", str(tmp_path / "a.db"),
+         "--redis", redis_url, "--redis-prefix", "statsq"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    assert "shared queue statsq: queued 1, leased 1, done 1, given up 0;" in shown.stdout
+    assert "workers holding leases: 1" in shown.stdout
+    line = next(x for x in shown.stdout.splitlines() if "www.example.it" in x)
+    assert line.split() == ["www.example.it", "queued", "1", "leased", "1", "done", "1"] + [
+        "given",
+        "up",
+        "0",
+    ]

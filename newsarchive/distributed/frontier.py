@@ -490,3 +490,33 @@ class LeaseMiddleware:
         scheduler = getattr(getattr(engine, "_slot", None), "scheduler", None)
         if isinstance(scheduler, LeasedScheduler):
             scheduler.done(request)
+
+
+def queue_status(server: Any, prefix: str) -> dict[str, Any]:
+    """The shared queue at a glance, for `newsarchive stats --redis`: totals, workers holding
+    leases, and per host queued / leased / done / given up."""
+
+    def as_counts(raw: dict[bytes, bytes]) -> dict[str, int]:
+        return {k.decode(): int(v) for k, v in raw.items()}
+
+    pipe = server.pipeline(transaction=False)
+    pipe.zcard(f"{prefix}:queue")
+    pipe.zcard(f"{prefix}:leased")
+    pipe.get(f"{prefix}:done")
+    pipe.zcard(f"{prefix}:failed")
+    pipe.hvals(f"{prefix}:owner")
+    for part in ("queued", "leased", "done", "failed"):
+        pipe.hgetall(f"{prefix}:host:{part}")
+    queued, leased, done, failed, owners, *per_host = pipe.execute()
+    hosts: dict[str, dict[str, int]] = {}
+    for part, raw in zip(("queued", "leased", "done", "failed"), per_host, strict=True):
+        for host, n in as_counts(raw).items():
+            hosts.setdefault(host, {"queued": 0, "leased": 0, "done": 0, "failed": 0})[part] = n
+    return {
+        "queued": int(queued),
+        "leased": int(leased),
+        "done": int(done or 0),
+        "failed": int(failed),
+        "workers": sorted({o.decode() for o in owners}),
+        "hosts": dict(sorted(hosts.items(), key=lambda kv: -sum(kv[1].values()))),
+    }
