@@ -48,10 +48,12 @@ def wait_port(port: int, timeout: float = START_TIMEOUT_S) -> None:
 
 
 @contextmanager
-def redis_server(tmp: Path, *, password: str | None = None) -> Iterator[str]:
+def redis_server(
+    tmp: Path, *, password: str | None = None, port: int | None = None
+) -> Iterator[str]:
     """Run redis-server (no persistence) until the context exits; yields its URL."""
     binary = redis_server_binary()
-    port = free_port()
+    port = port or free_port()
     tmp.mkdir(parents=True, exist_ok=True)
     args = [
         binary,

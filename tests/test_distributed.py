@@ -252,3 +252,50 @@ def test_stats_shows_the_shared_queue(redis_url, tmp_path):
         "up",
         "0",
     ]
+
+
+def test_a_lost_connection_is_waited_for_then_the_call_goes_through(tmp_path):
+    """Redis goes away and comes back on the same port: the push waits (tenacity) and is
+    not lost; without Redis for longer than NEWSARCHIVE_REDIS_RETRY_SECONDS it raises."""
+    import logging
+    import threading
+
+    import redis
+    from redis_server import free_port
+
+    port = free_port()
+    retrying = threading.Event()
+
+    class Seen(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            retrying.set()
+
+    watcher = Seen()
+    logging.getLogger("newsarchive.distributed.connection").addHandler(watcher)
+    try:
+        with redis_server(tmp_path / "first", port=port) as url:
+            q = queue(url, "lost", NEWSARCHIVE_REDIS_RETRY_SECONDS=60)
+            q.push(Request("https://www.example.it/before.html"))
+        # the server is gone; it comes back once the worker is seen retrying
+        back = threading.Event()
+        stop = threading.Event()
+
+        def restart() -> None:
+            if retrying.wait(WAIT_S):
+                with redis_server(tmp_path / "second", port=port):
+                    back.set()
+                    stop.wait(WAIT_S)
+
+        thread = threading.Thread(target=restart, daemon=True)
+        thread.start()
+        q.push(Request("https://www.example.it/after.html"))
+        assert back.is_set()
+        popped = q.pop()
+        assert popped is not None and popped.url.endswith("/after.html")
+        stop.set()
+        thread.join(WAIT_S)
+        impatient = queue(url, "lost", NEWSARCHIVE_REDIS_RETRY_SECONDS=0.3)
+        with pytest.raises(redis.ConnectionError):
+            impatient.push(Request("https://www.example.it/never.html"))
+    finally:
+        logging.getLogger("newsarchive.distributed.connection").removeHandler(watcher)
