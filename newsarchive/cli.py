@@ -673,6 +673,11 @@ def stats(db: Path, redis_url: str | None, redis_prefix: str) -> None:
             f" done {shared['done']}, given up {shared['failed']};"
             f" workers holding leases: {len(shared['workers'])}"
         )
+        for job, n in shared["jobs"].items():
+            click.echo(
+                f"  job {job}: queued {n['queued']}, leased {n['leased']}, done {n['done']},"
+                f" given up {n['failed']}"
+            )
         for host, n in list(shared["hosts"].items())[:20]:
             click.echo(
                 f"  {host:40} queued {n['queued']:7}  leased {n['leased']:4}  done {n['done']:8}"

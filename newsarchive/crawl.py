@@ -154,7 +154,8 @@ def _run_jobs(
     for name, spider_args in jobs:
         crawler = process.create_crawler("article")
         label = command if len(jobs) == 1 else f"{command} [{name}]"
-        process.crawl(crawler, command=label, **spider_args)
+        # job: names this job's queue in a shared frontier (--redis); one queue per job
+        process.crawl(crawler, command=label, job=name, **spider_args)
         crawlers.append(crawler)
     process.start()
     return [result_of(c.stats.get_stats() if c.stats else {}) for c in crawlers]

@@ -231,7 +231,7 @@ def test_stats_shows_the_shared_queue(redis_url, tmp_path):
     import subprocess
     import sys
 
-    q = queue(redis_url, "statsq")
+    q = queue(redis_url, "statsq:q:crawl")
     for name in ("a", "b", "c"):
         q.push(Request(f"https://www.example.it/{name}.html"))
     done = q.pop()
@@ -246,6 +246,7 @@ def test_stats_shows_the_shared_queue(redis_url, tmp_path):
     assert shown.returncode == 0, shown.stderr
     assert "shared queue statsq: queued 1, leased 1, done 1, given up 0;" in shown.stdout
     assert "workers holding leases: 1" in shown.stdout
+    assert "  job crawl: queued 1, leased 1, done 1, given up 0" in shown.stdout
     line = next(x for x in shown.stdout.splitlines() if "www.example.it" in x)
     assert line.split() == ["www.example.it", "queued", "1", "leased", "1", "done", "1"] + [
         "given",

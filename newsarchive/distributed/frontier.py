@@ -162,6 +162,13 @@ return 0
 """
 
 
+def queue_key(prefix: str, job: str) -> str:
+    """The key prefix of one job's queue: the jobs of `newsarchive run` (each its own depth,
+    scope and selector) never pop each other's requests; the seen-set, host slots and
+    robots.txt answers are shared by all jobs under the prefix."""
+    return f"{prefix}:q:{job}"
+
+
 def worker_name() -> str:
     """host:pid:random, the owner recorded on each lease."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
@@ -344,7 +351,7 @@ class LeasedScheduler(Scheduler):  # type: ignore[misc]
         self.queue = load_object(self.queue_cls)(
             server=self.server,
             spider=spider,
-            key=self.queue_key % {"spider": spider.name},
+            key=queue_key(self.queue_key, getattr(spider, "job", None) or spider.name),
             serializer=self.serializer,
         )
         if not isinstance(self.queue, LeasedQueue):
@@ -493,30 +500,38 @@ class LeaseMiddleware:
 
 
 def queue_status(server: Any, prefix: str) -> dict[str, Any]:
-    """The shared queue at a glance, for `newsarchive stats --redis`: totals, workers holding
-    leases, and per host queued / leased / done / given up."""
-
-    def as_counts(raw: dict[bytes, bytes]) -> dict[str, int]:
-        return {k.decode(): int(v) for k, v in raw.items()}
-
-    pipe = server.pipeline(transaction=False)
-    pipe.zcard(f"{prefix}:queue")
-    pipe.zcard(f"{prefix}:leased")
-    pipe.get(f"{prefix}:done")
-    pipe.zcard(f"{prefix}:failed")
-    pipe.hvals(f"{prefix}:owner")
-    for part in ("queued", "leased", "done", "failed"):
-        pipe.hgetall(f"{prefix}:host:{part}")
-    queued, leased, done, failed, owners, *per_host = pipe.execute()
+    """The shared frontier at a glance, for `newsarchive stats --redis`: per job queued,
+    leased, done and given up, workers holding leases, and per host (all jobs)."""
+    parts = ("queued", "leased", "done", "failed")
+    jobs: dict[str, dict[str, int]] = {}
     hosts: dict[str, dict[str, int]] = {}
-    for part, raw in zip(("queued", "leased", "done", "failed"), per_host, strict=True):
-        for host, n in as_counts(raw).items():
-            hosts.setdefault(host, {"queued": 0, "leased": 0, "done": 0, "failed": 0})[part] = n
+    workers: set[str] = set()
+    for key in sorted(server.scan_iter(match=f"{prefix}:q:*:seq", count=1000)):
+        job_key = key.decode().removesuffix(":seq")
+        pipe = server.pipeline(transaction=False)
+        pipe.zcard(f"{job_key}:queue")
+        pipe.zcard(f"{job_key}:leased")
+        pipe.get(f"{job_key}:done")
+        pipe.zcard(f"{job_key}:failed")
+        pipe.hvals(f"{job_key}:owner")
+        for part in parts:
+            pipe.hgetall(f"{job_key}:host:{part}")
+        queued, leased, done, failed, owners, *per_host = pipe.execute()
+        jobs[job_key.removeprefix(f"{prefix}:q:")] = {
+            "queued": int(queued),
+            "leased": int(leased),
+            "done": int(done or 0),
+            "failed": int(failed),
+        }
+        workers.update(o.decode() for o in owners)
+        for part, raw in zip(parts, per_host, strict=True):
+            for host, n in raw.items():
+                counts = hosts.setdefault(host.decode(), dict.fromkeys(parts, 0))
+                counts[part] += int(n)
+    totals = {part: sum(j[part] for j in jobs.values()) for part in parts}
     return {
-        "queued": int(queued),
-        "leased": int(leased),
-        "done": int(done or 0),
-        "failed": int(failed),
-        "workers": sorted({o.decode() for o in owners}),
+        **totals,
+        "jobs": jobs,
+        "workers": sorted(workers),
         "hosts": dict(sorted(hosts.items(), key=lambda kv: -sum(kv[1].values()))),
     }
