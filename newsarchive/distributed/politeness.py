@@ -146,7 +146,7 @@ class HostLeaseMiddleware:
         host = _host(request.url)
         token = uuid.uuid4().hex
         started = time.monotonic()
-        waited = False
+        warned = False
         while True:
             wait_ms = int(
                 self.run(
@@ -158,14 +158,13 @@ class HostLeaseMiddleware:
             )
             if wait_ms == 0:
                 break
-            waited = True
-            if time.monotonic() - started > MAX_SLOT_WAIT_S:
+            self._inc("slot_waits")
+            if not warned and time.monotonic() - started > MAX_SLOT_WAIT_S:
+                warned = True
                 logger.warning(
                     "%s: no free slot for %s after %.0f s", request.url, host, MAX_SLOT_WAIT_S
                 )
             await _sleep(FULL_WAIT_S if wait_ms < 0 else wait_ms / 1000)
-        if waited:
-            self._inc("slot_waits")
         self.held[token] = host
         request.meta[SLOT_META] = token
 
