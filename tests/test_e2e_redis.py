@@ -233,3 +233,52 @@ def test_password_url_works_and_a_wrong_one_is_refused_without_echo(tmp_path):
     assert done.returncode == 2, done.stderr
     assert "nope" not in done.stderr and ":***@" in done.stderr
     assert done.stderr.strip().count("\n") == 0, done.stderr
+
+
+FAR_PATH = "/esteri/2024/11/01/sondaggi-usa-testa-a-testa.html"  # 3 hops from the seed
+
+
+@pytest.mark.e2e
+def test_run_jobs_file_with_two_workers_shares_each_jobs_queue(site, tmp_path):
+    """`run --redis` by two workers: each job keeps its own depth; nothing fetched twice."""
+    import site_truth as truth
+
+    jobs = tmp_path / "jobs.toml"
+    jobs.write_text(
+        f'[[source]]\nname = "deep"\nurls = ["{site.url(truth.SEED_PATH)}"]\ndepth = 2\n'
+        f'[[source]]\nname = "far"\nurls = ["{site.url(FAR_PATH)}"]\ndepth = 0\n'
+    )
+    with redis_server(tmp_path / "redis") as redis_url:
+        procs = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "newsarchive",
+                    "run",
+                    str(jobs),
+                    "--db",
+                    str(tmp_path / f"shard-{i}.db"),
+                    "--redis",
+                    redis_url,
+                    "--quiet",
+                    *FAST,
+                ],
+                cwd=tmp_path,
+                env=env(),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )  # fmt: skip
+            for i in range(2)
+        ]
+        outputs = [p.communicate(timeout=WAIT_S) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err[-2000:] for _, err in outputs]
+    articles = sorted(
+        url.replace(site.base_url, "")
+        for i in range(2)
+        for (url,) in rows(tmp_path / f"shard-{i}.db", "SELECT url FROM articles")
+    )
+    requested = Counter(site.requests)
+    assert {p: n for p, n in requested.items() if n > 1} == {}
+    assert articles == sorted([truth.SEED_PATH, *truth.DEPTH1_PATHS, *truth.DEPTH2_PATHS, FAR_PATH])
