@@ -300,3 +300,33 @@ def test_a_lost_connection_is_waited_for_then_the_call_goes_through(tmp_path):
             impatient.push(Request("https://www.example.it/never.html"))
     finally:
         logging.getLogger("newsarchive.distributed.connection").removeHandler(watcher)
+
+
+def test_a_redirect_or_retry_takes_its_own_host_slot(redis_url):
+    """A request copied from one that held a slot (Scrapy's redirect/retry copy the meta)
+    must still take a slot of its own: the per-host limit holds for it too."""
+    import asyncio
+
+    from scrapy.http import Response
+
+    from newsarchive.distributed.politeness import HostLeaseMiddleware
+
+    settings = {
+        "NEWSARCHIVE_REDIS_URL": redis_url,
+        "NEWSARCHIVE_REDIS_PREFIX": "slots1",
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
+        "DOWNLOAD_DELAY": 0,
+    }
+    middleware = HostLeaseMiddleware.from_crawler(get_crawler(settings_dict=settings))
+    slots = "slots1:slots:www.example.it"
+    first = Request("https://www.example.it/old.html")
+    asyncio.run(middleware.process_request(first))
+    assert client(redis_url).zcard(slots) == 1
+    redirected = first.replace(url="https://www.example.it/new.html")  # meta copied
+    middleware.process_response(first, Response(first.url, status=301))
+    assert client(redis_url).zcard(slots) == 0
+    asyncio.run(middleware.process_request(redirected))
+    assert client(redis_url).zcard(slots) == 1
+    middleware.process_exception(redirected, OSError("reset"))
+    assert client(redis_url).zcard(slots) == 0
+    middleware.loop.stop()

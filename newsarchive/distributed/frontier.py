@@ -41,6 +41,7 @@ from newsarchive.distributed.connection import DEFAULT_RETRY_SECONDS, retrying
 logger = logging.getLogger(__name__)
 
 LEASE_META = "na_lease"
+HOST_SLOT_META = "na_host_slot"  # politeness.SLOT_META
 DEFAULT_LEASE_SECONDS = 60.0
 DEFAULT_SEEN_DAYS = 30
 DEFAULT_MAX_ATTEMPTS = 3
@@ -414,6 +415,9 @@ class LeasedScheduler(Scheduler):  # type: ignore[misc]
         import redis
 
         previous = request.meta.pop(LEASE_META, None)
+        # a retry or redirect copies the meta of the download it comes from: its host slot
+        # was that download's, released when its response came
+        request.meta.pop(HOST_SLOT_META, None)
         try:
             queued = request.dont_filter or not self.df.request_seen(request)
             if queued:

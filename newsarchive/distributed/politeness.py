@@ -27,6 +27,7 @@ from twisted.internet import reactor, task
 
 from newsarchive.distributed.connection import DEFAULT_RETRY_SECONDS, client, retrying
 from newsarchive.distributed.frontier import DEFAULT_LEASE_SECONDS
+from newsarchive.distributed.frontier import HOST_SLOT_META as SLOT_META
 from newsarchive.middlewares import RetryAfterMiddleware, retry_after_seconds
 from newsarchive.robots import DISALLOW_ALL, RobotsMiddleware, rules_for
 
@@ -37,7 +38,6 @@ MAX_SLOT_WAIT_S = 600.0
 DEFAULT_ROBOTS_SECONDS = 3600.0
 ROBOTS_WAIT_S = 0.1
 ROBOTS_LOCK_S = 60.0
-SLOT_META = "na_host_slot"
 
 # ARGV: host, token, limit, delay ms, hold ms. 0: slot taken; > 0: wait that many ms;
 # -1: all slots busy.
@@ -141,8 +141,8 @@ class HostLeaseMiddleware:
 
     async def process_request(self, request: Request, spider: Any = None) -> None:
         """Wait for a free slot of the request's host, shared by every worker."""
-        if SLOT_META in request.meta:
-            return
+        if request.meta.get(SLOT_META) in self.held:
+            return  # holds a slot already (a middleware retried it in place)
         host = _host(request.url)
         token = uuid.uuid4().hex
         started = time.monotonic()
