@@ -1,8 +1,9 @@
 """Merging shard archives into one (``newsarchive merge``): SQL next to store.py's.
 
 Each shard is read in one transaction of the target with the shard ATTACHed: the target's
-write lock is taken up front and every read of the shard sees one snapshot (WAL), so a shard
-still being written by its worker is merged as it was at that instant.
+write lock is taken up front (the shard's is never taken) and every read of the shard sees
+one snapshot (WAL), so a shard still being written by its worker is merged as it was at
+that instant, and its worker is not held up.
 
 1. crawls: copied with their shard of origin (``crawls.shard``, ``crawls.shard_crawl_id``);
    a run merged again is updated (it may have finished since);
@@ -25,6 +26,8 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,10 +91,28 @@ class ShardMerger:
         finally:
             self.conn.execute(f"DETACH DATABASE {SHARD_SCHEMA}")
 
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One transaction: the target's write lock, and one read snapshot of the shard.
+
+        Not BEGIN IMMEDIATE: that would take the write lock of the attached shard too, and
+        stop its worker. A deferred BEGIN and a first (empty) write to the target take the
+        target's lock only; the shard is only read (a WAL snapshot: its worker goes on).
+        """
+        conn = self.conn
+        conn.execute("BEGIN")
+        try:
+            conn.execute("UPDATE main.crawls SET id = id WHERE id IS NULL")
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
     @retry_locked
     def _merge_attached(self, origin: str) -> MergeSummary:
         summary = MergeSummary(origin)
-        with self.archive._write() as conn:  # one transaction: the shard's snapshot
+        with self._transaction() as conn:
             try:
                 shard_migrations = _migrations(conn, SHARD_SCHEMA)
             except sqlite3.DatabaseError as exc:

@@ -330,3 +330,25 @@ def test_a_redirect_or_retry_takes_its_own_host_slot(redis_url):
     middleware.process_exception(redirected, OSError("reset"))
     assert client(redis_url).zcard(slots) == 0
     middleware.loop.stop()
+
+
+def test_merge_reads_a_shard_being_written_as_one_snapshot(tmp_path):
+    """A worker in the middle of a write transaction: merge neither waits for it nor sees
+    its uncommitted rows; the next merge takes them."""
+    body = (SITE_DIR / truth.SEED_PATH.lstrip("/")).read_bytes()
+    shard, merged = tmp_path / "a.db", tmp_path / "merged.db"
+    store(shard, body, "2024-12-06T09:00:00.000+00:00")
+    writer = sqlite3.connect(shard, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute(
+        "INSERT INTO pages (url, final_url, status, fetched_at, sha256, outcome)"
+        " VALUES ('http://x.it/a', 'http://x.it/a', 404, '2024-12-07T00:00:00+00:00', 'h', 'error')"
+    )
+    try:
+        (during,) = merge_shards(merged, [shard])
+    finally:
+        writer.execute("COMMIT")
+        writer.close()
+    (after,) = merge_shards(merged, [shard])
+    assert (during.pages_added, after.pages_added, after.pages_known) == (1, 1, 1)
+    assert q(merged, "SELECT count(*) FROM pages") == [(2,)]
