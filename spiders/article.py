@@ -134,8 +134,6 @@ class ArticleSpider(scrapy.Spider):
         """A redirect back to a URL already seen is dropped as a duplicate: a redirect loop."""
         chain = request.meta.get("redirect_urls")
         if not chain:
-            if self.shared_frontier:
-                self.seed_pending.discard(request.url)  # another worker has it
             return
         original = chain[0]
         self.seed_pending.discard(original)
@@ -296,7 +294,8 @@ class ArticleSpider(scrapy.Spider):
             self._inc("not_followed/max_pages")
             return
         self.requested += 1
-        if seed:
+        if seed and not self.shared_frontier:
+            # with --redis any worker may fetch it (or has): that one reports its failure
             self.seed_pending.add(url)
         yield scrapy.Request(
             url,

@@ -352,3 +352,24 @@ def test_merge_reads_a_shard_being_written_as_one_snapshot(tmp_path):
     (after,) = merge_shards(merged, [shard])
     assert (during.pages_added, after.pages_added, after.pages_known) == (1, 1, 1)
     assert q(merged, "SELECT count(*) FROM pages") == [(2,)]
+
+
+@pytest.mark.parametrize(("redis", "pending"), [(False, True), (True, False)])
+def test_with_a_shared_frontier_a_seed_is_not_this_workers_to_report(tmp_path, redis, pending):
+    """Another worker may fetch the seed this one queued (or queued it first): the one that
+    fetches it reports its failure; the others must not call it lost (exit code 1)."""
+    from spiders.article import ArticleSpider
+
+    settings = {"NEWSARCHIVE_DB": str(tmp_path / "a.db")}
+    if redis:
+        settings["NEWSARCHIVE_REDIS_URL"] = "redis://127.0.0.1:1/0"  # never connected here
+    crawler = get_crawler(ArticleSpider, settings_dict=settings)
+    seed = "https://www.example.it/a.html"
+    spider = ArticleSpider.from_crawler(crawler, url=seed)
+    try:
+        requests = list(spider.follow_url(seed, depth=0, via=None, seed=True))
+    finally:
+        if spider.archive is not None:
+            spider.archive.close()
+    assert [r.url for r in requests] == [seed]
+    assert (seed in spider.seed_pending) is pending
