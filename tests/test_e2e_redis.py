@@ -282,3 +282,43 @@ def test_run_jobs_file_with_two_workers_shares_each_jobs_queue(site, tmp_path):
     requested = Counter(site.requests)
     assert {p: n for p, n in requested.items() if n > 1} == {}
     assert articles == sorted([truth.SEED_PATH, *truth.DEPTH1_PATHS, *truth.DEPTH2_PATHS, FAR_PATH])
+
+
+@pytest.mark.e2e
+def test_redis_lost_for_good_mid_crawl_stops_the_worker_with_exit_3(tmp_path):
+    """Redis goes away mid-crawl: the worker retries for NEWSARCHIVE_REDIS_RETRY_SECONDS,
+    then stops cleanly (run recorded as aborted, exit code 3), not hanging nor crashing."""
+    from redis_server import redis_server_binary, wait_port
+
+    port = free_port()
+    redis = subprocess.Popen(
+        [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1",
+         "--dir", str(tmp_path), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_port(port)
+        with serve_generated(120, SEED) as (site, generated):
+            db = tmp_path / "shard.db"
+            proc = worker(
+                "A",
+                site.url(generated.path(0)),
+                db,
+                f"redis://127.0.0.1:{port}/0",
+                tmp_path,
+                "-s", "NEWSARCHIVE_REDIS_RETRY_SECONDS=2",
+                "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+            )  # fmt: skip
+            wait_for(lambda: count(db, "SELECT count(*) FROM pages") >= 5, "progress")
+            redis.kill()
+            redis.wait()
+            code = proc.wait(timeout=WAIT_S)
+    finally:
+        if redis.poll() is None:
+            redis.kill()
+            redis.wait()
+    log = (tmp_path / "worker-A.log").read_text()
+    status = rows(db, "SELECT status FROM crawls")
+    assert code == 3, log[-3000:]
+    assert status == [("aborted:redis_unavailable",)]
+    assert "Traceback" not in log, log[-3000:]

@@ -77,20 +77,37 @@ def check(url: str) -> None:
         raise RedisUnavailable(f"Redis at {masked(url)} is {version}; 5.0 or later is needed")
 
 
+class _Outage:
+    """Whether a call of this process has given up on Redis: the next calls then try once,
+    without waiting, until one succeeds (a worker stopping must not wait again per call)."""
+
+    given_up = False
+
+
 def retrying(seconds: float) -> Callable[[Callable[[], T]], T]:
     """Run a Redis call, retrying lost connections with back-off for at most `seconds`."""
     import redis
 
+    lost = (redis.ConnectionError, redis.TimeoutError)
+
     def run(call: Callable[[], T]) -> T:
-        for attempt in Retrying(
-            retry=retry_if_exception_type((redis.ConnectionError, redis.TimeoutError)),
-            stop=stop_after_delay(seconds),
-            wait=wait_exponential(multiplier=0.2, max=10),
-            before_sleep=before_sleep_log(logger, logging.WARNING),
-            reraise=True,
-        ):
-            with attempt:
-                return call()
+        if _Outage.given_up:
+            result = call()
+            _Outage.given_up = False
+            return result
+        try:
+            for attempt in Retrying(
+                retry=retry_if_exception_type(lost),
+                stop=stop_after_delay(seconds),
+                wait=wait_exponential(multiplier=0.2, max=10),
+                before_sleep=before_sleep_log(logger, logging.WARNING),
+                reraise=True,
+            ):
+                with attempt:
+                    return call()
+        except lost:
+            _Outage.given_up = True
+            raise
         raise AssertionError("unreachable")  # pragma: no cover
 
     return run

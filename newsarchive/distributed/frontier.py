@@ -345,6 +345,12 @@ class LeasedScheduler(Scheduler):  # type: ignore[misc]
         if self.stats is not None and count:
             self.stats.inc_value(f"newsarchive/redis/{key}", count)
 
+    def _count(self, key: str) -> None:
+        """Scrapy's own scheduler counters (the progress line reads them)."""
+        if self.stats is not None:
+            self.stats.inc_value(key)
+            self.stats.inc_value(f"{key}/redis")
+
     def open(self, spider: Any) -> None:
         """Open the shared queue and start extending this worker's leases."""
         # scrapy-redis' open() without its deprecated Spider.log() call
@@ -422,7 +428,7 @@ class LeasedScheduler(Scheduler):  # type: ignore[misc]
             queued = request.dont_filter or not self.df.request_seen(request)
             if queued:
                 self.queue.push(request)
-                self._inc("queued")
+                self._count("scheduler/enqueued")
             if previous is not None:
                 self.queue.ack(str(previous))
         except redis.RedisError as exc:
@@ -445,6 +451,7 @@ class LeasedScheduler(Scheduler):  # type: ignore[misc]
             return None
         if request is not None:
             self._inc("leased")
+            self._count("scheduler/dequeued")
         return request
 
     def has_pending_requests(self) -> bool:
