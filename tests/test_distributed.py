@@ -373,3 +373,18 @@ def test_with_a_shared_frontier_a_seed_is_not_this_workers_to_report(tmp_path, r
             spider.archive.close()
     assert [r.url for r in requests] == [seed]
     assert (seed in spider.seed_pending) is pending
+
+
+def test_shallower_first_across_workers(redis_url):
+    """Breadth-first across all workers: a depth-1 request queued after a depth-2 one is
+    popped first (as one process would fetch it), so depth is counted by the shortest path."""
+    q = queue(redis_url, "bfs")
+    for name, depth in (("deep", 2), ("near", 1), ("seed", 0), ("near2", 1)):
+        q.push(Request(f"https://www.example.it/{name}.html", meta={"na_depth": depth}))
+    popped = [q.pop() for _ in range(4)]
+    assert [r.url.rsplit("/", 1)[1] for r in popped if r] == [
+        "seed.html",
+        "near.html",
+        "near2.html",
+        "deep.html",
+    ]

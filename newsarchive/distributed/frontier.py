@@ -3,8 +3,8 @@
 Keys, all under NEWSARCHIVE_REDIS_PREFIX (``newsarchive`` by default; one prefix per crawl
 that shares a frontier):
 
-- ``P:queue`` (sorted set of ids, priority then FIFO), ``P:requests`` (id -> JSON request),
-  ``P:score``, ``P:hostof``, ``P:attempts`` (per id);
+- ``P:queue`` (sorted set of ids: priority, then depth, then FIFO), ``P:requests``
+  (id -> JSON request), ``P:score``, ``P:hostof``, ``P:attempts`` (per id);
 - ``P:leased`` (sorted set id -> deadline in ms, Redis clock) and ``P:owner`` (id -> worker):
   a pop moves a request there; the shard's commit of the page acknowledges it; a lease not
   acknowledged by its deadline (the worker was killed) goes back to the queue at the next pop
@@ -47,12 +47,13 @@ DEFAULT_SEEN_DAYS = 30
 DEFAULT_MAX_ATTEMPTS = 3
 POLL_SECONDS = 0.25
 REAP_BATCH = 100
+DEPTH_LEVELS = 100  # queue order: priority, then depth (0-99), then FIFO
 FINGERPRINT_HEX = 32
 
 PUSH = """
 local p = KEYS[1]
 local id = redis.call('INCR', p..':seq')
-local score = -tonumber(ARGV[2]) * 1e10 + id
+local score = -tonumber(ARGV[2]) * 1e9 + id
 redis.call('HSET', p..':requests', id, ARGV[1])
 redis.call('HSET', p..':hostof', id, ARGV[3])
 redis.call('HSET', p..':score', id, score)
@@ -221,13 +222,12 @@ class LeasedQueue(Base):  # type: ignore[misc]
         return self.run(count)
 
     def push(self, request: Request) -> None:
-        """Queue a request for any worker."""
+        """Queue a request for any worker: higher priority first, then shallower related-link
+        depth (breadth-first across all workers, as one process crawls), then FIFO."""
         data = self._encode_request(request)
-        self.run(
-            lambda: self._push(
-                keys=[self.prefix], args=[data, request.priority, _host(request.url)]
-            )
-        )
+        depth = int(request.meta.get("na_depth") or 0)
+        priority = request.priority * DEPTH_LEVELS - min(depth, DEPTH_LEVELS - 1)
+        self.run(lambda: self._push(keys=[self.prefix], args=[data, priority, _host(request.url)]))
 
     def pop(self, timeout: int = 0) -> Request | None:
         """Lease the next request (after returning expired leases to the queue)."""
