@@ -419,11 +419,21 @@ def history(url: str, db: Path) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the generated Datasette metadata to this file.",
 )
-def serve(db: Path, host: str, port: int, metadata_out: Path | None) -> None:
+@click.option(
+    "--shard",
+    "shards",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also serve this worker's shard (--redis), as its own database (repeatable).",
+)
+def serve(
+    db: Path, host: str, port: int, metadata_out: Path | None, shards: tuple[Path, ...]
+) -> None:
     """Browse and search the archive in Datasette (read-only).
 
     Opens on 127.0.0.1 unless told otherwise. Raw page bodies are not served: browse
-    pages through the pages_list view.
+    pages through the pages_list view. With --shard, workers' shards are served beside it
+    (each a database of its own; `newsarchive merge` makes them one).
 
     Example: newsarchive serve --db archive.db --port 8001
     """
@@ -433,10 +443,14 @@ def serve(db: Path, host: str, port: int, metadata_out: Path | None) -> None:
     from newsarchive.datasette_metadata import build_metadata
     from newsarchive.store import Archive
 
-    if not db.exists():
-        raise click.ClickException(f"no archive at {db}")
-    Archive(db).close()  # apply pending migrations (views) before serving read-only
-    metadata = json.dumps(build_metadata(db.stem), indent=2)
+    for file in (db, *shards):
+        if not file.exists():
+            raise click.ClickException(f"no archive at {file}")
+        Archive(file).close()  # apply pending migrations (views) before serving read-only
+    described = build_metadata(db.stem)
+    for shard in shards:
+        described["databases"].update(build_metadata(shard.stem)["databases"])
+    metadata = json.dumps(described, indent=2)
     if metadata_out:
         metadata_out.write_text(metadata)
     handle, path = tempfile.mkstemp(prefix="newsarchive-", suffix=".json")
@@ -448,6 +462,7 @@ def serve(db: Path, host: str, port: int, metadata_out: Path | None) -> None:
         "datasette",
         "serve",
         str(db),
+        *map(str, shards),
         "--metadata",
         path,
         "--host",

@@ -388,3 +388,50 @@ def test_shallower_first_across_workers(redis_url):
         "near2.html",
         "deep.html",
     ]
+
+
+def test_serve_opens_shards_beside_the_archive(tmp_path):
+    """`serve --shard`: each worker's shard is a database of its own, bodies still hidden."""
+    import subprocess
+    import sys
+    import urllib.error
+    import urllib.request
+
+    from redis_server import free_port
+
+    body = (SITE_DIR / truth.SEED_PATH.lstrip("/")).read_bytes()
+    shard, merged = tmp_path / "shard-a.db", tmp_path / "archive.db"
+    store(shard, body, "2024-12-06T09:00:00.000+00:00")
+    merge_shards(merged, [shard])
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsarchive", "serve", "--db", str(merged),
+         "--shard", str(shard), "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+
+    def get(path: str) -> tuple[int, bytes]:
+        try:
+            with urllib.request.urlopen(base + path, timeout=5) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, b""
+
+    try:
+        deadline = time.monotonic() + WAIT_S
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                get("/-/versions.json")
+                break
+            except OSError:
+                time.sleep(0.1)
+        databases = json.loads(get("/-/databases.json")[1])
+        code, found = get("/shard-a/articles.json?_shape=array")
+        hidden, _ = get("/shard-a/pages.json")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert sorted(d["name"] for d in databases) == ["archive", "shard-a"]
+    assert code == 200 and len(json.loads(found)) == 1
+    assert hidden == 403
