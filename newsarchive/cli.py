@@ -596,7 +596,10 @@ def run(
 
     Meant for cron or a systemd timer; a killed run is resumed by the next one. Exit code:
     0 when every source ran (some pages may have failed), 1 when a source had nothing
-    reachable, 3 when a run aborted.
+    reachable, 2 for a usage error or an unreachable --redis, 3 when a run aborted.
+
+    With --redis, the same jobs file run on several machines (each with its own --db)
+    shares one frontier per source; `newsarchive merge` joins the shards.
 
     Example: newsarchive run jobs.example.toml --db archive.db --quiet
     """
