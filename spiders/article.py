@@ -127,7 +127,8 @@ class ArticleSpider(scrapy.Spider):
         """Build the spider and listen for requests the scheduler drops."""
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
-        spider.shared_frontier = bool(crawler.settings.get("NEWSARCHIVE_REDIS_URL"))
+        # the Redis scheduler of --redis (newsarchive.distributed) holds the frontier
+        spider.shared_frontier = "LeasedScheduler" in str(crawler.settings.get("SCHEDULER"))
         return spider
 
     def request_dropped(self, request: scrapy.Request, spider: Any = None) -> None:

@@ -362,7 +362,9 @@ def test_with_a_shared_frontier_a_seed_is_not_this_workers_to_report(tmp_path, r
 
     settings = {"NEWSARCHIVE_DB": str(tmp_path / "a.db")}
     if redis:
-        settings["NEWSARCHIVE_REDIS_URL"] = "redis://127.0.0.1:1/0"  # never connected here
+        from newsarchive.distributed import redis_settings
+
+        settings.update(redis_settings("redis://127.0.0.1:1/0", "x"))  # never connected here
     crawler = get_crawler(ArticleSpider, settings_dict=settings)
     seed = "https://www.example.it/a.html"
     spider = ArticleSpider.from_crawler(crawler, url=seed)
