@@ -406,10 +406,10 @@ class LeasedScheduler(Scheduler):  # type: ignore[misc]
         super().close(reason)
 
     def _abort(self, exc: Exception) -> None:
-        logger.error("Redis unavailable, stopping this worker: %s", exc)
         self._inc("unavailable")
         engine = self.crawler.engine
         if engine is not None and not self.stopping:
+            logger.error("Redis unavailable, stopping this worker: %s", exc)
             self.stopping = True
             from scrapy.utils.defer import deferred_from_coro
 
