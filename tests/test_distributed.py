@@ -437,3 +437,27 @@ def test_serve_opens_shards_beside_the_archive(tmp_path):
     assert sorted(d["name"] for d in databases) == ["archive", "shard-a"]
     assert code == 200 and len(json.loads(found)) == 1
     assert hidden == 403
+
+
+def test_retry_after_seen_by_one_worker_holds_every_worker_off_the_host(redis_url):
+    from scrapy.http import Response
+
+    from newsarchive.distributed.politeness import HostLeaseMiddleware
+
+    settings = {
+        "NEWSARCHIVE_REDIS_URL": redis_url,
+        "NEWSARCHIVE_REDIS_PREFIX": "retryafter",
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
+        "DOWNLOAD_DELAY": 0,
+    }
+    one, other = (
+        HostLeaseMiddleware.from_crawler(get_crawler(settings_dict=settings)) for _ in range(2)
+    )
+    request = Request("https://www.example.it/a.html")
+    one.process_response(request, Response(request.url, status=429, headers={"Retry-After": "120"}))
+    wait_ms = other._acquire(keys=["retryafter"], args=["www.example.it", "token", 4, 0, 60_000])
+    free_ms = other._acquire(keys=["retryafter"], args=["other.it", "token", 4, 0, 60_000])
+    for middleware in (one, other):
+        middleware.loop.stop()
+    assert 110_000 < int(wait_ms) <= 120_000
+    assert int(free_ms) == 0
