@@ -38,6 +38,8 @@ from newsarchive.versions import VERSIONED_FIELDS, changed_fields
 logger = logging.getLogger(__name__)
 
 SHARD_SCHEMA = "shard"
+# the migration (on main, from another branch) after which the newest version's text is NULL
+TEXT_ONCE_MIGRATION = "m013_versions_text_once"
 PAGE_KEY = ("url", "final_url", "fetched_at", "status", "sha256")
 
 
@@ -219,14 +221,25 @@ class ShardMerger:
         """(fetched_at, page id, content hash, *versioned fields) of every fetch of an article
         in one archive, by page id (of the target). A fetch that added no version had the
         content of the article's latest version at that time (that is why it added none)."""
-        fields = ", ".join(VERSIONED_FIELDS)
-        versions = conn.execute(
-            f"""SELECT fetched_at, page_id, content_hash, {fields} FROM {schema}.article_versions
-                WHERE article_url = ? ORDER BY fetched_at, version""",
+        fields = ", ".join(f"v.{f}" for f in VERSIONED_FIELDS)
+        rows = conn.execute(
+            f"""SELECT v.fetched_at, v.page_id, v.content_hash, {fields}, a.text
+                FROM {schema}.article_versions v
+                LEFT JOIN {schema}.articles a ON a.url = v.article_url
+                WHERE v.article_url = ? ORDER BY v.fetched_at, v.version""",
             (url,),
         ).fetchall()
-        if not versions:
+        if not rows:
             return {}
+        text_at = 3 + VERSIONED_FIELDS.index("text")
+        versions = []
+        for row in rows:
+            row, article_text = list(row[:-1]), row[-1]
+            if row[text_at] is None and article_text is not None:
+                # a version whose text is stored once, in articles.text (the newest one,
+                # where the schema keeps it so): versions hold it whitespace-normalized
+                row[text_at] = " ".join(str(article_text).split())
+            versions.append(tuple(row))
         by_page = {int(v[1]): v for v in versions}
         pages = conn.execute(
             f"""SELECT id, fetched_at FROM {schema}.pages
@@ -309,7 +322,21 @@ class ShardMerger:
                 (url, number, *event[:3], json.dumps(changed), *event[3:]),
             )
             previous = content
+        if TEXT_ONCE_MIGRATION in _migrations(conn, "main"):
+            self._text_once(conn, url, len(kept))
         return True
+
+    def _text_once(self, conn: sqlite3.Connection, url: str, newest: int) -> None:
+        """Where the schema stores a text once (m013), the newest version's text is NULL when
+        it is articles.text (whitespace-normalized), as the crawl itself writes it."""
+        row = conn.execute("SELECT text FROM main.articles WHERE url = ?", (url,)).fetchone()
+        if row is None or row[0] is None:
+            return
+        conn.execute(
+            "UPDATE main.article_versions SET text = NULL"
+            " WHERE article_url = ? AND version = ? AND text = ?",
+            (url, newest, " ".join(str(row[0]).split())),
+        )
 
     def _copy_article(
         self,

@@ -461,3 +461,20 @@ def test_retry_after_seen_by_one_worker_holds_every_worker_off_the_host(redis_ur
         middleware.loop.stop()
     assert 110_000 < int(wait_ms) <= 120_000
     assert int(free_ms) == 0
+
+
+def test_merge_reads_a_version_text_stored_once_in_the_article(tmp_path):
+    """Where a shard keeps the newest version's text only in articles.text (NULL in the
+    version), a merge that makes it an older version gives it its text back."""
+    body = (SITE_DIR / truth.SEED_PATH.lstrip("/")).read_bytes()
+    edited = body.replace(b"soldati in Ucraina contro l'Occidente", b"truppe in Ucraina")
+    a, b, merged = tmp_path / "a.db", tmp_path / "b.db", tmp_path / "merged.db"
+    store(a, body, "2024-12-06T09:00:00.000+00:00")
+    store(b, edited, "2024-12-07T09:00:00.000+00:00")
+    with sqlite3.connect(a) as conn:
+        (full,) = conn.execute("SELECT text FROM article_versions").fetchone()
+        conn.execute("UPDATE article_versions SET text = NULL")
+    merge_shards(merged, [a, b])
+    texts = q(merged, "SELECT version, text FROM article_versions ORDER BY version")
+    assert texts[0] == (1, full)
+    assert texts[1][1] is not None
