@@ -41,11 +41,16 @@ def build(path: Path, pages: int) -> list[tuple[str, bytes]]:
     with Archive(path) as archive:
         for p, body in files:
             page = RawPage(
-                url=BASE + p, final_url=BASE + p, status=200, fetched_at=FETCHED_AT,
-                headers={"Content-Type": "text/html; charset=utf-8"}, body=body,
+                url=BASE + p,
+                final_url=BASE + p,
+                status=200,
+                fetched_at=FETCHED_AT,
+                headers={"Content-Type": "text/html; charset=utf-8"},
+                body=body,
             )
-            archive.record_fetch(page, None, outcome="article", error=None, crawl_id=None,
-                                 extracted_at=FETCHED_AT)
+            archive.record_fetch(
+                page, None, outcome="article", error=None, crawl_id=None, extracted_at=FETCHED_AT
+            )
     return files
 
 
@@ -71,7 +76,9 @@ def main() -> None:
             extract_article(body, url=BASE + p, fetched_at=fetched)
         wall, used = time.perf_counter() - t0, cpu() - c0
         results["extraction alone (in-process)"] = {
-            "pages_per_s": len(files) / wall, "cpu_ms_per_page": 1000 * used / len(files)}
+            "pages_per_s": len(files) / wall,
+            "cpu_ms_per_page": 1000 * used / len(files),
+        }
         for jobs in (1, 2):
             db = Path(tmp) / f"run{jobs}.db"
             shutil.copy(master, db)
@@ -80,7 +87,9 @@ def main() -> None:
             wall, used = time.perf_counter() - t0, cpu() - c0
             assert summary.pages_read == len(files), summary
             results[f"reextract --jobs {jobs}"] = {
-                "pages_per_s": len(files) / wall, "cpu_ms_per_page": 1000 * used / len(files)}
+                "pages_per_s": len(files) / wall,
+                "cpu_ms_per_page": 1000 * used / len(files),
+            }
     print(f"{'run':34} {'pages/s':>9} {'CPU ms/page':>12}")
     for name, r in results.items():
         print(f"{name:34} {r['pages_per_s']:9.1f} {r['cpu_ms_per_page']:12.1f}")

@@ -11,6 +11,9 @@ every fault route), each compression bomb alone, robots.txt variants, Retry-Afte
 attacks, faults as seeds, one kill -9/resume round, two concurrent jobs on one archive (each
 on its own loopback host, 127.0.0.11...), and the same crawl started twice at once.
 slow adds: 20 kill -9/resume rounds, two and four concurrent jobs, a full disk (tmpfs, root).
+Both modes add the frontier group of issue 13 (items 1-5, ``frontier_scenarios``): a deeper
+re-crawl against a fresh one, a claimed URL kept for a killed run, sitemap loops, reextract
+beside a writer, caps on what a page or a host can enqueue.
 
 Writes ``reliability-report.json`` (current directory, git-ignored) and prints a table.
 """
@@ -27,6 +30,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
@@ -40,9 +44,12 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import fault_server as fs  # noqa: E402
+import frontier_site  # noqa: E402
 import sitegen  # noqa: E402
 
 from newsarchive import __version__  # noqa: E402
+from newsarchive.items import RawPage  # noqa: E402
+from newsarchive.reextract import reextract  # noqa: E402
 from newsarchive.store import Archive  # noqa: E402
 
 DOWNLOAD_TIMEOUT = 3
@@ -464,6 +471,24 @@ def seeds(root: Path) -> Scenario:
     return sc
 
 
+# --- issue 13 items 6-11: the archive's own integrity (bench/reliability_integrity.py) -------
+
+
+@timed
+def integrity(root: Path) -> Scenario:
+    """Foreign/newer databases, unreadable bodies, leaks through Datasette, durability,
+    snapshots, canonical hijacks, tracebacks: each case handled or not."""
+    import reliability_integrity
+
+    sc = Scenario("integrity (13.6-13.11)")
+    with workdir(root, "integrity") as tmp:
+        sc.bad_inputs = reliability_integrity.cases(tmp)
+    return sc
+
+
+# --- end of issue 13 items 6-11 ----------------------------------------------------------
+
+
 def kill_round(served: Any, site: Any, db: Path, tmp: Path, rng: random.Random) -> dict[str, Any]:
     """KILLS_PER_ROUND SIGKILLs at random moments, then a run to the end."""
     args = [
@@ -693,6 +718,246 @@ def disk_full(root: Path) -> Scenario:
     return sc
 
 
+# --- issue 13, items 1-5: the frontier (nothing lost, nothing leaked) ---------------------------
+# One group, kept apart from the other issue-13 scenarios: frontier_scenarios() runs them all.
+# Each also exists as a test in tests/test_faults_frontier.py.
+
+
+def _sitemap_xml(tag: str, locs: list[str]) -> bytes:
+    inner = "sitemap" if tag == "sitemapindex" else "url"
+    items = "".join(f"<{inner}><loc>{u}</loc></{inner}>" for u in locs)
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><{tag} '
+        f'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{items}</{tag}>'
+    ).encode()
+
+
+@timed
+def frontier_deeper_recrawl(root: Path) -> Scenario:
+    """13.1: --depth 3, then --depth 5 twice, against a fresh --depth 5 (random graph)."""
+    sc = Scenario("13.1 deeper re-crawl")
+    seed, graph = frontier_site.random_graph(80, seed=13)
+    with frontier_site.serve(graph=graph) as site, workdir(root, "f-deeper") as tmp:
+        truth = {site.url(p): d for p, d in frontier_site.depths(graph, seed, 5).items()}
+        step, fresh = tmp / "step.db", tmp / "fresh.db"
+        for label, db, depth in (
+            ("depth 3", step, 3),
+            ("then depth 5", step, 5),
+            ("depth 5 again", step, 5),
+            ("fresh depth 5", fresh, 5),
+        ):
+            run, _ = crawl(label, db, site.url(seed), "--depth", str(depth), *HARD, cwd=tmp)
+            sc.runs.append(run)
+            sc.faults[label] = run.code == 0
+        got = {
+            name: dict(query(db, "SELECT url, min(depth) FROM pages WHERE status = 200 GROUP BY 1"))
+            for name, db in (("step", step), ("fresh", fresh))
+        }
+    sc.rows_lost = sorted(set(truth) - set(got["step"]))
+    sc.checks["13.1 pages: truth / fresh / step runs"] = (
+        f"{len(truth)} / {len(got['fresh'])} / {len(got['step'])}"
+    )
+    sc.checks["13.1 pages recorded at a depth not the shortest"] = sum(
+        1 for name in got for u, d in got[name].items() if truth.get(u) != d
+    )
+    return sc
+
+
+@timed
+def frontier_sitemap_loop(root: Path) -> Scenario:
+    """13.3: a sitemap index listing itself, two listing each other, 60 s at most."""
+    sc = Scenario("13.3 sitemap loops")
+    xml = "application/xml"
+    article = frontier_site.article_path("elencato")
+    with frontier_site.serve(graph={article: []}) as site, workdir(root, "f-sitemaps") as tmp:
+        u = site.url
+        site.raw = {
+            "/sm-self.xml": (
+                xml,
+                _sitemap_xml("sitemapindex", [u("/sm-self.xml"), u("/sm-a.xml")]),
+            ),
+            "/sm-a.xml": (xml, _sitemap_xml("sitemapindex", [u("/sm-b.xml")])),
+            "/sm-b.xml": (xml, _sitemap_xml("sitemapindex", [u("/sm-a.xml"), u("/sm-news.xml")])),
+            "/sm-news.xml": (xml, _sitemap_xml("urlset", [u(article)])),
+        }
+        db = tmp / "archive.db"
+        run, _ = crawl(
+            "sitemap loop",
+            db,
+            "--sitemap",
+            u("/sm-self.xml"),
+            *HARD,
+            "-s",
+            "CLOSESPIDER_TIMEOUT=60",
+            cwd=tmp,
+        )
+        sc.runs.append(run)
+        reads = sum(n for p, n in site.hits.items() if p.startswith("/sm-"))
+    sc.bad_inputs["sitemap index listing itself / two listing each other"] = (
+        run.code == 0 and reads == 4
+    )
+    sc.checks["13.3 sitemap fetches (4 sitemaps)"] = reads
+    sc.checks["13.3 sources pages rows"] = query(
+        db, "SELECT count(*) FROM pages WHERE outcome = 'sitemap'"
+    )[0][0]
+    return sc
+
+
+@timed
+def frontier_overlap_queue(root: Path) -> Scenario:
+    """13.2: run A (alive) claims x; run B skips x and finishes; A dies; run C archives x."""
+    sc = Scenario("13.2 claimed URL kept")
+    p = frontier_site.article_path
+    graph = {p("inizio"): [p("conteso")], p("conteso"): [p("dietro")], p("dietro"): []}
+    with frontier_site.serve(graph=graph) as site, workdir(root, "f-overlap") as tmp:
+        db = tmp / "archive.db"
+        sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+        try:
+            with Archive(db) as archive:
+                run_a = archive.start_crawl(command="A", seeds=[], started_at="2024-11-21")
+                conn = archive.db.conn
+                conn.execute(
+                    "UPDATE crawls SET stats = json_set(stats, '$.pid', ?) WHERE id = ?",
+                    (sleeper.pid, run_a),
+                )
+                conn.commit()
+                archive.claim(
+                    [{"url": site.url(p("conteso")), "depth": 1, "max_depth": 2}],
+                    crawl_id=run_a,
+                    queued_at="t",
+                )
+            args = [site.url(p("inizio")), "--depth", "2", *HARD]
+            run, _ = crawl("run B (A alive)", db, *args, cwd=tmp)
+            sc.runs.append(run)
+            kept = query(db, "SELECT count(*) FROM frontier")[0][0]
+        finally:
+            sleeper.kill()  # run A is killed
+            sleeper.wait()
+        run, _ = crawl("run C (A dead)", db, *args, cwd=tmp)
+        sc.runs.append(run)
+        stored = {r[0] for r in query(db, "SELECT url FROM pages WHERE status = 200")}
+        sc.rows_lost = sorted({site.url(path) for path in graph} - stored)
+    sc.faults["overlapping run finishes while another holds a claim"] = kept == 1
+    sc.checks["13.2 claimed row left queued by the overlapping run"] = kept
+    return sc
+
+
+@timed
+def frontier_caps(root: Path) -> Scenario:
+    """13.5: 5,000 related links on one page; a calendar trap with session ids."""
+    sc = Scenario("13.5 enqueue caps")
+    p = frontier_site.article_path
+    many = [p(f"collegato-{i}") for i in range(5000)]
+    graph = {p("tanti"): many, **{x: [] for x in many}}
+
+    def calendar(path: str) -> list[str] | None:
+        name = path.rsplit("/", 1)[-1]
+        if not name.startswith("giorno-"):
+            return None
+        day = int(name.removeprefix("giorno-").removesuffix(".html"))
+        return [
+            p(f"giorno-{2 * day + 1}") + f"?sid={day}",
+            p(f"giorno-{2 * day + 2}") + f"?PHPSESSID=x{day}",
+            p(f"giorno-{day}") + f";jsessionid=S{day}",
+        ]
+
+    with frontier_site.serve(graph=graph, trap=calendar) as site, workdir(root, "f-caps") as tmp:
+        db = tmp / "links.db"
+        run, _ = crawl("5,000 related links", db, site.url(p("tanti")), *HARD, cwd=tmp)
+        sc.runs.append(run)
+        fetched = query(db, "SELECT count(*) FROM pages")[0][0]
+        queued = query(db, "SELECT count(*) FROM frontier")[0][0]
+        sc.bad_inputs["related block of 5,000 links"] = run.code == 0 and fetched <= 201
+        sc.checks["13.5 pages fetched / left queued (5,000 links, cap 200)"] = (
+            f"{fetched} / {queued}"
+        )
+        db = tmp / "trap.db"
+        run, _ = crawl(
+            "calendar trap",
+            db,
+            site.url(p("giorno-0")),
+            "--depth",
+            "10",
+            *HARD,
+            "-s",
+            "NEWSARCHIVE_MAX_NEW_URLS_PER_HOST=100",
+            cwd=tmp,
+        )
+        sc.runs.append(run)
+        fetched = query(db, "SELECT count(*) FROM pages")[0][0]
+        session_urls = sum(1 for path in site.hits if "sid" in path.lower())
+        sc.bad_inputs["calendar/session-id trap (2,047 pages in reach)"] = (
+            run.code == 0 and fetched <= 101 and session_urls == 0
+        )
+        sc.checks["13.5 trap pages fetched (host cap 100)"] = fetched
+        sc.checks["13.5 fetches of session-id URLs"] = session_urls
+    return sc
+
+
+@timed
+def frontier_reextract(root: Path) -> Scenario:
+    """13.4: reextract of a slow page and of 8,000 'Leggi anche' sections while another
+    connection writes; then the slow page again with a 1 s timeout."""
+    sc = Scenario("13.4 reextract vs crawl")
+    with workdir(root, "f-reextract") as tmp:
+        db = tmp / "archive.db"
+        url = "https://www.example.it/notizie/2024/11/21/lenta.html"
+        big = "https://www.example.it/notizie/2024/11/21/leggi-anche.html"
+        with Archive(db) as archive:
+            for u, body in ((url, fs.slow_page()), (big, frontier_site.leggi_anche_page(8000))):
+                page = RawPage(u, u, 200, "2024-11-21T09:00:00+00:00", {}, body)
+                archive.record_fetch(
+                    page, None, outcome="article", error=None, crawl_id=None, extracted_at="t"
+                )
+        result: dict[str, Any] = {}
+
+        def run() -> None:
+            started = time.monotonic()
+            result["summary"] = reextract(db, jobs=1, timeout=30)
+            result["seconds"] = time.monotonic() - started
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        refused, writes = 0, 0
+        while thread.is_alive():
+            conn = sqlite3.connect(db, timeout=2.0, isolation_level=None)
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("UPDATE crawls SET status = status")
+                conn.execute("COMMIT")
+                writes += 1
+            except sqlite3.OperationalError:
+                refused += 1
+            finally:
+                conn.close()
+            thread.join(0.1)
+        # the crawl's timeout, made short here: the slow page must end as the crawl ends it
+        reextract(db, jobs=1, timeout=1, url=url)
+        outcomes = dict(query(db, "SELECT url, outcome FROM pages"))
+    sc.runs.append(Run("reextract", 0, None, round(result.get("seconds", 0), 2), 0, refused))
+    sc.faults["crawl writes while reextract extracts"] = refused == 0 and writes > 0
+    sc.bad_inputs["slow page stopped at the timeout (1 s)"] = (
+        outcomes.get(url) == "extraction_failed"
+    )
+    sc.bad_inputs["8,000 'Leggi anche' sections extracted"] = outcomes.get(big) == "article"
+    sc.checks["13.4 crawl writes refused during reextract (2 s busy timeout)"] = refused
+    sc.checks["13.4 reextract seconds (slow page + 8,000 sections, timeout 30 s)"] = round(
+        result.get("seconds", 0), 1
+    )
+    return sc
+
+
+def frontier_scenarios(root: Path) -> list[Scenario]:
+    """Issue 13, items 1-5 (fast and slow modes alike)."""
+    return [
+        frontier_deeper_recrawl(root),
+        frontier_overlap_queue(root),
+        frontier_sitemap_loop(root),
+        frontier_reextract(root),
+        frontier_caps(root),
+    ]
+
+
 # --- report ---------------------------------------------------------------------------------
 
 
@@ -796,6 +1061,7 @@ def main(argv: list[str] | None = None) -> int:
             retry_after(root),
             xml_attacks(root),
             seeds(root),
+            integrity(root),  # issue 13 items 6-11
         ]
         if args.mode == "fast":
             scenarios += [
@@ -803,6 +1069,7 @@ def main(argv: list[str] | None = None) -> int:
                 concurrent_jobs(root, 2),
                 overlapping_runs(root),
             ]
+            scenarios += frontier_scenarios(root)  # issue 13, items 1-5
         else:
             scenarios += [
                 kill_resume(root, 20, args.seed),
@@ -811,6 +1078,7 @@ def main(argv: list[str] | None = None) -> int:
                 overlapping_runs(root),
                 disk_full(root),
             ]
+            scenarios += frontier_scenarios(root)  # issue 13, items 1-5
     seconds = time.monotonic() - started
     total = totals(scenarios)
     report = {

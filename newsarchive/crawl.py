@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 EXIT_OK = 0
 EXIT_SEED_FAILED = 1
 EXIT_ABORTED = 3
-QUIET_LOGGERS = ("scrapy", "twisted", "trafilatura", "htmldate", "charset_normalizer")
+MAX_FAILED_SEED_LINES = 10  # given URLs that failed, named one per line in the summary
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,9 @@ def build_settings(db: Path, overrides: dict[str, str], *, quiet: bool, verbose:
     settings = Settings()
     settings.setmodule("newsarchive.settings", priority="project")
     settings.set("NEWSARCHIVE_DB", str(db), priority="cmdline")
-    settings.set("LOG_LEVEL", "WARNING" if quiet else ("DEBUG" if verbose else "INFO"), "cmdline")
+    # the terminal shows the progress line, the summary and warnings; -v adds Scrapy's INFO
+    # lines (start-up, stats dump); -s LOG_LEVEL=DEBUG still wins
+    settings.set("LOG_LEVEL", "INFO" if verbose and not quiet else "WARNING", "cmdline")
     if quiet:
         settings.set("NEWSARCHIVE_PROGRESS_ENABLED", False, priority="cmdline")
     for key, value in overrides.items():
@@ -145,10 +147,6 @@ def _run_jobs(
     from scrapy.crawler import CrawlerProcess
 
     settings = build_settings(db, overrides, quiet=quiet, verbose=verbose)
-    if not verbose:
-        # newsarchive's own INFO lines stay; Scrapy's start-up chatter does not
-        for name in QUIET_LOGGERS:
-            logging.getLogger(name).setLevel(logging.WARNING)
     process = CrawlerProcess(settings)
     crawlers = []
     for name, spider_args in jobs:
@@ -176,6 +174,7 @@ def result_of(stats: dict[str, Any]) -> CrawlResult:
 def summary(result: CrawlResult, db: Path) -> str:
     """A few human lines about a finished run."""
     from newsarchive.extensions import error_count
+    from newsarchive.fetch_errors import cause_of
 
     s = result.stats
     outcomes = {
@@ -183,15 +182,20 @@ def summary(result: CrawlResult, db: Path) -> str:
         for k, v in sorted(s.items())
         if k.startswith("newsarchive/outcome/")
     }
-    failures = {
-        k.removeprefix("newsarchive/fetch_failed/"): v
-        for k, v in sorted(s.items())
-        if k.startswith("newsarchive/fetch_failed/")
-    }
+    failures: dict[str, int] = {}
+    for k, v in sorted(s.items()):
+        if k.startswith("newsarchive/fetch_failed/"):
+            cause = cause_of(k.removeprefix("newsarchive/fetch_failed/"))
+            failures[cause] = failures.get(cause, 0) + int(v)
     dropped = {
         k.removeprefix("newsarchive/dropped/"): v
         for k, v in sorted(s.items())
         if k.startswith("newsarchive/dropped/")
+    }
+    not_followed = {
+        k.removeprefix("newsarchive/not_followed/"): v
+        for k, v in sorted(s.items())
+        if k.startswith("newsarchive/not_followed/")
     }
     lines = [
         f"crawl #{s.get('newsarchive/crawl_id', '?')} {result.status}",
@@ -207,5 +211,18 @@ def summary(result: CrawlResult, db: Path) -> str:
         lines.append("  fetch failures:   " + ", ".join(f"{k} {v}" for k, v in failures.items()))
     if dropped:
         lines.append("  not fetched:      " + ", ".join(f"{k} {v}" for k, v in dropped.items()))
+    if not_followed:
+        # claimed_by_another_run: that run fetches those pages and follows their links
+        lines.append(
+            "  not followed:     " + ", ".join(f"{k} {v}" for k, v in not_followed.items())
+        )
+    if cut := s.get("newsarchive/not_followed/max_pages", 0):
+        lines.append(f"  stopped early:    --max-pages reached, {cut} URL(s) not fetched")
+    seed_failures = sorted(dict(s.get("newsarchive/seed_failures") or {}).items())
+    for url, why in seed_failures[:MAX_FAILED_SEED_LINES]:
+        lines.append(f"  failed:           {url} ({why})")
+    if len(seed_failures) > MAX_FAILED_SEED_LINES:
+        more = len(seed_failures) - MAX_FAILED_SEED_LINES
+        lines.append(f"  failed:           ... and {more} more (newsarchive frontier lists them)")
     lines.append(f"  archive:          {db.resolve()}")
     return "\n".join(lines)

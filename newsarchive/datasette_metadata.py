@@ -56,11 +56,14 @@ COLUMNS: dict[str, dict[str, str]] = {
         "encoding_reason": "Why that encoding",
         "body_size": "Uncompressed body size in bytes",
         "sha256": "Hash of the body",
+        "kind": "What was fetched: article, feed, sitemap or listing (never changes)",
         "outcome": "article, empty, not_html, error, extraction_failed",
         "error": "Reason when not an article",
         "crawl_id": "Crawl run (crawls.id)",
         "depth": "Related-link hops from the seed",
         "via_url": "Article that linked here",
+        "canonical_claim": "rel=canonical URL the page named, when not its own (the article is"
+        " stored under it only when the claim is consistent)",
     },
     "crawls": {
         "id": "Run id",
@@ -89,13 +92,24 @@ COLUMNS: dict[str, dict[str, str]] = {
         "page_id": "Raw page of this state",
         "fetched_at": "When this state was fetched (UTC)",
         "title": "Headline then",
-        "text": "Text then",
+        "text": "Text then (paragraphs one per line); NULL in the latest version, whose text is"
+        " the article's (article_version_texts shows every version with its text)",
         "authors": "Authors then, JSON array",
         "description": "Summary then",
         "date_published": "Publication date then",
         "date_modified": "Modification date then",
         "content_hash": "Hash of the versioned fields",
         "changed_fields": "Fields that changed from the previous version, JSON array",
+    },
+    "warc_imports": {
+        "source": "WARC file path or URL given to import-warc",
+        "crawl_id": "The import run that last worked on it (crawls.id)",
+        "started_at": "First import of the file (UTC)",
+        "finished_at": "When the whole file was read (UTC); NULL while unfinished",
+        "next_offset": "Offset after the last record dealt with (where an import resumes)",
+        "records": "WARC records read",
+        "pages_stored": "Pages stored from the file",
+        "bad_records": "Records that could not be imported",
     },
 }
 VIEW_DESCRIPTIONS = {
@@ -105,6 +119,7 @@ VIEW_DESCRIPTIONS = {
     "date_disagreements": "Articles whose publication-date candidates disagree by more than a day",
     "articles_without_date": "Articles with no publication date found",
     "article_edits": "Articles edited after their first fetch",
+    "article_version_texts": "Every version of every article, with its text",
     "crawl_runs": "Crawl runs: duration, pages, articles, outcomes",
     "pages_list": "Fetched pages, without their bodies",
 }
@@ -125,12 +140,13 @@ def build_metadata(database: str) -> dict[str, Any]:
     tables["crawls"].update(description="Crawl runs", sort_desc="id")
     tables["date_evidence"].update(description="Every date candidate found", facets=["source"])
     tables["article_versions"].update(description="Content states of articles")
+    tables["warc_imports"].update(description="WARC files imported, and how far")
     # The raw pages hold compressed bodies: browse them through pages_list instead.
     tables["pages"] = {"allow": False, "hidden": True, "description": "Raw pages (bodies)"}
     for name, description in VIEW_DESCRIPTIONS.items():
         tables.setdefault(name, {})["description"] = description
     tables["latest_articles"]["facets"] = ["site", "language", "published_day"]
-    tables["pages_list"]["facets"] = ["outcome", "status"]
+    tables["pages_list"]["facets"] = ["kind", "outcome", "status"]
     for hidden in (
         "articles_fts",
         "articles_fts_config",

@@ -34,6 +34,7 @@ CACHE_SIZE = 4096
 MAX_TEXT_LENGTH = 200
 MAX_FALLBACK_WORDS = 12
 YEARLESS_LOOKBACK_YEARS = 8  # enough to find the previous 29 February
+WEEKDAY_READINGS = 2  # a year-less day with a weekday: the latest two readings are compared
 ISO_RE = re.compile(
     r"(\d{4})-(\d{1,2})(?:-(\d{1,2})(?:[T ](\d{2}):?(\d{2})(?::?(\d{2})(?:[.,]\d{1,9})?)?"
     r"\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?)?)?",
@@ -108,9 +109,18 @@ class _IsoParts(NamedTuple):
 
 
 def normalize_date(
-    text: str, *, reference: datetime, tz: str = DEFAULT_TZ, page_date: date | None = None
+    text: str,
+    *,
+    reference: datetime,
+    tz: str = DEFAULT_TZ,
+    page_date: date | None = None,
+    near: date | None = None,
 ) -> ParsedDate | None:
-    """Normalize a date string as shown on an Italian page; None when it is not a date."""
+    """Normalize a date string as shown on an Italian page; None when it is not a date.
+
+    near: the day other evidence gives the page; a day and month with no year
+    ("20 novembre") take the year that puts them closest to it (never after the reference).
+    """
     if not isinstance(text, str):
         raise ValueError(f"text must be a str, not {type(text).__name__}")
     if reference.tzinfo is None or reference.utcoffset() is None:
@@ -127,7 +137,9 @@ def normalize_date(
         return _not_future(_build_iso(found, zone), reference, zone)
     if isinstance(found, Reading):
         _STATS["rules"] += 1
-        return None if found.kind == REJECT.kind else _resolve(found, reference, zone, page_date)
+        if found.kind == REJECT.kind:
+            return None
+        return _resolve(found, reference, zone, page_date, near)
     return _fallback(stripped, reference, zone)
 
 
@@ -259,7 +271,11 @@ def _not_future(
 
 
 def _resolve(
-    r: Reading, reference: datetime, zone: ZoneInfo, page_date: date | None
+    r: Reading,
+    reference: datetime,
+    zone: ZoneInfo,
+    page_date: date | None,
+    near: date | None = None,
 ) -> ParsedDate | None:
     """Apply the reference (and page date) to a Reading."""
     local = reference.astimezone(zone).replace(microsecond=0)
@@ -273,7 +289,7 @@ def _resolve(
             return _not_future(_resolve_period(r, local.date()), reference, zone)
         relative = r.day_offset is not None or (r.weekday is not None and r.day is None)
         relative = relative or r.ordinal is not None or r.month_offset is not None
-        day, precision = _resolve_day(r, today, page_date)
+        day, precision = _resolve_day(r, today, page_date, near)
         if day is None or (relative and day > today):
             return None
         if precision == "month" or r.hour is None:
@@ -290,7 +306,7 @@ def _at(day: date, r: Reading, zone: ZoneInfo) -> datetime:
     """The reading's clock time on a day, in its own offset or the publisher's zone."""
     naive = datetime.combine(day, time(r.hour or 0, r.minute, r.second))
     if r.offset_minutes is None:
-        return naive.replace(tzinfo=zone, fold=0)
+        return naive.replace(tzinfo=_zone(r.zone) if r.zone else zone, fold=0)
     return naive.replace(tzinfo=timezone(timedelta(minutes=r.offset_minutes)))
 
 
@@ -335,7 +351,9 @@ def _resolve_ago(ago: tuple[int, ...], local: datetime, zone: ZoneInfo) -> Parse
     return ParsedDate((base.astimezone(timezone.utc) - delta).astimezone(zone), "datetime")
 
 
-def _resolve_day(r: Reading, today: date, page_date: date | None) -> tuple[date | None, str]:
+def _resolve_day(
+    r: Reading, today: date, page_date: date | None, near: date | None = None
+) -> tuple[date | None, str]:
     if r.day_offset is not None:
         return today + timedelta(days=r.day_offset), "day"
     if r.ordinal is not None and r.weekday is not None:
@@ -352,11 +370,11 @@ def _resolve_day(r: Reading, today: date, page_date: date | None) -> tuple[date 
         back = (today.weekday() - r.weekday) % 7
         return today - timedelta(days=back or (7 if r.strictly_past else 0)), "day"
     if r.month is not None or r.day is not None:
-        return _calendar_day(r, today)
+        return _calendar_day(r, today, near)
     return page_date or today, "day"  # time only: the page's day, else the latest such time
 
 
-def _calendar_day(r: Reading, today: date) -> tuple[date | None, str]:
+def _calendar_day(r: Reading, today: date, near: date | None = None) -> tuple[date | None, str]:
     year = r.year if r.year_offset is None else today.year + r.year_offset
     if year is not None and r.year_digits == 2:
         year += 2000 if 2000 + year <= today.year + 1 else 1900
@@ -373,6 +391,11 @@ def _calendar_day(r: Reading, today: date) -> tuple[date | None, str]:
         month, day = day, month
     if year is not None and month is not None:
         return date(year, month, day), "day"
+    if near is not None and month is not None:
+        found = _year_near(r, month, day, today, near)
+        if found is not None:
+            return found, "day"
+    readings: list[date] = []
     for back in range(YEARLESS_LOOKBACK_YEARS * 12 if month is None else YEARLESS_LOOKBACK_YEARS):
         if month is None:
             y, m = _month_shift(today.year, today.month, -back)
@@ -383,8 +406,56 @@ def _calendar_day(r: Reading, today: date) -> tuple[date | None, str]:
         except ValueError:
             continue
         if candidate < today or (candidate == today and not r.strictly_past):
-            return candidate, "day"
-    return None, "day"
+            readings.append(candidate)
+            if r.weekday is None or len(readings) == WEEKDAY_READINGS:
+                break
+    if not readings:
+        return None, "day"
+    # "domenica 15 settembre": the weekday picks between the latest two readings; when
+    # neither is that weekday, it is a typo and the latest stands (as with a full date)
+    fits = [d for d in readings if d.weekday() == r.weekday]
+    return (fits or readings)[0], "day"
+
+
+def _year_near(r: Reading, month: int, day: int, today: date, near: date) -> date | None:
+    """The day and month in the year around `near` closest to it (other evidence of the
+    page's day), never later than today and on the weekday the text names, if any."""
+    found: list[date] = []
+    for year in (near.year - 1, near.year, near.year + 1):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            continue
+        if r.weekday is not None and candidate.weekday() != r.weekday:
+            continue
+        if candidate < today or (candidate == today and not r.strictly_past):
+            found.append(candidate)
+    return min(found, key=lambda d: abs(d - near)) if found else None
+
+
+def contradicts_weekday(text: str, parsed: ParsedDate) -> bool:
+    """True when the text names a weekday that its resolved day is not."""
+    found = _analyze(text.strip()) if 0 < len(text.strip()) <= MAX_TEXT_LENGTH else None
+    if not isinstance(found, Reading) or found.weekday is None or found.day is None:
+        return False
+    value = parsed.value
+    return value.weekday() != found.weekday and parsed.precision in DAY_OR_FINER
+
+
+def is_yearless(text: str) -> bool:
+    """True for a day and month with no year ("20 novembre, ore 18:30", "sab 15/09")."""
+    found = _analyze(text.strip()) if 0 < len(text.strip()) <= MAX_TEXT_LENGTH else None
+    return (
+        isinstance(found, Reading)
+        and found.kind == "date"
+        and found.period is None
+        and found.year is None
+        and found.year_offset is None
+        and found.month_offset is None
+        and found.day_offset is None
+        and found.month is not None
+        and found.day is not None
+    )
 
 
 def _nth_weekday(r: Reading, today: date) -> date | None:

@@ -42,7 +42,7 @@ GLUE = frozenset({
     "il", "lo", "la", "l", "i", "del", "dello", "della", "dell", "dei", "di", "d", "alla", "all",
     "al", "ai", "a", "ad", "in", "nel", "nella", "nell", "e", "ed", "pubblicato", "pubblicata",
     "pubblicazione", "aggiornato", "aggiornata", "aggiornamento", "modificato", "modificata",
-    "modifica", "data", "creato", "inserito", "postato", "scritto", "giorno",
+    "modifica", "data", "creato", "inserito", "postato", "scritto", "giorno", "per",
 }) | HOUR_MARKERS  # fmt: skip
 PAST_MODIFIERS = frozenset({"scorso", "scorsa", "passato", "passata", "precedente"})
 THIS_MODIFIERS = frozenset({"questo", "questa", "quest"})
@@ -51,7 +51,10 @@ FUTURE_WORDS = frozenset({
     "domani", "dopodomani", "prossimo", "prossima", "prossimi", "prossime", "seguente",
     "dopo", "tra", "fra", "entro",
 })  # fmt: skip
-TZ_WORDS: dict[str, int] = {"gmt": 0, "utc": 0, "z": 0, "cet": 60, "cest": 120}
+TZ_WORDS: dict[str, int] = {"gmt": 0, "utc": 0, "z": 0}
+# Italian sites print "CET" all year for their local time: read as Europe/Rome on that day
+# ("21 luglio 2024 10:30 CET" is +02:00), not as a literal +01:00.
+ZONE_WORDS: dict[str, str] = {"cet": "Europe/Rome", "cest": "Europe/Rome"}
 AGO_UNITS: dict[str, int] = {  # index into Reading.ago: y, mo, w, d, h, mi, s
     "anno": 0, "anni": 0, "mese": 1, "mesi": 1, "settimana": 2, "settimane": 2, "giorno": 3,
     "giorni": 3, "gg": 3, "ora": 4, "ore": 4, "h": 4, "minuto": 5, "minuti": 5, "min": 5,
@@ -120,6 +123,7 @@ KNOWN_WORDS = frozenset().union(
     PERIOD_NOUNS,
     FUTURE_WORDS,
     TZ_WORDS,
+    ZONE_WORDS,
     {AMBIGUOUS_MAR, "am", "pm", "altro", "meno", "mezzogiorno", "mezzanotte"},
 )
 MAX_EDGE_WORDS = 5  # dateline before / byline after a date that may be dropped
@@ -147,6 +151,7 @@ class Reading:
     minute: int = 0
     second: int = 0
     offset_minutes: int | None = None  # explicit zone in the string
+    zone: str | None = None  # a named zone in the string ("CET": Europe/Rome that day)
     weekday: int | None = None
     strictly_past: bool = False  # "martedi scorso", "lo scorso novembre": strictly before now
     ordinal: int | None = None  # nth weekday of a month, -1 = last
@@ -396,6 +401,7 @@ class _Grammar:
     second: int = 0
     ampm: str | None = None
     offset: int | None = None
+    zone: str | None = None
     weekday: int | None = None
     ordinal: int | None = None
     day_offset: int | None = None
@@ -556,6 +562,11 @@ class _Grammar:
             return 1
         if w in TZ_WORDS:
             return 1 if self.hour is not None and self._set("offset", TZ_WORDS[w]) else None
+        if w in ZONE_WORDS:
+            if self.hour is None or self.offset is not None or self.zone is not None:
+                return None
+            self.zone = ZONE_WORDS[w]
+            return 1
         if w in PERIOD_NOUNS:
             self.nouns.append(w)
             return 1
@@ -703,6 +714,7 @@ class _Grammar:
             minute=self.minute or 0,
             second=self.second,
             offset_minutes=self.offset,
+            zone=self.zone,
             weekday=self.weekday,
             strictly_past=strictly_past or past_month,
             ordinal=self.ordinal,

@@ -46,6 +46,7 @@ ROOT_RECORDS = dict(rss="item", RDF="item", feed="entry", urlset="url", sitemapi
 RDF_ABOUT = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about"
 DATE_NAMES = ("pubDate", "published", "issued", "date", "updated", "modified")
 TAG_RE = re.compile(r"<[a-zA-Z/!][^>]*>")
+FEED_ROOT_RE = re.compile(r"<(?:[\w.-]+:)?(?:rss|RDF|feed)[\s/>]")
 
 # 3. HTML: feed autodiscovery and listing pages
 FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml"})
@@ -152,6 +153,20 @@ def _xml_body(body: bytes, source_url: str) -> bytes:
     if ">" not in text[pos:] and len(body) > PROLOG_SCAN_BYTES:
         raise UnsafeXMLError(f"{source_url}: no XML root element in {PROLOG_SCAN_BYTES} bytes")
     raise ValueError(f"{source_url}: not XML, or no root element: {text[pos : pos + 20]!r}")
+
+
+def looks_like_feed(body: bytes) -> bool:
+    """Whether the bytes are an RSS/Atom/RDF feed, whatever the Content-Type says: the root
+    element after the XML prolog is <rss>, <rdf:RDF> or <feed> (many sites serve feeds as
+    text/xml or application/xml, and an RSS <title> looks like HTML to a sniffer)."""
+    if body.startswith(GZIP_MAGIC):
+        return False
+    text, pos = _prolog_text(body), 0
+    while match := PROLOG_TOKEN_RE.match(text, pos):
+        if match.group("subset"):
+            return False
+        pos = match.end()
+    return FEED_ROOT_RE.match(text, pos) is not None
 
 
 def _local(el: Any) -> str:

@@ -9,6 +9,8 @@ Order (the first that applies wins):
 6. cp1252.
 
 Latin-1 labels (iso-8859-1, latin1, us-ascii...) decode as cp1252, as browsers do (WHATWG).
+A UTF-7 label is ignored, as browsers do (WHATWG knows no UTF-7: "+ADw-script+AD4-" must never
+become "<script>"); the reason then ends with "; utf-7 ignored".
 A declared charset that cannot decode the bytes cleanly is skipped, so "charset=utf-8" over
 cp1252 bytes never yields U+FFFD.
 
@@ -47,6 +49,9 @@ WHATWG_ALIASES = {
     "windows-874": "cp874",
     "x-user-defined": "cp1252",
 }
+# Labels browsers do not support: a page declaring one is decoded as if it declared nothing.
+UNSUPPORTED_CODECS = frozenset({"utf-7"})
+UTF7_IGNORED = "; utf-7 ignored"
 # Codecs that detection confuses with cp1252 on short Latin-script text.
 SINGLE_BYTE_WESTERN = {
     "cp1250",
@@ -89,7 +94,16 @@ def normalize_label(label: str) -> str | None:
         name = codecs.lookup(label).name
     except LookupError:
         return None
+    if name in UNSUPPORTED_CODECS:
+        return None
     return WHATWG_ALIASES.get(name, name)
+
+
+def _is_utf7(label: str | None) -> bool:
+    try:
+        return label is not None and codecs.lookup(label.strip().strip("\"'")).name == "utf-7"
+    except LookupError:
+        return False
 
 
 def header_charset(headers: Mapping[str, str] | None) -> str | None:
@@ -122,6 +136,13 @@ def _try(body: bytes, label: str | None) -> str | None:
 
 def decode_body(body: bytes, headers: Mapping[str, str] | None = None) -> Decoded:
     """Decode raw page bytes following the documented order; never raises."""
+    decoded = _decode(body, headers)
+    if _is_utf7(header_charset(headers)) or _is_utf7(meta_charset(body)):
+        return Decoded(decoded.text, decoded.encoding, decoded.reason + UTF7_IGNORED)
+    return decoded
+
+
+def _decode(body: bytes, headers: Mapping[str, str] | None) -> Decoded:
     for bom, codec, reason in BOMS:
         if body.startswith(bom):
             return Decoded(body[len(bom) :].decode(codec, "replace"), codec, reason)

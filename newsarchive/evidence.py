@@ -8,7 +8,7 @@ Rules for choosing ``date_published`` / ``date_modified`` (documented in the REA
 2. Never from the page chrome: header, nav, footer, asides, related-article blocks and
    clock/"today" widgets (the header clock of Italian sites) are not read.
 3. A candidate later than fetched_at (plus one day of tolerance), or before 1970 (template
-   placeholders such as 0001-01-01), is never chosen.
+   placeholders such as 0001-01-01), is never chosen (it stays in the evidence).
 4. The best-ranked candidate wins; if it only knows the day, a candidate with a time on the same
    local day (in the publisher's zone) lends its time.
 5. On Italian pages (lang it, .it host or it_* locale), UTC values (Z, +00:00) are shown in
@@ -32,7 +32,15 @@ from zoneinfo import ZoneInfo
 
 from lxml.html import HtmlElement
 
-from newsarchive.dates import DAY_OR_FINER, ParsedDate, is_time_only, normalize_date, parse_iso
+from newsarchive.dates import (
+    DAY_OR_FINER,
+    ParsedDate,
+    contradicts_weekday,
+    is_time_only,
+    is_yearless,
+    normalize_date,
+    parse_iso,
+)
 from newsarchive.metadata import PageMeta, clean_text
 
 logger = logging.getLogger(__name__)
@@ -205,6 +213,7 @@ def _visible(
     tz_name: str,
     excluded: set[HtmlElement],
     italian: bool,
+    near: date | None = None,
 ) -> list[Candidate]:
     found: list[Candidate] = []
     seen_text: set[str] = set()
@@ -230,7 +239,7 @@ def _visible(
         if text in seen_text or not _plausible_text(text, italian):
             continue
         seen_text.add(text)
-        found.extend(_byline_segments(text, tag, reference=reference, tz_name=tz_name))
+        found.extend(_byline_segments(text, tag, reference=reference, tz_name=tz_name, near=near))
     return found
 
 
@@ -244,20 +253,24 @@ def _plausible_text(text: str, italian: bool) -> bool:
     return italian and RELATIVE_WORD_RE.search(text) is not None
 
 
-def _byline_segments(text: str, tag: str, *, reference: datetime, tz_name: str) -> list[Candidate]:
+def _byline_segments(
+    text: str, tag: str, *, reference: datetime, tz_name: str, near: date | None = None
+) -> list[Candidate]:
     """Split 'Pubblicato il X | Aggiornato alle Y' into one candidate per keyword."""
     starts = [m.start() for m in KEYWORD_RE.finditer(text)]
     if not starts:
         if is_time_only(text):
             return []  # a clock time alone: its day is unknown here
-        parsed = normalize_date(text, reference=reference, tz=tz_name)
+        parsed = normalize_date(text, reference=reference, tz=tz_name, near=near)
         return [Candidate(PUBLISHED, f"{tag}:text", 50, text, parsed)] if parsed else []
     segments = []
+    if text[: starts[0]].strip(" |·-–,;"):
+        starts.insert(0, 0)  # "Roma, 17 novembre 2024 ore 11:49 · Aggiornato il ...": the dateline
     for i, start in enumerate(starts):
         segment = text[start : starts[i + 1] if i + 1 < len(starts) else len(text)]
         segments.append(segment.strip(" |·-–,;"))
     parsed_days = {
-        s: normalize_date(s, reference=reference, tz=tz_name)
+        s: normalize_date(s, reference=reference, tz=tz_name, near=near)
         for s in segments
         if not is_time_only(s)
     }
@@ -312,15 +325,47 @@ def collect(
     excluded: set[HtmlElement],
     italian: bool = True,
 ) -> list[Candidate]:
-    """Every date candidate of a page, in no particular order."""
+    """Every date candidate of a page, in no particular order.
+
+    A visible day and month with no year ("20 novembre, ore 18:30") is resolved against the
+    page's other evidence first (the best-ranked dated candidate), then against fetched_at.
+    """
     found = _structured(meta, tz_name)
-    found += _visible(
-        tree, reference=fetched_at, tz_name=tz_name, excluded=excluded, italian=italian
-    )
     found += _from_url(url)
     found += _from_description(meta, reference=fetched_at, tz_name=tz_name)
-    # placeholders such as 0001-01-01 or 1900-01-01 are template defaults, not dates
-    return [c for c in found if c.parsed.value.year >= MIN_YEAR]
+    visible = _visible(
+        tree, reference=fetched_at, tz_name=tz_name, excluded=excluded, italian=italian
+    )
+    if any(is_yearless(c.raw) for c in visible):
+        dated = [c for c in visible if not (is_yearless(c.raw) or is_time_only(c.raw))]
+        near = _anchor_day(found + dated, fetched_at=fetched_at, tz_name=tz_name)
+        if near is not None:
+            visible = _visible(
+                tree,
+                reference=fetched_at,
+                tz_name=tz_name,
+                excluded=excluded,
+                italian=italian,
+                near=near,
+            )
+    # a year-less day whose weekday is not that day's: the year guessed is wrong, read nothing
+    found += [
+        c for c in visible if not (is_yearless(c.raw) and contradicts_weekday(c.raw, c.parsed))
+    ]
+    return found
+
+
+def _anchor_day(candidates: list[Candidate], *, fetched_at: datetime, tz_name: str) -> date | None:
+    """The local day of the best-ranked usable candidate that knows its year."""
+    tz = ZoneInfo(tz_name)
+    dated = [
+        c
+        for c in usable(candidates, fetched_at=fetched_at, tz_name=tz_name)
+        if c.parsed.precision in DAY_OR_FINER and c.parsed.value.year >= MIN_YEAR
+    ]
+    if not dated:
+        return None
+    return _local_day(min(dated, key=lambda c: c.rank).parsed, tz)
 
 
 def _pick(
@@ -341,14 +386,17 @@ def _pick(
 
 
 def usable(candidates: list[Candidate], *, fetched_at: datetime, tz_name: str) -> list[Candidate]:
-    """The candidates that can date an article: not later than fetched_at (plus the
-    tolerance), and a day, a datetime or a month (never a week, quarter or year)."""
+    """The candidates that can date an article: from 1970 on, not later than fetched_at
+    (plus the tolerance), and a day, a datetime or a month (never a week, quarter or year)."""
     tz = ZoneInfo(tz_name)
     limit = fetched_at + FUTURE_TOLERANCE
+    # placeholders such as 0001-01-01 or 1900-01-01 are template defaults: kept as evidence only
     return [
         c
         for c in candidates
-        if c.parsed.precision in CHOOSABLE_PRECISIONS and _instant(c.parsed, tz) <= limit
+        if c.parsed.precision in CHOOSABLE_PRECISIONS
+        and c.parsed.value.year >= MIN_YEAR
+        and _instant(c.parsed, tz) <= limit
     ]
 
 
@@ -381,7 +429,11 @@ def choose(
                 field=c.field,
                 source=c.source,
                 raw=c.raw,
-                value=_local(c.parsed, tz, localize_utc).isoformat(),
+                value=(
+                    _local(c.parsed, tz, localize_utc)
+                    if c.parsed.value.year >= MIN_YEAR
+                    else c.parsed
+                ).isoformat(),
                 precision=c.parsed.precision,
                 chosen=c is published or c is modified,
             )

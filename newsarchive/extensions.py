@@ -34,6 +34,7 @@ class Progress:
         self.interval = interval
         self.started = time.monotonic()
         self.loop: task.LoopingCall | None = None
+        self.on_screen = False  # the status line is drawn and not yet ended by a newline
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Progress:
@@ -48,6 +49,8 @@ class Progress:
     def opened(self) -> None:
         """Start the periodic line."""
         self.started = time.monotonic()
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(self.clear_line)
         self.loop = task.LoopingCall(self.show)
         self.loop.start(self.interval, now=False)
 
@@ -67,10 +70,23 @@ class Progress:
         """Rewrite the status line in place."""
         sys.stderr.write("\r\x1b[2K" + self.line())
         sys.stderr.flush()
+        self.on_screen = True
+
+    def clear_line(self, record: logging.LogRecord) -> bool:
+        """Log handler filter: erase the status line before a log line is written, so that
+        a warning starts on a line of its own (the next tick draws the status again)."""
+        if self.on_screen:
+            sys.stderr.write("\r\x1b[2K")
+            sys.stderr.flush()
+            self.on_screen = False
+        return True
 
     def closed(self) -> None:
         """Stop the line and end it with a newline."""
+        for handler in logging.getLogger().handlers:
+            handler.removeFilter(self.clear_line)
         if self.loop is not None and self.loop.running:
             self.loop.stop()
             self.show()
             sys.stderr.write("\n")
+            self.on_screen = False

@@ -24,6 +24,7 @@ from lxml.html import HtmlElement
 from trafilatura import metadata as tf_metadata
 
 from newsarchive import __version__, evidence
+from newsarchive.bylines import NAME_RE, is_organization, is_person, split_byline, split_names
 from newsarchive.dates import DEFAULT_TZ, normalize_date, parse_iso
 from newsarchive.encoding import decode_body, is_html, parse_html
 from newsarchive.lead import restore_lead
@@ -55,23 +56,12 @@ MIN_ARTICLE_CHARS = 1
 AUTHOR_PATH_RE = re.compile(r"/(?:autore|autori|author|authors|firme|redazione/autori)/[^/?#]+")
 BYLINE_CLASS_RE = re.compile(r"firma|autore|byline|\bauthor\b|author-name|signature")
 BYLINE_MAX_CHARS = 120
-# Two to five capitalized words (with particles): a person's name, not a sentence.
-NAME_RE = re.compile(
-    r"(?:[A-ZÀ-Ý][\w'’.-]+|de|di|da|del|della|van|von|der|la|le)"
-    r"(?:\s(?:[A-ZÀ-Ý][\w'’.-]+|de|di|da|del|della|van|von|der|la|le)){1,4}"
-)
 AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator")
 HEADLINE_SCAN_LINES = 3
 KICKER_MAX_CHARS = 80
 # A related block is removed before trafilatura only when links are most of its text.
 PRUNE_MIN_LINK_SHARE = 0.5
-BYLINE_PREFIX_RE = re.compile(
-    r"^(?:di|da|a cura di|by|von|par|de|testo di|autore|autor|author|posted by|posted|"
-    r"written by|scritto da)\s*:?\s+",
-    re.IGNORECASE,
-)
-AUTHOR_SEPARATORS_RE = re.compile(r"\s*(?:;|,|\|| & |\s(?:e|and|und|og|et|y)\s)\s*")
-AUTHOR_SUFFIX_RE = re.compile(r"\s*\([^)]{1,12}\)$")
+ELLIPSES = ("...", "…")
 # The trafilatura options are part of what produced a row: their hash is in `extractor`.
 TRAFILATURA_OPTIONS: dict[str, Any] = {
     "with_metadata": False,
@@ -81,6 +71,18 @@ TRAFILATURA_OPTIONS: dict[str, Any] = {
     "include_links": False,
     "favor_precision": False,
 }
+# Longest stored metadata values (characters; a page may put 1 MB in its <title>) and list sizes.
+# Longer values are cut (at a character boundary, with "…") and the cut is noted.
+FIELD_CAPS = {
+    "title": 1_000,
+    "description": 5_000,
+    "sitename": 300,
+    "image": 2_048,
+    "date_published_raw": 500,
+    "date_modified_raw": 500,
+}
+LIST_ITEM_CAP = 300  # one author, category or tag
+LIST_LEN_CAP = 100  # authors, categories, tags
 SETTINGS_HASH = hashlib.sha256(
     json.dumps(TRAFILATURA_OPTIONS, sort_keys=True).encode()
 ).hexdigest()[:8]
@@ -191,27 +193,51 @@ def _related(links: list[RelatedLink], *, fetched_at: datetime, tz_name: str) ->
 
 
 def _split_authors(value: str | None) -> list[str]:
-    """Names from a byline string: 'di Mario Rossi e Laura Conti' -> two names."""
-    if not value:
-        return []
-    value = BYLINE_PREFIX_RE.sub("", clean_text(value))
-    parts = [clean_text(p) for p in AUTHOR_SEPARATORS_RE.split(value)]
-    names = [AUTHOR_SUFFIX_RE.sub("", BYLINE_PREFIX_RE.sub("", p)) for p in parts]
-    return [
-        n
-        for n in names
-        if n
-        and not n.lower().startswith(("http://", "https://"))
-        and "@" not in n
-        and "[at]" not in n
-    ]
+    """Names from a visible byline: 'di Mario Rossi · 20 novembre, ore 18:30' -> one name."""
+    return split_byline(value)
 
 
 def page_authors(meta: PageMeta) -> list[str]:
     """Authors the page's own metadata names (JSON-LD, then meta tags), split and cleaned."""
     ld = meta.jsonld or {}
-    names = [n for name in jsonld_names(ld.get("author"), meta.graph) for n in _split_authors(name)]
-    return names or _split_authors(meta.first(*AUTHOR_META))
+    names = [n for name in jsonld_names(ld.get("author"), meta.graph) for n in split_names(name)]
+    return names or split_names(meta.first(*AUTHOR_META))
+
+
+def organization_names(meta: PageMeta, url: str) -> list[str]:
+    """Names that are the site's own, not a person's: publisher, og:site_name, host."""
+    ld = meta.jsonld or {}
+    publishers = ld.get("publisher")
+    publishers = publishers if isinstance(publishers, list) else [publishers]
+    # a blog's publisher may be its author: a Person is not an organization
+    publishers = [p for p in publishers if p and not _is_person_node(p, meta)]
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    return [
+        *(jsonld_names(publishers, meta.graph) if publishers else []),
+        meta.first("og:site_name", "application-name") or "",
+        host,
+        host.rsplit(".", 1)[0],
+    ]
+
+
+def _is_person_node(node: Any, meta: PageMeta) -> bool:
+    if isinstance(node, dict) and "@type" not in node and node.get("@id") in meta.graph:
+        node = meta.graph[node["@id"]]
+    kinds = node.get("@type", []) if isinstance(node, dict) else []
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    return "person" in [str(k).rsplit("/", 1)[-1].lower() for k in kinds]
+
+
+def _only_organizations(authors: list[str], meta: PageMeta, url: str) -> bool:
+    orgs = organization_names(meta, url)
+    return all(is_organization(a, orgs) for a in authors)
+
+
+def _persons(byline: str | None, meta: PageMeta, url: str) -> list[str]:
+    """The byline's names when every one of them reads as a person's, else none."""
+    orgs = organization_names(meta, url)
+    names = _split_authors(byline)
+    return names if names and all(is_person(n, orgs) for n in names) else []
 
 
 def _dedupe(values: list[str]) -> tuple[str, ...]:
@@ -236,11 +262,20 @@ def is_italian(meta: PageMeta, url: str) -> bool:
 def _headline(meta: PageMeta, fallback: dict[str, Any]) -> str | None:
     """The page's headline as its metadata gives it (site suffix still attached)."""
     ld = meta.jsonld or {}
-    return (
-        jsonld_text(ld.get("headline"))
-        or meta.first("og:title", "twitter:title")
-        or fallback.get("title")
-    )
+    headline = jsonld_text(ld.get("headline"))
+    social = meta.first("og:title", "twitter:title")
+    if headline and social and _truncated_from(headline, social):
+        return social  # "Manovra, il governo tratta con i sindacati sulle Tru…"
+    return headline or social or fallback.get("title")
+
+
+def _truncated_from(short: str, full: str) -> bool:
+    """True when short is full cut off and marked with an ellipsis ('...' or '…')."""
+    stem = short.rstrip()
+    if not stem.endswith(ELLIPSES):
+        return False
+    stem = stem.rstrip(".…").rstrip()
+    return len(full) > len(stem) > 0 and full.casefold().startswith(stem.casefold())
 
 
 def _classify(
@@ -304,15 +339,34 @@ def _mostly_links(block: HtmlElement) -> bool:
     return total == 0 or links / total >= PRUNE_MIN_LINK_SHARE
 
 
+def _name_key(value: str) -> str:
+    """'La Stampa', 'lastampa', 'LaStampa.it' -> 'lastampa' (letters and digits only)."""
+    key = value.casefold().strip()
+    for tld in (".it", ".com", ".net", ".org", ".eu"):
+        key = key.removesuffix(tld)
+    return "".join(ch for ch in key if ch.isalnum())
+
+
 def strip_site_suffix(title: str | None, names: list[str]) -> str | None:
-    """'Titolo - La Stampa' -> 'Titolo' when the suffix is the site's name."""
+    """'Titolo - La Stampa' -> 'Titolo' when the suffix is the site's name (spelled as the
+    host, 'lastampa.it', or as the site name, 'La Stampa')."""
     if not title:
         return title
+    keys = {_name_key(n) for n in names if n} - {""}
     for sep in (" | ", " - ", " – ", " — ", " :: "):
         head, found, tail = title.rpartition(sep)
-        if found and head and any(tail.strip().casefold() == n.casefold() for n in names if n):
+        if found and head and _name_key(tail) in keys:
             return head.strip()
     return title
+
+
+def _sitename(candidates: list[str | None], headline: str | None) -> str | None:
+    """The first site name that is not the page's own headline (a template may put it there)."""
+    taken = clean_text(headline or "").casefold()
+    for name in candidates:
+        if name and clean_text(name).casefold() != taken:
+            return name
+    return None
 
 
 def _fallbacks(
@@ -334,10 +388,13 @@ def _fallbacks(
     found: dict[str, Any] = {}
     if not (ld.get("headline") or meta.first("og:title", "twitter:title")):
         found["title"] = tf_metadata.extract_title(tree)
-    if not page_authors(meta):
+    authors = page_authors(meta)
+    if not authors or _only_organizations(authors, meta, url):
         found["author"] = tf_metadata.extract_author(tree) or "; ".join(
             byline_authors(tree, excluded)
         )
+        if authors and not _persons(found["author"], meta, url):
+            found["author"] = "; ".join(byline_authors(tree, excluded))
     if not (ld.get("publisher") or meta.first("og:site_name")):
         found["sitename"] = tf_metadata.extract_sitename(tree)
     if not (ld.get("articleSection") or meta.all("article:section")):
@@ -439,6 +496,7 @@ def extract_article(
     text = restore_lead(tree, text, blocks)
     article = _assemble(meta, fallback, canonical, text, dates)
     article = replace(article, text=strip_headline(article.text or "", article.title))
+    article, capped = cap_fields(article)
     return Extraction(
         verdict.outcome,
         canonical,
@@ -448,8 +506,27 @@ def extract_article(
         links=links,
         evidence=dates.evidence,
         reason=verdict.reason if verdict.outcome != ARTICLE else None,
-        notes=verdict.flags,
+        notes=verdict.flags + tuple(f"capped:{name}" for name in capped),
     )
+
+
+def _cut(value: str, limit: int) -> str:
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+
+
+def cap_fields(article: Article) -> tuple[Article, list[str]]:
+    """The article with over-long metadata cut to FIELD_CAPS / LIST_*_CAP, and what was cut."""
+    changes: dict[str, Any] = {}
+    for name, limit in FIELD_CAPS.items():
+        value = getattr(article, name)
+        if isinstance(value, str) and len(value) > limit:
+            changes[name] = _cut(value, limit)
+    for name in ("authors", "categories", "tags"):
+        values: tuple[str, ...] = getattr(article, name)
+        cut = tuple(_cut(v, LIST_ITEM_CAP) for v in values[:LIST_LEN_CAP])
+        if cut != values:
+            changes[name] = cut
+    return (replace(article, **changes) if changes else article), sorted(changes)
 
 
 def strip_headline(text: str, title: str | None) -> str:
@@ -495,6 +572,9 @@ def _assemble(
     authors = page_authors(meta)
     if not authors and fallback.get("author"):
         authors = _split_authors(fallback["author"])
+    elif authors and _only_organizations(authors, meta, url):
+        # a person in the visible byline beats the publisher's company in the metadata
+        authors = _persons(fallback.get("author"), meta, url) or authors
     tags = (
         jsonld_list(ld.get("keywords"))
         or meta.all("article:tag")
@@ -525,9 +605,10 @@ def _assemble(
         language=language_code(jsonld_text(ld.get("inLanguage")))
         or language_code(meta.lang)
         or language_code(meta.first("content-language", "og:locale")),
-        sitename=(publisher_names[0] if publisher_names else None)
-        or meta.first("og:site_name")
-        or fallback.get("sitename"),
+        sitename=_sitename(
+            [*publisher_names, meta.first("og:site_name"), fallback.get("sitename")],
+            _headline(meta, fallback),
+        ),
         categories=_dedupe(categories),
         tags=_dedupe(tags),
         image=_absolute(

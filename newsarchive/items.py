@@ -5,6 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+@dataclass(frozen=True)
+class WarcSource:
+    """Where an imported page was read: WARC file (path or URL), record offset, length, id."""
+
+    file: str
+    offset: int
+    length: int
+    record_id: str
+
+
 @dataclass
 class RawPage:
     """A fetched response (final response after redirects), before any extraction."""
@@ -20,6 +30,9 @@ class RawPage:
     related_selector: str | None = None
     redirect_urls: list[str] = field(default_factory=list)
     kind: str = "article"  # article, feed, sitemap or listing
+    # the headers sent (None when unknown); where a page imported from a WARC came from
+    request_headers: dict[str, str] | None = None
+    warc: WarcSource | None = None
 
     @property
     def content_type(self) -> str | None:

@@ -223,6 +223,9 @@ class _Page:
     main: Any = None
     urls: dict[Any, str | None] = field(default_factory=dict)
     flag_cache: dict[Any, frozenset[str]] = field(default_factory=dict)
+    # per element, for _blocks_after/_following_siblings: linear on 8,000 heading-only sections
+    first_link: dict[Any, int | None] = field(default_factory=dict)
+    sibling_lists: dict[Any, list[Any]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, tree: Any, page_url: str | None) -> _Page:
@@ -275,6 +278,14 @@ class _Page:
         if NOISE_TEXT_RE.fullmatch(text) or not _looks_like_article(url):
             return None
         return url
+
+    def first_link_order(self, el: Any) -> int | None:
+        """Document-order index of the first article link inside `el` (None without any)."""
+        if el not in self.first_link:
+            self.first_link[el] = next(
+                (self.order[a] for a in el.iter("a") if self.link_url(a)), None
+            )
+        return self.first_link[el]
 
     def article_urls(self, el: Any) -> list[str]:
         found = (self.link_url(a) for a in el.iter("a"))
@@ -525,9 +536,9 @@ def _blocks_after(page: _Page, heading: Any) -> list[Any]:
     """The heading's nearest ancestor holding article links, or its following sibling list."""
     node = heading
     while (parent := node.getparent()) is not None:
-        links = [a for a in parent.iter("a") if page.link_url(a)]
-        if links:
-            before = any(page.order[a] < page.order[heading] for a in links)
+        first = page.first_link_order(parent)
+        if first is not None:
+            before = first < page.order[heading]
             holds_main = page.main is not None and page.contains(parent, page.main)
             if not before and not holds_main and parent.tag not in ("body", "html"):
                 return [parent]
@@ -537,9 +548,20 @@ def _blocks_after(page: _Page, heading: Any) -> list[Any]:
 
 
 def _following_siblings(page: _Page, node: Any) -> list[Any]:
+    """The run of same-tag siblings with article links first met after `node`.
+
+    The siblings skipped on the way (no article links) lead to the same run: it is
+    remembered for each of them, so that many headings under one parent cost linear time.
+    """
+    skipped: list[Any] = []
     found: list[Any] = []
     for sib in node.itersiblings():
+        if not found and sib in page.sibling_lists:
+            found = page.sibling_lists[sib]
+            break
         if not isinstance(sib.tag, str):
+            if not found:
+                skipped.append(sib)
             continue
         if sib.tag in HEADING_TAGS or page.is_chrome(sib) or (found and sib.tag != found[0].tag):
             break
@@ -547,6 +569,10 @@ def _following_siblings(page: _Page, node: Any) -> list[Any]:
             found.append(sib)
         elif found:
             break
+        else:
+            skipped.append(sib)
+    for sib in skipped:
+        page.sibling_lists[sib] = found
     return found
 
 

@@ -174,3 +174,20 @@ class RetryAfterMiddleware:
             key,
         )
         return response
+
+
+# request.meta key: the Content-Encoding a response arrived with, before Scrapy decoded it
+CONTENT_ENCODING_META = "na_content_encoding"
+
+
+class ContentEncodingMiddleware:
+    """Remember a response's Content-Encoding before HttpCompressionMiddleware decodes the body
+    and deletes the header: the raw page keeps it as X-Crawler-Content-Encoding (the web-archive
+    convention for a decoded body), so that a WARC export states what came over the wire."""
+
+    def process_response(self, request: Request, response: Any, spider: Any = None) -> Any:
+        """Note the encoding in request.meta (the response goes on unchanged)."""
+        encoding = response.headers.getlist("Content-Encoding")
+        if encoding:
+            request.meta[CONTENT_ENCODING_META] = b", ".join(encoding).decode("latin-1")
+        return response

@@ -6,8 +6,10 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from newsarchive.dates import local_day
+from newsarchive.urls import strip_credentials
 
 MIGRATION_SET = "newsarchive"
+MIGRATIONS_TABLE = Migrations.migrations_table
 FTS_COLUMNS = ["title", "description", "text", "authors"]
 # unicode61 with remove_diacritics 2: "citta" finds "città", "perche" finds "perché".
 FTS_TOKENIZER = "unicode61 remove_diacritics 2"
@@ -132,6 +134,17 @@ def apply(db: Database) -> None:
 def pending(db: Database) -> list[str]:
     """Names of the migrations not yet applied to db."""
     return [m.name for m in migrations.pending(db)]
+
+
+def applied(db: Database) -> set[str]:
+    """Names of the newsarchive migrations recorded in db."""
+    return {m.name for m in migrations.applied(db)}
+
+
+def unknown(names: set[str]) -> list[str]:
+    """Those of names (applied migrations) that this code does not define: a newer schema."""
+    known = {m.name for m in migrations._migrations}
+    return sorted(names - known)
 
 
 @migrations()
@@ -380,6 +393,157 @@ def m008_scheduled_jobs(db: Database) -> None:
     # body is NULL and body_page_id names the page that holds the bytes (also for HTTP 304).
     db.execute("ALTER TABLE pages ADD COLUMN body_page_id INTEGER REFERENCES pages(id)")
     db["pages"].create_index(["body_page_id"])  # type: ignore[union-attr]
+
+
+@migrations()
+def m010_integrity_triggers_credentials(db: Database) -> None:
+    """The raw-page immutability triggers on every archive; no credentials in stored runs.
+
+    The triggers were added to m001 after archives had been created with it: those archives
+    never got them. They are (re)created here with IF NOT EXISTS (m001 stays as it is: archives
+    created since have them already). Seed URLs with user:password@ were kept in crawls.command
+    and crawls.seeds (served by Datasette): stripped.
+    """
+    db.execute(
+        """
+        CREATE TRIGGER IF NOT EXISTS pages_raw_immutable
+        BEFORE UPDATE OF url, final_url, status, fetched_at, headers, body, compression,
+                         body_size, sha256 ON pages
+        BEGIN SELECT RAISE(ABORT, 'pages are immutable: raw columns cannot change'); END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER IF NOT EXISTS pages_raw_undeletable BEFORE DELETE ON pages
+        BEGIN SELECT RAISE(ABORT, 'pages are immutable: they cannot be deleted'); END
+        """
+    )
+    rows = db.execute("SELECT id, command, seeds FROM crawls").fetchall()
+    db.conn.executemany(
+        "UPDATE crawls SET command = ?, seeds = ? WHERE id = ?",
+        [
+            (strip_credentials(command), strip_credentials(seeds), crawl_id)
+            for crawl_id, command, seeds in rows
+            if strip_credentials(command) != command or strip_credentials(seeds) != seeds
+        ],
+    )
+
+
+@migrations()
+def m010_integrity_canonical_claims(db: Database) -> None:
+    """pages.canonical_claim: the rel=canonical URL a page named, other than its own (derived:
+    the article is stored under it only when the claim is consistent)."""
+    db.execute("ALTER TABLE pages ADD COLUMN canonical_claim TEXT")
+    db["pages"].create_index(["canonical_claim"])  # type: ignore[union-attr]
+    db.execute("DROP VIEW IF EXISTS pages_list")
+    db.execute(
+        """CREATE VIEW pages_list AS
+           SELECT id, url, final_url, status, fetched_at, content_type, encoding,
+                  encoding_reason, body_size, sha256, outcome, error, crawl_id, depth, via_url,
+                  canonical_claim
+           FROM pages"""
+    )
+
+
+@migrations()
+def m013_versions_text_once(db: Database) -> None:
+    """A version's text is stored once: the latest version's `text` becomes NULL and stands
+    for `articles.text` (which keeps the paragraph breaks the versions used to flatten);
+    `article_version_texts` gives every version with its text."""
+    latest = db.execute(
+        """SELECT v.article_url, v.version, v.text, a.text FROM article_versions v
+           JOIN articles a ON a.url = v.article_url
+           WHERE v.text IS NOT NULL AND v.version = (SELECT max(version) FROM article_versions
+                                                     WHERE article_url = v.article_url)"""
+    ).fetchall()
+    for url, version, text, article_text in latest:
+        # earlier rows hold the whitespace-normalized text: the same content as the article's
+        if article_text is not None and " ".join(text.split()) == " ".join(article_text.split()):
+            db.execute(
+                "UPDATE article_versions SET text = NULL WHERE article_url = ? AND version = ?",
+                [url, version],
+            )
+    db.execute("DROP VIEW IF EXISTS article_version_texts")
+    db.execute(
+        """CREATE VIEW article_version_texts AS
+           SELECT v.article_url, v.version, v.fetched_at, v.page_id, v.title,
+                  coalesce(v.text, a.text) AS text, v.changed_fields
+           FROM article_versions v JOIN articles a ON a.url = v.article_url"""
+    )
+
+
+@migrations()
+def m012_warc_provenance(db: Database) -> None:
+    """Request headers of each fetch; WARC provenance of imported pages; the import log."""
+    # the headers the crawler sent (JSON object; NULL for pages fetched before this migration)
+    db.execute("ALTER TABLE pages ADD COLUMN request_headers TEXT")
+    # pages imported from a WARC: the file (path or URL), the record's offset and length in
+    # it, its WARC-Record-ID (unique: importing a file twice adds nothing)
+    db.execute("ALTER TABLE pages ADD COLUMN warc_file TEXT")
+    db.execute("ALTER TABLE pages ADD COLUMN warc_offset INTEGER")
+    db.execute("ALTER TABLE pages ADD COLUMN warc_length INTEGER")
+    db.execute("ALTER TABLE pages ADD COLUMN warc_record_id TEXT")
+    db.execute(
+        "CREATE UNIQUE INDEX idx_pages_warc_record_id ON pages (warc_record_id)"
+        " WHERE warc_record_id IS NOT NULL"
+    )
+    db.execute(
+        """
+        CREATE TRIGGER pages_provenance_immutable
+        BEFORE UPDATE OF request_headers, warc_file, warc_offset, warc_length, warc_record_id
+        ON pages
+        BEGIN SELECT RAISE(ABORT, 'pages are immutable: raw columns cannot change'); END
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE warc_imports (
+            source TEXT PRIMARY KEY,
+            crawl_id INTEGER REFERENCES crawls(id),
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            next_offset INTEGER NOT NULL DEFAULT 0,
+            records INTEGER NOT NULL DEFAULT 0,
+            pages_stored INTEGER NOT NULL DEFAULT 0,
+            bad_records INTEGER NOT NULL DEFAULT 0
+        )
+        """
+    )
+
+
+@migrations()
+def m009_page_kind_and_errors(db: Database) -> None:
+    """pages.kind (what was fetched: article, feed, sitemap, listing), set once and never
+    changed; frontier.last_error and last_error_at (why a queued URL could not be fetched)."""
+    db.execute("ALTER TABLE pages ADD COLUMN kind TEXT NOT NULL DEFAULT 'article'")
+    # Existing pages: a source page's outcome said what it was, unless `reextract` rewrote
+    # it (issue 12.2); a URL that discoveries name as their source was a source page too.
+    db.execute("UPDATE pages SET kind = outcome WHERE outcome IN ('feed', 'sitemap', 'listing')")
+    db.execute(
+        """UPDATE pages SET kind = (SELECT d.via FROM discoveries d
+                                    WHERE d.source_url = pages.url ORDER BY d.via LIMIT 1)
+           WHERE kind = 'article' AND url IN (SELECT source_url FROM discoveries)"""
+    )
+    db.execute(
+        "UPDATE pages SET outcome = kind, error = NULL"
+        " WHERE kind != 'article' AND status < 400 AND outcome IS NOT kind"
+    )
+    db.execute(
+        """CREATE TRIGGER pages_kind_immutable BEFORE UPDATE OF kind ON pages
+           WHEN NEW.kind IS NOT OLD.kind
+           BEGIN SELECT RAISE(ABORT, 'pages are immutable: kind cannot change'); END"""
+    )
+    db.execute("ALTER TABLE frontier ADD COLUMN last_error TEXT")
+    db.execute("ALTER TABLE frontier ADD COLUMN last_error_at TEXT")
+    db.execute("DROP VIEW IF EXISTS pages_list")  # the Datasette face of pages: with kind
+    db.execute(f"CREATE VIEW pages_list AS {PAGES_LIST_WITH_KIND}")
+
+
+PAGES_LIST_WITH_KIND = """
+    SELECT id, url, final_url, status, fetched_at, content_type, encoding, encoding_reason,
+           body_size, sha256, kind, outcome, error, crawl_id, depth, via_url, canonical_claim
+    FROM pages
+"""
 
 
 @migrations()

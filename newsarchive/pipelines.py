@@ -11,6 +11,7 @@ The pipeline also records the run in `crawls` (start, end, stats, status).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import sys
@@ -103,10 +104,13 @@ class ArchivePipeline:
             # no response and no error: a redirect loop back to a URL already seen, dropped
             seed_failures.setdefault(url, "no response (redirect loop or duplicate)")
         if reason == "finished" and hasattr(spider, "handled"):
-            self.archive.frontier_forget(spider.handled())
+            self.archive.frontier_forget(spider.handled(), crawl_id=self.crawl_id)
         status = run_status(stats, reason, seed_failures, getattr(spider, "source_results", {}))
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("newsarchive/status", status)
+            if seed_failures:  # named in the summary and kept in crawls.stats
+                self.crawler.stats.set_value("newsarchive/seed_failures", seed_failures)
+                stats = self.crawler.stats.get_stats()
         clean = json.loads(json.dumps(stats, default=str))
         try:
             self.archive.finish_crawl(
@@ -123,6 +127,10 @@ class ArchivePipeline:
             raise RuntimeError("ArchivePipeline.process_item called before open_spider")
         previous = self.previous_body(item)
         extraction, outcome, error = await self.extract(item, previous)
+        page_depth = getattr(self.crawler.spider, "page_depth", None)
+        if page_depth is not None:
+            # a shorter path to the page may have been met while it was extracted
+            item = dataclasses.replace(item, depth=page_depth(item.url, item.depth))
         try:
             page_id = self.archive.record_fetch(
                 item,

@@ -1,36 +1,39 @@
 """Re-run extraction over stored raw pages, without fetching, on all cores.
 
 1. select the pages (by site, fetch time or URL), oldest fetch first;
-2. worker processes read each page from the archive (read-only) and run extract_page, the
-   very function the crawl uses;
-3. the main process applies the results in fetch order, in batches of one transaction each:
-   an interrupted run leaves whole batches, and running it again finishes the job;
+2. the main process reads each page and hands it to the crawl's extraction pool
+   (workers.ExtractionPool: the same timeout, size cap and memory limit, so a page gets the
+   same outcome as in the crawl: ``too_large``, ``extraction_failed`` on a timeout...);
+3. the results are applied in fetch order, in batches of one transaction each, taken only
+   once the whole batch is extracted (the write lock is never held while waiting for a
+   worker, so a concurrent crawl keeps writing): an interrupted run leaves whole batches,
+   and running it again finishes the job;
 4. with dry_run, each batch is rolled back instead of committed.
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from newsarchive import settings as project
 from newsarchive.dates import DEFAULT_TZ
-from newsarchive.extraction import Extraction, extract_page
-from newsarchive.store import Archive
+from newsarchive.extraction import Extraction
+from newsarchive.store import Archive, BodyError
+from newsarchive.workers import ExtractionPool
+from newsarchive.workers import Result as PoolResult
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 100
-CHUNK_SIZE = 4
-
-_worker_archive: Archive | None = None
-_worker_options: dict[str, str | None] = {}
+# the outcome of a stored body that cannot be read back (the page row is untouched)
+UNREADABLE = "unreadable"
 
 
 class DryRunRollback(Exception):
@@ -50,62 +53,68 @@ class Summary:
 
 
 Result = tuple[int, str, Extraction | None, str, str | None]
+Pending = tuple[int, str, str, "Future[PoolResult] | PoolResult"]
 
 
-def _exit_with_parent(parent: int) -> None:
-    """Worker thread: end this worker when the process that started it is gone (a kill -9
-    of `reextract` must not leave workers behind holding the archive open)."""
-    import time
-
-    while os.getppid() == parent:
-        time.sleep(1.0)
-    os._exit(1)
-
-
-def _init_worker(db_path: str, related_selector: str | None, tz: str) -> None:
-    global _worker_archive
-    if multiprocessing.parent_process() is not None:
-        import threading
-
-        parent = os.getppid()
-        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
-    _worker_archive = Archive(db_path, readonly=True)
-    _worker_options.update(related_selector=related_selector, tz=tz)
-
-
-def _extract_one(page_id: int) -> Result:
-    if _worker_archive is None:
-        raise RuntimeError("worker not initialised")
-    page = _worker_archive.page(page_id)
-    if page is None:
-        return page_id, "", None, "missing", "page vanished"
-    extraction, outcome, error = extract_page(
-        page.body,
-        url=page.final_url,
-        status=page.status,
-        fetched_at=datetime.fromisoformat(page.fetched_at),
-        headers=page.headers,
-        related_selector=_worker_options.get("related_selector"),
-        tz=_worker_options.get("tz") or DEFAULT_TZ,
-    )
-    return page_id, page.fetched_at, extraction, outcome, error
+def _submit(
+    archive: Archive,
+    pool: ExtractionPool,
+    page_ids: list[int],
+    related_selector: str | None,
+    tz: str,
+) -> list[Pending]:
+    """Read a batch of pages and hand them to the pool: (id, fetched_at, url, future)."""
+    pending: list[Pending] = []
+    for page_id in page_ids:
+        try:
+            page = archive.page(page_id)
+        except BodyError as exc:
+            # a corrupt body, or a compression this version cannot read: that page fails only
+            pending.append((page_id, "", "", (None, UNREADABLE, str(exc))))
+            continue
+        if page is None:
+            pending.append((page_id, "", "", (None, "missing", "page vanished")))
+            continue
+        big = pool.too_large(page.body) if page.status < 400 else None
+        job: Future[PoolResult] | PoolResult = big or pool.submit(
+            page.body,
+            url=page.final_url,
+            status=page.status,
+            fetched_at=datetime.fromisoformat(page.fetched_at),
+            headers=page.headers,
+            related_selector=related_selector,
+            tz=tz,
+        )
+        pending.append((page_id, page.fetched_at, page.final_url, job))
+    return pending
 
 
-def _results(
-    db_path: Path, page_ids: list[int], jobs: int, related_selector: str | None, tz: str
-) -> Iterator[Result]:
-    if jobs <= 1:
-        _init_worker(str(db_path), related_selector, tz)
-        yield from map(_extract_one, page_ids)
+def _results(pool: ExtractionPool, pending: list[Pending]) -> list[Result]:
+    """Wait for a batch (no transaction open): timeouts and dead workers become outcomes."""
+    done: list[Result] = []
+    for page_id, fetched_at, url, job in pending:
+        extraction, outcome, error = pool.result(job, url) if isinstance(job, Future) else job
+        done.append((page_id, fetched_at, extraction, outcome, error))
+    return done
+
+
+def _batches(
+    archive: Archive,
+    pool: ExtractionPool,
+    page_ids: list[int],
+    related_selector: str | None,
+    tz: str,
+) -> Iterator[list[Result]]:
+    """Extracted batches in fetch order; the next batch is submitted before waiting for one,
+    so that the workers keep busy while the main process writes."""
+    chunks = [page_ids[i : i + BATCH_SIZE] for i in range(0, len(page_ids), BATCH_SIZE)]
+    if not chunks:
         return
-    # spawn, not fork: the parent holds an open SQLite connection that must not be inherited
-    with ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_init_worker,
-        initargs=(str(db_path), related_selector, tz),
-    ) as pool:
-        yield from pool.map(_extract_one, page_ids, chunksize=CHUNK_SIZE)
+    ahead = _submit(archive, pool, chunks[0], related_selector, tz)
+    for chunk in chunks[1:]:
+        current, ahead = ahead, _submit(archive, pool, chunk, related_selector, tz)
+        yield _results(pool, current)
+    yield _results(pool, ahead)
 
 
 def reextract(
@@ -120,37 +129,45 @@ def reextract(
     tz: str = DEFAULT_TZ,
     on_page: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
+    timeout: float = project.NEWSARCHIVE_EXTRACT_TIMEOUT,
+    max_html_bytes: int = project.NEWSARCHIVE_MAX_HTML_BYTES,
+    memory_mb: int = project.NEWSARCHIVE_EXTRACT_MEMORY_MB,
 ) -> Summary:
-    """Rebuild articles, links, date evidence and versions from stored pages."""
+    """Rebuild articles, links, date evidence and versions from stored pages, with the
+    crawl's extraction limits (timeout, size cap, memory) and defaults."""
     archive = Archive(db_path)
     summary = Summary()
+    pool: ExtractionPool | None = None
     try:
         page_ids = archive.pages_for_reextract(site=site, since=since, url=url)
         if on_total:
             on_total(len(page_ids))
-        workers = jobs or os.cpu_count() or 1
+        pool = ExtractionPool(
+            max(1, jobs or os.cpu_count() or 1),
+            timeout=timeout,
+            max_html_bytes=max_html_bytes,
+            memory_mb=memory_mb,
+        )
         touched: set[str] = set()
-        results = _results(db_path, page_ids, workers, related_selector, tz)
-        done = False
-        while not done:
+        for results in _batches(archive, pool, page_ids, related_selector, tz):
             try:
                 with archive.batch():
-                    for count, result in enumerate(results, start=1):
+                    for result in results:
                         _apply(archive, result, summary, touched)
-                        if on_page:
-                            on_page(1)
-                        if count >= BATCH_SIZE:
-                            break
-                    else:
-                        done = True
                     if dry_run:
                         raise DryRunRollback
             except DryRunRollback:
                 pass
+            if on_page:
+                on_page(len(results))
+        if not dry_run:
+            archive.checkpoint()  # the end of a run is on disk (see Archive.finish_crawl)
     except KeyboardInterrupt:
         summary.interrupted = True
         logger.warning("re-extraction interrupted; the archive keeps the batches already done")
     finally:
+        if pool is not None:
+            pool.close()
         archive.close()
     return summary
 
@@ -159,6 +176,10 @@ def _apply(archive: Archive, result: Result, summary: Summary, touched: set[str]
     page_id, fetched_at, extraction, outcome, error = result
     summary.pages_read += 1
     if outcome == "missing":
+        return
+    if outcome == UNREADABLE:
+        summary.failed += 1
+        logger.warning("page #%d: stored body unreadable, skipped: %s", page_id, error)
         return
     if extraction is None and outcome != "error":
         summary.failed += 1

@@ -22,6 +22,8 @@ from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
+from newsarchive.fetch_errors import cause_of
+
 logger = logging.getLogger(__name__)
 
 MAX_ROBOTS_BYTES = 500 * 1024
@@ -30,7 +32,15 @@ DISALLOW_ALL = "disallow-all"
 
 
 class RobotsDisallowed(IgnoreRequest):
-    """robots.txt forbids this URL, or could not be read (5xx/unreachable)."""
+    """robots.txt forbids this URL, or could not be read (5xx)."""
+
+
+class HostUnreachable(IgnoreRequest):
+    """The host's robots.txt got no response (DNS, refused, timeout, TLS): nor will its pages."""
+
+    def __init__(self, message: str, error_name: str) -> None:
+        super().__init__(message)
+        self.error_name = error_name  # the class name of the fetch error, e.g. DNSLookupError
 
 
 Rules = Protego | str
@@ -65,6 +75,8 @@ class RobotsMiddleware:
         self.user_agent = crawler.settings.get("USER_AGENT", "newsarchive")
         self._rules: dict[str, Rules] = {}
         self._waiters: dict[str, list[Deferred[Rules]]] = {}
+        self._unreachable: dict[str, tuple[str, str]] = {}  # netloc -> (error name, message)
+        self._unavailable: dict[str, int] = {}  # netloc -> robots.txt's 5xx status
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RobotsMiddleware:
@@ -94,9 +106,16 @@ class RobotsMiddleware:
             return
         rules = await self._rules_for(request)
         if not allowed(rules, request.url, self.user_agent):
+            netloc = urlsplit(request.url).netloc
+            if netloc in self._unreachable:
+                name, message = self._unreachable[netloc]
+                raise HostUnreachable(f"{cause_of(name, message)}: {message}", name)
             if self.crawler.stats is not None:
                 self.crawler.stats.inc_value("newsarchive/dropped/robots")
-            why = "robots.txt unavailable" if rules == DISALLOW_ALL else "robots.txt"
+            why = "robots.txt"
+            if rules == DISALLOW_ALL:
+                status = self._unavailable.get(netloc)
+                why = "robots.txt unavailable" + (f" (HTTP {status})" if status else "")
             raise RobotsDisallowed(f"Forbidden by {why}")
 
     async def _rules_for(self, request: Request) -> Rules:
@@ -130,15 +149,20 @@ class RobotsMiddleware:
             self._inc(f"status/{status}")
             rules = rules_for(status, response.body)
             if rules == DISALLOW_ALL:
+                self._unavailable[netloc] = status
                 logger.warning("%s answered HTTP %d: nothing fetched from %s", url, status, netloc)
             self._resolve(netloc, rules)
 
         def failed(failure: Any) -> None:
             self._inc("unreachable")
+            name = failure.type.__name__ if failure.type else "Error"
+            message = failure.getErrorMessage()
+            self._unreachable[netloc] = (name, message)
             logger.warning(
-                "%s could not be fetched (%s): nothing fetched from %s",
+                "%s could not be fetched (%s: %s): nothing fetched from %s",
                 url,
-                failure.getErrorMessage(),
+                cause_of(name, message),
+                message,
                 netloc,
             )
             self._resolve(netloc, DISALLOW_ALL)

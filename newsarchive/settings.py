@@ -7,6 +7,7 @@ Every NEWSARCHIVE_* key below can be overridden per run with ``newsarchive crawl
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from newsarchive import __version__
 
@@ -43,6 +44,13 @@ NEWSARCHIVE_SOURCE_MAX_MINUTES = 360.0
 NEWSARCHIVE_RETRY_AFTER_MAX = 600.0
 # Drop requests to loopback/private/link-local addresses unless a seed is on that host.
 NEWSARCHIVE_SSRF_GUARD_ENABLED = True
+# Child sitemaps/feeds: how deep an index may nest, and how many sources one run reads.
+NEWSARCHIVE_MAX_SOURCE_DEPTH = 3
+NEWSARCHIVE_MAX_SOURCES = 500
+# Related links one page may queue (the rest are stored in `links`, not followed).
+NEWSARCHIVE_MAX_LINKS_PER_PAGE = 200
+# New URLs one run may fetch per host (a calendar or session-id trap ends here); 0: no cap.
+NEWSARCHIVE_MAX_NEW_URLS_PER_HOST = 5000
 
 # --- several workers (--redis) ----------------------------------------------------------
 # Redis URL of a frontier shared by several workers (redis://[:password@]host:6379/0); empty:
@@ -63,6 +71,7 @@ NEWSARCHIVE_REDIS_RETRY_SECONDS = 120.0
 NEWSARCHIVE_REDIS_ROBOTS_SECONDS = 3600.0
 
 # --- politeness -----------------------------------------------------------------------------
+# Rebuilt by UserAgentAddon from the run's NEWSARCHIVE_CONTACT (so that -s sets it too).
 USER_AGENT = f"newsarchive/{__version__} (+{NEWSARCHIVE_CONTACT})"
 ROBOTSTXT_OBEY = True
 DOWNLOAD_DELAY = 0.5
@@ -94,6 +103,9 @@ SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's RemoteControl runs Python sent over HTTP on 127.0.0.1 and leaves token files
+# behind after a kill: never in an archiver.
+REMOTE_CONTROL_ENABLED = False
 
 DOWNLOADER_MIDDLEWARES = {
     "newsarchive.middlewares.ScopeMiddleware": 50,
@@ -102,9 +114,14 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     # After RetryMiddleware (550) in the request order, so it sees 429/503 responses first.
     "newsarchive.middlewares.RetryAfterMiddleware": 560,
+    # After HttpCompressionMiddleware (590) in the request order: sees the encoded response.
+    "newsarchive.middlewares.ContentEncodingMiddleware": 595,
 }
 ITEM_PIPELINES = {
     "newsarchive.pipelines.ArchivePipeline": 300,
+}
+ADDONS = {
+    "newsarchive.settings.UserAgentAddon": 0,
 }
 EXTENSIONS = {
     "newsarchive.extensions.Progress": 500,
@@ -113,3 +130,16 @@ EXTENSIONS = {
 LOG_LEVEL = os.environ.get("NEWSARCHIVE_LOG_LEVEL", "INFO")
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
+
+
+class UserAgentAddon:
+    """Scrapy add-on: the User-Agent names the run's NEWSARCHIVE_CONTACT (-s or environment)."""
+
+    def update_settings(self, settings: Any) -> None:
+        """Set USER_AGENT from NEWSARCHIVE_CONTACT unless USER_AGENT itself was overridden."""
+        from scrapy.settings import SETTINGS_PRIORITIES
+
+        if (settings.getpriority("USER_AGENT") or 0) > SETTINGS_PRIORITIES["project"]:
+            return  # -s USER_AGENT=... wins
+        contact = settings.get("NEWSARCHIVE_CONTACT")
+        settings.set("USER_AGENT", f"newsarchive/{__version__} (+{contact})", priority="project")

@@ -15,8 +15,8 @@ import sqlite3
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 
@@ -30,8 +30,16 @@ from tenacity import (
 
 from newsarchive import migrations
 from newsarchive.dates import DAY_OR_FINER, local_day, precision_of
+from newsarchive.fts import SearchSyntaxError, fts_query
 from newsarchive.items import RawPage
-from newsarchive.versions import VERSIONED_FIELDS, changed_fields, content_fields, fields_hash
+from newsarchive.urls import canonicalize_url, strip_credentials
+from newsarchive.versions import (
+    VERSIONED_FIELDS,
+    changed_fields,
+    content_fields,
+    fields_hash,
+    normalized_text,
+)
 
 if TYPE_CHECKING:  # extraction imports trafilatura: the crawler process does not need it
     from newsarchive.extraction import Article, Extraction
@@ -41,8 +49,10 @@ logger = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 30_000
 LOCK_RETRIES = 5
 ZLIB_LEVEL = 6
+DAMAGE_LINES, DAMAGE_CHARS = 3, 300  # how much of quick_check's report to show
 # URLs per "IN (...)" query: well under SQLite's limit on bound parameters
 SQL_CHUNK = 500
+SPREAD_MIN_YEAR = "1970"  # evidence.MIN_YEAR: earlier values are template placeholders
 ARTICLE_FIELDS = (
     "page_id",
     "site",
@@ -63,10 +73,33 @@ ARTICLE_FIELDS = (
     "published_day",
     "published_spread_days",
 )
+# the article a link's target became (itself, or where its fetch was redirected): SQL over `l`
+LINK_TARGET_ARTICLE = """coalesce(
+    (SELECT url FROM articles WHERE url = l.to_url),
+    (SELECT final_url FROM pages WHERE url = l.to_url AND status < 300
+     ORDER BY id DESC LIMIT 1))"""
+# bm25 weights of the articles_fts columns: title, description, text, authors
+SEARCH_WEIGHTS = "10.0, 4.0, 1.0, 2.0"
 
 
 class StorageError(RuntimeError):
     """The archive could not be opened or written."""
+
+
+class NotAnArchiveError(StorageError):
+    """The file is not a newsarchive archive (another application's SQLite file, or not SQLite)."""
+
+
+class SchemaTooNewError(StorageError):
+    """The archive was written by a newer newsarchive: it has migrations this code does not know."""
+
+
+class SearchQueryError(ValueError):
+    """A full-text query with nothing to search for, or that FTS5 cannot parse."""
+
+
+class BodyError(ValueError):
+    """A stored body cannot be read back (unknown compression, or corrupt bytes)."""
 
 
 def _is_locked(exc: BaseException) -> bool:
@@ -108,8 +141,9 @@ class StoredPage:
 
 
 def spread_days(values: list[str]) -> float | None:
-    """Days between the earliest and latest of ISO dates/datetimes (coarser values ignored)."""
-    days = sorted(v[:10] for v in values if len(v) >= 10)
+    """Days between the earliest and latest of ISO dates/datetimes (coarser values ignored,
+    and pre-1970 placeholders such as 0001-01-01, which are evidence but never dates)."""
+    days = sorted(v[:10] for v in values if len(v) >= 10 and v[:4] >= SPREAD_MIN_YEAR)
     if not days:
         return None
     return float((date.fromisoformat(days[-1]) - date.fromisoformat(days[0])).days)
@@ -131,13 +165,48 @@ def compress(body: bytes) -> bytes:
     return zlib.compress(body, ZLIB_LEVEL)
 
 
-def decompress(blob: bytes | None) -> bytes:
-    """The original bytes of a stored body."""
-    return zlib.decompress(blob) if blob else b""
+def decompress(blob: bytes | None, compression: str | None = "zlib") -> bytes:
+    """The original bytes of a stored body, as pages.compression says; BodyError if unreadable."""
+    if not blob:
+        return b""
+    if compression in (None, "", "identity", "none"):
+        return bytes(blob)
+    if compression != "zlib":
+        raise BodyError(f"unknown body compression {compression!r}")
+    try:
+        return zlib.decompress(blob)
+    except zlib.error as exc:
+        raise BodyError(f"corrupt zlib body: {exc}") from exc
+
+
+def canonical_claim(final_url: str, extraction: Extraction | None) -> str | None:
+    """The page's rel=canonical URL when it names another URL than the page's own, else None."""
+    if extraction is None or extraction.article is None:
+        return None
+    fetched = canonicalize_url(final_url) or final_url
+    return extraction.article.url if extraction.article.url != fetched else None
+
+
+def _site_filter(column: str, site: str) -> tuple[str, dict[str, str]]:
+    """SQL matching URLs of a host, www. or not, on any port ("127.0.0.1" finds
+    "127.0.0.1:8765"); HOST:PORT matches that port only."""
+    bare = site.lower().removeprefix("www.")
+    hosts = [f"%://{h}{end}" for h in (bare, f"www.{bare}") for end in ("/%", ":%")]
+    if ":" in bare:
+        hosts = [h for h in hosts if h.endswith("/%")]
+    sql = " OR ".join(f"{column} LIKE :site{i}" for i in range(len(hosts)))
+    return f"({sql})", {f"site{i}": h for i, h in enumerate(hosts)}
 
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=False)
+
+
+def _warc_columns(page: RawPage) -> tuple[str | None, int | None, int | None, str | None]:
+    """The pages.warc_* values of a page (all None unless it was imported from a WARC)."""
+    if page.warc is None:
+        return None, None, None, None
+    return page.warc.file, page.warc.offset, page.warc.length, page.warc.record_id
 
 
 class Archive:
@@ -157,11 +226,49 @@ class Archive:
             else:
                 conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000)
             self.db = Database(conn)
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            if not readonly:
-                self._init()
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.Error as exc:
             raise StorageError(f"cannot open archive {self.path}: {exc}") from exc
+        try:
+            try:
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                self._check_schema(readonly=readonly)
+                if not readonly:
+                    self._init()
+            except BaseException:
+                conn.close()  # a refused or unreadable file is not kept open
+                raise
+        except sqlite3.OperationalError as exc:
+            raise StorageError(f"cannot open archive {self.path}: {exc}") from exc
+        except sqlite3.DatabaseError as exc:
+            raise NotAnArchiveError(
+                f"cannot open archive {self.path}: not a newsarchive archive"
+                f" (not an SQLite database: {exc})"
+            ) from exc
+
+    def _check_schema(self, *, readonly: bool) -> None:
+        """Refuse another application's SQLite file and an archive from a newer newsarchive.
+
+        Runs before anything is written (no WAL switch, no migration): only an empty file
+        becomes a new archive.
+        """
+        conn = self.db.conn
+        tables = {str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master")}
+        if not tables and not readonly:
+            return  # a new (or empty) file: the migrations create the archive
+        applied: set[str] = set()
+        if migrations.MIGRATIONS_TABLE in tables:
+            applied = migrations.applied(self.db)
+        if not applied:
+            raise NotAnArchiveError(
+                f"cannot open archive {self.path}: not a newsarchive archive (an SQLite file"
+                " of another application), left unchanged"
+            )
+        unknown = migrations.unknown(applied)
+        if unknown:
+            raise SchemaTooNewError(
+                f"cannot open archive {self.path}: written by a newer newsarchive (unknown"
+                f" migration {', '.join(unknown)}); upgrade newsarchive to open it"
+            )
 
     @retry_locked
     def _init(self) -> None:
@@ -174,6 +281,30 @@ class Archive:
             # Under the write lock, so that two jobs starting together migrate once.
             with self._write():
                 migrations.apply(self.db)
+
+    @classmethod
+    def for_reading(cls, path: str | Path) -> Archive:
+        """The archive for a command that only reads it: opened read-only when the file
+        cannot be written (a snapshot, another user's file) and its schema is current."""
+        try:
+            return cls(path)
+        except StorageError as exc:
+            if "readonly" not in str(exc):
+                raise
+        archive = cls(path, readonly=True)
+        if migrations.pending(archive.db):
+            archive.close()
+            raise StorageError(f"archive {path} is read-only and needs a schema upgrade")
+        return archive
+
+    def damage(self) -> str | None:
+        """What SQLite's quick_check finds wrong with the file (None when it is sound)."""
+        try:
+            rows = self.db.conn.execute(f"PRAGMA quick_check({DAMAGE_LINES})").fetchall()
+        except sqlite3.DatabaseError as exc:
+            return str(exc)
+        problems = [str(r[0]) for r in rows if r[0] != "ok"]
+        return "; ".join(problems)[:DAMAGE_CHARS] or None
 
     @classmethod
     def shared(cls, path: str | Path) -> Archive:
@@ -229,7 +360,13 @@ class Archive:
             cur = conn.execute(
                 "INSERT INTO crawls (started_at, command, seeds, stats, status)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (started_at, command, _json(seeds), _json({"pid": os.getpid()}), "running"),
+                (
+                    started_at,
+                    strip_credentials(command),
+                    _json([strip_credentials(s) for s in seeds]),
+                    _json({"pid": os.getpid()}),
+                    "running",
+                ),
             )
             return int(cur.lastrowid or 0)
 
@@ -237,12 +374,55 @@ class Archive:
     def finish_crawl(
         self, crawl_id: int, *, finished_at: str, stats: dict[str, Any], status: str
     ) -> None:
-        """Record the end of a crawl run, its stats and its status."""
-        with self._write() as conn:
-            conn.execute(
-                "UPDATE crawls SET finished_at = ?, stats = ?, status = ? WHERE id = ?",
-                (finished_at, _json(stats), status, crawl_id),
-            )
+        """Record the end of a crawl run, its stats and its status, durably.
+
+        Under WAL with synchronous=NORMAL a commit reaches the disk only at the next
+        checkpoint: a power loss could roll back a run reported as finished. The finishing
+        commit is synced (synchronous=FULL syncs the WAL, with every earlier commit of the
+        run in it) and then checkpointed into the database file.
+        """
+        conn = self.db.conn
+        conn.execute("PRAGMA synchronous = FULL")
+        try:
+            with self._write():
+                conn.execute(
+                    "UPDATE crawls SET finished_at = ?, stats = ?, status = ? WHERE id = ?",
+                    (finished_at, _json(stats), status, crawl_id),
+                )
+        finally:
+            conn.execute("PRAGMA synchronous = NORMAL")
+        self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """Sync the WAL and copy it into the database file (never waits for readers)."""
+        self.db.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def snapshot(self, dest: Path) -> None:
+        """Write a consistent, self-contained copy of the archive to dest (SQLite backup API).
+
+        Safe while crawls write (a copy with `cp` of a live WAL archive can be malformed).
+        The copy is written beside dest and renamed at the end: dest is never half-written.
+        """
+        if dest.exists():
+            raise StorageError(f"{dest} exists: refusing to overwrite it")
+        partial = dest.with_name(dest.name + ".partial")
+        partial.unlink(missing_ok=True)
+        try:
+            target = sqlite3.connect(str(partial))
+            try:
+                self.db.conn.backup(target)
+                target.execute("PRAGMA journal_mode = DELETE")  # one file, no -wal beside it
+                if target.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                    raise StorageError(f"snapshot of {self.path} failed its integrity check")
+            finally:
+                target.close()
+            os.replace(partial, dest)
+        except (sqlite3.Error, OSError) as exc:
+            partial.unlink(missing_ok=True)
+            raise StorageError(f"cannot write snapshot {dest}: {exc}") from exc
+        except StorageError:
+            partial.unlink(missing_ok=True)
+            raise
 
     def crawl(self, crawl_id: int) -> dict[str, Any] | None:
         """One crawls row."""
@@ -270,6 +450,7 @@ class Archive:
         """
         sha = body_sha256(page.body)
         body: bytes | None = compress(page.body)
+        claim = canonical_claim(page.final_url, extraction)
         with self._write() as conn:
             if isinstance(previous, str):
                 previous = self._latest_body(conn, page.url, page.final_url)
@@ -280,11 +461,14 @@ class Archive:
             cur = conn.execute(
                 """INSERT INTO pages (url, final_url, status, fetched_at, headers, body,
                        compression, body_size, content_type, encoding, encoding_reason, sha256,
-                       crawl_id, depth, via_url, outcome, error, body_page_id)
-                   VALUES (?, ?, ?, ?, ?, ?, 'zlib', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                       crawl_id, depth, via_url, outcome, error, body_page_id,
+                       request_headers, warc_file, warc_offset, warc_length, warc_record_id,
+                       canonical_claim, kind)
+                   VALUES (?, ?, ?, ?, ?, ?, 'zlib', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                           ?, ?, ?, ?, ?, ?, ?)""",
                 (
-                    page.url,
-                    page.final_url,
+                    strip_credentials(page.url),
+                    strip_credentials(page.final_url),
                     page.status,
                     page.fetched_at,
                     _json(page.headers),
@@ -296,15 +480,22 @@ class Archive:
                     sha,
                     crawl_id,
                     page.depth,
-                    page.via_url,
+                    strip_credentials(page.via_url) if page.via_url else None,
                     outcome,
                     error,
                     body_page_id,
+                    None if page.request_headers is None else _json(page.request_headers),
+                    *(_warc_columns(page)),
+                    claim,
+                    page.kind,
                 ),
             )
             conn.execute("DELETE FROM frontier WHERE url IN (?, ?)", (page.url, page.final_url))
             page_id = int(cur.lastrowid or 0)
             if extraction is not None:
+                extraction = self._trust_canonical(
+                    conn, page_id, page.final_url, page.fetched_at, extraction
+                )
                 self._save_derived(conn, page_id, page.fetched_at, extraction, extracted_at)
             return page_id
 
@@ -383,13 +574,17 @@ class Archive:
         self, entries: list[dict[str, Any]], *, crawl_id: int | None, queued_at: str
     ) -> set[str]:
         """Queue URLs for this run and return those it may fetch: not queued by another
-        run that is still alive. Overlapping runs (cron) thus never fetch a page twice."""
+        run that is still alive, and not archived (unless the entry has ``recheck``) by a
+        run that stored it since the caller looked. Overlapping runs (cron) thus never
+        fetch a page twice: both checks are made under the write lock."""
         if not entries:
             return set()
         claimed: set[str] = set()
         with self._write() as conn:
             live = self._live_crawls(conn, crawl_id)
             for entry in entries:
+                if not entry.get("recheck") and self._is_archived(conn, str(entry["url"])):
+                    continue
                 row = {
                     "kind": "article",
                     "via_url": None,
@@ -408,7 +603,10 @@ class Archive:
                            related_selector, queued_at, crawl_id)
                        VALUES (:url, :kind, :depth, :via_url, :max_depth, :related_selector,
                                :queued_at, :crawl_id)
-                       ON CONFLICT(url) DO UPDATE SET crawl_id = excluded.crawl_id""",
+                       ON CONFLICT(url) DO UPDATE SET crawl_id = excluded.crawl_id,
+                           depth = min(depth, excluded.depth),
+                           via_url = CASE WHEN excluded.depth < depth
+                               THEN excluded.via_url ELSE via_url END""",
                     row,
                 )
                 claimed.add(str(entry["url"]))
@@ -419,10 +617,22 @@ class Archive:
         return list(self.db.query("SELECT * FROM frontier ORDER BY queued_at, url"))
 
     @retry_locked
-    def frontier_failed(self, url: str, *, max_attempts: int = 3) -> None:
-        """Count a failed attempt; give the URL up after max_attempts runs."""
+    def frontier_failed(
+        self, url: str, *, max_attempts: int = 3, error: str | None = None, count: bool = True
+    ) -> None:
+        """Count a failed attempt and why it failed; give the URL up after max_attempts runs
+        (count=False: only note why, the URL waits, e.g. for robots.txt to answer)."""
         with self._write() as conn:
-            conn.execute("UPDATE frontier SET attempts = attempts + 1 WHERE url = ?", (url,))
+            conn.execute(
+                "UPDATE frontier SET attempts = attempts + ?, last_error = ?, last_error_at = ?"
+                " WHERE url = ?",
+                (
+                    int(count),
+                    error,
+                    datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+                    url,
+                ),
+            )
             conn.execute(
                 "DELETE FROM frontier WHERE url = ? AND attempts >= ?", (url, max_attempts)
             )
@@ -434,12 +644,49 @@ class Archive:
             conn.execute("DELETE FROM frontier WHERE url = ?", (url,))
 
     @retry_locked
-    def frontier_forget(self, urls: set[str]) -> None:
-        """Remove URLs a finished run has dealt with, one way or another."""
+    def frontier_forget(self, urls: set[str], *, crawl_id: int | None) -> None:
+        """Remove URLs a finished run has dealt with, one way or another: only those it
+        queued itself (a URL another run claimed is that run's to store or resume)."""
         if not urls:
             return
         with self._write() as conn:
+            conn.executemany(
+                "DELETE FROM frontier WHERE url = ? AND crawl_id IS ?",
+                [(u, crawl_id) for u in urls],
+            )
+
+    def frontier_entries(
+        self, *, site: str | None = None, failed_only: bool = True
+    ) -> list[dict[str, Any]]:
+        """Queued URLs (by default those whose last attempt failed), with why, oldest first."""
+        where: list[str] = ["1 = 1"]
+        params: dict[str, str] = {}
+        if failed_only:
+            where.append("last_error IS NOT NULL")
+        if site:
+            sql, params = _site_filter("url", site)
+            where.append(sql)
+        return list(
+            self.db.query(
+                "SELECT url, attempts, last_error, last_error_at, queued_at FROM frontier"
+                f" WHERE {' AND '.join(where)} ORDER BY queued_at, url",
+                params,
+            )
+        )
+
+    @retry_locked
+    def frontier_clear(self, urls: list[str]) -> int:
+        """Remove queued URLs (`newsarchive frontier --clear`); returns how many went."""
+        with self._write() as conn:
+            before = conn.total_changes
             conn.executemany("DELETE FROM frontier WHERE url = ?", [(u,) for u in urls])
+            return conn.total_changes - before
+
+    def discoveries_from(self, source_urls: list[str]) -> int:
+        """How many article URLs these feed/sitemap/listing URLs have listed so far."""
+        marks = ", ".join("?" * len(source_urls))
+        sql = f"SELECT count(DISTINCT url) FROM discoveries WHERE source_url IN ({marks})"
+        return int(self.db.conn.execute(sql, source_urls).fetchone()[0])
 
     @retry_locked
     def record_discoveries(self, rows: list[dict[str, Any]], *, seen_at: str) -> int:
@@ -538,6 +785,16 @@ class Archive:
                 " ORDER BY id DESC LIMIT 10"
             ).fetchall(),
             "frontier": conn.execute("SELECT count(*) FROM frontier").fetchone()[0],
+            "empty_sources": conn.execute(
+                """SELECT c.id, e.value FROM crawls c,
+                          json_each(c.stats, '$."newsarchive/empty_sources"') e
+                   WHERE c.id IN (SELECT id FROM crawls ORDER BY id DESC LIMIT 10)
+                   ORDER BY c.id DESC"""
+            ).fetchall(),
+            "stuck": conn.execute(
+                "SELECT url, attempts, last_error FROM frontier WHERE last_error IS NOT NULL"
+                " ORDER BY last_error_at DESC LIMIT 10"
+            ).fetchall(),
         }
 
     def _save_derived(
@@ -556,6 +813,7 @@ class Archive:
         if art is None:
             return []
         listed = self._listed_dates(conn, art.url)
+        previous = conn.execute("SELECT text FROM articles WHERE url = ?", (art.url,)).fetchone()
         changed = self._save_article(conn, page_id, ex, art, extracted_at, listed)
         touched = self._save_links(conn, ex, art)
         if touched:
@@ -563,7 +821,7 @@ class Archive:
             self._refresh_listed(conn, touched)  # targets of new and of dropped links
         if self._save_evidence(conn, ex, art, listed):
             changed.append("date_evidence")
-        self._save_version(conn, page_id, fetched_at, art)
+        self._save_version(conn, page_id, fetched_at, art, previous[0] if previous else None)
         return changed
 
     def _listed_dates(self, conn: sqlite3.Connection, url: str) -> list[tuple[str, str, str]]:
@@ -731,9 +989,22 @@ class Archive:
         return True
 
     def _save_version(
-        self, conn: sqlite3.Connection, page_id: int, fetched_at: str, art: Article
+        self,
+        conn: sqlite3.Connection,
+        page_id: int,
+        fetched_at: str,
+        art: Article,
+        previous_text: str | None,
+        *,
+        own_text: bool = False,
     ) -> bool:
-        """Add a version when the content differs from the latest stored version."""
+        """Add a version when the content differs from the latest stored version.
+
+        A version's text is stored once: the latest version's `text` is NULL and stands for
+        `articles.text` (with its paragraph breaks); when a newer version arrives, the one it
+        replaces gets its text (previous_text, the article's text before this page). With
+        own_text (a version rebuilt while the article's state comes from a later page), the
+        version keeps its own text, since articles.text is not its text."""
         fields = content_fields(art)
         new_hash = fields_hash(fields)
         last = conn.execute(
@@ -749,6 +1020,12 @@ class Archive:
         else:
             before = dict(zip(VERSIONED_FIELDS, last[2:], strict=True))
             before["authors"] = json.loads(str(before["authors"] or "[]"))
+            if last[3] is None:  # the latest version's text was the article's until now
+                before["text"] = normalized_text(previous_text)
+                conn.execute(
+                    "UPDATE article_versions SET text = ? WHERE article_url = ? AND version = ?",
+                    (previous_text, art.url, last[0]),
+                )
             version, changed = int(last[0]) + 1, changed_fields(before, fields)
         conn.execute(
             """INSERT INTO article_versions (article_url, version, page_id, fetched_at, title,
@@ -760,7 +1037,8 @@ class Archive:
                 page_id,
                 fetched_at,
                 fields["title"],
-                fields["text"],
+                # the text is articles.text until a newer version replaces this one
+                art.text if own_text else None,
                 _json(fields["authors"]),
                 fields["description"],
                 fields["date_published"],
@@ -782,12 +1060,17 @@ class Archive:
     def pages_for_reextract(
         self, *, site: str | None = None, since: str | None = None, url: str | None = None
     ) -> list[int]:
-        """Ids of the stored pages to re-extract (2xx/3xx only), oldest fetch first."""
-        where = ["status < 400", "body IS NOT NULL"]
+        """Ids of the stored article pages to re-extract (2xx/3xx only), oldest fetch first.
+
+        Feeds, sitemaps and listings are what they were fetched as (pages.kind): their outcome
+        drives how often a source is read, and re-extraction must not rewrite it.
+        """
+        where = ["status < 400", "body IS NOT NULL", "kind = 'article'"]
         params: dict[str, Any] = {}
         if site:
-            where.append("(final_url LIKE :s1 OR final_url LIKE :s2)")
-            params |= {"s1": f"%://{site}/%", "s2": f"%://www.{site.removeprefix('www.')}/%"}
+            sql, patterns = _site_filter("final_url", site)
+            where.append(sql)
+            params |= patterns
         if since:
             where.append("fetched_at >= :since")
             params["since"] = since
@@ -836,18 +1119,136 @@ class Archive:
         )
         if extraction is None or extraction.article is None:
             return []
+        row = conn.execute("SELECT final_url, canonical_claim FROM pages WHERE id = ?", (page_id,))
+        final_url, old_claim = row.fetchone()
+        claim = canonical_claim(final_url, extraction)
+        if claim != old_claim:
+            conn.execute("UPDATE pages SET canonical_claim = ? WHERE id = ?", (claim, page_id))
+        extraction = self._trust_canonical(conn, page_id, final_url, fetched_at, extraction)
+        art = extraction.article
+        if art is None:
+            return []
         if rebuild_versions_from is not None:
             conn.execute(
                 "DELETE FROM article_versions WHERE article_url = ? AND fetched_at >= ?",
-                (extraction.article.url, rebuild_versions_from),
+                (art.url, rebuild_versions_from),
             )
+        if self._state_is_newer(conn, art.url, page_id, fetched_at):
+            # An earlier fetch of an article whose current state comes from a later page (which
+            # this run re-extracts after it, or leaves as it is): only its version is rebuilt.
+            # Writing its state would flip the article back and forth on every run.
+            current = conn.execute("SELECT text FROM articles WHERE url = ?", (art.url,))
+            self._save_version(conn, page_id, fetched_at, art, current.fetchone()[0], own_text=True)
+            return []
         return self._save_derived(conn, page_id, fetched_at, extraction, extracted_at)
 
+    def _trust_canonical(
+        self,
+        conn: sqlite3.Connection,
+        page_id: int,
+        final_url: str,
+        fetched_at: str,
+        ex: Extraction,
+    ) -> Extraction:
+        """The extraction stored under its rel=canonical URL only when the claim is consistent,
+        else under the fetched URL (the claim stays in pages.canonical_claim).
+
+        A same-host canonical could otherwise replace another article's title and text (as
+        a "version 2"), and two pages pointing at each other would swap contents. A claim on
+        URL c is trusted when the content matches a state of c known at that fetch time, or
+        when c was never archived from its own page with other content and c's own page does
+        not point elsewhere.
+        """
+        art = ex.article
+        fetched = canonicalize_url(final_url) or final_url
+        if art is None or art.url == fetched:
+            return ex
+        claimed = art.url
+        states = conn.execute(
+            """SELECT p.final_url, v.content_hash FROM article_versions v
+               JOIN pages p ON p.id = v.page_id
+               WHERE v.article_url = ? AND v.fetched_at <= ? AND v.page_id != ?""",
+            (claimed, fetched_at, page_id),
+        ).fetchall()
+        mine = fields_hash(content_fields(art))
+        if any(h == mine for _, h in states):
+            return ex  # the same content: a duplicate URL of that article (AMP, parameters)
+        own_state = any(canonicalize_url(str(u)) == claimed for u, _ in states)
+        disagrees = conn.execute(
+            """SELECT 1 FROM pages WHERE (final_url = :c OR url = :c) AND id != :id
+               AND status < 300 AND canonical_claim IS NOT NULL AND canonical_claim != :c
+               LIMIT 1""",
+            {"c": claimed, "id": page_id},
+        ).fetchone()
+        if not own_state and disagrees is None:
+            return ex  # nothing contradicts the claim (yet)
+        logger.warning(
+            "%s claims rel=canonical %s, which %s: stored under its own URL",
+            fetched,
+            claimed,
+            "has other content" if own_state else "points elsewhere",
+        )
+        self._evict_claimer(conn, fetched)
+        return replace(ex, article=replace(art, url=fetched))
+
+    def _evict_claimer(self, conn: sqlite3.Connection, url: str) -> None:
+        """Give back the state another page put at url by a claim url's own page contradicts.
+
+        The article at url came from a page fetched elsewhere that claimed url as its
+        canonical (trusted then, as nothing contradicted it); url's own page says otherwise:
+        that state moves to the URL its page was fetched from (or is dropped when an article
+        already lives there).
+        """
+        row = conn.execute(
+            "SELECT p.final_url FROM articles a JOIN pages p ON p.id = a.page_id WHERE a.url = ?",
+            (url,),
+        ).fetchone()
+        if row is None:
+            return
+        home = canonicalize_url(str(row[0])) or str(row[0])
+        if home == url:
+            return
+        if conn.execute("SELECT 1 FROM articles WHERE url = ?", (home,)).fetchone() is None:
+            columns = ", ".join(("url", *ARTICLE_FIELDS, "extracted_at"))
+            rest = ", ".join((*ARTICLE_FIELDS, "extracted_at"))
+            conn.execute(
+                f"INSERT INTO articles ({columns}) SELECT ?, {rest} FROM articles WHERE url = ?",
+                (home, url),
+            )
+            for table, column in (
+                ("links", "from_url"),
+                ("date_evidence", "article_url"),
+                ("article_versions", "article_url"),
+            ):
+                conn.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", (home, url))
+        else:
+            conn.execute("DELETE FROM links WHERE from_url = ?", (url,))
+            conn.execute("DELETE FROM date_evidence WHERE article_url = ?", (url,))
+            conn.execute("DELETE FROM article_versions WHERE article_url = ?", (url,))
+        conn.execute("DELETE FROM articles WHERE url = ?", (url,))
+        logger.warning("the article at %s came from %s: given back to it", url, home)
+
+    def _state_is_newer(
+        self, conn: sqlite3.Connection, url: str, page_id: int, fetched_at: str
+    ) -> bool:
+        """True when the article's stored state comes from a later fetch than page_id."""
+        row = conn.execute(
+            """SELECT b.fetched_at, b.id FROM articles a JOIN pages p ON p.id = a.page_id
+               JOIN pages b ON b.id = coalesce(p.body_page_id, p.id) WHERE a.url = ?""",
+            (url,),
+        ).fetchone()
+        return row is not None and (str(row[0]), int(row[1])) > (fetched_at, page_id)
+
     def versions(self, url: str) -> list[dict[str, Any]]:
-        """The stored versions of an article, oldest first."""
+        """The stored versions of an article, oldest first, each with its text."""
         return list(
             self.db.query(
-                "SELECT * FROM article_versions WHERE article_url = ? ORDER BY version", [url]
+                "SELECT v.article_url, v.version, v.page_id, v.fetched_at, v.title,"
+                " coalesce(v.text, a.text) AS text, v.authors, v.description, v.date_published,"
+                " v.date_modified, v.content_hash, v.changed_fields FROM article_versions v"
+                " JOIN articles a ON a.url = v.article_url"
+                " WHERE v.article_url = ? ORDER BY v.version",
+                [url],
             )
         )
 
@@ -861,9 +1262,34 @@ class Archive:
         since: str | None = None,
         until: str | None = None,
         limit: int = 20,
+        offset: int = 0,
+        marks: tuple[str, str] = ("[", "]"),
     ) -> list[dict[str, Any]]:
-        """Full-text search over articles (accent-insensitive), best match first."""
-        where, params = ["articles_fts MATCH :q"], {"q": self.db.quote_fts(query), "limit": limit}
+        """Full-text search over articles (accent-insensitive), most relevant first (bm25).
+
+        query is in the syntax of newsarchive.fts (OR, prefix*, "phrases", title:word);
+        SearchSyntaxError when it is not valid, SearchQueryError when it has no word to search
+        for. The snippet marks matches with marks.
+        """
+        if not any(ch.isalnum() for ch in query):
+            raise SearchQueryError(f"nothing to search for in {query!r}: give a word")
+        where, params = self._search_where(query, site=site, since=since, until=until)
+        params |= {"limit": limit, "offset": offset, "m0": marks[0], "m1": marks[1]}
+        sql = f"""SELECT a.url, a.site, a.title, a.date_published, a.published_day,
+                         snippet(articles_fts, -1, :m0, :m1, '…', 24) AS snippet,
+                         bm25(articles_fts, {SEARCH_WEIGHTS}) AS score
+                  FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid
+                  WHERE {" AND ".join(where)}
+                  ORDER BY score, a.published_day DESC LIMIT :limit OFFSET :offset"""
+        rows = self._fts_rows(sql, params)
+        for row in rows:  # one line: the text's paragraphs are newline-separated
+            row["snippet"] = " ".join((row["snippet"] or "").split())
+        return rows
+
+    def _search_where(
+        self, query: str, *, site: str | None, since: str | None, until: str | None
+    ) -> tuple[list[str], dict[str, Any]]:
+        where, params = ["articles_fts MATCH :q"], {"q": fts_query(query)}
         if site:
             where.append("a.site = :site")
             params["site"] = site.removeprefix("www.")
@@ -873,12 +1299,41 @@ class Archive:
         if until:
             where.append("a.published_day <= :until")
             params["until"] = until[:10]
-        sql = f"""SELECT a.url, a.site, a.title, a.date_published,
-                         snippet(articles_fts, 2, '[', ']', '…', 16) AS snippet
-                  FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid
-                  WHERE {" AND ".join(where)}
-                  ORDER BY articles_fts.rank LIMIT :limit"""
-        return list(self.db.query(sql, params))
+        return where, params
+
+    def _fts_rows(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        try:
+            return list(self.db.query(sql, params))
+        except sqlite3.OperationalError as exc:
+            if "fts5" in str(exc) or "syntax error" in str(exc):
+                raise SearchSyntaxError(f"not a valid search: {exc}") from exc
+            raise
+
+    def search_facets(
+        self,
+        query: str,
+        *,
+        site: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> dict[str, Any]:
+        """Matches of a search in all: their count, per site and per Rome day (newest first)."""
+        where, params = self._search_where(query, site=site, since=since, until=until)
+        base = (
+            "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid"
+            f" WHERE {' AND '.join(where)}"
+        )
+        total = self._fts_rows(f"SELECT count(*) AS n {base}", params)[0]["n"]
+        sites = self._fts_rows(
+            f"SELECT a.site AS value, count(*) AS n {base} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20",
+            params,
+        )
+        days = self._fts_rows(
+            f"SELECT a.published_day AS value, count(*) AS n {base} GROUP BY 1"
+            " ORDER BY 1 DESC LIMIT 20",
+            params,
+        )
+        return {"total": total, "sites": sites, "days": days}
 
     def iter_articles(
         self,
@@ -911,7 +1366,10 @@ class Archive:
 
     def is_archived(self, url: str) -> bool:
         """True when url was fetched before with a final answer (2xx-4xx) or is an article."""
-        row = self.db.conn.execute(
+        return self._is_archived(self.db.conn, url)
+
+    def _is_archived(self, conn: sqlite3.Connection, url: str) -> bool:
+        row = conn.execute(
             """SELECT 1 FROM articles WHERE url = :u
                UNION ALL SELECT 1 FROM pages WHERE url = :u AND status < 500
                UNION ALL SELECT 1 FROM pages WHERE final_url = :u AND status < 500
@@ -935,7 +1393,8 @@ class Archive:
         """One raw page with its body decompressed."""
         row = self.db.conn.execute(
             """SELECT p.id, p.url, p.final_url, p.status, p.fetched_at, p.headers,
-                      coalesce(p.body, b.body), p.via_url
+                      coalesce(p.body, b.body), p.via_url,
+                      CASE WHEN p.body IS NULL THEN b.compression ELSE p.compression END
                FROM pages p LEFT JOIN pages b ON b.id = p.body_page_id WHERE p.id = ?""",
             (page_id,),
         ).fetchone()
@@ -948,7 +1407,7 @@ class Archive:
             status=row[3],
             fetched_at=row[4],
             headers=json.loads(row[5] or "{}"),
-            body=decompress(row[6]),
+            body=decompress(row[6], row[8]),
             via_url=row[7],
         )
 
@@ -958,3 +1417,161 @@ class Archive:
             t: int(self.db.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
             for t in ("pages", "articles", "links", "crawls", "discoveries", "frontier")
         }
+
+    # --- reading room: the article page, `show`, exports, charts ---------------------------
+    # (read-only queries for newsarchive/serve_plugin.py and the show/export/stats commands)
+
+    def article_url_for(self, url: str) -> str | None:
+        """The archived article a URL names: itself, or the article its fetched page became."""
+        row = self.db.conn.execute(
+            """SELECT url FROM articles WHERE url = :u
+               UNION ALL SELECT a.url FROM articles a JOIN pages p ON p.id = a.page_id
+               WHERE p.url = :u OR p.final_url = :u
+               LIMIT 1""",
+            {"u": url},
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def article_view(self, url: str) -> dict[str, Any] | None:
+        """Everything the article page shows: the article (lists decoded), its date evidence,
+        related links both ways with listed dates, its fetches and its versions."""
+        rows = list(self.db.query("SELECT * FROM articles WHERE url = ?", [url]))
+        if not rows:
+            return None
+        article = rows[0]
+        for name in ("authors", "categories", "tags"):
+            article[name] = json.loads(article[name] or "[]")
+        q = self.db.query
+        article["page"] = next(
+            q(
+                """SELECT id, url, final_url, status, fetched_at, content_type, body_size,
+                          outcome, error, encoding, depth, via_url
+                   FROM pages WHERE id = ?""",
+                [article["page_id"]],
+            ),
+            None,
+        )
+        article["evidence"] = list(
+            q(
+                """SELECT field, source, raw, value, precision, chosen FROM date_evidence
+                   WHERE article_url = ? ORDER BY field DESC, chosen DESC, id""",
+                [url],
+            )
+        )
+        article["links_out"] = list(
+            q(
+                """SELECT l.to_url, l.anchor_text, l.position, l.listed_date, l.listed_date_raw,
+                          a.url AS article_url, a.title AS to_title,
+                          a.date_published AS to_date_published, a.url IS NOT NULL AS archived
+                   FROM links l LEFT JOIN articles a ON a.url = """
+                + LINK_TARGET_ARTICLE
+                + """
+                   WHERE l.from_url = ? ORDER BY l.position""",
+                [url],
+            )
+        )
+        article["links_in"] = list(
+            q(
+                """SELECT l.from_url, l.anchor_text, l.position, l.listed_date, l.listed_date_raw,
+                          a.title AS from_title, a.date_published AS from_date_published
+                   FROM links l LEFT JOIN articles a ON a.url = l.from_url
+                   WHERE l.to_url = :u
+                      OR l.to_url IN (SELECT url FROM pages WHERE final_url = :u AND url != :u)
+                   ORDER BY a.date_published DESC, l.from_url""",
+                {"u": url},
+            )
+        )
+        article["fetches"] = list(
+            q(
+                """SELECT id, fetched_at, status, outcome, body_size FROM pages
+                   WHERE url = :u OR final_url = :u
+                      OR id IN (SELECT page_id FROM article_versions WHERE article_url = :u)
+                   ORDER BY fetched_at, id""",
+                {"u": url},
+            )
+        )
+        versions = self.versions(url)
+        for v in versions:
+            v["authors"] = json.loads(v["authors"] or "[]")
+            v["changed_fields"] = json.loads(v["changed_fields"] or "[]")
+        article["versions"] = versions
+        return article
+
+    def archived_page(self, page_id: int) -> tuple[StoredPage, str, str | None] | None:
+        """A stored page as fetched: the page, its Content-Type and the encoding decided."""
+        page = self.page(page_id)
+        if page is None:
+            return None
+        row = self.db.conn.execute(
+            "SELECT content_type, encoding FROM pages WHERE id = ?", (page_id,)
+        ).fetchone()
+        return page, str(row[0] or ""), row[1]
+
+    def articles_per_day(self, *, days: int = 60) -> list[tuple[str, int]]:
+        """(Rome day, articles published) for the last `days` days with articles, oldest first."""
+        rows = self.db.conn.execute(
+            """SELECT published_day, count(*) FROM articles WHERE published_day IS NOT NULL
+               GROUP BY published_day ORDER BY published_day DESC LIMIT ?""",
+            (days,),
+        ).fetchall()
+        return [(str(d), int(n)) for d, n in reversed(rows)]
+
+    def top_sites(self, *, limit: int = 10) -> list[tuple[str, int, str | None]]:
+        """(site, articles, latest Rome day of publication), largest first."""
+        rows = self.db.conn.execute(
+            """SELECT site, count(*), max(published_day) FROM articles GROUP BY site
+               ORDER BY count(*) DESC, site LIMIT ?""",
+            (limit,),
+        ).fetchall()
+        return [(str(s), int(n), d) for s, n, d in rows]
+
+    def iter_links(self) -> Iterator[dict[str, Any]]:
+        """Every related link with the titles and dates of both ends (streamed)."""
+        cursor = self.db.conn.execute(
+            f"""SELECT l.from_url, l.to_url, l.kind, l.position, l.anchor_text,
+                       l.listed_date, l.listed_date_raw, f.title AS from_title,
+                       t.url AS to_article_url, t.title AS to_title, t.site AS to_site,
+                       t.date_published AS to_date_published, t.url IS NOT NULL AS to_archived
+                FROM links l LEFT JOIN articles f ON f.url = l.from_url
+                LEFT JOIN articles t ON t.url = {LINK_TARGET_ARTICLE}
+                ORDER BY l.from_url, l.position"""
+        )
+        names = [d[0] for d in cursor.description]
+        for row in cursor:
+            yield dict(zip(names, row, strict=True))
+
+    def iter_graph_nodes(self) -> Iterator[dict[str, Any]]:
+        """Nodes of the related-links graph: every article, and every link target not archived
+        (archived = 0, title/site/date empty), streamed."""
+        cursor = self.db.conn.execute(
+            f"""SELECT url, title, site, date_published, 1 AS archived FROM articles
+                UNION ALL
+                SELECT DISTINCT l.to_url, NULL, NULL, NULL, 0 FROM links l
+                WHERE {LINK_TARGET_ARTICLE} IS NULL
+                   OR {LINK_TARGET_ARTICLE} NOT IN (SELECT url FROM articles)
+                ORDER BY 1"""
+        )
+        names = [d[0] for d in cursor.description]
+        for row in cursor:
+            yield dict(zip(names, row, strict=True))
+
+    def iter_versions(self, *, site: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every article version (lists decoded), by article then version (streamed)."""
+        where, params = "1 = 1", {}
+        if site:
+            where = "article_url IN (SELECT url FROM articles WHERE site = :site)"
+            params = {"site": site.removeprefix("www.")}
+        cursor = self.db.conn.execute(
+            f"""SELECT article_url, version, page_id, fetched_at, title, description, authors,
+                       date_published, date_modified, changed_fields, content_hash, text
+                FROM article_versions WHERE {where} ORDER BY article_url, version""",
+            params,
+        )
+        names = [d[0] for d in cursor.description]
+        for row in cursor:
+            item = dict(zip(names, row, strict=True))
+            item["authors"] = json.loads(item["authors"] or "[]")
+            item["changed_fields"] = json.loads(item["changed_fields"] or "[]")
+            yield item
+
+    # --- end of the reading room -----------------------------------------------------------

@@ -32,11 +32,26 @@ TRACKING_PARAMS = _words(
     "xtor at_medium at_campaign ns_source ns_mchannel ns_campaign wt_mc icid ito ssm"
 )
 TRACKING_PARAM_PREFIXES = ("utm_",)
+# Session ids in the query (or as a ;name=value path parameter): one page, many URLs
+SESSION_PARAMS = _words(
+    "jsessionid phpsessid sid sessid sessionid session_id sess_id aspsessionid cfid cftoken "
+    "zenid oscsid"
+)
+SESSION_PATH_PARAM_RE = re.compile(
+    r";(?:jsessionid|phpsessid|sid|sessionid|aspsessionid)=[^/;?#]*", re.IGNORECASE
+)
 HOST_RE = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*")
 NUMERIC_LABEL_RE = re.compile(r"0x[0-9a-f]*|[0-9]+")
 IDNA_DOTS_RE = re.compile("[\u3002\uff0e\uff61]")
 CGNAT_NETWORK = ipaddress.IPv4Network("100.64.0.0/10")
 NAT64_NETWORK = ipaddress.IPv6Network("64:ff9b::/96")
+# the user:password@ of a URL anywhere in a text (a command line, a seed, a proxy setting)
+CREDENTIALS_RE = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s]*@")
+
+
+def strip_credentials(text: str) -> str:
+    """text with the user:password@ part of every URL in it removed (before it is stored)."""
+    return CREDENTIALS_RE.sub(r"\1", text)
 
 
 def canonicalize_url(url: str, base: str | None = None) -> str | None:
@@ -55,7 +70,8 @@ def canonicalize_url(url: str, base: str | None = None) -> str | None:
         if netloc is None:
             return None
         query = "&".join(p for p in parts.query.split("&") if p and not _is_tracking(p))
-        rebuilt = urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+        path = SESSION_PATH_PARAM_RE.sub("", parts.path) or "/"
+        rebuilt = urlunsplit((scheme, netloc, path, query, ""))
         result = w3lib_canonicalize_url(rebuilt)
     except (ValueError, UnicodeError):
         return None
@@ -64,7 +80,11 @@ def canonicalize_url(url: str, base: str | None = None) -> str | None:
 
 def _is_tracking(param: str) -> bool:
     name = unquote_plus(param.split("=", 1)[0]).strip().lower()
-    return name in TRACKING_PARAMS or name.startswith(TRACKING_PARAM_PREFIXES)
+    return (
+        name in TRACKING_PARAMS
+        or name in SESSION_PARAMS
+        or name.startswith(TRACKING_PARAM_PREFIXES)
+    )
 
 
 def _canonical_netloc(scheme: str, netloc: str) -> str | None:

@@ -14,10 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import ctypes
 import logging
 import multiprocessing
 import os
 import resource
+import signal
+import sys
+import threading
+import time
 from collections.abc import Mapping
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -39,6 +44,10 @@ DEFAULT_MAX_HTML_BYTES = 5 * 1024 * 1024
 DEFAULT_MEMORY_MB = 1024
 # Replace each worker after this many pages, so that slow leaks cannot accumulate.
 MAX_TASKS_PER_WORKER = 2000
+# prctl(2) option: the signal a process gets when the thread that created it ends (Linux).
+PR_SET_PDEATHSIG = 1
+# Where no parent-death signal exists, how often a worker checks that its parent lives.
+PARENT_POLL_SECONDS = 1.0
 
 Result = tuple["Extraction | None", str, "str | None"]
 
@@ -54,9 +63,39 @@ def _extract(body: bytes, **kwargs: Any) -> Result:
     return extract_page(body, **kwargs)
 
 
-def _limit_memory(memory_mb: int) -> None:
-    """Worker initializer: cap the address space so a memory bomb raises MemoryError, and
-    import the extraction stack once, before the first page."""
+def _watch_parent(parent: int) -> None:
+    """Worker thread (no prctl): end this worker once its parent process is gone."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)
+
+
+def die_with_parent(parent: int) -> None:
+    """In a worker: make sure it ends when its parent (pid `parent`) dies, even by SIGKILL
+    and even in the middle of a page (a busy worker reads no pipe and would live on).
+
+    On Linux the kernel sends SIGKILL (PR_SET_PDEATHSIG) when the thread that started the
+    worker ends: the main thread of `reextract`, pebble's pool-manager thread for replaced
+    crawl workers, which ends only when the pool stops (and stops its workers anyway).
+    Elsewhere a daemon thread polls getppid()."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            armed = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+        if armed:
+            if os.getppid() != parent:  # the parent died before the signal was armed
+                os._exit(1)
+            return
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _limit_memory(memory_mb: int, parent: int | None = None) -> None:
+    """Worker initializer: die with the crawler, cap the address space so a memory bomb
+    raises MemoryError, and import the extraction stack once, before the first page."""
+    if parent is not None:
+        die_with_parent(parent)
     import newsarchive.extraction  # noqa: F401
 
     if memory_mb > 0:
@@ -75,7 +114,7 @@ def _spawn_pool(workers: int, memory_mb: int) -> ProcessPool:
         max_workers=workers,
         max_tasks=MAX_TASKS_PER_WORKER,
         initializer=_limit_memory,
-        initargs=(memory_mb,),
+        initargs=(memory_mb, os.getpid()),
         context=multiprocessing.get_context("spawn"),
     )
     pool.schedule(_ready)  # pebble starts its workers at the first task, not before

@@ -27,12 +27,14 @@ from newsarchive.discovery import (
     UnsafeXMLError,
     find_feeds,
     find_listing_articles,
+    looks_like_feed,
     parse_feed,
     parse_sitemap,
 )
+from newsarchive.fetch_errors import cause_of
 from newsarchive.items import RawPage
-from newsarchive.middlewares import ForbiddenAddress, OutOfScope
-from newsarchive.robots import RobotsDisallowed
+from newsarchive.middlewares import CONTENT_ENCODING_META, ForbiddenAddress, OutOfScope
+from newsarchive.robots import HostUnreachable, RobotsDisallowed
 from newsarchive.store import Archive
 from newsarchive.urls import canonicalize_url, same_site
 
@@ -42,6 +44,12 @@ DEFAULT_DEPTH = 1
 SOURCE_KINDS = ("feed", "sitemap", "listing")
 DEFAULT_RECHECK_HOURS = "1,6,24,168"
 RECHECK_BATCH = 500
+# Child sitemaps/feeds followed from one given source (an index listing itself must end)
+DEFAULT_MAX_SOURCE_DEPTH = 3
+DEFAULT_MAX_SOURCES = 500
+# What one page, and one host, may add to a run (NEWSARCHIVE_MAX_LINKS_PER_PAGE, ..._PER_HOST)
+DEFAULT_MAX_LINKS_PER_PAGE = 200
+DEFAULT_MAX_NEW_URLS_PER_HOST = 5000
 
 
 def split_arg(value: str | list[str] | None) -> list[str]:
@@ -117,6 +125,11 @@ class ArticleSpider(scrapy.Spider):
         self.kept_for_later: set[str] = set()
         self.source_results: dict[str, bool] = {}
         self.scheduled: set[str] = set()
+        self.depth_of: dict[str, int] = {}  # shortest depth met so far, by URL
+        self.requested_by_host: dict[str, int] = {}
+        self.requested_urls: set[str] = set()  # URLs this run asked to fetch
+        self.not_claimed: set[str] = set()  # queued by another live run: not ours to forget
+        self.sources_requested: set[str] = set()  # feeds/sitemaps/listings asked for this run
         self.requested = 0
         self.archive: Archive | None = None
         # --redis: the frontier and seen-set are shared in Redis (newsarchive.distributed)
@@ -164,6 +177,10 @@ class ArticleSpider(scrapy.Spider):
             self.archive = Archive.shared(self.settings.get("NEWSARCHIVE_DB", "archive.db"))
         return self.archive
 
+    def _crawl_id(self) -> int | None:
+        """This run's crawls.id (set by the pipeline when the run starts)."""
+        return self.crawler.stats.get_value("newsarchive/crawl_id") if self.crawler.stats else None
+
     def _persist(self, requests: list[scrapy.Request]) -> list[scrapy.Request]:
         """Queue article requests in the archive's frontier and keep those this run may fetch.
 
@@ -181,21 +198,28 @@ class ArticleSpider(scrapy.Spider):
                 "via_url": r.meta.get("na_via"),
                 "max_depth": self.depth,
                 "related_selector": self.related_selector,
+                "recheck": bool(r.dont_filter),
             }
             for r in articles
         ]
-        crawl_id = (
-            self.crawler.stats.get_value("newsarchive/crawl_id") if self.crawler.stats else None
-        )
-        claimed = self._store().claim(entries, crawl_id=crawl_id, queued_at=utc_now())
-        kept = [
-            r for r in requests if r.meta.get("na_kind", "article") != "article" or r.url in claimed
-        ]
-        if len(kept) < len(requests):
-            self._inc("not_followed/claimed_by_another_run", len(requests) - len(kept))
-            for r in requests:
-                if r.url not in claimed:
-                    self.seed_pending.discard(r.url)
+        archive = self._store()
+        claimed = archive.claim(entries, crawl_id=self._crawl_id(), queued_at=utc_now())
+        kept: list[scrapy.Request] = []
+        for r in requests:
+            if r.meta.get("na_kind", "article") != "article" or r.url in claimed:
+                kept.append(r)
+                continue
+            self.seed_pending.discard(r.url)
+            if archive.is_archived(r.url):
+                # stored by another run since we looked: follow its stored links instead
+                self._inc("already_archived")
+                kept.extend(self._persist(list(self.expand_archived(r.url, r.meta["na_depth"]))))
+                continue
+            # Another live run owns it: not this run's to fetch, expand, or forget at the end
+            # (the owner stores it, or it stays queued for the next run if the owner dies).
+            self.not_claimed.add(r.url)
+            self._inc("not_followed/claimed_by_another_run")
+            logger.info("not fetched: %s (queued by another running crawl)", r.url)
         return kept
 
     # --- where requests come from ---------------------------------------------------------
@@ -258,13 +282,39 @@ class ArticleSpider(scrapy.Spider):
 
     def source_request(self, url: str, kind: str) -> scrapy.Request:
         """A request for a feed, sitemap or listing page (always fetched: that is the point)."""
+        self.sources_requested.add(url)
         return scrapy.Request(
             url,
             callback=self.parse_source,
             errback=self.failed,
             dont_filter=True,
-            meta={"na_kind": kind, "na_depth": 0, "na_source": url},
+            meta={"na_kind": kind, "na_depth": 0, "na_source": url, "na_source_depth": 0},
         )
+
+    def child_sources(
+        self, more: list[tuple[str, str]], parent_depth: int
+    ) -> Iterator[scrapy.Request]:
+        """Requests for the child sitemaps/feeds a source lists: each once per run, to a
+        bounded depth and count (an index that lists itself, or two that list each other,
+        would otherwise be read forever)."""
+        settings = self.settings
+        max_depth = settings.getint("NEWSARCHIVE_MAX_SOURCE_DEPTH", DEFAULT_MAX_SOURCE_DEPTH)
+        max_sources = settings.getint("NEWSARCHIVE_MAX_SOURCES", DEFAULT_MAX_SOURCES)
+        for url, kind in more:
+            if url in self.sources_requested:
+                self._inc("not_followed/source_seen")
+                continue
+            if parent_depth + 1 > max_depth:
+                self._inc("not_followed/source_depth")
+                logger.warning("not read: %s (sources nested deeper than %d)", url, max_depth)
+                continue
+            if len(self.sources_requested) >= max_sources:
+                self._inc("not_followed/source_cap")
+                logger.warning("not read: %s (%d sources read this run)", url, max_sources)
+                continue
+            request = self.source_request(url, kind)
+            request.meta["na_source_depth"] = parent_depth + 1
+            yield request
 
     def follow_url(
         self,
@@ -277,12 +327,29 @@ class ArticleSpider(scrapy.Spider):
     ) -> Iterator[scrapy.Request]:
         """A request for url, or, when it is archived already, requests for its stored links.
 
+        A URL met again by a shorter path takes the shorter depth: a queued request reads it
+        when its response comes (see page_depth), an archived page is expanded again from it.
         force (--recheck, due re-checks) fetches an archived URL again, conditionally.
         """
-        if url in self.scheduled:
+        known = self.depth_of.get(url)
+        if known is not None and depth >= known:
             return
+        self.depth_of[url] = depth
         self.scheduled.add(url)
         archive = self._store()
+        if known is not None:
+            self._inc("depth_improved")
+            if archive.is_archived(url):
+                yield from self.expand_archived(url, depth)
+            elif url in self.requested_urls:
+                # still queued: a run resumed after a kill must know the shorter depth too
+                entry = {"url": url, "depth": depth, "via_url": via, "max_depth": self.depth}
+                archive.claim(
+                    [{**entry, "related_selector": self.related_selector}],
+                    crawl_id=self._crawl_id(),
+                    queued_at=utc_now(),
+                )
+            return
         headers: dict[str, str] = {}
         if not force and archive.is_archived(url):
             self._inc("already_archived")
@@ -294,7 +361,10 @@ class ArticleSpider(scrapy.Spider):
         if self.max_pages and self.requested >= self.max_pages:
             self._inc("not_followed/max_pages")
             return
+        if not seed and self.host_full(url):
+            return
         self.requested += 1
+        self.requested_urls.add(url)
         if seed and not self.shared_frontier:
             # with --redis any worker may fetch it (or has): that one reports its failure
             self.seed_pending.add(url)
@@ -304,37 +374,104 @@ class ArticleSpider(scrapy.Spider):
             errback=self.failed,
             dont_filter=force,
             headers=headers,
+            # shallower pages first: a page is then mostly met first by its shortest path
+            priority=-depth,
             meta={"na_depth": depth, "na_via": via, "na_seed": seed, "na_kind": "article"},
         )
 
     def expand_archived(self, url: str, depth: int) -> Iterator[scrapy.Request]:
-        """Follow the stored related links of an archived page (no fetch of the page itself)."""
-        if depth >= self.depth:
-            return
-        for target in self._store().related_targets(url):
-            if self.in_scope(target):
-                yield from self.follow_url(target, depth=depth + 1, via=url)
+        """Follow the stored related links of an archived page (no fetch of the page itself),
+        breadth-first through the archived pages they lead to: each page is reached by its
+        shortest path, so a later deeper run archives what a fresh run of that depth would."""
+        archive = self._store()
+        ring = [(url, depth)]
+        while ring:
+            next_ring: list[tuple[str, int]] = []
+            for page, page_depth in ring:
+                if page_depth >= self.depth:
+                    continue
+                for target in self.capped_links(page, archive.related_targets(page)):
+                    known = self.depth_of.get(target)
+                    if not self.in_scope(target) or (known is not None and known <= page_depth + 1):
+                        continue
+                    if not archive.is_archived(target):
+                        yield from self.follow_url(target, depth=page_depth + 1, via=page)
+                        continue
+                    if known is None:
+                        self._inc("already_archived")
+                        logger.info("already archived, not fetched again: %s", target)
+                    else:
+                        self._inc("depth_improved")
+                    self.depth_of[target] = page_depth + 1
+                    self.scheduled.add(target)
+                    next_ring.append((target, page_depth + 1))
+            ring = next_ring
+
+    def host_full(self, url: str) -> bool:
+        """Count a new URL against its host's cap; True (counted, logged) when it is full.
+
+        A calendar or session-id trap would otherwise yield pages without end; what is
+        over the cap stays unfetched this run (a queued URL stays queued for the next)."""
+        cap = self.settings.getint(
+            "NEWSARCHIVE_MAX_NEW_URLS_PER_HOST", DEFAULT_MAX_NEW_URLS_PER_HOST
+        )
+        host = (urlsplit(url).hostname or "").lower()
+        count = self.requested_by_host.get(host, 0)
+        if cap and count >= cap:
+            self._inc("not_followed/host_cap")
+            if count == cap:
+                logger.warning("%d new URLs from %s this run: no more (%s)", cap, host, url)
+                self.requested_by_host[host] = count + 1  # warn once
+            self.kept_for_later.add(url)
+            return True
+        self.requested_by_host[host] = count + 1
+        return False
+
+    def capped_links(self, url: str, links: list[str]) -> list[str]:
+        """The first NEWSARCHIVE_MAX_LINKS_PER_PAGE related links of a page (the rest are
+        recorded in `links`, counted, and not followed)."""
+        cap = self.settings.getint("NEWSARCHIVE_MAX_LINKS_PER_PAGE", DEFAULT_MAX_LINKS_PER_PAGE)
+        if not cap or len(links) <= cap:
+            return links
+        self._inc("not_followed/links_per_page_cap", len(links) - cap)
+        logger.warning("%s lists %d related links: following the first %d", url, len(links), cap)
+        return links[:cap]
+
+    def page_depth(self, url: str, depth: int) -> int:
+        """The shortest depth known for a page (a shorter path may have been met since)."""
+        return min(depth, self.depth_of.get(url, depth))
 
     # --- callbacks -----------------------------------------------------------------------
 
     def raw_page(self, response: Response, kind: str) -> RawPage:
         """The response as an immutable raw page item."""
         meta = response.meta
+        headers = {
+            k.decode("latin-1"): b", ".join(v).decode("latin-1")
+            for k, v in response.headers.items()
+        }
+        if meta.get(CONTENT_ENCODING_META) and b"Content-Encoding" not in response.headers:
+            # Scrapy decoded the body and deleted the header: keep what came over the wire
+            headers["X-Crawler-Content-Encoding"] = meta[CONTENT_ENCODING_META]
         return RawPage(
             url=(meta.get("redirect_urls") or [response.request.url])[0],
             final_url=response.url,
             status=response.status,
             fetched_at=utc_now(),
-            headers={
-                k.decode("latin-1"): b", ".join(v).decode("latin-1")
-                for k, v in response.headers.items()
-            },
+            headers=headers,
             body=response.body,
-            depth=int(meta.get("na_depth", 0)),
+            depth=self.page_depth(
+                (meta.get("redirect_urls") or [response.request.url])[0],
+                int(meta.get("na_depth", 0)),
+            ),
             via_url=meta.get("na_via"),
             related_selector=self.related_selector,
             redirect_urls=list(meta.get("redirect_urls") or []),
             kind=kind,
+            request_headers={
+                k.decode("latin-1"): b", ".join(v).decode("latin-1")
+                for k, v in response.request.headers.items()
+            },
         )
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
@@ -357,15 +494,16 @@ class ArticleSpider(scrapy.Spider):
 
     def follow_related(self, page: RawPage, links: list[str]) -> list[scrapy.Request]:
         """Requests for the related links of a stored page (scope, depth and dedup decided here)."""
-        if page.kind != "article" or page.depth >= self.depth or page.status >= 300:
+        depth = self.page_depth(page.url, page.depth)
+        if page.kind != "article" or depth >= self.depth or page.status >= 300:
             return []
         page_url = canonicalize_url(page.final_url) or page.final_url
         requests: list[scrapy.Request] = []
-        for url in links:
+        for url in self.capped_links(page_url, links):
             if not self.in_scope(url):
                 self._inc("not_followed/offsite")
                 continue
-            requests.extend(self.follow_url(url, depth=page.depth + 1, via=page_url))
+            requests.extend(self.follow_url(url, depth=depth + 1, via=page_url))
         return self._persist(requests)
 
     def parse_source(self, response: Response, **kwargs: Any) -> Iterator[Any]:
@@ -384,8 +522,9 @@ class ArticleSpider(scrapy.Spider):
             self._inc(f"source_failed/{type(exc).__name__}")
             logger.error("%s %s refused: %s", kind, source, exc)
             return
-        for url, child_kind in more:
-            yield self.source_request(url, child_kind)
+        if not found and not more:
+            self.source_empty(source, response.url)
+        yield from self.child_sources(more, int(response.meta.get("na_source_depth", 0)))
         found = [d for d in found if self.in_scope(d.url)]
         self._inc(f"discovered/{kind}", len(found))
         self._store().record_discoveries([self.discovery_row(d) for d in found], seen_at=utc_now())
@@ -393,6 +532,18 @@ class ArticleSpider(scrapy.Spider):
         for item in found:
             requests.extend(self.follow_url(item.url, depth=0, via=source))
         yield from self._persist(requests)
+
+    def source_empty(self, source: str, final_url: str) -> None:
+        """A source that lists nothing where it listed articles before: a warning, counted
+        and named in the run's stats (`newsarchive stats` shows it)."""
+        before = self._store().discoveries_from([source, final_url])
+        if not before:
+            return
+        logger.warning("%s listed no articles (it listed %d before)", source, before)
+        self._inc("source_empty")
+        if self.crawler.stats is not None:
+            empty = list(self.crawler.stats.get_value("newsarchive/empty_sources", []))
+            self.crawler.stats.set_value("newsarchive/empty_sources", [*empty, source])
 
     def discover(
         self, response: Response, kind: str
@@ -402,7 +553,8 @@ class ArticleSpider(scrapy.Spider):
         # the extraction workers
         from newsarchive.encoding import is_html
 
-        html = is_html(response.body, response.headers.get("Content-Type", b"").decode("latin-1"))
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+        html = is_html(response.body, content_type) and not looks_like_feed(response.body)
         if kind == "sitemap":
             result = parse_sitemap(response.body, source_url=response.url)
             return result.urls, [(u, "sitemap") for u in result.sitemaps if self.in_scope(u)]
@@ -445,10 +597,14 @@ class ArticleSpider(scrapy.Spider):
         kind = request.meta.get("na_kind", "article")
         if kind in SOURCE_KINDS:
             self.source_results.setdefault(request.meta.get("na_source", original), False)
-        if failure.check(RobotsDisallowed) and "unavailable" in message:
+        if failure.check(HostUnreachable):
+            # its robots.txt got no response: the host's failure (DNS, refused...) is this URL's
+            reason, message = failure.value.error_name, message.partition(": ")[2] or message
+        elif failure.check(RobotsDisallowed) and "unavailable" in message:
             # robots.txt could not be read: keep the URL queued for a later run
             logger.warning("not fetched now: %s (%s)", original, message)
             self._inc("not_fetched/robots_unavailable")
+            self._store().frontier_failed(original, error=message, count=False)
             self.kept_for_later.add(original)
             if request.meta.get("na_seed"):
                 self.seed_failures[original] = message
@@ -463,11 +619,12 @@ class ArticleSpider(scrapy.Spider):
         # network errors, timeouts, and what Scrapy ignores on the way (redirect loops,
         # decompression bombs, oversize bodies): a failure of this URL, counted
         self._inc(f"fetch_failed/{reason}")
-        logger.warning("not fetched: %s (%s: %s)", original, reason, message)
-        self._store().frontier_failed(original)
+        why = f"{cause_of(reason, message)}: {message}"
+        logger.warning("not fetched: %s (%s)", original, why)
+        self._store().frontier_failed(original, error=why)
         self.kept_for_later.add(original)  # retried by the next runs, up to 3 attempts
         if request.meta.get("na_seed"):
-            self.seed_failures[original] = f"{reason}: {message}"
+            self.seed_failures[original] = why
 
     def handled(self) -> set[str]:
         """What a finished run dealt with, one way or another (to clear from the frontier).
@@ -476,7 +633,7 @@ class ArticleSpider(scrapy.Spider):
         already seen without any callback): once the run has finished, nothing it queued is
         still pending, except what robots.txt outages and network failures keep for later.
         """
-        return self.scheduled - self.kept_for_later
+        return self.scheduled - self.kept_for_later - self.not_claimed
 
     def closed(self, reason: str) -> None:
         """Close the archive connection."""

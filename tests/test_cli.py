@@ -93,3 +93,17 @@ def test_history_unknown_url(tmp_path):
         "history", "https://www.example.it/x", "--db", str(tmp_path / "a.db"), cwd=tmp_path
     )
     assert result.code == 1 and "no versions" in result.err
+
+
+def test_parse_date_naive_reference_is_local_time_in_tz(tmp_path):
+    result = run_cli(
+        "parse-date",
+        "adesso",
+        "2014-09-01T10:30:00",
+        "--reference",
+        "2014-09-01T10:30:00",
+        "--tz",
+        "Europe/Rome",
+        cwd=tmp_path,
+    )
+    assert result.out.splitlines() == ["2014-09-01T10:30:00+02:00", "2014-09-01T10:30:00+02:00"]

@@ -503,3 +503,66 @@ def test_never_raises_and_is_idempotent(text: str) -> None:
     if result is not None:
         again = normalize_date(result.isoformat(), reference=REFERENCE_FOR_FUZZ)
         assert again == result
+
+
+def test_am_after_seconds_and_per_le() -> None:
+    assert iso("il 14 Ottobre per le 8:00:31am") == "2024-10-14T08:00:31+02:00"
+
+
+def test_pm_after_seconds() -> None:
+    assert iso("il 14 Ottobre per le 8:00:31pm") == "2024-10-14T20:00:31+02:00"
+
+
+def test_yearless_weekday_picks_last_year() -> None:
+    assert iso("venerdì 15 settembre") == "2023-09-15"
+
+
+def test_yearless_weekday_that_fits_no_recent_reading_is_a_typo() -> None:
+    assert iso("Mer, 22 Gen") == "2024-01-22"
+
+
+def test_contradicts_weekday() -> None:
+    parsed = normalize_date("sabato 15 settembre", reference=REF)
+    assert parsed is not None and dates.contradicts_weekday("sabato 15 settembre", parsed)
+
+
+def test_cet_in_summer_is_rome_summer_time() -> None:
+    assert iso("21 luglio 2024 10:30 CET") == "2024-07-21T10:30:00+02:00"
+
+
+def test_cest_in_winter_is_rome_winter_time() -> None:
+    assert iso("21 novembre 2024 10:30 CEST") == "2024-11-21T10:30:00+01:00"
+
+
+def test_cet_is_rome_whatever_the_publisher_zone() -> None:
+    got = normalize_date("21 luglio 2024 10:30 CET", reference=REF, tz="UTC")
+    assert got is not None and got.isoformat() == "2024-07-21T10:30:00+02:00"
+
+
+def test_yearless_takes_the_year_of_other_evidence() -> None:
+    got = normalize_date(
+        "20 novembre, ore 18:30",
+        reference=datetime(2026, 3, 1, 9, 0, tzinfo=UTC),
+        near=date(2024, 11, 20),
+    )
+    assert got is not None and got.isoformat() == "2024-11-20T18:30:00+01:00"
+
+
+def test_yearless_near_the_new_year_takes_the_closest_year() -> None:
+    got = normalize_date("30 dicembre", reference=REF, near=date(2024, 1, 2))
+    assert got is not None and got.isoformat() == "2023-12-30"
+
+
+def test_yearless_near_evidence_never_in_the_future() -> None:
+    got = normalize_date("20 dicembre", reference=REF, near=date(2024, 12, 5))
+    assert got is not None and got.isoformat() == "2023-12-20"
+
+
+@pytest.mark.parametrize("text", ["20 novembre, ore 18:30", "sab 15/9", "Mer, 22 Gen"])
+def test_is_yearless(text: str) -> None:
+    assert dates.is_yearless(text)
+
+
+@pytest.mark.parametrize("text", ["20 novembre 2024", "ieri", "novembre", "alle 18:30"])
+def test_is_not_yearless(text: str) -> None:
+    assert not dates.is_yearless(text)

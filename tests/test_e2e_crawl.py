@@ -180,6 +180,23 @@ def test_summary_names_counts_and_archive(depth1):
     assert "articles stored:  6" in result.out and str(tmp_path / "archive.db") in result.out
 
 
+def test_default_output_is_the_summary_without_scrapy_logs(depth1):
+    """No Scrapy start-up lines nor stats dump: only warnings would show (there are none)."""
+    _, _, result = depth1
+    assert (result.err.splitlines(), result.out.splitlines()[0]) == ([], "crawl #1 finished")
+
+
+def test_max_pages_cut_is_said_in_the_summary(site, tmp_path):
+    result = crawl(site, tmp_path, "--max-pages", "2")
+    assert result.code == 0, result.err
+    assert "stopped early:    --max-pages reached, 6 URL(s) not fetched" in result.out
+
+
+def test_quiet_prints_nothing_when_all_is_well(site, tmp_path):
+    result = crawl(site, tmp_path, "--depth", "0", "-q")
+    assert (result.code, result.out, result.err) == (0, "", "")
+
+
 def test_crawl_run_is_recorded(depth1):
     _, tmp_path, _ = depth1
     crawl_row = rows(tmp_path, "SELECT * FROM crawls")[0]
@@ -248,3 +265,16 @@ def test_related_selector_overrides_detection(site, tmp_path):
 def test_invalid_related_selector_is_a_usage_error(site, tmp_path):
     result = crawl(site, tmp_path, "--related-selector", "li[[[")
     assert result.code == 2 and "related-selector" in result.err
+
+
+def test_contact_setting_and_no_remote_control(site, tmp_path):
+    """-s NEWSARCHIVE_CONTACT reaches the User-Agent; Scrapy's RemoteControl never starts."""
+    result = crawl(
+        site, tmp_path, "--depth", "0", "-v", "-s", "NEWSARCHIVE_CONTACT=mailto:ops@example.org"
+    )
+    agents = {r.headers.get("User-Agent") for r in site.records if r.path == truth.SEED_PATH}
+    assert result.code == 0, result.err
+    assert [a for a in agents if a and "(+mailto:ops@example.org)" in a] == list(agents)
+    # -v shows Scrapy's INFO lines, where RemoteControl names its port when it runs
+    assert "[scrapy.core.engine] INFO: Spider opened" in result.err
+    assert "remote_control" not in result.err

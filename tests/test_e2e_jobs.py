@@ -10,12 +10,11 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import site_truth as truth
-from conftest import FAST, run_cli
+from conftest import FAST, count_rows, run_cli, wait_until
 from fixture_site import serve_site
 
 pytestmark = pytest.mark.e2e
@@ -23,6 +22,7 @@ pytestmark = pytest.mark.e2e
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 FEED_PATH = "/rss/esteri.xml"
 XML = {"Content-Type": "application/rss+xml; charset=utf-8"}
+STORED = "SELECT count(*) FROM pages WHERE status = 200"
 FEED_ITEMS = [truth.SEED_PATH, "/esteri/2024/11/03/kiev-blackout.html"]
 
 
@@ -250,11 +250,19 @@ def test_kill_9_at_random_moments_then_resume(tmp_path):
             proc = subprocess.Popen(
                 args, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
             )
-            time.sleep(rng.uniform(2.0, 4.0))
+            # kill on observed progress (a few more pages stored), never after fixed seconds:
+            # on a slow machine the first page may land after several seconds
+            before = count_rows(db, STORED)
+            wanted = before + rng.randint(3, 25)
+            wait_until(
+                lambda p=proc, w=wanted: count_rows(db, STORED) >= w or p.poll() is not None,
+                timeout=180,
+                what=f"{wanted} pages stored",
+            )
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             if db.exists():
-                partial.append(rows(db, "SELECT count(*) FROM pages WHERE status = 200")[0][0])
+                partial.append(count_rows(db, STORED))
         final = subprocess.run(
             args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
         )

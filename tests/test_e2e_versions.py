@@ -49,6 +49,11 @@ def test_edit_between_crawls_makes_two_versions_and_a_diff(site, tmp_path):
     assert (current, pages, edits) == (NEW_TITLE, 3, [(url, 2)])
     history = run_cli("history", url, "--db", db, cwd=tmp_path)
     assert history.code == 0
-    removed = [x for x in history.out.splitlines() if x.startswith("  -") and OLD_SENTENCE in x]
-    added = [x for x in history.out.splitlines() if x.startswith("  +") and NEW_SENTENCE in x]
-    assert (len(removed), len(added)) == (1, 1)
+    # one paragraph edited: shown once, with the changed words marked, not the whole article
+    lines = history.out.splitlines()
+    edits = [x for x in lines if x.startswith(("  ~ ", "  - ", "  + "))]
+    assert edits == [x for x in lines if x.startswith("  ~ ¶3 ")]
+    assert len(edits) == 1
+    assert edits[0].endswith(
+        "urgenza: [-uomini-]{+soldati, munizioni+} e [-munizioni.-]{+missili.+}"
+    )

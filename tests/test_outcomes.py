@@ -138,8 +138,6 @@ def test_error_reason():
     assert verdict("article_piu_letti.html", status=500).reason == "HTTP 500"
 
 
-
-
 def test_outcomes_are_distinct():
     assert len(set(o.OUTCOMES)) == len(o.OUTCOMES) == 11
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 import site_truth as truth
-from conftest import run_cli
+from conftest import count_rows, descendants, is_alive, run_cli, spawned_workers, wait_until
 from fixture_site import SITE_DIR
 from test_store import BASE, raw_page, store
 
@@ -151,7 +152,6 @@ def test_killed_reextract_is_finished_by_the_next_run(tmp_path):
     import signal
     import subprocess
     import sys
-    import time
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
     from reextract import build  # the raw-pages-only archive of bench/reextract.py
@@ -162,16 +162,30 @@ def test_killed_reextract_is_finished_by_the_next_run(tmp_path):
     shutil.copy(db, clean)
     reextract(clean, jobs=1)
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
-    args = [sys.executable, "-m", "newsarchive", "reextract", "--db", str(db), "--silent",
-            "--jobs", "2"]
-    proc = subprocess.Popen(args, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    time.sleep(3)
+    args = [
+        sys.executable,
+        "-m",
+        "newsarchive",
+        "reextract",
+        "--db",
+        str(db),
+        "--silent",
+        "--jobs",
+        "2",
+    ]
+    proc = subprocess.Popen(
+        args, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    # kill once a first batch is committed (observed), not after a fixed delay
+    wait_until(
+        lambda: count_rows(db, "SELECT count(*) FROM articles") > 0 or proc.poll() is not None,
+        timeout=180,
+        what="a first batch of articles",
+    )
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     partial = sqlite3.connect(db).execute("SELECT count(*) FROM articles").fetchone()[0]
-    rerun = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True,
-                           timeout=300)
+    rerun = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     integrity = sqlite3.connect(db).execute("PRAGMA integrity_check").fetchall()
     got, want = snapshot(db), snapshot(clean)
     assert rerun.returncode == 0, rerun.stderr
@@ -179,3 +193,38 @@ def test_killed_reextract_is_finished_by_the_next_run(tmp_path):
     assert integrity == [("ok",)]
     assert [r[0] for r in got["articles"]] == [r[0] for r in want["articles"]]
     assert [r[:3] for r in got["links"]] == [r[:3] for r in want["links"]]
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_killed_reextract_leaves_no_worker_behind(tmp_path):
+    """kill -9 of `reextract` while its workers extract: they end with it."""
+    import os
+    import signal
+    import subprocess
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from reextract import build
+
+    db = tmp_path / "archive.db"
+    build(db, 300)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+    args = [sys.executable, "-m", "newsarchive", "reextract", "--db", str(db), "--jobs", "2"]
+    proc = subprocess.Popen([*args, "--silent"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL)
+
+    try:
+        started = wait_until(
+            lambda: len(w := spawned_workers(proc.pid)) >= 2 and w,
+            timeout=120,
+            what="two extraction workers",
+        )
+        every = descendants(proc.pid)  # the workers and multiprocessing's helpers
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    try:
+        wait_until(lambda: not any(map(is_alive, every)), timeout=30, what="workers gone")
+    finally:
+        for pid in filter(is_alive, every):
+            os.kill(pid, signal.SIGKILL)
+    assert len(started) >= 2

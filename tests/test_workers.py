@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
 from datetime import datetime, timezone
 
 import pytest
 import site_truth as truth
-from conftest import FAST, run_cli
+from conftest import FAST, descendants, is_alive, run_cli, spawned_workers, wait_until
 from fixture_site import SITE_DIR
 
 from newsarchive.outcomes import ARTICLE, EXTRACTION_FAILED
@@ -43,21 +47,26 @@ def kwargs(url: str) -> dict:
     }
 
 
+# Room for an ordinary page in a fresh worker on a busy machine; the slow page takes far longer.
+POOL_TIMEOUT = 5.0
+SLOWER_CARDS = 100_000
+
+
 @pytest.fixture(scope="module")
 def pool():
-    running = ExtractionPool(1, timeout=1.0, max_html_bytes=8 * 1024 * 1024)
+    running = ExtractionPool(1, timeout=POOL_TIMEOUT, max_html_bytes=64 * 1024 * 1024)
     yield running
     running.close()
 
 
 def test_slow_page_times_out(pool):
-    future = pool.submit(slow_page(), **kwargs("http://x.it/slow.html"))
+    future = pool.submit(slow_page(SLOWER_CARDS), **kwargs("http://x.it/slow.html"))
     extraction, outcome, reason = pool.result(future, "http://x.it/slow.html")
     assert (extraction, outcome, reason.split(":")[0]) == (None, EXTRACTION_FAILED, "timeout")
 
 
 def test_pool_recovers_after_a_timeout(pool):
-    pool.result(pool.submit(slow_page(), **kwargs("http://x.it/slow.html")), "slow")
+    pool.result(pool.submit(slow_page(SLOWER_CARDS), **kwargs("http://x.it/slow.html")), "slow")
     body = (SITE_DIR / truth.SEED_PATH.lstrip("/")).read_bytes()
     _, outcome, _ = pool.result(pool.submit(body, **kwargs("http://x.it/a.html")), "a")
     assert outcome == ARTICLE
@@ -70,9 +79,10 @@ def test_size_cap():
 
 @pytest.mark.e2e
 def test_crawl_goes_on_past_a_slow_page(site, tmp_path):
-    site.set_override(
-        SLOW_PAGE_PATH, 200, {"Content-Type": "text/html; charset=utf-8"}, slow_page()
-    )
+    # a timeout with room for an ordinary page on a busy machine (the first page of a fresh
+    # worker took over 1 s at a load of 17 on 2 cores), and a page far slower than that
+    body = slow_page(100_000)
+    site.set_override(SLOW_PAGE_PATH, 200, {"Content-Type": "text/html; charset=utf-8"}, body)
     db = tmp_path / "archive.db"
     result = run_cli(
         "crawl",
@@ -81,7 +91,13 @@ def test_crawl_goes_on_past_a_slow_page(site, tmp_path):
         str(db),
         *FAST,
         "-s",
-        "NEWSARCHIVE_EXTRACT_TIMEOUT=1",
+        "NEWSARCHIVE_EXTRACT_TIMEOUT=5",
+        "-s",
+        f"NEWSARCHIVE_MAX_HTML_BYTES={2 * len(body)}",
+        "-s",
+        f"DOWNLOAD_MAXSIZE={2 * len(body)}",
+        "-s",
+        f"DOWNLOAD_WARNSIZE={2 * len(body)}",
         cwd=tmp_path,
     )
     conn = sqlite3.connect(db)
@@ -104,3 +120,87 @@ def test_a_pool_adopts_prestarted_workers():
     finally:
         adopting.close()
         workers.discard_prestarted()
+
+
+BUSY_POOL = """
+import time
+from newsarchive import workers
+
+workers.prestart(2, memory_mb=0)
+pool = workers._PRESTARTED[(2, 0)]
+futures = [pool.schedule(time.sleep, args=(600,)) for _ in range(2)]
+while not all(f.running() for f in futures):
+    time.sleep(0.05)
+print("busy", flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_busy_workers_die_with_a_killed_crawler(tmp_path):
+    """kill -9 of the crawler while its workers are in the middle of a page: none survive."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", BUSY_POOL], cwd=tmp_path, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "busy"
+        workers = descendants(proc.pid)
+        assert len(workers) >= 2
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    try:
+        wait_until(lambda: not any(map(is_alive, workers)), timeout=30, what="workers gone")
+    finally:
+        for pid in filter(is_alive, workers):
+            os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_killed_crawl_leaves_no_worker_behind(tmp_path):
+    """kill -9 of `newsarchive crawl` (waiting on a server that never answers): its
+    extraction workers end with it."""
+    import socket
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(16)  # accepts, never answers: the crawl stays alive
+        url = f"http://127.0.0.1:{server.getsockname()[1]}/esteri/articolo.html"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "newsarchive",
+                "crawl",
+                url,
+                "--db",
+                str(tmp_path / "a.db"),
+                "-s",
+                "NEWSARCHIVE_EXTRACT_WORKERS=2",
+                "-s",
+                "ROBOTSTXT_OBEY=False",
+            ],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+        try:
+            started = wait_until(
+                lambda: len(w := spawned_workers(proc.pid)) >= 2 and w,
+                timeout=120,
+                what="two extraction workers",
+            )
+            every = descendants(proc.pid)
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+    try:
+        wait_until(lambda: not any(map(is_alive, every)), timeout=30, what="workers gone")
+    finally:
+        for pid in filter(is_alive, every):
+            os.kill(pid, signal.SIGKILL)
+    assert len(started) >= 2

@@ -1,0 +1,184 @@
+"""import-warc speed: pages/s of `newsarchive import-warc` vs a plain warcio +
+trafilatura.extract loop over the same WARC, in the same run; and the reading side alone
+(warcio vs fastwarc).
+
+    uv run python bench/import_warc.py [--pages 1000]
+    uv run --with fastwarc python bench/import_warc.py      # also time fastwarc's reader
+
+Builds one gzip-per-record WARC of the synthetic site of bench/sitegen.py (each page as a
+request + response record, plus a non-HTML response every tenth page, as in CC-NEWS), then:
+1. the plain loop: warcio's ArchiveIterator, HTML responses decoded and passed to
+   trafilatura.extract (with metadata) in this process, one core, storing nothing;
+2. the real CLI, `newsarchive import-warc` (all cores, stores everything in a fresh archive);
+3. reading alone: every record's payload read with warcio, then with fastwarc if installed.
+Goal (issue 15): import-warc >= 1.8x the plain loop on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import sitegen  # noqa: E402
+from warcio.archiveiterator import ArchiveIterator  # noqa: E402
+from warcio.statusandheaders import StatusAndHeaders  # noqa: E402
+from warcio.warcwriter import WARCWriter  # noqa: E402
+
+BASE = "https://www.giornale-di-prova.it"
+WARC_DATE = "2024-11-25T10:00:00Z"
+
+
+def build(path: Path, pages: int) -> int:
+    """A WARC of the synthetic site; returns the number of HTML responses in it."""
+    site = sitegen.generate_site(pages)
+    html = [(p, body) for p, body in site.files.items() if p.endswith(".html")]
+    with path.open("wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        writer.write_record(writer.create_warcinfo_record(path.name, {"software": "bench"}))
+        for n, (p, body) in enumerate(html):
+            url = BASE + p
+            request = StatusAndHeaders(
+                f"GET {p} HTTP/1.1", [("Host", BASE[8:])], is_http_request=True
+            )
+            writer.write_record(
+                writer.create_warc_record(
+                    url, "request", http_headers=request, warc_headers_dict={"WARC-Date": WARC_DATE}
+                )
+            )
+            http = StatusAndHeaders(
+                "200 OK",
+                [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))],
+                protocol="HTTP/1.1",
+            )
+            writer.write_record(
+                writer.create_warc_record(
+                    url,
+                    "response",
+                    payload=io.BytesIO(body),
+                    length=len(body),
+                    http_headers=http,
+                    warc_headers_dict={"WARC-Date": WARC_DATE},
+                )
+            )
+            if n % 10 == 0:
+                blob = os.urandom(20_000)
+                image = StatusAndHeaders(
+                    "200 OK",
+                    [("Content-Type", "image/jpeg"), ("Content-Length", str(len(blob)))],
+                    protocol="HTTP/1.1",
+                )
+                writer.write_record(
+                    writer.create_warc_record(
+                        f"{BASE}/img/{n}.jpg",
+                        "response",
+                        payload=io.BytesIO(blob),
+                        length=len(blob),
+                        http_headers=image,
+                        warc_headers_dict={"WARC-Date": WARC_DATE},
+                    )
+                )
+    return len(html)
+
+
+def plain_loop(path: Path) -> int:
+    """What a short script would do: warcio + trafilatura.extract, one process."""
+    import trafilatura
+
+    done = 0
+    with path.open("rb") as fh:
+        for record in ArchiveIterator(fh):
+            if record.rec_type != "response" or record.http_headers is None:
+                continue
+            if "html" not in (record.http_headers.get_header("Content-Type") or ""):
+                continue
+            body = record.content_stream().read()
+            url = record.rec_headers.get_header("WARC-Target-URI")
+            trafilatura.extract(body, url=url, with_metadata=True, output_format="json")
+            done += 1
+    return done
+
+
+def read_warcio(path: Path) -> int:
+    """Every record's payload, read with warcio."""
+    n = 0
+    with path.open("rb") as fh:
+        for record in ArchiveIterator(fh):
+            record.content_stream().read()
+            n += 1
+    return n
+
+
+def read_fastwarc(path: Path) -> int | None:
+    """Every record's payload, read with fastwarc (None when it is not installed)."""
+    try:
+        from fastwarc import ArchiveIterator as FastIterator
+    except ImportError:
+        return None
+    n = 0
+    # fastwarc 2: the iterator detects gzip itself; the payload is read from record.reader
+    for record in FastIterator(str(path), parse_http=True, fsspec_args=False):
+        record.reader.read()
+        n += 1
+    return n
+
+
+def timed(func, *args):  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    result = func(*args)
+    return result, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=1000)
+    args = parser.parse_args()
+    results: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        warc = Path(tmp) / "bench.warc.gz"
+        html = build(warc, args.pages)
+        size = warc.stat().st_size
+        print(f"cores: {os.cpu_count()}, HTML pages: {html}, WARC: {size / 1e6:.1f} MB")
+        done, wall = timed(plain_loop, warc)
+        results["warcio + trafilatura.extract (1 process)"] = {"pages_per_s": done / wall}
+        db = Path(tmp) / "archive.db"
+        cmd = [sys.executable, "-m", "newsarchive", "import-warc", str(warc), "--db", str(db)]
+        proc, wall = timed(
+            lambda: subprocess.run([*cmd, "--silent"], capture_output=True, text=True, check=True)
+        )
+        stored = int(proc.stdout.split("pages stored:")[1].split()[0])
+        assert stored == html, proc.stdout
+        results["newsarchive import-warc (all cores, stored)"] = {"pages_per_s": stored / wall}
+        records, wall = timed(read_warcio, warc)
+        results["read only: warcio"] = {
+            "records_per_s": records / wall,
+            "MB_per_s": size / 1e6 / wall,
+        }
+        fast, wall = timed(read_fastwarc, warc)
+        if fast is not None:
+            results["read only: fastwarc"] = {
+                "records_per_s": fast / wall,
+                "MB_per_s": size / 1e6 / wall,
+            }
+        else:
+            print("fastwarc not installed: run with `uv run --with fastwarc` to time it")
+    for name, r in results.items():
+        print(f"{name:46} " + "  ".join(f"{k} {v:8.1f}" for k, v in r.items()))
+    plain = results["warcio + trafilatura.extract (1 process)"]["pages_per_s"]
+    ours = results["newsarchive import-warc (all cores, stored)"]["pages_per_s"]
+    print(f"import-warc vs plain loop: {ours / plain:.2f}x (goal >= 1.8x on 2 cores)")
+    out = Path(__file__).parent / "out"
+    out.mkdir(exist_ok=True)
+    (out / "import_warc.json").write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,433 @@
+"""Import pages from WARC files (local or http(s)) through the crawl's raw-page path.
+
+1. open each source as a stream (a file, or an HTTP response: never held in memory); a local
+   file that an earlier run left half done is reopened at the offset after the last record
+   it dealt with, any other source skips the records before it unread;
+2. filter on the record header first (response records, host), then on the HTTP headers
+   (HTML, 2xx), then a cheap language check on the first bytes;
+3. each kept record becomes a RawPage (WARC-Date as fetched_at, provenance: file, offset,
+   length, WARC-Record-ID) and runs through the extraction worker pool, all cores;
+4. pages are stored in file order with Archive.record_fetch (the crawl's own store path:
+   raw page, article, related links, date evidence, versions), and the import log advances;
+5. a bad record (truncated gzip member, lying Content-Length, not HTTP, invalid headers) is
+   counted and named with its file and offset, and the import goes on after it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import time
+import zlib
+from collections import Counter, deque
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import IO, Any
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+from warcio.statusandheaders import StatusAndHeadersParserException
+
+from newsarchive import store_warc
+from newsarchive.dates import DEFAULT_TZ
+from newsarchive.items import RawPage, WarcSource
+from newsarchive.outcomes import ERROR
+from newsarchive.store import LOOKUP, Archive
+from newsarchive.warc.records import fetched_at_of
+from newsarchive.warc.sources import (
+    LANG_PEEK,
+    Filters,
+    WarcSourceError,
+    headers_dict,
+    is_html_record,
+    open_source,
+    resync,
+)
+from newsarchive.workers import (
+    DEFAULT_MAX_HTML_BYTES,
+    DEFAULT_MEMORY_MB,
+    DEFAULT_TIMEOUT,
+    ExtractionPool,
+    Result,
+    worker_count,
+)
+
+logger = logging.getLogger(__name__)
+
+# A record body larger than this is not read at all (the crawl's DOWNLOAD_MAXSIZE).
+MAX_BODY_BYTES = 10 * 1024 * 1024
+# The import log advances every so many records or seconds (not once per page: a transaction
+# each). A record committed but not yet logged is not extracted again after a kill: its
+# WARC-Record-ID is in pages already.
+LOG_EVERY = 200
+LOG_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class BadRecord:
+    """A record that could not be imported: where, and why."""
+
+    source: str
+    offset: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.source} @ {self.offset}: {self.reason}"
+
+
+@dataclass
+class ImportSummary:
+    """What an import did."""
+
+    sources: int = 0
+    sources_done_before: int = 0
+    records: int = 0
+    kept: int = 0
+    stored: int = 0
+    already: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    bad: list[BadRecord] = field(default_factory=list)
+    failed_sources: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Pending:
+    """A record in file order: its end offset, and the page with its extraction (if kept)."""
+
+    end: int
+    page: RawPage | None = None
+    future: Future[Result] | None = None
+    result: Result | None = None
+
+    @property
+    def future_url(self) -> str:
+        """The URL of the page (for the log line of a failed extraction)."""
+        return self.page.final_url if self.page is not None else ""
+
+
+class Importer:
+    """Import WARC sources into an archive, with one extraction pool for all of them."""
+
+    def __init__(
+        self,
+        archive: Archive,
+        *,
+        filters: Filters,
+        jobs: int | None = None,
+        tz: str = DEFAULT_TZ,
+        command: str = "newsarchive import-warc",
+        on_record: Callable[[ImportSummary], None] | None = None,
+    ) -> None:
+        self.archive = archive
+        self.filters = filters
+        self.tz = tz
+        workers = jobs if jobs is not None else worker_count(-1)
+        self.pool = ExtractionPool(
+            workers,
+            timeout=DEFAULT_TIMEOUT,
+            max_html_bytes=DEFAULT_MAX_HTML_BYTES,
+            memory_mb=DEFAULT_MEMORY_MB,
+        )
+        self.window = max(2, workers * 4)
+        self.summary = ImportSummary()
+        self.on_record = on_record
+        self.command = command
+        self.crawl_id: int | None = None
+        self._unlogged = 0
+        self._records_unlogged = 0
+        self._stored_unlogged = 0
+        self._logged_at = time.monotonic()
+        self._end = 0
+        self._whole_gzip = False
+        # where the last record counted as bad ended (a stream error there is its tail)
+        self._bad_end = -1
+
+    def close(self, status: str = "finished") -> None:
+        """Stop the workers and record the run."""
+        self.pool.close()
+        if self.crawl_id is not None:
+            s = self.summary
+            stats = {
+                "newsarchive/warc/records": s.records,
+                "newsarchive/warc/kept": s.kept,
+                "newsarchive/pages_stored": s.stored,
+                "newsarchive/warc/already_imported": s.already,
+                "newsarchive/warc/bad_records": len(s.bad),
+                **{f"newsarchive/warc/skipped/{k}": v for k, v in s.skipped.items()},
+                **{f"newsarchive/outcome/{k}": v for k, v in s.outcomes.items()},
+            }
+            self.archive.finish_crawl(self.crawl_id, finished_at=_now(), stats=stats, status=status)
+
+    def import_source(self, source: str) -> None:
+        """Import one WARC file or URL (resuming an earlier, unfinished import of it)."""
+        if self.crawl_id is None:
+            self.crawl_id = self.archive.start_crawl(
+                command=self.command, seeds=[], started_at=_now()
+            )
+        self.summary.sources += 1
+        state = store_warc.import_state(self.archive, source)
+        if state is not None and state.finished:
+            self.summary.sources_done_before += 1
+            logger.info("%s: imported before, nothing to do", source)
+            return
+        store_warc.start_import(self.archive, source, crawl_id=self.crawl_id, started_at=_now())
+        resume = state.next_offset if state is not None else 0
+        self._end = resume
+        self._whole_gzip = False
+        try:
+            handle, _ = open_source(source, resume)
+        except WarcSourceError as exc:
+            self.summary.failed_sources.append(f"{source}: {exc}")
+            logger.error("%s", exc)
+            return
+        whole_gzip = False
+        while True:
+            try:
+                error = self._read(source, handle, resume, whole_gzip)
+            finally:
+                handle.close()
+            if error is None:
+                break
+            offset, reason = error
+            if "non-chunked gzip" in reason and not whole_gzip:
+                # one gzip stream around every record: read it decompressed, from the start
+                whole_gzip = self._whole_gzip = True
+                raw, _ = open_source(source)
+                handle = gzip.GzipFile(fileobj=raw)  # type: ignore[assignment]
+                continue
+            if offset != self._bad_end:
+                self._bad(source, offset, reason)
+            # else: the tail of a record just counted as bad (its Content-Length lied)
+            again = None if whole_gzip else resync(source, offset)
+            if again is None:
+                break
+            handle, _ = again
+        records, self._records_unlogged = self._records_unlogged, 0
+        store_warc.advance_import(
+            self.archive,
+            source,
+            next_offset=0,
+            records=records,
+            pages_stored=0,
+            bad_records=0,
+            finished_at=_now(),
+        )
+
+    def _bad(self, source: str, offset: int, reason: str) -> None:
+        line = (reason.strip().splitlines() or [""])[0]
+        printable = "".join(ch if ch.isprintable() and ord(ch) < 0x7F else "?" for ch in line)
+        bad = BadRecord(source, offset, printable[:160])
+        self.summary.bad.append(bad)
+        logger.warning("bad WARC record: %s", bad)
+        store_warc.advance_import(
+            self.archive, source, next_offset=0, records=0, pages_stored=0, bad_records=1
+        )
+
+    def _read(
+        self, source: str, handle: IO[bytes], resume: int, whole_gzip: bool
+    ) -> tuple[int, str] | None:
+        """Read records until the end (None) or a bad stream: (offset, reason)."""
+        pending: deque[_Pending] = deque()
+        # offsets are positions in the stream (warcio asks a seekable file where it is)
+        iterator = ArchiveIterator(handle, check_digests=True)
+        try:
+            for record in iterator:
+                # where the record starts (get_record_offset() would read it to the end)
+                offset = int(iterator.offset)
+                self.summary.records += 1
+                self._records_unlogged += 1
+                item = _Pending(end=offset)
+                bad_before = len(self.summary.bad)
+                if offset >= resume or whole_gzip:
+                    item.page = self._page(source, record, iterator, offset)
+                iterator.read_to_end(record)
+                item.end = iterator.get_record_offset() + iterator.get_record_length()
+                if len(self.summary.bad) > bad_before:
+                    self._bad_end = item.end
+                if item.page is not None:
+                    if item.page.warc is not None:
+                        length = item.end - offset
+                        item.page.warc = WarcSource(
+                            source, offset, length, item.page.warc.record_id
+                        )
+                    self._submit(item)
+                pending.append(item)
+                self._drain(source, pending, self.window)
+            return None
+        except (
+            ArchiveLoadFailed,
+            StatusAndHeadersParserException,
+            EOFError,
+            OSError,
+            zlib.error,
+            ValueError,
+        ) as exc:
+            return int(iterator.offset), f"{type(exc).__name__}: {exc}"
+        finally:
+            self._drain(source, pending, 0)
+            self._flush(source)
+
+    def _page(
+        self, source: str, record: Any, iterator: ArchiveIterator, offset: int
+    ) -> RawPage | None:
+        """The RawPage of a record that passes the filters, else None (counted)."""
+        skipped = self.summary.skipped
+        if record.rec_type is None or not record.rec_headers.get_header("WARC-Record-ID"):
+            self._bad(source, offset, "invalid WARC headers: no WARC-Type or WARC-Record-ID")
+            return None
+        if record.rec_type != "response":
+            skipped[f"record_type/{record.rec_type}"] += 1
+            return None
+        url = record.rec_headers.get_header("WARC-Target-URI") or ""
+        if not url.startswith(("http://", "https://")) or not self.filters.host_ok(url):
+            skipped["host"] += 1
+            return None
+        if record.http_headers is None or not record.http_headers.get_statuscode().isdigit():
+            self._bad(source, offset, "not an HTTP response payload")
+            return None
+        headers = headers_dict(record.http_headers)
+        status = int(record.http_headers.get_statuscode())
+        if not 200 <= status < 300:
+            skipped["status"] += 1
+            return None
+        stream = record.content_stream()
+        start = stream.read(LANG_PEEK)
+        if not is_html_record(headers, start):
+            skipped["not_html"] += 1
+            return None
+        if not self.filters.lang_ok(start, headers):
+            skipped["language"] += 1
+            return None
+        record_id = record.rec_headers.get_header("WARC-Record-ID") or f"{source}#{offset}"
+        if store_warc.warc_record_stored(self.archive, record_id):
+            self.summary.already += 1
+            return None
+        rest = stream.read(MAX_BODY_BYTES + 1 - len(start))
+        body = start + rest
+        if len(body) > MAX_BODY_BYTES:
+            self._bad(source, offset, f"body larger than {MAX_BODY_BYTES} bytes")
+            return None
+        iterator.read_to_end(record)
+        if record.digest_checker.passed is False:
+            problems = "; ".join(str(p) for p in record.digest_checker.problems)
+            self._bad(source, offset, f"digest mismatch (Content-Length or body wrong): {problems}")
+            return None
+        date = record.rec_headers.get_header("WARC-Date") or ""
+        try:
+            fetched_at = fetched_at_of(date)
+        except ValueError:
+            self._bad(source, offset, f"invalid WARC-Date {date!r}")
+            return None
+        self.summary.kept += 1
+        return RawPage(
+            url=url,
+            final_url=url,
+            status=status,
+            fetched_at=fetched_at,
+            headers=headers,
+            body=body,
+            warc=WarcSource(source, offset, 0, record_id),
+        )
+
+    def _submit(self, item: _Pending) -> None:
+        page = item.page
+        assert page is not None  # noqa: S101 - set by the caller
+        unchanged = self.archive.unchanged_outcome(page.url, page.final_url, page.body)
+        if unchanged is not None:
+            item.result = (None, unchanged, "unchanged since the last fetch")
+        elif (big := self.pool.too_large(page.body)) is not None:
+            item.result = big
+        else:
+            item.future = self.pool.submit(
+                page.body,
+                url=page.final_url,
+                status=page.status,
+                fetched_at=datetime.fromisoformat(page.fetched_at),
+                headers=page.headers,
+                related_selector=None,
+                tz=self.tz,
+            )
+
+    def _drain(self, source: str, pending: deque[_Pending], keep: int) -> None:
+        """Store the oldest records in file order; wait for an extraction only while more
+        than keep records are pending."""
+        while pending:
+            item = pending[0]
+            if item.future is not None and item.result is None:
+                if len(pending) <= keep and not item.future.done():
+                    return
+                item.result = self.pool.result(item.future, item.future_url)
+            pending.popleft()
+            if item.page is None:
+                self._advance(source, item.end, stored=0)
+                continue
+            extraction, outcome, error = item.result or (None, ERROR, "no result")
+            self.archive.record_fetch(
+                item.page,
+                extraction,
+                outcome=outcome,
+                error=error,
+                crawl_id=self.crawl_id,
+                extracted_at=_now(),
+                previous=LOOKUP,
+            )
+            self.summary.stored += 1
+            self.summary.outcomes[outcome] += 1
+            self._advance(source, item.end, stored=1)
+            if self.on_record is not None:
+                self.on_record(self.summary)
+
+    def _advance(self, source: str, end: int, *, stored: int) -> None:
+        """Note that the records before end were dealt with; log it now and then."""
+        self._unlogged += 1
+        self._stored_unlogged += stored
+        self._end = max(self._end, end)
+        if self._unlogged >= LOG_EVERY or time.monotonic() - self._logged_at >= LOG_SECONDS:
+            self._flush(source)
+
+    def _flush(self, source: str) -> None:
+        """Write the import log: offset reached, records read and pages stored since."""
+        records, self._records_unlogged = self._records_unlogged, 0
+        stored, self._stored_unlogged = self._stored_unlogged, 0
+        self._unlogged, self._logged_at = 0, time.monotonic()
+        store_warc.advance_import(
+            self.archive,
+            source,
+            # offsets in a whole-file gzip are not places to seek to: such a file is read
+            # again from its start, its imported records skipped by WARC-Record-ID
+            next_offset=0 if self._whole_gzip else self._end,
+            records=records,
+            pages_stored=stored,
+            bad_records=0,
+        )
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def import_warcs(
+    archive: Archive,
+    sources: list[str],
+    *,
+    filters: Filters,
+    jobs: int | None = None,
+    command: str = "newsarchive import-warc",
+    on_source: Callable[[str], None] | None = None,
+    on_record: Callable[[ImportSummary], None] | None = None,
+) -> ImportSummary:
+    """Import every source in order; return what was done."""
+    importer = Importer(archive, filters=filters, jobs=jobs, command=command, on_record=on_record)
+    status = "aborted:interrupted"
+    try:
+        for source in sources:
+            if on_source is not None:
+                on_source(source)
+            importer.import_source(source)
+        status = "finished"
+    finally:
+        importer.close(status)
+    return importer.summary
