@@ -39,6 +39,31 @@ READ_DB_OPTION = click.option(
 )
 
 
+REDIS_OPTION = click.option(
+    "--redis",
+    "redis_url",
+    metavar="URL",
+    envvar="NEWSARCHIVE_REDIS_URL",
+    help="Share the frontier with other workers through this Redis "
+    "(redis://[:password@]host:6379/0); each worker keeps its own --db shard.",
+)
+EXIT_USAGE = 2
+
+
+def _with_redis(redis_url: str | None, overrides: dict[str, str]) -> dict[str, str]:
+    """The -s overrides, plus the Redis URL once it answers (else one line and exit 2)."""
+    if not redis_url:
+        return overrides
+    from newsarchive.distributed.connection import RedisUnavailable, check
+
+    try:
+        check(redis_url)
+    except RedisUnavailable as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    return {**overrides, "NEWSARCHIVE_REDIS_URL": redis_url}
+
+
 def _aware(value: str | None, name: str, zone: str | None = None) -> datetime:
     """An aware time from an ISO option; without an offset it is in zone (default UTC)."""
     if value is None:
@@ -284,6 +309,7 @@ def cli() -> None:
 @click.option(
     "-v", "--verbose", is_flag=True, help="Also show INFO log lines (Scrapy's start-up, stats)."
 )
+@REDIS_OPTION
 def crawl(
     urls: tuple[str, ...],
     db: Path,
@@ -299,12 +325,17 @@ def crawl(
     sitemaps: tuple[str, ...],
     listings: tuple[str, ...],
     recheck_due: bool,
+    redis_url: str | None,
 ) -> None:
     """Fetch articles (given, or listed by feeds, sitemaps and listing pages), follow
     their related articles to --depth, store everything.
 
     Pages already in the archive are not fetched again. Exit code: 0 when the run
-    finished, 1 when a given URL could not be fetched or stored, 3 when the run aborted.
+    finished, 1 when a given URL could not be fetched or stored, 2 for a usage error or
+    an unreachable --redis, 3 when the run aborted.
+
+    With --redis, start the same command on several machines, each with its own --db:
+    they share one frontier and fetch each URL once; `newsarchive merge` joins the shards.
 
     Example: newsarchive crawl https://www.example.it/esteri/2024/11/21/articolo.html --depth 2
     """
@@ -326,6 +357,7 @@ def crawl(
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--related-selector") from exc
     _sound_archive(db, refusal="nothing was crawled nor written")
+    overrides = _with_redis(redis_url, _settings(settings))
     result = run_crawl(
         list(urls),
         db=db,
@@ -333,7 +365,7 @@ def crawl(
         max_pages=max_pages,
         allow_domains=list(allow_domains),
         related_selector=related_selector,
-        overrides=_settings(settings),
+        overrides=overrides,
         command=" ".join(["newsarchive", *sys.argv[1:]]),
         recheck=recheck,
         feeds=list(feeds),
@@ -594,8 +626,20 @@ def show(url: str, db: Path, as_json: bool) -> None:
     type=click.IntRange(0, 65535),
     help="Port of the archived pages (default: --port + 1; 0 = same port, /-/archived/).",
 )
+@click.option(
+    "--shard",
+    "shards",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also serve this worker's shard (--redis), as its own database (repeatable).",
+)
 def serve(
-    db: Path, host: str, port: int, metadata_out: Path | None, archive_port: int | None
+    db: Path,
+    host: str,
+    port: int,
+    metadata_out: Path | None,
+    archive_port: int | None,
+    shards: tuple[Path, ...],
 ) -> None:
     """Browse, search and read the archive in Datasette (read-only).
 
@@ -603,7 +647,8 @@ def serve(
     room: /-/search (relevance, snippets, facets), /-/article?url=URL (the article, its dates,
     related links both ways, versions), and each page as archived, sandboxed, on
     --archive-port. Raw page bodies and headers are never served, not even to ?sql= queries:
-    browse pages through the pages_list view.
+    browse pages through the pages_list view. With --shard, workers' shards are served
+    beside it, each a database of its own (`newsarchive merge` makes them one).
 
     Example: newsarchive serve --db archive.db --port 8001
     """
@@ -616,6 +661,10 @@ def serve(
         raise click.ClickException(f"no archive at {db}")
     # refuse a damaged file; apply pending migrations (views) before serving read-only
     _sound_archive(db, refusal="not served")
+    for shard in shards:
+        if not shard.exists():
+            raise click.ClickException(f"no archive at {shard}")
+        _sound_archive(shard, refusal="not served")
     if not _is_loopback(host):
         click.echo(
             f"warning: --host {host} serves the archive beyond this machine: anyone who can"
@@ -625,6 +674,8 @@ def serve(
     from newsarchive.serve.plugin import PLUGIN, PLUGINS_DIR, TEMPLATES_DIR
 
     meta = build_metadata(db.stem)
+    for shard in shards:
+        meta["databases"].update(build_metadata(shard.stem)["databases"])
     if archive_port is None:
         archive_port = port + 1 if 0 < port < 65535 else 0
     if archive_port:
@@ -647,6 +698,7 @@ def serve(
         "datasette",
         "serve",
         str(db),
+        *map(str, shards),
         "--metadata",
         path,
         "--host",
@@ -898,14 +950,23 @@ def _export_graph_or_versions(
 @click.option(
     "-v", "--verbose", is_flag=True, help="Also show INFO log lines (Scrapy's start-up, stats)."
 )
+@REDIS_OPTION
 def run(
-    jobs_file: Path, db: Path | None, settings: tuple[str, ...], quiet: bool, verbose: bool
+    jobs_file: Path,
+    db: Path | None,
+    settings: tuple[str, ...],
+    quiet: bool,
+    verbose: bool,
+    redis_url: str | None,
 ) -> None:
     """Run every source of a jobs file (feeds, sitemaps, listings, re-checks) once.
 
     Meant for cron or a systemd timer; a killed run is resumed by the next one. Exit code:
     0 when every source ran (some pages may have failed), 1 when a source had nothing
-    reachable, 3 when a run aborted.
+    reachable, 2 for a usage error or an unreachable --redis, 3 when a run aborted.
+
+    With --redis, the same jobs file run on several machines (each with its own --db)
+    shares one frontier per source; `newsarchive merge` joins the shards.
 
     Example: newsarchive run jobs.example.toml --db archive.db --quiet
     """
@@ -918,10 +979,11 @@ def run(
         raise click.ClickException(str(exc)) from exc
     path = db or Path(file_db or "archive.db")
     _sound_archive(path, refusal="nothing was crawled nor written")
+    overrides = _with_redis(redis_url, _settings(settings))
     results = run_jobs(
         [(s.name, s.spider_args()) for s in sources],
         db=path,
-        overrides=_settings(settings),
+        overrides=overrides,
         command=" ".join(["newsarchive", *sys.argv[1:]]),
         quiet=quiet,
         verbose=verbose,
@@ -976,11 +1038,25 @@ def snapshot(path: Path, db: Path) -> None:
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @READ_DB_OPTION
 @click.option("--json", "as_json", is_flag=True, help="The same figures as one JSON object.")
-def stats(db: Path, as_json: bool) -> None:
+@click.option(
+    "--redis",
+    "redis_url",
+    metavar="URL",
+    envvar="NEWSARCHIVE_REDIS_URL",
+    help="Also show the queue shared through this Redis (queued, leased, done, per host).",
+)
+@click.option(
+    "--redis-prefix",
+    default="newsarchive",
+    show_default=True,
+    envvar="NEWSARCHIVE_REDIS_PREFIX",
+    help="Key prefix of the shared frontier (NEWSARCHIVE_REDIS_PREFIX of the workers).",
+)
+def stats(db: Path, as_json: bool, redis_url: str | None, redis_prefix: str) -> None:
     """The archive at a glance: counts, sites, a bar chart of articles per day, outcomes,
-    last runs, recent errors.
+    last runs, recent errors, and with --redis the shared queue of the workers.
 
-    Example: newsarchive stats --db archive.db
+    Example: newsarchive stats --db archive.db --redis redis://127.0.0.1:6379/0
     """
     from newsarchive.serve.charts import fill_days, text_bars
     from newsarchive.store.archive import Archive
@@ -1020,6 +1096,27 @@ def stats(db: Path, as_json: bool) -> None:
         click.echo("queued URLs that could not be fetched (newsarchive frontier --clear):")
         for url, attempts, error in view["stuck"]:
             click.echo(f"  {url}  attempts {attempts}: {error}")
+    if redis_url:
+        _with_redis(redis_url, {})
+        from newsarchive.distributed.connection import client
+        from newsarchive.distributed.frontier import queue_status
+
+        shared = queue_status(client(redis_url), redis_prefix)
+        click.echo(
+            f"shared queue {redis_prefix}: queued {shared['queued']}, leased {shared['leased']},"
+            f" done {shared['done']}, given up {shared['failed']};"
+            f" workers holding leases: {len(shared['workers'])}"
+        )
+        for job, n in shared["jobs"].items():
+            click.echo(
+                f"  job {job}: queued {n['queued']}, leased {n['leased']}, done {n['done']},"
+                f" given up {n['failed']}"
+            )
+        for host, n in list(shared["hosts"].items())[:20]:
+            click.echo(
+                f"  {host:40} queued {n['queued']:7}  leased {n['leased']:4}  done {n['done']:8}"
+                f"  given up {n['failed']}"
+            )
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -1051,6 +1148,34 @@ def frontier(db: Path, site: str | None, everything: bool, clear: bool) -> None:
             click.echo(f"cleared {removed} queued URL(s)", err=True)
         elif not entries:
             click.echo("nothing queued" if everything else "no failed URLs queued", err=True)
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("shards", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@DB_OPTION
+def merge(shards: tuple[Path, ...], db: Path) -> None:
+    """Merge the shard archives of several workers (--redis) into one archive.
+
+    Raw pages are unioned (a fetch found in two shards is kept once), crawl runs keep
+    their shard of origin, articles show their newest fetch in any shard and versions are
+    put in fetch order. Safe while a shard is still being written (each shard is read as
+    one consistent snapshot); merging again adds only what is new.
+
+    Example: newsarchive merge /srv/news/shard-*.db --db /srv/news/archive.db
+    """
+    from newsarchive.store.archive import StorageError
+    from newsarchive.store.merge import merge_shards
+
+    try:
+        summaries = merge_shards(db, list(shards))
+    except StorageError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for s in summaries:
+        click.echo(
+            f"{s.shard}: {s.pages_added} page(s) added, {s.pages_known} already merged, "
+            f"{s.crawls} run(s), {s.articles_updated} article(s) updated, "
+            f"{s.versions_rebuilt} version list(s) rebuilt"
+        )
 
 
 cli.add_command(import_warc)

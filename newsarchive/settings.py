@@ -52,6 +52,24 @@ NEWSARCHIVE_MAX_LINKS_PER_PAGE = 200
 # New URLs one run may fetch per host (a calendar or session-id trap ends here); 0: no cap.
 NEWSARCHIVE_MAX_NEW_URLS_PER_HOST = 5000
 
+# --- several workers (--redis) ----------------------------------------------------------
+# Redis URL of a frontier shared by several workers (redis://[:password@]host:6379/0); empty:
+# the archive's own SQLite frontier, one process. See newsarchive/distributed/.
+NEWSARCHIVE_REDIS_URL = os.environ.get("NEWSARCHIVE_REDIS_URL", "")
+# Key prefix: workers with the same prefix share one frontier and seen-set.
+NEWSARCHIVE_REDIS_PREFIX = os.environ.get("NEWSARCHIVE_REDIS_PREFIX", "newsarchive")
+# A request popped by a worker that stops answering returns to the queue after this long
+# (live workers extend their leases); also the hold time of a killed worker's host slots.
+NEWSARCHIVE_REDIS_LEASE_SECONDS = 60.0
+# Expired leases after which a request is given up (a page that kills its worker).
+NEWSARCHIVE_REDIS_MAX_ATTEMPTS = 3
+# The shared seen-set remembers a URL this many days (one Redis set per day), then forgets.
+NEWSARCHIVE_REDIS_SEEN_DAYS = 30
+# How long a worker waits and retries when the connection to Redis is lost, then stops.
+NEWSARCHIVE_REDIS_RETRY_SECONDS = 120.0
+# How long a robots.txt answer fetched by one worker serves all of them.
+NEWSARCHIVE_REDIS_ROBOTS_SECONDS = 3600.0
+
 # --- politeness -----------------------------------------------------------------------------
 # Rebuilt by UserAgentAddon from the run's NEWSARCHIVE_CONTACT (so that -s sets it too).
 USER_AGENT = f"newsarchive/{__version__} (+{NEWSARCHIVE_CONTACT})"

@@ -132,12 +132,16 @@ class ArticleSpider(scrapy.Spider):
         self.sources_requested: set[str] = set()  # feeds/sitemaps/listings asked for this run
         self.requested = 0
         self.archive: Archive | None = None
+        # --redis: the frontier and seen-set are shared in Redis (newsarchive.distributed)
+        self.shared_frontier = False
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ArticleSpider:
         """Build the spider and listen for requests the scheduler drops."""
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
+        # the Redis scheduler of --redis (newsarchive.distributed) holds the frontier
+        spider.shared_frontier = "LeasedScheduler" in str(crawler.settings.get("SCHEDULER"))
         return spider
 
     def request_dropped(self, request: scrapy.Request, spider: Any = None) -> None:
@@ -183,6 +187,8 @@ class ArticleSpider(scrapy.Spider):
         The frontier lets a killed run resume; the claim keeps two overlapping runs (cron
         starting a job while the previous one is still going) from fetching the same page.
         """
+        if self.shared_frontier:
+            return requests  # queued in Redis; the shared seen-set keeps workers apart
         articles = [r for r in requests if r.meta.get("na_kind", "article") == "article"]
         entries = [
             {
@@ -221,7 +227,11 @@ class ArticleSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         """Resume the frontier, then seeds, sources and due re-checks."""
         archive = self._store()
-        resumed = [row for row in archive.frontier() if self.in_scope(row["url"])]
+        resumed = [
+            row
+            for row in ([] if self.shared_frontier else archive.frontier())
+            if self.in_scope(row["url"])
+        ]
         if resumed:
             logger.info("resuming %d queued URL(s) left by an earlier run", len(resumed))
             self._inc("resumed", len(resumed))
@@ -355,7 +365,8 @@ class ArticleSpider(scrapy.Spider):
             return
         self.requested += 1
         self.requested_urls.add(url)
-        if seed:
+        if seed and not self.shared_frontier:
+            # with --redis any worker may fetch it (or has): that one reports its failure
             self.seed_pending.add(url)
         yield scrapy.Request(
             url,

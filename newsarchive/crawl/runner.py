@@ -47,6 +47,13 @@ def build_settings(db: Path, overrides: dict[str, str], *, quiet: bool, verbose:
         settings.set("NEWSARCHIVE_PROGRESS_ENABLED", False, priority="cmdline")
     for key, value in overrides.items():
         settings.set(key, value, priority="cmdline")
+    redis_url = settings.get("NEWSARCHIVE_REDIS_URL")
+    if redis_url:
+        from newsarchive.distributed import redis_settings
+
+        prefix = settings.get("NEWSARCHIVE_REDIS_PREFIX", "newsarchive")
+        for key, value in redis_settings(redis_url, prefix).items():
+            settings.set(key, value, priority="cmdline")
     return settings
 
 
@@ -145,7 +152,8 @@ def _run_jobs(
     for name, spider_args in jobs:
         crawler = process.create_crawler("article")
         label = command if len(jobs) == 1 else f"{command} [{name}]"
-        process.crawl(crawler, command=label, **spider_args)
+        # job: names this job's queue in a shared frontier (--redis); one queue per job
+        process.crawl(crawler, command=label, job=name, **spider_args)
         crawlers.append(crawler)
     process.start()
     return [result_of(c.stats.get_stats() if c.stats else {}) for c in crawlers]

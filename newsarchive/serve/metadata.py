@@ -73,6 +73,8 @@ COLUMNS: dict[str, dict[str, str]] = {
         "seeds": "Seed URLs, JSON array",
         "stats": "Counters, JSON object",
         "status": "finished, seed_failed, aborted:<reason>, running",
+        "shard": "Shard archive the run was merged from (newsarchive merge); empty if run here",
+        "shard_crawl_id": "The run's id in its shard",
     },
     "date_evidence": {
         "id": "Row id",

@@ -544,3 +544,14 @@ PAGES_LIST_WITH_KIND = """
            body_size, sha256, kind, outcome, error, crawl_id, depth, via_url, canonical_claim
     FROM pages
 """
+
+
+@migrations()
+def m014_shard_origin(db: Database) -> None:
+    """crawls.shard and crawls.shard_crawl_id: where a run merged from a shard came from."""
+    db.execute("ALTER TABLE crawls ADD COLUMN shard TEXT")
+    db.execute("ALTER TABLE crawls ADD COLUMN shard_crawl_id INTEGER")
+    db.execute(
+        "CREATE UNIQUE INDEX idx_crawls_shard_origin ON crawls (shard, shard_crawl_id)"
+        " WHERE shard IS NOT NULL"
+    )

@@ -99,15 +99,21 @@ class _Rotating:
         except OSError as exc:
             raise ExportError(f"cannot write {path}: {exc}") from exc
         self.summary.files.append(path)
-        writer = WARCWriter(self.handle, gzip=True, warc_version=self.version)
+        return self._start(
+            WARCWriter(self.handle, gzip=True, warc_version=self.version),
+            name,
+            "newsarchive export: stored fetches with request, metadata records",
+        )
+
+    def _start(self, writer: WARCWriter, name: str, description: str) -> WARCWriter:
+        """Open a file's records with its warcinfo record; writer becomes the current one."""
         info = {
             "software": f"newsarchive {__version__} (warcio)",
             "format": f"WARC File Format {self.version}",
             "conformsTo": "https://iso.org/standard/68004.html",
-            "description": "newsarchive export: stored fetches with request, metadata records",
+            "description": description,
         }
-        record = writer.create_warcinfo_record(name, info)
-        writer.write_record(record)
+        writer.write_record(writer.create_warcinfo_record(name, info))
         self.summary.records["warcinfo"] += 1
         self.writer = writer
         return writer
@@ -144,17 +150,11 @@ class _Stream(_Rotating):
         self.name = name
 
     def _open(self, first_date: str) -> WARCWriter:
-        writer = WARCWriter(self.stream, gzip=True, warc_version=self.version)
-        info = {
-            "software": f"newsarchive {__version__} (warcio)",
-            "format": f"WARC File Format {self.version}",
-            "conformsTo": "https://iso.org/standard/68004.html",
-            "description": "newsarchive export of one capture: response, request, metadata",
-        }
-        writer.write_record(writer.create_warcinfo_record(self.name, info))
-        self.summary.records["warcinfo"] += 1
-        self.writer = writer
-        return writer
+        return self._start(
+            WARCWriter(self.stream, gzip=True, warc_version=self.version),
+            self.name,
+            "newsarchive export of one capture: response, request, metadata",
+        )
 
     def close(self) -> None:
         """Nothing to close: the caller owns the stream."""

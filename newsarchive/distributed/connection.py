@@ -1,0 +1,113 @@
+"""The Redis client of a worker: start-up check, masked URLs in messages, bounded retries.
+
+A connection lost during a crawl makes the worker wait and retry (tenacity, exponential
+back-off, at most NEWSARCHIVE_REDIS_RETRY_SECONDS in all); requests are never dropped on the
+way: what was leased stays leased and comes back to the queue if the worker gives up.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+from tenacity import (
+    Retrying,
+    before_sleep_log,
+    retry_if_exception_type,
+    stop_after_delay,
+    wait_exponential,
+)
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_RETRY_SECONDS = 120.0
+CONNECT_TIMEOUT_S = 5.0
+SOCKET_TIMEOUT_S = 30.0
+MIN_REDIS_VERSION = (5, 0)
+
+T = TypeVar("T")
+
+
+class RedisUnavailable(RuntimeError):
+    """Redis cannot be reached (or refuses the credentials) at the given URL."""
+
+
+def masked(url: str) -> str:
+    """The URL with its password replaced by ***, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+def client(url: str) -> Any:
+    """A redis-py client for url (redis://[user:password@]host:port/db, rediss://, unix://)."""
+    import redis
+
+    return redis.Redis.from_url(
+        url,
+        socket_connect_timeout=CONNECT_TIMEOUT_S,
+        socket_timeout=SOCKET_TIMEOUT_S,
+        health_check_interval=30,
+    )
+
+
+def check(url: str) -> None:
+    """Raise RedisUnavailable with a one-line reason unless url answers PING (version >= 5.0)."""
+    import redis
+
+    try:
+        server = client(url)
+        server.ping()
+        version = str(server.info("server").get("redis_version", "0"))
+    except ValueError as exc:  # a malformed URL
+        raise RedisUnavailable(f"not a Redis URL: {masked(url)} ({exc})") from exc
+    except redis.AuthenticationError as exc:
+        raise RedisUnavailable(f"Redis at {masked(url)} refused the credentials: {exc}") from exc
+    except redis.RedisError as exc:
+        raise RedisUnavailable(f"cannot reach Redis at {masked(url)}: {exc}") from exc
+    numbers = tuple(int(p) for p in version.split(".")[:2] if p.isdigit())
+    if numbers < MIN_REDIS_VERSION:
+        raise RedisUnavailable(f"Redis at {masked(url)} is {version}; 5.0 or later is needed")
+
+
+class _Outage:
+    """Whether a call of this process has given up on Redis: the next calls then try once,
+    without waiting, until one succeeds (a worker stopping must not wait again per call)."""
+
+    given_up = False
+
+
+def retrying(seconds: float) -> Callable[[Callable[[], T]], T]:
+    """Run a Redis call, retrying lost connections with back-off for at most `seconds`."""
+    import redis
+
+    lost = (redis.ConnectionError, redis.TimeoutError)
+
+    def run(call: Callable[[], T]) -> T:
+        if _Outage.given_up:
+            result = call()
+            _Outage.given_up = False
+            return result
+        try:
+            for attempt in Retrying(
+                retry=retry_if_exception_type(lost),
+                stop=stop_after_delay(seconds),
+                wait=wait_exponential(multiplier=0.2, max=10),
+                before_sleep=before_sleep_log(logger, logging.WARNING),
+                reraise=True,
+            ):
+                with attempt:
+                    return call()
+        except lost:
+            _Outage.given_up = True
+            raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    return run

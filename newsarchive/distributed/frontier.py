@@ -1,0 +1,435 @@
+"""The shared frontier: scrapy-redis' scheduler with leases, JSON requests and a bounded seen-set.
+
+Keys, all under NEWSARCHIVE_REDIS_PREFIX (``newsarchive`` by default; one prefix per crawl
+that shares a frontier):
+
+- ``P:queue`` (sorted set of ids: priority, then depth, then FIFO), ``P:requests``
+  (id -> JSON request), ``P:score``, ``P:hostof``, ``P:attempts`` (per id);
+- ``P:leased`` (sorted set id -> deadline in ms, Redis clock) and ``P:owner`` (id -> worker):
+  a pop moves a request there; the shard's commit of the page acknowledges it; a lease not
+  acknowledged by its deadline (the worker was killed) goes back to the queue at the next pop
+  of any worker. Live workers extend their leases every few seconds, so a slow fetch is never
+  taken away from a live worker. After NEWSARCHIVE_REDIS_MAX_ATTEMPTS expiries a request is
+  given up (``P:failed``): a page that kills its worker must not kill them all;
+- ``P:seen:<day>``: the seen-set, one set per UTC day, kept NEWSARCHIVE_REDIS_SEEN_DAYS days
+  (bounded memory: a URL last seen longer ago than that counts as new again);
+- ``P:host:queued``, ``P:host:leased``, ``P:host:done``, ``P:host:failed``, ``P:done``:
+  counters for ``newsarchive stats --redis``.
+
+Every script keeps its keys under one prefix on one server (Redis Cluster is not supported).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.utils.misc import load_object
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.queue import Base
+from scrapy_redis.scheduler import Scheduler
+from twisted.internet import task
+
+from newsarchive.distributed.connection import DEFAULT_RETRY_SECONDS, retrying
+from newsarchive.distributed.lua import ACK, EXTEND, POP, PUSH, RELEASE, SEEN
+
+logger = logging.getLogger(__name__)
+
+LEASE_META = "na_lease"
+HOST_SLOT_META = "na_host_slot"  # politeness.SLOT_META
+DEFAULT_LEASE_SECONDS = 60.0
+DEFAULT_SEEN_DAYS = 30
+DEFAULT_MAX_ATTEMPTS = 3
+POLL_SECONDS = 0.25
+DEPTH_LEVELS = 100  # queue order: priority, then depth (0-99), then FIFO
+FINGERPRINT_HEX = 32
+
+
+def queue_key(prefix: str, job: str) -> str:
+    """The key prefix of one job's queue: the jobs of `newsarchive run` (each its own depth,
+    scope and selector) never pop each other's requests; the seen-set, host slots and
+    robots.txt answers are shared by all jobs under the prefix."""
+    return f"{prefix}:q:{job}"
+
+
+def worker_name() -> str:
+    """host:pid:random, the owner recorded on each lease."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).netloc or "").lower()
+
+
+class LeasedQueue(Base):  # type: ignore[misc]
+    """scrapy-redis queue whose pop is a lease, acknowledged once the page is committed."""
+
+    def __init__(self, server: Any, spider: Any, key: str, serializer: Any = None) -> None:
+        if serializer is None:
+            raise ValueError("the shared queue needs SCHEDULER_SERIALIZER (JSON), never pickle")
+        super().__init__(server, spider, key, serializer=serializer)
+        settings = spider.settings
+        self.prefix = key
+        self.lease_ms = int(
+            1000 * settings.getfloat("NEWSARCHIVE_REDIS_LEASE_SECONDS", DEFAULT_LEASE_SECONDS)
+        )
+        self.max_attempts = settings.getint("NEWSARCHIVE_REDIS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)
+        self.run = retrying(
+            settings.getfloat("NEWSARCHIVE_REDIS_RETRY_SECONDS", DEFAULT_RETRY_SECONDS)
+        )
+        self.worker = worker_name()
+        self.held: set[str] = set()
+        self.reclaimed = 0
+        self.given_up = 0
+        self._push = server.register_script(PUSH)
+        self._pop = server.register_script(POP)
+        self._ack = server.register_script(ACK)
+        self._release = server.register_script(RELEASE)
+        self._extend = server.register_script(EXTEND)
+
+    def __len__(self) -> int:
+        """Requests waiting in the shared queue (all workers)."""
+        return int(self.run(lambda: self.server.zcard(f"{self.prefix}:queue")))
+
+    def pending(self) -> int:
+        """Requests queued or leased by any worker: the crawl is over when this is 0."""
+
+        def count() -> int:
+            pipe = self.server.pipeline(transaction=False)
+            pipe.zcard(f"{self.prefix}:queue")
+            pipe.zcard(f"{self.prefix}:leased")
+            return int(sum(pipe.execute()))
+
+        return self.run(count)
+
+    def push(self, request: Request) -> None:
+        """Queue a request for any worker: higher priority first, then shallower related-link
+        depth (breadth-first across all workers, as one process crawls), then FIFO."""
+        data = self._encode_request(request)
+        depth = int(request.meta.get("na_depth") or 0)
+        priority = request.priority * DEPTH_LEVELS - min(depth, DEPTH_LEVELS - 1)
+        self.run(lambda: self._push(keys=[self.prefix], args=[data, priority, _host(request.url)]))
+
+    def pop(self, timeout: int = 0) -> Request | None:
+        """Lease the next request (after returning expired leases to the queue)."""
+        result = self.run(
+            lambda: self._pop(
+                keys=[self.prefix], args=[self.lease_ms, self.worker, self.max_attempts]
+            )
+        )
+        self.reclaimed += int(result[0])
+        self.given_up += int(result[1])
+        if int(result[0]):
+            logger.warning("%d expired lease(s) returned to the shared queue", result[0])
+        if int(result[1]):
+            logger.error("%d request(s) given up after repeated expired leases", result[1])
+        if len(result) < 4:
+            return None
+        lease = result[2].decode() if isinstance(result[2], bytes) else str(result[2])
+        request: Request = self._decode_request(result[3])
+        request.meta[LEASE_META] = lease
+        self.held.add(lease)
+        return request
+
+    def ack(self, lease: str) -> int:
+        """The request of this lease is done (its page committed, or given up for good)."""
+        self.held.discard(lease)
+        return int(self.run(lambda: self._ack(keys=[self.prefix], args=[lease])))
+
+    def extend(self) -> None:
+        """Push back the deadline of every lease this worker holds."""
+        if self.held:
+            held = sorted(self.held)
+            self.run(lambda: self._extend(keys=[self.prefix], args=[self.lease_ms, *held]))
+
+    def release(self) -> int:
+        """Hand back every lease this worker holds (closing before it could finish them)."""
+        if not self.held:
+            return 0
+        held = sorted(self.held)
+        self.held.clear()
+        return int(self.run(lambda: self._release(keys=[self.prefix], args=held)))
+
+    def clear(self) -> None:
+        """Never called with SCHEDULER_PERSIST: other workers share this queue."""
+        raise RuntimeError("the shared queue is not cleared by a worker")
+
+
+class SeenFilter(RFPDupeFilter):  # type: ignore[misc]
+    """The shared seen-set: REQUEST_FINGERPRINTER's fingerprint, daily sets, bounded in time."""
+
+    def __init__(
+        self, server: Any, key: str, debug: bool = False, *, crawler: Crawler, days: int
+    ) -> None:
+        super().__init__(server, key, debug)
+        self.crawler = crawler
+        self.days = max(1, days)
+        self.run = retrying(
+            crawler.settings.getfloat("NEWSARCHIVE_REDIS_RETRY_SECONDS", DEFAULT_RETRY_SECONDS)
+        )
+        self._seen = server.register_script(SEEN)
+
+    @classmethod
+    def from_spider(cls, spider: Any) -> SeenFilter:
+        """Built by the scheduler when the spider opens."""
+        from scrapy_redis.connection import get_redis_from_settings
+
+        settings = spider.settings
+        return cls(
+            get_redis_from_settings(settings),
+            settings.get("NEWSARCHIVE_REDIS_PREFIX", "newsarchive"),
+            settings.getbool("DUPEFILTER_DEBUG"),
+            crawler=spider.crawler,
+            days=settings.getint("NEWSARCHIVE_REDIS_SEEN_DAYS", DEFAULT_SEEN_DAYS),
+        )
+
+    def request_fingerprint(self, request: Request) -> str:
+        """The crawl's REQUEST_FINGERPRINTER fingerprint (scrapy-redis ignores it), as hex."""
+        fingerprinter = self.crawler.request_fingerprinter
+        return str(fingerprinter.fingerprint(request).hex()[:FINGERPRINT_HEX])
+
+    def request_seen(self, request: Request) -> bool:
+        """True when any worker queued this request within the seen-set's window."""
+        fp = self.request_fingerprint(request)
+        ttl = (self.days + 1) * 86400
+        return bool(self.run(lambda: self._seen(keys=[self.key], args=[fp, self.days, ttl])))
+
+    def close(self, reason: str = "") -> None:
+        """Keep the shared seen-set (scrapy-redis would delete it)."""
+
+    def clear(self) -> None:
+        """Keep the shared seen-set: it is bounded by its daily sets' expiry."""
+
+
+class LeasedScheduler(Scheduler):  # type: ignore[misc]
+    """scrapy-redis' scheduler, with leases acknowledged when a page is committed."""
+
+    queue: LeasedQueue
+    df: Any
+    loop: task.LoopingCall | None
+    crawler: Crawler
+    ticks: int
+    stopping: bool
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> LeasedScheduler:
+        """Connect to Redis (REDIS_URL) and to the signals that acknowledge leases."""
+        scheduler: LeasedScheduler = super().from_crawler(crawler)
+        scheduler.crawler = crawler
+        scheduler.loop = None
+        scheduler.ticks = 0
+        scheduler.stopping = False
+        crawler.signals.connect(scheduler.item_scraped, signal=signals.item_scraped)
+        return scheduler
+
+    def _inc(self, key: str, count: int = 1) -> None:
+        if self.stats is not None and count:
+            self.stats.inc_value(f"newsarchive/redis/{key}", count)
+
+    def _count(self, key: str) -> None:
+        """Scrapy's own scheduler counters (the progress line reads them)."""
+        if self.stats is not None:
+            self.stats.inc_value(key)
+            self.stats.inc_value(f"{key}/redis")
+
+    def open(self, spider: Any) -> None:
+        """Open the shared queue and start extending this worker's leases."""
+        # scrapy-redis' open() without its deprecated Spider.log() call
+        self.spider = spider
+        self.queue = load_object(self.queue_cls)(
+            server=self.server,
+            spider=spider,
+            key=queue_key(self.queue_key, getattr(spider, "job", None) or spider.name),
+            serializer=self.serializer,
+        )
+        if not isinstance(self.queue, LeasedQueue):
+            raise ValueError("LeasedScheduler needs SCHEDULER_QUEUE_CLASS = LeasedQueue")
+        if not self.df:
+            self.df = load_object(self.dupefilter_cls).from_spider(spider)
+        logger.info(
+            "shared frontier %s: %d queued, worker %s",
+            self.queue.prefix,
+            len(self.queue),
+            self.queue.worker,
+        )
+        self.loop = task.LoopingCall(self.tick)
+        self.loop.start(POLL_SECONDS, now=False)
+
+    def tick(self) -> None:
+        """Extend held leases now and then; wake the engine (others may have queued work)."""
+        self.ticks += 1
+        every = max(1, int(self.queue.lease_ms / 1000 / 3 / POLL_SECONDS))
+        try:
+            if self.ticks % every == 0:
+                self.queue.extend()
+        except Exception as exc:  # noqa: BLE001 - a lost connection: the next tick retries
+            logger.warning("cannot extend leases in Redis: %s", exc)
+        engine = self.crawler.engine
+        slot = getattr(engine, "_slot", None)
+        if slot is not None and not self.stopping:
+            slot.nextcall.schedule()
+
+    def close(self, reason: str) -> None:
+        """Hand back unfinished leases; keep the shared queue and seen-set."""
+        self.stopping = True
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()
+        try:
+            released = self.queue.release()
+        except Exception as exc:  # noqa: BLE001 - they come back when their leases expire
+            logger.warning("cannot hand back leases (they return after the timeout): %s", exc)
+            released = 0
+        if released:
+            logger.info("%d unfinished request(s) handed back to the shared queue", released)
+        self._inc("released", released)
+        self._inc("reclaimed", self.queue.reclaimed)
+        self._inc("given_up", self.queue.given_up)
+        super().close(reason)
+
+    def _abort(self, exc: Exception) -> None:
+        self._inc("unavailable")
+        engine = self.crawler.engine
+        if engine is not None and not self.stopping:
+            logger.error("Redis unavailable, stopping this worker: %s", exc)
+            self.stopping = True
+            from scrapy.utils.defer import deferred_from_coro
+
+            deferred_from_coro(engine.close_spider_async(reason="redis_unavailable"))
+
+    def enqueue_request(self, request: Request) -> bool:
+        """Queue a request unless any worker has seen it; a retry or redirect replaces the
+        lease of the request it comes from."""
+        import redis
+
+        previous = request.meta.pop(LEASE_META, None)
+        # a retry or redirect copies the meta of the download it comes from: its host slot
+        # was that download's, released when its response came
+        request.meta.pop(HOST_SLOT_META, None)
+        try:
+            queued = request.dont_filter or not self.df.request_seen(request)
+            if queued:
+                self.queue.push(request)
+                self._count("scheduler/enqueued")
+            if previous is not None:
+                self.queue.ack(str(previous))
+        except redis.RedisError as exc:
+            self._abort(exc)
+            return False
+        if not queued:
+            self._inc("seen")
+        return queued
+
+    def next_request(self) -> Request | None:
+        """Lease the next request of the shared queue."""
+        import redis
+
+        if self.stopping:
+            return None
+        try:
+            request = self.queue.pop()
+        except redis.RedisError as exc:
+            self._abort(exc)
+            return None
+        if request is not None:
+            self._inc("leased")
+            self._count("scheduler/dequeued")
+        return request
+
+    def has_pending_requests(self) -> bool:
+        """Work queued or leased anywhere: a worker stays until the whole crawl is done."""
+        import redis
+
+        if self.stopping:
+            return False
+        try:
+            return self.queue.pending() > 0
+        except redis.RedisError as exc:
+            self._abort(exc)
+            return False
+
+    def done(self, request: Request) -> None:
+        """Acknowledge the lease of a request that is dealt with."""
+        import redis
+
+        lease = request.meta.get(LEASE_META)
+        if lease is None:
+            return
+        try:
+            if self.queue.ack(str(lease)) == 2:
+                self._inc("late_ack")
+        except redis.RedisError as exc:
+            # not acknowledged: the lease expires and the page is fetched again (never lost)
+            logger.warning("cannot acknowledge %s in Redis: %s", request.url, exc)
+            return
+        self._inc("acked")
+
+    def item_scraped(self, item: Any, response: Any, spider: Any = None) -> None:
+        """The pipeline committed the page of this response: its request is done."""
+        request = getattr(response, "request", None)
+        if request is not None:
+            self.done(request)
+
+
+class LeaseMiddleware:
+    """Downloader middleware, outermost: a request that failed for good (no retry, no
+    response: network error, robots.txt, scope) is done too; retries come back through
+    the scheduler and replace the lease there."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> LeaseMiddleware:
+        """Build it (only configured with --redis)."""
+        return cls(crawler)
+
+    def process_exception(self, request: Request, exception: Exception, spider: Any = None) -> None:
+        """Acknowledge the lease; the failure goes on to the spider's errback."""
+        engine = self.crawler.engine
+        scheduler = getattr(getattr(engine, "_slot", None), "scheduler", None)
+        if isinstance(scheduler, LeasedScheduler):
+            scheduler.done(request)
+
+
+def queue_status(server: Any, prefix: str) -> dict[str, Any]:
+    """The shared frontier at a glance, for `newsarchive stats --redis`: per job queued,
+    leased, done and given up, workers holding leases, and per host (all jobs)."""
+    parts = ("queued", "leased", "done", "failed")
+    jobs: dict[str, dict[str, int]] = {}
+    hosts: dict[str, dict[str, int]] = {}
+    workers: set[str] = set()
+    for key in sorted(server.scan_iter(match=f"{prefix}:q:*:seq", count=1000)):
+        job_key = key.decode().removesuffix(":seq")
+        pipe = server.pipeline(transaction=False)
+        pipe.zcard(f"{job_key}:queue")
+        pipe.zcard(f"{job_key}:leased")
+        pipe.get(f"{job_key}:done")
+        pipe.zcard(f"{job_key}:failed")
+        pipe.hvals(f"{job_key}:owner")
+        for part in parts:
+            pipe.hgetall(f"{job_key}:host:{part}")
+        queued, leased, done, failed, owners, *per_host = pipe.execute()
+        jobs[job_key.removeprefix(f"{prefix}:q:")] = {
+            "queued": int(queued),
+            "leased": int(leased),
+            "done": int(done or 0),
+            "failed": int(failed),
+        }
+        workers.update(o.decode() for o in owners)
+        for part, raw in zip(parts, per_host, strict=True):
+            for host, n in raw.items():
+                counts = hosts.setdefault(host.decode(), dict.fromkeys(parts, 0))
+                counts[part] += int(n)
+    totals = {part: sum(j[part] for j in jobs.values()) for part in parts}
+    return {
+        **totals,
+        "jobs": jobs,
+        "workers": sorted(workers),
+        "hosts": dict(sorted(hosts.items(), key=lambda kv: -sum(kv[1].values()))),
+    }
