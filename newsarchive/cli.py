@@ -12,6 +12,7 @@ import click
 
 from newsarchive import __version__
 from newsarchive.cli_warc import WARC_EXPORT_OPTIONS, export_warc_command, import_warc
+from newsarchive.defaults import DEFAULT_DB, DEFAULT_TZ
 
 GZIP_MAGIC = b"\x1f\x8b"
 # articles columns holding JSON arrays: real arrays in JSON lines, JSON text in CSV
@@ -23,7 +24,7 @@ DB_OPTION = click.option(
     "--db",
     "db",
     type=click.Path(dir_okay=False, path_type=Path),
-    default="archive.db",
+    default=DEFAULT_DB,
     show_default=True,
     envvar="NEWSARCHIVE_DB",
     help="SQLite archive file (created when missing).",
@@ -32,7 +33,7 @@ READ_DB_OPTION = click.option(
     "--db",
     "db",
     type=click.Path(dir_okay=False, path_type=Path),
-    default="archive.db",
+    default=DEFAULT_DB,
     show_default=True,
     envvar="NEWSARCHIVE_DB",
     help="SQLite archive file (must exist).",
@@ -389,7 +390,7 @@ def crawl(
 @click.option("--related-selector", metavar="CSS", help="CSS selector of the related block.")
 @click.option(
     "--tz",
-    default="Europe/Rome",
+    default=DEFAULT_TZ,
     show_default=True,
     callback=_check_tz,
     help="Publisher time zone.",
@@ -434,7 +435,7 @@ def extract(
 )
 @click.option(
     "--tz",
-    default="Europe/Rome",
+    default=DEFAULT_TZ,
     show_default=True,
     callback=_check_tz,
     help="Zone of dates shown without offset.",
@@ -977,7 +978,7 @@ def run(
         file_db, sources = load_jobs(jobs_file)
     except JobsError as exc:
         raise click.ClickException(str(exc)) from exc
-    path = db or Path(file_db or "archive.db")
+    path = db or Path(file_db or DEFAULT_DB)
     _sound_archive(path, refusal="nothing was crawled nor written")
     overrides = _with_redis(redis_url, _settings(settings))
     results = run_jobs(

@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 
 import click
 
+from newsarchive.defaults import DEFAULT_DB
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
@@ -133,7 +135,7 @@ def cc_news_sources(month: str, base_url: str) -> list[str]:
     "--db",
     "db",
     type=click.Path(dir_okay=False, path_type=Path),
-    default="archive.db",
+    default=DEFAULT_DB,
     show_default=True,
     envvar="NEWSARCHIVE_DB",
     help="SQLite archive file (created when missing).",

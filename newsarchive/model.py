@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 
 @dataclass(frozen=True)
@@ -41,3 +42,8 @@ class RawPage:
             if key.lower() == "content-type":
                 return value
         return None
+
+
+def utc_now() -> str:
+    """The current UTC time as ISO 8601 with milliseconds (how every time is stored)."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")

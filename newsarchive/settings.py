@@ -10,6 +10,7 @@ import os
 from typing import Any
 
 from newsarchive import __version__
+from newsarchive.defaults import DEFAULT_DB, DEFAULT_TZ
 
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["spiders"]
@@ -17,13 +18,13 @@ NEWSPIDER_MODULE = "spiders"
 
 # --- newsarchive keys -----------------------------------------------------------------------
 # Path of the SQLite archive.
-NEWSARCHIVE_DB = os.environ.get("NEWSARCHIVE_DB", "archive.db")
+NEWSARCHIVE_DB = os.environ.get("NEWSARCHIVE_DB", DEFAULT_DB)
 # Who to contact about the crawler; shown in the User-Agent.
 NEWSARCHIVE_CONTACT = os.environ.get(
     "NEWSARCHIVE_CONTACT", "https://github.com/newsarchive/newsarchive"
 )
 # Time zone of the publishers, used for dates shown without an offset.
-NEWSARCHIVE_TZ = os.environ.get("NEWSARCHIVE_TZ", "Europe/Rome")
+NEWSARCHIVE_TZ = os.environ.get("NEWSARCHIVE_TZ", DEFAULT_TZ)
 # Live progress line on stderr when it is a terminal.
 NEWSARCHIVE_PROGRESS_ENABLED = True
 # Seconds between two progress lines.

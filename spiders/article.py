@@ -25,6 +25,8 @@ from newsarchive.crawl.fetch_errors import cause_of
 from newsarchive.crawl.middlewares import CONTENT_ENCODING_META, ForbiddenAddress, OutOfScope
 from newsarchive.crawl.robots import HostUnreachable, RobotsDisallowed
 from newsarchive.dates.normalize import normalize_date, parse_iso
+from newsarchive.defaults import DEFAULT_DB
+from newsarchive.defaults import DEFAULT_RECHECK_HOURS as RECHECK_HOURS
 from newsarchive.extract.discovery import (
     Discovered,
     UnsafeXMLError,
@@ -34,7 +36,7 @@ from newsarchive.extract.discovery import (
     parse_feed,
     parse_sitemap,
 )
-from newsarchive.model import RawPage
+from newsarchive.model import RawPage, utc_now
 from newsarchive.store.archive import Archive
 from newsarchive.urls import canonicalize_url, same_site
 
@@ -42,7 +44,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_DEPTH = 1
 SOURCE_KINDS = ("feed", "sitemap", "listing")
-DEFAULT_RECHECK_HOURS = "1,6,24,168"
+DEFAULT_RECHECK_HOURS = ",".join(map(str, RECHECK_HOURS))
 RECHECK_BATCH = 500
 # Child sitemaps/feeds followed from one given source (an index listing itself must end)
 DEFAULT_MAX_SOURCE_DEPTH = 3
@@ -68,11 +70,6 @@ def _canonical_list(value: str | list[str] | None, what: str) -> list[str]:
             raise ValueError(f"not an http(s) {what} URL: {raw!r}")
         found.append(canonical)
     return found
-
-
-def utc_now() -> str:
-    """The current UTC time, ISO 8601 with milliseconds."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
 class ArticleSpider(scrapy.Spider):
@@ -174,7 +171,7 @@ class ArticleSpider(scrapy.Spider):
     def _store(self) -> Archive:
         if self.archive is None:
             # the pipeline's connection: one per crawl process (see Archive.shared)
-            self.archive = Archive.shared(self.settings.get("NEWSARCHIVE_DB", "archive.db"))
+            self.archive = Archive.shared(self.settings.get("NEWSARCHIVE_DB", DEFAULT_DB))
         return self.archive
 
     def _crawl_id(self) -> int | None:

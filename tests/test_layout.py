@@ -18,6 +18,7 @@ UPPER += ("newsarchive.cli_warc", "newsarchive.settings", "spiders")
 PURE = ("scrapy", "twisted", "datasette", "sqlite3", "sqlite_utils", "newsarchive.store", *UPPER)
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "newsarchive.model": ("scrapy", "newsarchive.extract", "newsarchive.dates", *PURE),
+    "newsarchive.defaults": ("newsarchive.", *PURE),
     "newsarchive.urls": ("scrapy", "newsarchive.extract", "newsarchive.dates", *PURE),
     "newsarchive.extract": PURE,
     "newsarchive.dates": PURE,
@@ -126,3 +127,26 @@ def test_scrapy_components_named_in_settings_load() -> None:
     assert named
     for path in named:
         load_object(path)
+
+
+ONCE = {
+    '"archive.db"': "DEFAULT_DB",
+    '"Europe/Rome"': "DEFAULT_TZ (and the grammar's CET/CEST zone words)",
+    "TOO_LARGE = ": "outcomes.TOO_LARGE",
+    "ALLOWED_SCHEMES = ": "urls.ALLOWED_SCHEMES",
+    "CHROME_ROLES = ": "links.CHROME_ROLES",
+    "def utc_now(": "model.utc_now",
+    "1, 6, 24, 168": "DEFAULT_RECHECK_HOURS",
+}
+ALLOWED = {'"Europe/Rome"': 2}
+
+
+@pytest.mark.parametrize("text", sorted(ONCE))
+def test_a_shared_constant_is_written_once(text: str) -> None:
+    where = [
+        f"{mod}:{n}"
+        for mod, path in SOURCES
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if text in line and not line.lstrip().startswith("#")
+    ]
+    assert len(where) == ALLOWED.get(text, 1), (ONCE[text], where)

@@ -12,6 +12,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
+from newsarchive.defaults import DEFAULT_RECHECK_HOURS
 from newsarchive.urls import canonicalize_url
 
 SOURCE_KEYS = {
@@ -32,7 +33,7 @@ DEFAULTS: dict[str, Any] = {
     "depth": 1,
     "max_pages": 0,
     "recheck": True,
-    "recheck_hours": [1, 6, 24, 168],
+    "recheck_hours": list(DEFAULT_RECHECK_HOURS),
     "related_selector": None,
     "allow_domains": [],
 }

@@ -17,11 +17,9 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
-from newsarchive.urls import is_forbidden_address, parse_ip_host, same_site
+from newsarchive.urls import ALLOWED_SCHEMES, is_forbidden_address, parse_ip_host, same_site
 
 logger = logging.getLogger(__name__)
-
-ALLOWED_SCHEMES = ("http", "https")
 
 
 class OutOfScope(IgnoreRequest):

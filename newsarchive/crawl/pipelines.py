@@ -15,7 +15,7 @@ import dataclasses
 import json
 import logging
 import sys
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from scrapy import signals
@@ -29,8 +29,9 @@ from newsarchive.crawl.workers import (
     ExtractionPool,
     worker_count,
 )
+from newsarchive.defaults import DEFAULT_DB, DEFAULT_TZ
 from newsarchive.extract.outcomes import ERROR, EXTRACTION_FAILED
-from newsarchive.model import RawPage
+from newsarchive.model import RawPage, utc_now
 from newsarchive.store.archive import LOOKUP, Archive, StorageError, StoredBody
 
 if TYPE_CHECKING:
@@ -41,18 +42,13 @@ logger = logging.getLogger(__name__)
 NOT_MODIFIED = "not_modified"
 
 
-def utc_now() -> str:
-    """The current UTC time as ISO 8601 with milliseconds."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-
-
 class ArchivePipeline:
     """Store every fetched page and what is extracted from it."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.db_path = crawler.settings.get("NEWSARCHIVE_DB", "archive.db")
-        self.tz = crawler.settings.get("NEWSARCHIVE_TZ", "Europe/Rome")
+        self.db_path = crawler.settings.get("NEWSARCHIVE_DB", DEFAULT_DB)
+        self.tz = crawler.settings.get("NEWSARCHIVE_TZ", DEFAULT_TZ)
         self.archive: Archive | None = None
         self.crawl_id: int | None = None
         settings = crawler.settings

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from newsarchive import settings as project
@@ -27,6 +27,7 @@ from newsarchive.crawl.workers import ExtractionPool
 from newsarchive.crawl.workers import Result as PoolResult
 from newsarchive.dates.normalize import DEFAULT_TZ
 from newsarchive.extract.article import Extraction
+from newsarchive.model import utc_now
 from newsarchive.store.archive import Archive, BodyError
 
 logger = logging.getLogger(__name__)
@@ -193,7 +194,7 @@ def _apply(archive: Archive, result: Result, summary: Summary, touched: set[str]
         extraction,
         outcome=outcome,
         error=error,
-        extracted_at=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+        extracted_at=utc_now(),
         rebuild_versions_from=fetched_at if first_touch else None,
     )
     if article_url is None:

@@ -31,14 +31,13 @@ from typing import TYPE_CHECKING, Any
 
 from pebble import ProcessExpired, ProcessPool
 
-from newsarchive.extract.outcomes import EXTRACTION_FAILED
+from newsarchive.extract.outcomes import EXTRACTION_FAILED, TOO_LARGE
 
 if TYPE_CHECKING:
     from newsarchive.extract.article import Extraction
 
 logger = logging.getLogger(__name__)
 
-TOO_LARGE = "too_large"
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_HTML_BYTES = 5 * 1024 * 1024
 DEFAULT_MEMORY_MB = 1024

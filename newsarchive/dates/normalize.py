@@ -23,10 +23,10 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newsarchive.dates.grammar import MONTHS, REJECT, Reading, clean, read, tokenize
+from newsarchive.defaults import DEFAULT_TZ as DEFAULT_TZ  # re-exported
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TZ = "Europe/Rome"
 PRECISIONS = ("datetime", "day", "week", "month", "quarter", "year")
 DAY_OR_FINER = frozenset({"datetime", "day"})  # what can date an article
 FUTURE_TOLERANCE = timedelta(days=1)

@@ -52,7 +52,6 @@ FEED_ROOT_RE = re.compile(r"<(?:[\w.-]+:)?(?:rss|RDF|feed)[\s/>]")
 FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml"})
 COMMENT_FEED_RE = re.compile(r"feed dei commenti|comments feed|^commenti (?:a|su)\b|^comments on\b")
 TEASER_TAGS = frozenset({"h1", "h2", "h3", "h4", "article"})
-CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "menu", "menubar", "search"})
 CHROME_WORD_RE = re.compile(
     r"(?:mega|sub)?menu|nav|navbar|navigation|breadcrumbs?|footer|masthead|topbar|pagination"
     r"|pager|paginazione|share|sharing|sharer|sharebar|socials?|condividi|condivisione|tags"
@@ -347,7 +346,7 @@ def _is_chrome(el: Any) -> bool:
     in_article = any(a.tag == "article" for a in el.iterancestors())
     if el.tag in ("nav", "footer") or (el.tag == "header" and not in_article):
         return True
-    if (el.get("role") or "").strip().lower() in CHROME_ROLES:
+    if (el.get("role") or "").strip().lower() in links.CHROME_ROLES:
         return True
     for token in f"{el.get('class') or ''} {el.get('id') or ''}".lower().split():
         if token == "tag" or (PAGE_HEADER_RE.fullmatch(token) and not in_article):

@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 
@@ -29,7 +29,7 @@ from tenacity import (
 )
 
 from newsarchive.dates.normalize import DAY_OR_FINER, local_day, precision_of
-from newsarchive.model import RawPage
+from newsarchive.model import RawPage, utc_now
 from newsarchive.store import migrations
 from newsarchive.store.fts import SearchSyntaxError, fts_query
 from newsarchive.store.versions import (
@@ -629,7 +629,7 @@ class Archive:
                 (
                     int(count),
                     error,
-                    datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+                    utc_now(),
                     url,
                 ),
             )

@@ -23,7 +23,7 @@ from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import IO, Any
 
 from warcio.archiveiterator import ArchiveIterator
@@ -40,7 +40,7 @@ from newsarchive.crawl.workers import (
 )
 from newsarchive.dates.normalize import DEFAULT_TZ
 from newsarchive.extract.outcomes import ERROR
-from newsarchive.model import RawPage, WarcSource
+from newsarchive.model import RawPage, WarcSource, utc_now
 from newsarchive.store import warc as store_warc
 from newsarchive.store.archive import LOOKUP, Archive
 from newsarchive.warc.records import fetched_at_of
@@ -159,13 +159,15 @@ class Importer:
                 **{f"newsarchive/warc/skipped/{k}": v for k, v in s.skipped.items()},
                 **{f"newsarchive/outcome/{k}": v for k, v in s.outcomes.items()},
             }
-            self.archive.finish_crawl(self.crawl_id, finished_at=_now(), stats=stats, status=status)
+            self.archive.finish_crawl(
+                self.crawl_id, finished_at=utc_now(), stats=stats, status=status
+            )
 
     def import_source(self, source: str) -> None:
         """Import one WARC file or URL (resuming an earlier, unfinished import of it)."""
         if self.crawl_id is None:
             self.crawl_id = self.archive.start_crawl(
-                command=self.command, seeds=[], started_at=_now()
+                command=self.command, seeds=[], started_at=utc_now()
             )
         self.summary.sources += 1
         state = store_warc.import_state(self.archive, source)
@@ -173,7 +175,7 @@ class Importer:
             self.summary.sources_done_before += 1
             logger.info("%s: imported before, nothing to do", source)
             return
-        store_warc.start_import(self.archive, source, crawl_id=self.crawl_id, started_at=_now())
+        store_warc.start_import(self.archive, source, crawl_id=self.crawl_id, started_at=utc_now())
         resume = state.next_offset if state is not None else 0
         self._end = resume
         self._whole_gzip = False
@@ -213,7 +215,7 @@ class Importer:
             records=records,
             pages_stored=0,
             bad_records=0,
-            finished_at=_now(),
+            finished_at=utc_now(),
         )
 
     def _bad(self, source: str, offset: int, reason: str) -> None:
@@ -371,7 +373,7 @@ class Importer:
                 outcome=outcome,
                 error=error,
                 crawl_id=self.crawl_id,
-                extracted_at=_now(),
+                extracted_at=utc_now(),
                 previous=LOOKUP,
             )
             self.summary.stored += 1
@@ -403,10 +405,6 @@ class Importer:
             pages_stored=stored,
             bad_records=0,
         )
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
 def import_warcs(
