@@ -2,9 +2,9 @@
 
 Run: uv run python bench/crawl_local.py [--pages N] [--repeat K]
 
-One generated site (bench/sitegen.py, N pages of 40-80 KB linked through "Articoli correlati"
-blocks) is served from a separate process, and each contender crawls all of it from page 0
-with politeness delays off:
+One generated site (newsarchive_testing.sitegen, N pages of 40-80 KB linked through
+"Articoli correlati" blocks) is served from a separate process, and each contender crawls all
+of it from page 0 with politeness delays off:
 
   a. newsarchive   python -m newsarchive crawl URL0 --db tmp.db --depth D --quiet -s ...
   b. scrapy+traf   a minimal Scrapy spider (below) calling trafilatura.extract per page and
@@ -38,11 +38,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from newsarchive_testing import sitegen
+
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
-sys.path.insert(0, str(BENCH_DIR))
-
-import sitegen  # noqa: E402 - needs the path above when run as a script
 
 OUT_FILE = BENCH_DIR / "out" / "crawl_local.json"
 POLITENESS_OFF = {

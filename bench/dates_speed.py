@@ -12,15 +12,11 @@ Does not need the shared corpus.
 from __future__ import annotations
 
 import statistics
-import sys
 import time
 from datetime import date, datetime, timezone
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from newsarchive.dates import normalize as dates  # noqa: E402
+from newsarchive.dates import normalize as dates
 
 REFERENCE = datetime(2024, 11, 21, 9, 30, tzinfo=timezone.utc)
 PAGE_DATE = date(2024, 11, 21)

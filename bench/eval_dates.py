@@ -36,11 +36,8 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import corpus  # noqa: E402
-import eval_dates_cases  # noqa: E402
+import corpus
+import eval_dates_cases
 
 WARM_UP_PAGE = (
     b"<html><head><title>Prova</title></head><body><article><h1>Prova</h1>"

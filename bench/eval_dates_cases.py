@@ -27,9 +27,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from newsarchive.dates.normalize import DEFAULT_TZ, ParsedDate, normalize_date  # noqa: E402
+from newsarchive.dates.normalize import DEFAULT_TZ, ParsedDate, normalize_date
 
 FALLBACK_REFERENCE = datetime(2030, 1, 1, tzinfo=timezone.utc)
 GRAIN_ORDER = ["second", "minute", "hour", "day", "week", "month", "quarter", "year"]

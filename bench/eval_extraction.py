@@ -37,10 +37,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import corpus  # noqa: E402
+import corpus
 
 FOLDERS = ("trafilatura", "fundus", "scrapinghub-aeb")
 WARM_UP_PAGE = (

@@ -5,7 +5,7 @@ trafilatura.extract loop over the same WARC, in the same run; and the reading si
     uv run python bench/import_warc.py [--pages 1000]
     uv run --with fastwarc python bench/import_warc.py      # also time fastwarc's reader
 
-Builds one gzip-per-record WARC of the synthetic site of bench/sitegen.py (each page as a
+Builds one gzip-per-record WARC of the synthetic site of newsarchive_testing.sitegen (each page as a
 request + response record, plus a non-HTML response every tenth page, as in CC-NEWS), then:
 1. the plain loop: warcio's ArchiveIterator, HTML responses decoded and passed to
    trafilatura.extract (with metadata) in this process, one core, storing nothing;
@@ -26,12 +26,11 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
-import sitegen  # noqa: E402
-from warcio.archiveiterator import ArchiveIterator  # noqa: E402
-from warcio.statusandheaders import StatusAndHeaders  # noqa: E402
-from warcio.warcwriter import WARCWriter  # noqa: E402
+from newsarchive_testing import sitegen
 
 BASE = "https://www.giornale-di-prova.it"
 WARC_DATE = "2024-11-25T10:00:00Z"

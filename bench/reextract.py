@@ -2,10 +2,11 @@
 
     uv run python bench/reextract.py [--pages 2000]
 
-Builds an archive of N stored raw pages (the synthetic site of bench/sitegen.py, stored through
-the real store without extracting), then runs `reextract` with 1 and with 2 worker processes
-over it, and times `extract_article` alone on the same pages in this process. Goals (issue):
-2 workers >= 1.8x one worker on 2 cores; per-page cost within 10% of extraction alone.
+Builds an archive of N stored raw pages (the synthetic site of newsarchive_testing.sitegen,
+stored through the real store without extracting), then runs `reextract` with 1 and with 2
+worker processes over it, and times `extract_article` alone on the same pages in this process.
+Goals (issue): 2 workers >= 1.8x one worker on 2 cores; per-page cost within 10% of extraction
+alone.
 """
 
 from __future__ import annotations
@@ -15,43 +16,14 @@ import json
 import os
 import resource
 import shutil
-import sys
 import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import sitegen  # noqa: E402
-
-from newsarchive.crawl.reextract import reextract  # noqa: E402
-from newsarchive.extract.article import extract_article  # noqa: E402
-from newsarchive.model import RawPage  # noqa: E402
-from newsarchive.store.archive import Archive  # noqa: E402
-
-BASE = "http://127.0.0.1:8000"
-FETCHED_AT = "2024-11-25T10:00:00.000+00:00"
-
-
-def build(path: Path, pages: int) -> list[tuple[str, bytes]]:
-    """An archive with `pages` raw pages (no derived rows), and the pages themselves."""
-    site = sitegen.generate_site(pages)
-    files = [(p, body) for p, body in site.files.items() if p.endswith(".html")]
-    with Archive(path) as archive:
-        for p, body in files:
-            page = RawPage(
-                url=BASE + p,
-                final_url=BASE + p,
-                status=200,
-                fetched_at=FETCHED_AT,
-                headers={"Content-Type": "text/html; charset=utf-8"},
-                body=body,
-            )
-            archive.record_fetch(
-                page, None, outcome="article", error=None, crawl_id=None, extracted_at=FETCHED_AT
-            )
-    return files
+from newsarchive.crawl.reextract import reextract
+from newsarchive.extract.article import extract_article
+from newsarchive_testing.archives import BASE, FETCHED_AT, build
 
 
 def cpu() -> float:

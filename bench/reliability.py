@@ -3,8 +3,9 @@
     uv run python bench/reliability.py [--mode fast|slow] [--seed N] [--report PATH]
 
 Every scenario runs ``python -m newsarchive`` as a subprocess against the fault server of
-``tests/fault_server.py`` (127.0.0.1, with a canary on 127.0.0.2 that must never be contacted)
-or against ``bench/sitegen.py`` sites, then reads the archive and the servers' request logs.
+``newsarchive_testing.fault_server`` (127.0.0.1, with a canary on 127.0.0.2 that must never be
+contacted) or against ``newsarchive_testing.sitegen`` sites, then reads the archive and the
+servers' request logs.
 
 fast (about 2 minutes on 2 cores): the gauntlet (one article whose related block links to
 every fault route), each compression bomb alone, robots.txt variants, Retry-After, XML
@@ -39,18 +40,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from newsarchive import __version__
+from newsarchive.crawl.reextract import reextract
+from newsarchive.model import RawPage
+from newsarchive.store.archive import Archive
+from newsarchive_testing import fault_server as fs
+from newsarchive_testing import frontier_site, sitegen
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT / "bench"))
-
-import fault_server as fs  # noqa: E402
-import frontier_site  # noqa: E402
-import sitegen  # noqa: E402
-
-from newsarchive import __version__  # noqa: E402
-from newsarchive.crawl.reextract import reextract  # noqa: E402
-from newsarchive.model import RawPage  # noqa: E402
-from newsarchive.store.archive import Archive  # noqa: E402
 
 DOWNLOAD_TIMEOUT = 3
 HARD = [
@@ -478,6 +475,8 @@ def seeds(root: Path) -> Scenario:
 def integrity(root: Path) -> Scenario:
     """Foreign/newer databases, unreadable bodies, leaks through Datasette, durability,
     snapshots, canonical hijacks, tracebacks: each case handled or not."""
+    # reliability_integrity reuses the cases of tests/test_faults_integrity.py
+    sys.path.insert(0, str(ROOT / "tests"))
     import reliability_integrity
 
     sc = Scenario("integrity (13.6-13.11)")

@@ -3,8 +3,8 @@ coordination through Redis costs.
 
 Run: uv run python bench/scale_out.py [--pages N] [--workers 1,2,3]
 
-One generated site (bench/sitegen.py) is served from a separate process; a real redis-server
-(Debian's, on 127.0.0.1, a free port, no persistence) is started by the script. Then:
+One generated site (newsarchive_testing.sitegen) is served from a separate process; a real
+redis-server (Debian's, on 127.0.0.1, a free port, no persistence) is started by the script. Then:
 
   a. baseline   one `newsarchive crawl` without Redis (the SQLite frontier);
   b. k workers  k `newsarchive crawl --redis` processes side by side, each with its own shard,
@@ -40,10 +40,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-BENCH_DIR = Path(__file__).resolve().parent
-sys.path.insert(0, str(BENCH_DIR))
+from newsarchive_testing import sitegen
 
-import sitegen  # noqa: E402 - needs the path above when run as a script
+BENCH_DIR = Path(__file__).resolve().parent
 
 OUT_FILE = BENCH_DIR / "out" / "scale_out.json"
 FAST = [

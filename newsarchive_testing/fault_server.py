@@ -42,7 +42,7 @@ block can link to them and the crawler meets them through related links as well 
                                         (12 MiB), ``canary`` (302 to the canary), ``none``
 =====================================  =====================================================
 
-Run ``uv run python tests/fault_server.py`` to browse it by hand.
+Run ``uv run python -m newsarchive_testing.fault_server`` to browse it by hand.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The pages live under ``tests/fixtures/site/`` and are served at the same path
 (``site/esteri/2024/11/21/x.html`` -> ``/esteri/2024/11/21/x.html``). The expected
-values for every page are hand-written in ``tests/site_truth.py``.
+values for every page are hand-written in ``newsarchive_testing/site_truth.py``.
 
 Usage in a test::
 
@@ -10,7 +10,7 @@ Usage in a test::
         crawl(site.url("/esteri/2024/11/21/corea-russia-alleanza.html"))
         assert site.hits("/privato/dossier-riservato.html") == 0
 
-Run ``uv run python tests/fixture_site.py`` to browse the site by hand.
+Run ``uv run python -m newsarchive_testing.fixture_site`` to browse the site by hand.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-SITE_DIR = Path(__file__).resolve().parent / "fixtures" / "site"
+SITE_DIR = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "site"
 
 #: path -> (status, Location). Locations are root-relative, as the port is random.
 REDIRECTS: dict[str, tuple[int, str]] = {

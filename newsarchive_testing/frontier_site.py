@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from fault_server import article_html, slug_title
+from newsarchive_testing.fault_server import article_html, slug_title
 
 ARTICLE_DIR = "/notizie/2024/11/21/"
 

@@ -8,18 +8,14 @@ are then held unanswered (and never count as fetched) until the server stops.
 from __future__ import annotations
 
 import re
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-
-import sitegen  # noqa: E402
+from newsarchive_testing import sitegen
 
 WORKER_RE = re.compile(r"worker-(\w+)")
 RESPONSE_DELAY_S = 0.01  # a little server time, so that requests would overlap

@@ -11,7 +11,7 @@ hops), then to random other pages up to its 4-6 links.
 never shares a GIL with the crawler under test) that regenerates the same site from the same
 seed, and stops when the context exits, when the parent dies, or after ``max_seconds``.
 
-    uv run python bench/sitegen.py --pages 50     # serve it by hand until Ctrl-C
+    uv run python -m newsarchive_testing.sitegen --pages 50     # serve it by hand until Ctrl-C
 """
 
 from __future__ import annotations

@@ -11,9 +11,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from fixture_site import FixtureSite, serve_site  # noqa: E402
+from newsarchive_testing.fixture_site import FixtureSite, serve_site
 
 # Politeness delays off in tests: the fixture site is ours and local.
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]

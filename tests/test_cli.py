@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-import site_truth as truth
 from conftest import run_cli
-from fixture_site import SITE_DIR
 
 from newsarchive import __version__
+from newsarchive_testing import site_truth as truth
+from newsarchive_testing.fixture_site import SITE_DIR
 
 
 def test_version(tmp_path):

@@ -13,12 +13,12 @@ import urllib.error
 import urllib.request
 
 import pytest
-import site_truth as truth
 from conftest import FAST, run_cli
-from fixture_site import serve_site
 
 from newsarchive.serve.metadata import COLUMNS
 from newsarchive.store.migrations import VIEWS
+from newsarchive_testing import site_truth as truth
+from newsarchive_testing.fixture_site import serve_site
 
 pytestmark = pytest.mark.e2e
 

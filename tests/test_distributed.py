@@ -9,9 +9,6 @@ from datetime import datetime
 from types import SimpleNamespace
 
 import pytest
-import site_truth as truth
-from fixture_site import SITE_DIR
-from redis_server import redis_server
 from scrapy import Request
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
@@ -23,6 +20,9 @@ from newsarchive.extract.article import extract_article
 from newsarchive.model import RawPage
 from newsarchive.store.archive import Archive
 from newsarchive.store.merge import merge_shards
+from newsarchive_testing import site_truth as truth
+from newsarchive_testing.fixture_site import SITE_DIR
+from newsarchive_testing.redis_server import redis_server
 
 WAIT_S = 30.0
 
@@ -262,7 +262,8 @@ def test_a_lost_connection_is_waited_for_then_the_call_goes_through(tmp_path):
     import threading
 
     import redis
-    from redis_server import free_port
+
+    from newsarchive_testing.redis_server import free_port
 
     port = free_port()
     retrying = threading.Event()
@@ -399,7 +400,7 @@ def test_serve_opens_shards_beside_the_archive(tmp_path):
     import urllib.error
     import urllib.request
 
-    from redis_server import free_port
+    from newsarchive_testing.redis_server import free_port
 
     body = (SITE_DIR / truth.SEED_PATH.lstrip("/")).read_bytes()
     shard, merged = tmp_path / "shard-a.db", tmp_path / "archive.db"

@@ -11,9 +11,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import site_truth as truth
 from conftest import FAST, run_cli
-from fixture_site import SITE_DIR, FixtureSite
+
+from newsarchive_testing import site_truth as truth
+from newsarchive_testing.fixture_site import SITE_DIR, FixtureSite
 
 pytestmark = pytest.mark.e2e
 
@@ -38,7 +39,7 @@ def rows(tmp_path: Path, sql: str, params=()) -> list[sqlite3.Row]:
 @pytest.fixture(scope="module")
 def shared_site():
     """One fixture site for the whole module (tests that need a fresh one use `site`)."""
-    from fixture_site import serve_site
+    from newsarchive_testing.fixture_site import serve_site
 
     with serve_site() as running:
         yield running

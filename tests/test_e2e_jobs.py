@@ -13,13 +13,13 @@ import sys
 from pathlib import Path
 
 import pytest
-import site_truth as truth
 from conftest import FAST, count_rows, run_cli, wait_until
-from fixture_site import serve_site
+
+from newsarchive_testing import site_truth as truth
+from newsarchive_testing.fixture_site import serve_site
 
 pytestmark = pytest.mark.e2e
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
 FEED_PATH = "/rss/esteri.xml"
 XML = {"Content-Type": "application/rss+xml; charset=utf-8"}
 STORED = "SELECT count(*) FROM pages WHERE status = 200"
@@ -194,7 +194,7 @@ def test_unreachable_feed_is_a_failed_run(tmp_path):
 
 def test_recheck_sends_validators_and_records_304(site, tmp_path):
     db = tmp_path / "archive.db"
-    from fixture_site import SITE_DIR
+    from newsarchive_testing.fixture_site import SITE_DIR
 
     body = (SITE_DIR / truth.SEED_PATH.lstrip("/")).read_bytes()
     site.set_override(
@@ -214,8 +214,7 @@ def test_recheck_sends_validators_and_records_304(site, tmp_path):
 @pytest.mark.slow
 def test_kill_9_at_random_moments_then_resume(tmp_path):
     """Each page stored exactly once, none missing, integrity ok, after three SIGKILLs."""
-    sys.path.insert(0, str(BENCH))
-    import sitegen
+    from newsarchive_testing import sitegen
 
     n = 150
     site_pages = sitegen.generate_site(n, 7).pages

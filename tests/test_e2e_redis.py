@@ -18,8 +18,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from logged_site import max_overlap, serve_generated
-from redis_server import free_port, redis_server
+
+from newsarchive_testing.logged_site import max_overlap, serve_generated
+from newsarchive_testing.redis_server import free_port, redis_server
 
 PAGES = 320
 SEED = 16
@@ -241,7 +242,7 @@ FAR_PATH = "/esteri/2024/11/01/sondaggi-usa-testa-a-testa.html"  # 3 hops from t
 @pytest.mark.e2e
 def test_run_jobs_file_with_two_workers_shares_each_jobs_queue(site, tmp_path):
     """`run --redis` by two workers: each job keeps its own depth; nothing fetched twice."""
-    import site_truth as truth
+    from newsarchive_testing import site_truth as truth
 
     jobs = tmp_path / "jobs.toml"
     jobs.write_text(
@@ -288,7 +289,7 @@ def test_run_jobs_file_with_two_workers_shares_each_jobs_queue(site, tmp_path):
 def test_redis_lost_for_good_mid_crawl_stops_the_worker_with_exit_3(tmp_path):
     """Redis goes away mid-crawl: the worker retries for NEWSARCHIVE_REDIS_RETRY_SECONDS,
     then stops cleanly (run recorded as aborted, exit code 3), not hanging nor crashing."""
-    from redis_server import redis_server_binary, wait_port
+    from newsarchive_testing.redis_server import redis_server_binary, wait_port
 
     port = free_port()
     redis = subprocess.Popen(

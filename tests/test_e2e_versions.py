@@ -6,9 +6,10 @@ import json
 import sqlite3
 
 import pytest
-import site_truth as truth
 from conftest import FAST, run_cli
-from fixture_site import SITE_DIR
+
+from newsarchive_testing import site_truth as truth
+from newsarchive_testing.fixture_site import SITE_DIR
 
 pytestmark = pytest.mark.e2e
 

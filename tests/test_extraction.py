@@ -6,12 +6,12 @@ from datetime import datetime, timezone
 from functools import cache
 
 import pytest
-import site_truth as truth
-from fixture_site import SITE_DIR
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newsarchive.extract.article import ARTICLE, EMPTY, NOT_HTML, Extraction, extract_article
+from newsarchive_testing import site_truth as truth
+from newsarchive_testing.fixture_site import SITE_DIR
 
 BASE = "http://www.corriere-di-prova.it"
 FETCHED_AT = datetime(2024, 12, 6, 9, 0, tzinfo=timezone.utc)

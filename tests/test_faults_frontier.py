@@ -1,6 +1,6 @@
 """Issue 13, items 1-5: nothing lost, nothing leaked, in the frontier.
 
-Each case runs the real CLI against ``tests/frontier_site.py`` on 127.0.0.1 (or calls the
+Each case runs the real CLI against ``newsarchive_testing.frontier_site`` on 127.0.0.1 (or calls the
 archive/spider directly when the fault is a race), and fails on the code before its fix.
 """
 
@@ -16,8 +16,14 @@ from pathlib import Path
 import lxml.html
 import pytest
 from conftest import FAST, run_cli
-from fault_server import article_html, slow_page
-from frontier_site import (
+
+from newsarchive.crawl.reextract import reextract
+from newsarchive.extract import links
+from newsarchive.model import RawPage
+from newsarchive.store.archive import Archive
+from newsarchive.urls import canonicalize_url
+from newsarchive_testing.fault_server import article_html, slow_page
+from newsarchive_testing.frontier_site import (
     article_path,
     depths,
     leggi_anche_page,
@@ -25,12 +31,6 @@ from frontier_site import (
     random_graph,
     serve,
 )
-
-from newsarchive.crawl.reextract import reextract
-from newsarchive.extract import links
-from newsarchive.model import RawPage
-from newsarchive.store.archive import Archive
-from newsarchive.urls import canonicalize_url
 
 pytestmark = pytest.mark.e2e
 

@@ -21,7 +21,6 @@ import zlib
 from pathlib import Path
 
 import pytest
-import site_truth as truth
 from conftest import run_cli
 from test_datasette import free_port
 from test_store import raw_page, store
@@ -29,6 +28,7 @@ from test_store import raw_page, store
 from newsarchive.crawl.reextract import reextract
 from newsarchive.store import migrations
 from newsarchive.store.archive import Archive, NotAnArchiveError, SchemaTooNewError
+from newsarchive_testing import site_truth as truth
 
 SECRET = "s3cr3t-pw"
 STARTED = "2024-12-06T09:00:00.000+00:00"
@@ -374,7 +374,7 @@ def test_search_with_quotes_and_words_still_finds(tmp_path: Path) -> None:
 
 def edited_archive(db: Path) -> None:
     """The seed article fetched twice, edited in between (two pages, two versions)."""
-    from fixture_site import SITE_DIR
+    from newsarchive_testing.fixture_site import SITE_DIR
 
     body = (SITE_DIR / truth.SEED_PATH.lstrip("/")).read_bytes()
     edited = body.replace(b"uomini e munizioni.", b"uomini, munizioni e missili.")

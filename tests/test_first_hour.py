@@ -10,10 +10,8 @@ import os
 import socket
 
 import pytest
-import site_truth as truth
 from click.testing import CliRunner
 from conftest import FAST, run_cli
-from fixture_site import SITE_DIR
 from test_store import BASE, FETCHED_AT, raw_page, store
 
 from newsarchive.cli import cli
@@ -21,6 +19,8 @@ from newsarchive.crawl.fetch_errors import cause_of
 from newsarchive.crawl.reextract import reextract
 from newsarchive.extract.discovery import looks_like_feed
 from newsarchive.store.archive import Archive
+from newsarchive_testing import site_truth as truth
+from newsarchive_testing.fixture_site import SITE_DIR
 
 
 def invoke(*args: str):

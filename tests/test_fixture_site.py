@@ -13,8 +13,9 @@ from urllib.parse import urlsplit
 
 import lxml.html
 import pytest
-import site_truth as truth
-from fixture_site import PAGE_HEADERS, REDIRECTS, SITE_DIR, serve_site
+
+from newsarchive_testing import site_truth as truth
+from newsarchive_testing.fixture_site import PAGE_HEADERS, REDIRECTS, SITE_DIR, serve_site
 
 # How each template marks up its article body and its related block (used only to check
 # the truth against the HTML; the project's extractor must find these on its own).

@@ -1,9 +1,10 @@
 """Hardening: faults and hostile input the crawler survives, with nothing lost.
 
-Every case runs the real CLI (``python -m newsarchive``) against ``tests/fault_server.py`` on
-127.0.0.1, with a canary on 127.0.0.2 that must never be contacted, and checks both the
-behaviour (what the servers saw: requests, timings, bytes sent) and the outcome the run
-recorded (``pages`` rows, ``crawls.status`` and stats, exit code, ``frontier``).
+Every case runs the real CLI (``python -m newsarchive``) against
+``newsarchive_testing.fault_server`` on 127.0.0.1, with a canary on 127.0.0.2 that must never
+be contacted, and checks both the behaviour (what the servers saw: requests, timings, bytes
+sent) and the outcome the run recorded (``pages`` rows, ``crawls.status`` and stats, exit
+code, ``frontier``).
 
 Most checks share a few crawls (module-scoped fixtures): the *gauntlet*, one article whose
 related block links to every fault route; a robots.txt run over several hosts; a Retry-After
@@ -28,7 +29,9 @@ from pathlib import Path
 
 import pytest
 from conftest import FAST, run_cli
-from fault_server import (
+
+from newsarchive.store.archive import Archive
+from newsarchive_testing.fault_server import (
     ARTICLE_DIR,
     BIG_BYTES,
     HOSTILE_NAMES,
@@ -46,8 +49,6 @@ from fault_server import (
     serve_faults,
     streamed_body,
 )
-
-from newsarchive.store.archive import Archive
 
 pytestmark = pytest.mark.e2e
 

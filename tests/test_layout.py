@@ -150,3 +150,50 @@ def test_a_shared_constant_is_written_once(text: str) -> None:
         if text in line and not line.lstrip().startswith("#")
     ]
     assert len(where) == ALLOWED.get(text, 1), (ONCE[text], where)
+
+
+def edits_sys_path(path: Path) -> bool:
+    """Whether a file calls sys.path.insert/append/extend (or assigns sys.path)."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        target = node.value if isinstance(node, ast.Attribute) else None
+        if (
+            isinstance(target, ast.Attribute)
+            and target.attr == "path"
+            and isinstance(target.value, ast.Name)
+            and target.value.id == "sys"
+        ):
+            return True
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Attribute) and t.attr == "path" for t in node.targets
+        ):
+            return True
+    return False
+
+
+def test_tests_and_bench_are_apart() -> None:
+    """tests/ never import bench/, the testing package imports neither, and neither tests/ nor
+    the testing package edits sys.path (the helpers are importable through the install)."""
+    bench = {p.stem for p in (ROOT / "bench").glob("*.py")}
+    tests = {p.stem for p in (ROOT / "tests").glob("*.py")}
+    bad = []
+    for folder, forbidden in (("tests", bench), ("newsarchive_testing", bench | tests)):
+        for path in sorted((ROOT / folder).glob("*.py")):
+            if edits_sys_path(path):
+                bad.append(f"{folder}/{path.name} edits sys.path")
+            for imported in imports_of(path):
+                if imported.split(".")[0] in forbidden:
+                    bad.append(f"{folder}/{path.name} imports {imported}")
+    assert bad == []
+
+
+def test_the_testing_package_stays_out_of_the_wheel() -> None:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert config["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"] == [
+        "newsarchive",
+        "spiders",
+    ]

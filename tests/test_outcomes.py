@@ -6,9 +6,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-import site_truth as truth
 import trafilatura
-from fixture_site import PAGE_HEADERS, SITE_DIR
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from trafilatura.utils import load_html
@@ -18,6 +16,8 @@ from newsarchive.extract import outcomes as o
 from newsarchive.extract.encoding import decode_body
 from newsarchive.extract.links import find_related
 from newsarchive.extract.metadata import jsonld_text, read_page_meta
+from newsarchive_testing import site_truth as truth
+from newsarchive_testing.fixture_site import PAGE_HEADERS, SITE_DIR
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "outcomes"
 BASE = "https://www.quotidiano-di-prova.it"

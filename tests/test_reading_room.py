@@ -17,10 +17,11 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pytest
-import site_truth as truth
 from conftest import FAST, run_cli
-from fixture_site import SITE_DIR, serve_site
 from test_datasette import CHROMIUM_FLAGS, free_port
+
+from newsarchive_testing import site_truth as truth
+from newsarchive_testing.fixture_site import SITE_DIR, serve_site
 
 pytestmark = pytest.mark.e2e
 

@@ -8,13 +8,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-import site_truth as truth
 from conftest import count_rows, descendants, is_alive, run_cli, spawned_workers, wait_until
-from fixture_site import SITE_DIR
 from test_store import BASE, raw_page, store
 
 from newsarchive.crawl.reextract import reextract
 from newsarchive.store.archive import Archive
+from newsarchive_testing import site_truth as truth
+from newsarchive_testing.fixture_site import SITE_DIR
 
 DERIVED = {
     "articles": "url",
@@ -153,8 +153,7 @@ def test_killed_reextract_is_finished_by_the_next_run(tmp_path):
     import subprocess
     import sys
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-    from reextract import build  # the raw-pages-only archive of bench/reextract.py
+    from newsarchive_testing.archives import build  # raw pages only, as bench/reextract.py
 
     db = tmp_path / "archive.db"
     files = build(db, 300)
@@ -203,8 +202,7 @@ def test_killed_reextract_leaves_no_worker_behind(tmp_path):
     import signal
     import subprocess
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-    from reextract import build
+    from newsarchive_testing.archives import build  # raw pages only, as bench/reextract.py
 
     db = tmp_path / "archive.db"
     build(db, 300)

@@ -7,11 +7,11 @@ import io
 import json
 
 import pytest
-import site_truth as truth
 from conftest import run_cli
 from test_store import BASE, raw_page, store
 
 from newsarchive.store.archive import Archive
+from newsarchive_testing import site_truth as truth
 
 
 @pytest.fixture(scope="module")

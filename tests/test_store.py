@@ -9,13 +9,13 @@ import zlib
 from datetime import datetime
 
 import pytest
-import site_truth as truth
-from fixture_site import SITE_DIR
 
 from newsarchive.extract.article import extract_article
 from newsarchive.model import RawPage
 from newsarchive.store import migrations
 from newsarchive.store.archive import Archive
+from newsarchive_testing import site_truth as truth
+from newsarchive_testing.fixture_site import SITE_DIR
 
 BASE = "http://www.corriere-di-prova.it"
 FETCHED_AT = "2024-12-06T09:00:00.000+00:00"

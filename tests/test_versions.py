@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 
-import site_truth as truth
-from fixture_site import SITE_DIR
 from test_store import BASE, raw_page, store
 
 from newsarchive.store import migrations
 from newsarchive.store.archive import Archive
 from newsarchive.store.versions import paragraphs, text_diff, word_diff
+from newsarchive_testing import site_truth as truth
+from newsarchive_testing.fixture_site import SITE_DIR
 
 BEFORE = "Primo paragrafo.\nKiev ha ricevuto 200 missili ieri.\n\nTerzo paragrafo, invariato."
 

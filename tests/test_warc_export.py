@@ -15,15 +15,15 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-import site_truth as truth
 from conftest import FAST, run_cli
-from fixture_site import SITE_DIR
 from warcio.archiveiterator import ArchiveIterator
 
 from newsarchive.model import RawPage
 from newsarchive.store.archive import Archive
 from newsarchive.warc.export import export_warc, payload_digest
 from newsarchive.warc.records import response_headers
+from newsarchive_testing import site_truth as truth
+from newsarchive_testing.fixture_site import SITE_DIR
 
 PYWB = "pywb==2.10.0"
 TOOL_ENV = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
@@ -56,7 +56,7 @@ def records(path: Path) -> list:
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory):
     """The fixture site crawled at depth 1, then the seed re-checked (an identical body)."""
-    from fixture_site import serve_site
+    from newsarchive_testing.fixture_site import serve_site
 
     tmp_path = tmp_path_factory.mktemp("warc")
     db = tmp_path / "archive.db"

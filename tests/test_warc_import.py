@@ -18,11 +18,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import site_truth as truth
 from conftest import run_cli
-from fixture_site import SITE_DIR
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
+
+from newsarchive_testing import site_truth as truth
+from newsarchive_testing.fixture_site import SITE_DIR
 
 HOST = "https://www.example.it"
 # the fetch time the WARC says: "Ieri alle 18:30" on a page fetched then is 17 November

@@ -10,12 +10,12 @@ import sys
 from datetime import datetime, timezone
 
 import pytest
-import site_truth as truth
 from conftest import FAST, descendants, is_alive, run_cli, spawned_workers, wait_until
-from fixture_site import SITE_DIR
 
 from newsarchive.crawl.workers import TOO_LARGE, ExtractionPool
 from newsarchive.extract.outcomes import ARTICLE, EXTRACTION_FAILED
+from newsarchive_testing import site_truth as truth
+from newsarchive_testing.fixture_site import SITE_DIR
 
 FETCHED_AT = datetime(2024, 12, 6, 9, 0, tzinfo=timezone.utc)
 SLOW_PAGE_PATH = "/esteri/2024/11/17/guerra-giorno-mille.html"
