@@ -1,4 +1,5 @@
-"""The item a spider yields: one raw fetched page, exactly as received."""
+"""The one page type: a raw fetched page exactly as received, whether a spider just fetched it,
+the archive reads it back (then it has its pages.id) or a WARC record held it."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ class RawPage:
     # the headers sent (None when unknown); where a page imported from a WARC came from
     request_headers: dict[str, str] | None = None
     warc: WarcSource | None = None
+    # pages.id once stored (a page read back from the archive)
+    id: int | None = None
 
     @property
     def content_type(self) -> str | None:

@@ -15,7 +15,7 @@ import sqlite3
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
@@ -124,20 +124,6 @@ class StoredBody(NamedTuple):
 
 # record_fetch(previous=LOOKUP): the store finds the newest stored body itself
 LOOKUP: Literal["lookup"] = "lookup"
-
-
-@dataclass(frozen=True)
-class StoredPage:
-    """A raw page as read back from the archive (body decompressed)."""
-
-    id: int
-    url: str
-    final_url: str
-    status: int
-    fetched_at: str
-    headers: dict[str, str]
-    body: bytes
-    via_url: str | None
 
 
 def spread_days(values: list[str]) -> float | None:
@@ -1389,8 +1375,8 @@ class Archive:
         ).fetchall()
         return [r[0] for r in rows]
 
-    def page(self, page_id: int) -> StoredPage | None:
-        """One raw page with its body decompressed."""
+    def page(self, page_id: int) -> RawPage | None:
+        """One raw page with its body decompressed (and its id)."""
         row = self.db.conn.execute(
             """SELECT p.id, p.url, p.final_url, p.status, p.fetched_at, p.headers,
                       coalesce(p.body, b.body), p.via_url,
@@ -1400,7 +1386,7 @@ class Archive:
         ).fetchone()
         if row is None:
             return None
-        return StoredPage(
+        return RawPage(
             id=row[0],
             url=row[1],
             final_url=row[2],
@@ -1497,7 +1483,7 @@ class Archive:
         article["versions"] = versions
         return article
 
-    def archived_page(self, page_id: int) -> tuple[StoredPage, str, str | None] | None:
+    def archived_page(self, page_id: int) -> tuple[RawPage, str, str | None] | None:
         """A stored page as fetched: the page, its Content-Type and the encoding decided."""
         page = self.page(page_id)
         if page is None:
