@@ -146,11 +146,7 @@ def durable(tmp: Path) -> bool:
 
 @case("13.10 snapshot of a live archive: complete, one file")
 def snapshot(tmp: Path) -> bool:
-    try:
-        t.test_snapshot_of_a_live_archive_is_complete_and_self_contained(tmp)
-    except AssertionError:
-        return False
-    return True
+    return _passes(t.test_snapshot_of_a_live_archive_is_complete_and_self_contained, tmp)
 
 
 @case("13.11 search '\"' and '': usage error, no traceback")
@@ -173,7 +169,8 @@ def reextract_twice(tmp: Path) -> bool:
 def _passes(test: Callable[..., None], *args: object) -> bool:
     try:
         test(*args)
-    except AssertionError:
+    except AssertionError as exc:
+        print(f"    {test.__name__}: {exc!r}"[:2000], flush=True)
         return False
     return True
 

@@ -485,3 +485,37 @@ def test_merge_reads_a_version_text_stored_once_in_the_article(tmp_path):
     names = {m.name for m in migrations.migrations._migrations}
     # the newest version: its text once, in articles.text, where the schema says so (m013)
     assert (texts[1][1] is None) is (TEXT_ONCE_MIGRATION in names)
+
+
+def test_a_request_its_shard_committed_before_a_kill_is_not_fetched_again(redis_url, tmp_path):
+    """A worker killed after its shard committed a page but before it acknowledged the lease:
+    when the lease comes back, the restarted worker (same shard) acknowledges it instead of
+    fetching the page a second time; other requests are fetched as usual."""
+    from newsarchive.distributed import redis_settings
+    from newsarchive.distributed.frontier import LeasedScheduler
+
+    db = tmp_path / "shard.db"
+    store(db, (SITE_DIR / truth.SEED_PATH.lstrip("/")).read_bytes(), "2024-11-21T08:30:00+00:00")
+    lease = {"NEWSARCHIVE_REDIS_LEASE_SECONDS": 0.5}
+    killed = queue(redis_url, "commit1", **lease)
+    killed.push(Request(BASE + truth.SEED_PATH))
+    assert killed.pop() is not None  # committed by the shard, never acknowledged: killed
+    crawler = get_crawler(
+        settings_dict={**redis_settings(redis_url, "commit1"), "NEWSARCHIVE_DB": str(db), **lease}
+    )
+    restarted = LeasedScheduler.from_crawler(crawler)
+    restarted.queue = queue(redis_url, "commit1", **lease)
+    restarted.queue.push(Request(BASE + "/other.html"))
+    fetched: list[str] = []
+    deadline = time.monotonic() + WAIT_S
+    while restarted.queue.pending() and time.monotonic() < deadline:
+        request = restarted.next_request()
+        if request is None:
+            time.sleep(0.05)
+            continue
+        fetched.append(request.url)
+        restarted.done(request)
+    assert fetched == [BASE + "/other.html"]
+    assert restarted.queue.pending() == 0
+    assert crawler.stats.get_value("newsarchive/redis/committed_before_ack") == 1
+    restarted.shard.close()

@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import sqlite3
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,6 +39,7 @@ from twisted.internet import task
 
 from newsarchive.distributed.connection import DEFAULT_RETRY_SECONDS, retrying
 from newsarchive.distributed.lua import ACK, EXTEND, POP, PUSH, RELEASE, SEEN
+from newsarchive.store import Archive, StorageError
 
 logger = logging.getLogger(__name__)
 
@@ -216,12 +218,16 @@ class LeasedScheduler(Scheduler):  # type: ignore[misc]
     crawler: Crawler
     ticks: int
     stopping: bool
+    shard_path: str | None
+    shard: Archive | None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LeasedScheduler:
         """Connect to Redis (REDIS_URL) and to the signals that acknowledge leases."""
         scheduler: LeasedScheduler = super().from_crawler(crawler)
         scheduler.crawler = crawler
+        scheduler.shard_path = crawler.settings.get("NEWSARCHIVE_DB")
+        scheduler.shard = None
         scheduler.loop = None
         scheduler.ticks = 0
         scheduler.stopping = False
@@ -290,6 +296,9 @@ class LeasedScheduler(Scheduler):  # type: ignore[misc]
         self._inc("released", released)
         self._inc("reclaimed", self.queue.reclaimed)
         self._inc("given_up", self.queue.given_up)
+        if self.shard is not None:
+            self.shard.close()
+            self.shard = None
         super().close(reason)
 
     def _abort(self, exc: Exception) -> None:
@@ -333,6 +342,12 @@ class LeasedScheduler(Scheduler):  # type: ignore[misc]
             return None
         try:
             request = self.queue.pop()
+            while request is not None and self._committed_here(request):
+                # this shard committed it, but the worker was killed before the ack (its
+                # lease expired): acknowledge it now instead of fetching it a second time
+                self.done(request)
+                self._inc("committed_before_ack")
+                request = self.queue.pop()
         except redis.RedisError as exc:
             self._abort(exc)
             return None
@@ -340,6 +355,19 @@ class LeasedScheduler(Scheduler):  # type: ignore[misc]
             self._inc("leased")
             self._count("scheduler/dequeued")
         return request
+
+    def _committed_here(self, request: Request) -> bool:
+        """True when this worker's shard already holds the page of a request that is not a
+        forced re-fetch (re-checks are dont_filter)."""
+        if request.dont_filter or not self.shard_path:
+            return False
+        try:
+            if self.shard is None:
+                self.shard = Archive.shared(self.shard_path)
+            return self.shard.is_archived(request.url)
+        except (StorageError, sqlite3.Error) as exc:  # cannot tell: fetch it (never lost)
+            logger.warning("cannot check %s in the shard: %s", request.url, exc)
+            return False
 
     def has_pending_requests(self) -> bool:
         """Work queued or leased anywhere: a worker stays until the whole crawl is done."""
