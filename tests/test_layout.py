@@ -24,7 +24,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "newsarchive.dates": PURE,
     "newsarchive.store": ("scrapy", "twisted", "datasette", *UPPER),
     "newsarchive.serve": ("scrapy", "twisted", "newsarchive.crawl", "newsarchive.cli", "spiders"),
-    "newsarchive.distributed": ("newsarchive.store", "newsarchive.serve", "newsarchive.cli"),
+    "newsarchive.distributed": ("newsarchive.serve", "newsarchive.cli"),
     "spiders": ("newsarchive.serve", "newsarchive.cli", "sqlite3", "sqlite_utils"),
 }
 

@@ -39,7 +39,7 @@ from twisted.internet import task
 
 from newsarchive.distributed.connection import DEFAULT_RETRY_SECONDS, retrying
 from newsarchive.distributed.lua import ACK, EXTEND, POP, PUSH, RELEASE, SEEN
-from newsarchive.store import Archive, StorageError
+from newsarchive.store.archive import Archive, StorageError
 
 logger = logging.getLogger(__name__)
 
