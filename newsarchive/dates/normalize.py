@@ -2,7 +2,7 @@
 
 Stages of `normalize_date`:
 1. ISO 8601 / RFC 2822 literals are read by compiled regexes (`parse_iso`).
-2. Everything else is read once per distinct string by the grammar in `dates_patterns`
+2. Everything else is read once per distinct string by the grammar in `dates.grammar`
    (cached, independent of the reference), then resolved against `reference` in `tz`.
 3. Only strings the grammar does not understand, that still carry a month name or a numeric
    date, go to dateparser (imported lazily), whose answer is checked against the input.

@@ -1405,7 +1405,7 @@ class Archive:
         }
 
     # --- reading room: the article page, `show`, exports, charts ---------------------------
-    # (read-only queries for newsarchive/serve_plugin.py and the show/export/stats commands)
+    # (read-only queries for newsarchive/serve/plugin.py and the show/export/stats commands)
 
     def article_url_for(self, url: str) -> str | None:
         """The archived article a URL names: itself, or the article its fetched page became."""
