@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from newsarchive.store import Archive, decompress, retry_locked
+from newsarchive.store import Archive, retry_locked
 
 
 @dataclass(frozen=True)
@@ -46,10 +46,10 @@ class Capture:
 
 
 _EXPORT_COLUMNS = """id, url, final_url, status, fetched_at, headers, body, body_page_id,
-    request_headers, warc_record_id, outcome, error, encoding"""
+    request_headers, warc_record_id, outcome, error, encoding, compression"""
 
 
-def _export_page(row: tuple[Any, ...]) -> ExportPage:
+def _export_page(archive: Archive, row: tuple[Any, ...]) -> ExportPage:
     return ExportPage(
         id=int(row[0]),
         url=row[1],
@@ -57,7 +57,7 @@ def _export_page(row: tuple[Any, ...]) -> ExportPage:
         status=int(row[3]),
         fetched_at=row[4],
         headers=json.loads(row[5] or "{}"),
-        body=decompress(row[6]) if row[6] is not None else None,
+        body=archive.body_bytes(row[6], row[13]) if row[6] is not None else None,
         body_page_id=row[7],
         request_headers=json.loads(row[8]) if row[8] is not None else None,
         warc_record_id=row[9],
@@ -103,18 +103,19 @@ def iter_export_pages(
         params,
     )
     for row in cursor:
-        yield _export_page(row)
+        yield _export_page(archive, row)
 
 
 def capture(archive: Archive, page_id: int) -> Capture | None:
     """The stored page holding the bytes a revisit refers to."""
     row = archive.db.conn.execute(
-        "SELECT id, final_url, fetched_at, warc_record_id, body FROM pages WHERE id = ?",
+        "SELECT id, final_url, fetched_at, warc_record_id, body, compression FROM pages"
+        " WHERE id = ?",
         (page_id,),
     ).fetchone()
     if row is None:
         return None
-    return Capture(int(row[0]), row[1], row[2], row[3], decompress(row[4]))
+    return Capture(int(row[0]), row[1], row[2], row[3], archive.body_bytes(row[4], row[5]))
 
 
 def page_metadata(archive: Archive, page_id: int) -> dict[str, Any] | None:
