@@ -563,8 +563,8 @@ def m015_zstd_dictionaries(db: Database) -> None:
             site TEXT NOT NULL,
             created_at TEXT NOT NULL,
             pages INTEGER NOT NULL,
-            data BLOB NOT NULL,
-            sha256 TEXT NOT NULL
+            data BLOB NOT NULL,  -- the dictionary, itself compressed with plain zstd
+            sha256 TEXT NOT NULL  -- of the dictionary (uncompressed)
         )
         """
     )

@@ -202,6 +202,11 @@ def make_dictionary(bodies: list[bytes]) -> bytes:
     return b"".join(bodies)[-DICT_MAX_BYTES:]
 
 
+def stored_dictionary(data: bytes) -> bytes:
+    """A dictionary as zstd_dictionaries.data holds it (compressed with plain zstd), read."""
+    return decompress(data, "zstd")
+
+
 def compress(body: bytes, dictionary: bytes | None = None) -> bytes:
     """Compress a raw body for storage (zstd, with the site's dictionary when given)."""
     return _compressor(dictionary).compress(body)
@@ -276,7 +281,8 @@ def _sql_body_sha256(
     if blob is None:
         return None
     try:
-        return body_sha256(decompress(blob, compression, dictionary))
+        raw_dictionary = stored_dictionary(dictionary) if dictionary is not None else None
+        return body_sha256(decompress(blob, compression, raw_dictionary))
     except BodyError:
         return None
 
@@ -628,7 +634,7 @@ class Archive:
             ).fetchone()
             if row is None:
                 return None
-            self._dictionaries[dict_id] = bytes(row[0])
+            self._dictionaries[dict_id] = stored_dictionary(bytes(row[0]))
         return self._dictionaries[dict_id]
 
     def site_dictionary(self, site: str) -> int | None:
@@ -689,7 +695,7 @@ class Archive:
                     site,
                     datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
                     len(bodies),
-                    data,
+                    compress(data),
                     body_sha256(data),
                 ),
             )

@@ -15,7 +15,14 @@ import pytest
 from conftest import run_cli
 
 from newsarchive.items import RawPage
-from newsarchive.store import DICT_MIN_PAGES, Archive, BodyError, body_sha256, decompress
+from newsarchive.store import (
+    DICT_MIN_PAGES,
+    Archive,
+    BodyError,
+    body_sha256,
+    decompress,
+    stored_dictionary,
+)
 from newsarchive.store_compact import compact
 
 FETCHED_AT = "2024-12-06T09:00:00.000+00:00"
@@ -258,7 +265,8 @@ def test_compact_kill_9_loses_nothing(tmp_path: Path) -> None:
 def _dict(db: Path) -> bytes:
     conn = sqlite3.connect(db)
     try:
-        return bytes(conn.execute("SELECT data FROM zstd_dictionaries WHERE id = 1").fetchone()[0])
+        data = conn.execute("SELECT data FROM zstd_dictionaries WHERE id = 1").fetchone()[0]
+        return stored_dictionary(bytes(data))
     finally:
         conn.close()
 
