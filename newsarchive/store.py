@@ -663,7 +663,12 @@ class Archive:
     def train_dictionary(self, site: str, *, min_pages: int = DICT_MIN_PAGES) -> int | None:
         """Make a site's dictionary from its newest stored bodies (None: fewer than
         min_pages, or it has one already). Dictionaries are never changed nor deleted."""
-        where, params = _site_filter("final_url", site)
+        # the site's URLs as ranges of the final_url index: "http://site/" <= url < "http://site0"
+        prefixes = [
+            f"{scheme}://{host}" for scheme in ("http", "https") for host in (site, f"www.{site}")
+        ]
+        where = " OR ".join("(final_url >= ? AND final_url < ?)" for _ in prefixes)
+        params = [bound for p in prefixes for bound in (f"{p}/", f"{p}0")]
         with self._write() as conn:
             row = conn.execute(
                 "SELECT max(id) FROM zstd_dictionaries WHERE site = ?", (site,)
@@ -671,16 +676,20 @@ class Archive:
             if row[0] is not None:
                 self._site_dictionary[site] = int(row[0])
                 return int(row[0])
-            rows = conn.execute(
-                f"""SELECT final_url, body, compression FROM pages
-                    WHERE {where} AND body IS NOT NULL AND status < 300
+            # ids first (the sort must not carry the bodies), then the newest bodies
+            ids = conn.execute(
+                f"""SELECT id, final_url FROM pages
+                    WHERE ({where}) AND body IS NOT NULL AND status < 300
                     ORDER BY id DESC LIMIT {DICT_SAMPLE_PAGES * 4}""",
                 params,
             ).fetchall()
             bodies: list[bytes] = []
-            for url, blob, compression in rows:
+            for page_id, url in ids:
                 if body_site(url) != site or len(bodies) >= DICT_SAMPLE_PAGES:
-                    continue  # _site_filter also matches www. and other ports
+                    continue  # e.g. http://site:80/ is site, not site:80
+                blob, compression = conn.execute(
+                    "SELECT body, compression FROM pages WHERE id = ?", (page_id,)
+                ).fetchone()
                 try:
                     bodies.append(self.body_bytes(blob, compression))
                 except BodyError:

@@ -283,3 +283,15 @@ def test_served_queries_cannot_read_the_dictionaries(tmp_path: Path) -> None:
     with pytest.raises(sqlite3.DatabaseError, match="prohibited|not authorized"):
         conn.execute("SELECT hex(data) FROM zstd_dictionaries")
     conn.close()
+
+
+def test_a_site_dictionary_takes_www_and_bare_host_but_not_another_port(archive: Archive) -> None:
+    record(archive, "http://sito.it:8080/a/x.html", body(50))
+    urls = ["https://www.sito.it/a/0.html", "http://sito.it/a/1.html"]
+    urls += [f"https://sito.it/a/{n}.html" for n in range(2, DICT_MIN_PAGES)]
+    for n, url in enumerate(urls):
+        record(archive, url, body(n))
+    assert archive.train_dictionary("sito.it") == 1
+    pages, data = archive.db.conn.execute("SELECT pages, data FROM zstd_dictionaries").fetchone()
+    raw = stored_dictionary(data)
+    assert (pages, body(0) in raw, body(50) in raw) == (DICT_MIN_PAGES, True, False)
