@@ -67,14 +67,14 @@ def stored(archive: Archive, page_id: int) -> tuple[bytes, str]:
 def add_zlib_pages(db: Path, count: int, site: str = "www.vecchio.it") -> None:
     """Pages as newsarchive stored them before zstd: zlib bodies."""
     conn = sqlite3.connect(db)
+    rows = []
+    for n in range(count):
+        url, data = f"http://{site}/a/{n}.html", body(n)
+        rows.append((url, url, FETCHED_AT, zlib.compress(data, 6), len(data), body_sha256(data)))
     conn.executemany(
         """INSERT INTO pages (url, final_url, status, fetched_at, headers, body, compression,
                body_size, sha256) VALUES (?, ?, 200, ?, '{}', ?, 'zlib', ?, ?)""",
-        [
-            (url, url, FETCHED_AT, zlib.compress(body(n), 6), len(body(n)), body_sha256(body(n)))
-            for n in range(count)
-            for url in [f"http://{site}/a/{n}.html"]
-        ],
+        rows,
     )
     conn.commit()
     conn.close()
@@ -222,7 +222,7 @@ def test_compact_kill_9_loses_nothing(tmp_path: Path) -> None:
     """A compaction killed mid-way leaves every body readable, byte for byte."""
     db = tmp_path / "archive.db"
     Archive(db).close()
-    total = 1500
+    total = 3000  # enough work that the kill lands in the middle, even on a loaded machine
     add_zlib_pages(db, total)
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
     proc = subprocess.Popen(
