@@ -169,7 +169,7 @@ def body_sha256(body: bytes) -> str:
 # yet), "zstd:dict:<id>" (zstd with zstd_dictionaries.id; the pages of a site share one
 # template, which the dictionary holds). A dictionary is the raw content of a few of the
 # site's pages (zstd "raw content" dictionaries: nothing to train, and they work from a handful
-# of pages); it is made once the site has DICT_MIN_PAGES stored bodies and is never changed.
+# of pages); it is made once the site has DICT_MIN_PAGES stored article bodies; never changed.
 ZSTD_LEVEL = 9
 ZSTD_DICT_PREFIX = "zstd:dict:"
 DICT_MIN_PAGES = 4  # stored bodies a site needs before it gets a dictionary
@@ -679,7 +679,7 @@ class Archive:
             # ids first (the sort must not carry the bodies), then the newest bodies
             ids = conn.execute(
                 f"""SELECT id, final_url FROM pages
-                    WHERE ({where}) AND body IS NOT NULL AND status < 300
+                    WHERE ({where}) AND body IS NOT NULL AND status < 300 AND kind = 'article'
                     ORDER BY id DESC LIMIT {DICT_SAMPLE_PAGES * 4}""",
                 params,
             ).fetchall()

@@ -57,7 +57,8 @@ def compact(
     sites: Counter[str] = Counter(
         body_site(url)
         for (url,) in conn.execute(
-            "SELECT final_url FROM pages WHERE body IS NOT NULL AND status < 300"
+            "SELECT final_url FROM pages"
+            " WHERE body IS NOT NULL AND status < 300 AND kind = 'article'"
         )
     )
     for site, count in sorted(sites.items()):

@@ -295,3 +295,15 @@ def test_a_site_dictionary_takes_www_and_bare_host_but_not_another_port(archive:
     pages, data = archive.db.conn.execute("SELECT pages, data FROM zstd_dictionaries").fetchone()
     raw = stored_dictionary(data)
     assert (pages, body(0) in raw, body(50) in raw) == (DICT_MIN_PAGES, True, False)
+
+
+def test_feeds_do_not_make_a_site_dictionary(archive: Archive) -> None:
+    from dataclasses import replace
+
+    for n in range(DICT_MIN_PAGES + 2):
+        page = replace(raw(f"https://www.sito.it/feed/{n}.xml", body(n)), kind="feed")
+        archive.record_fetch(
+            page, None, outcome="feed", error=None, crawl_id=None, extracted_at=FETCHED_AT
+        )
+    assert archive.train_dictionary("sito.it") is None
+    assert archive.db.conn.execute("SELECT count(*) FROM zstd_dictionaries").fetchone() == (0,)
