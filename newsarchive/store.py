@@ -217,8 +217,8 @@ def decompress(
 ) -> bytes:
     """The original bytes of a stored body, as pages.compression says; BodyError if unreadable.
 
-    dictionary: the zstd_dictionaries.data a "zstd:dict:<id>" body needs (Archive.body_bytes
-    looks it up).
+    dictionary: the dictionary a "zstd:dict:<id>" body needs, uncompressed (stored_dictionary
+    of zstd_dictionaries.data; Archive.body_bytes looks it up).
     """
     if not blob:
         return b""
