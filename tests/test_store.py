@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import zlib
 from datetime import datetime
 
 import pytest
@@ -15,7 +14,7 @@ from fixture_site import SITE_DIR
 from newsarchive import migrations
 from newsarchive.extraction import extract_article
 from newsarchive.items import RawPage
-from newsarchive.store import Archive
+from newsarchive.store import Archive, decompress
 
 BASE = "http://www.corriere-di-prova.it"
 FETCHED_AT = "2024-12-06T09:00:00.000+00:00"
@@ -94,10 +93,15 @@ def test_reopening_applies_nothing_new(tmp_path):
 def test_body_is_compressed_and_round_trips(archive):
     page = raw_page()
     page_id = store(archive, page)
-    blob, size = archive.db.conn.execute(
-        "SELECT body, body_size FROM pages WHERE id = ?", (page_id,)
+    blob, size, compression = archive.db.conn.execute(
+        "SELECT body, body_size, compression FROM pages WHERE id = ?", (page_id,)
     ).fetchone()
-    assert (zlib.decompress(blob), size, len(blob) < size) == (page.body, len(page.body), True)
+    assert (decompress(blob, compression), size, len(blob) < size, compression) == (
+        page.body,
+        len(page.body),
+        True,
+        "zstd",
+    )
 
 
 def test_stored_page_reads_back(archive):
