@@ -374,11 +374,11 @@ def time_extraction(site: sitegen.Site, base: str, limit: int, repeat: int) -> d
         return extract_article(body, url=url, fetched_at=FETCHED_AT, headers=headers)
 
     def traf(body: bytes, url: str) -> Any:
-        return trafilatura.extract(body.decode("utf-8"), url=url)
+        return trafilatura.extract(body.decode("utf-8", "replace"), url=url)
 
     def traf_na(body: bytes, url: str) -> Any:
         return trafilatura.bare_extraction(
-            body.decode("utf-8"),
+            body.decode("utf-8", "replace"),
             url=url,
             date_extraction_params=date_params,
             **TRAFILATURA_OPTIONS,
@@ -529,6 +529,30 @@ def cpu_ceiling(
     return {"rows": rows, "for_2x": for_2x, "extraction_ms": extraction_ms}
 
 
+GOAL_SPEEDUP = 2.2  # issue 17: newsarchive pages/s over the plain spider's, on real pages
+GOAL_RSS_MB = 300.0  # issue 17: peak RSS of the crawl (main process or any worker)
+
+
+def goals_table(
+    rel: dict[str, dict[str, float | None]], summary: dict[str, dict[str, Any]], *, corpus: bool
+) -> None:
+    """The crawl goals of issue 17: figure, goal, met or not."""
+    speedup = rel.get("scrapy+trafilatura", {}).get("pages_per_s")
+    rss = summary["newsarchive"].get("peak_rss_mb")
+    site = "real corpus pages" if corpus else "generated pages"
+    print("\nGoals (issue 17)")
+    rows = [
+        (f"pages/s newsarchive / plain spider ({site})", speedup, f">= {GOAL_SPEEDUP}x",
+         speedup is not None and speedup >= GOAL_SPEEDUP),
+        ("peak RSS MB (largest of main and workers)", rss, f"< {GOAL_RSS_MB:.0f}",
+         rss is not None and rss < GOAL_RSS_MB),
+    ]  # fmt: skip
+    print_table(
+        ["figure", "value", "goal", "met"],
+        [[name, value, goal, "yes" if met else "no"] for name, value, goal, met in rows],
+    )
+
+
 def load_average() -> str:
     """The 1/5/15-minute load averages (other processes skew every figure)."""
     try:
@@ -569,6 +593,11 @@ def main() -> None:
     parser.add_argument(
         "--no-trafilatura-cli", action="store_true", help="skip contender (c), the trafilatura CLI"
     )
+    parser.add_argument(
+        "--corpus",
+        action="store_true",
+        help="serve real pages: a hub page linking to --pages - 1 pages of the shared corpus",
+    )
     parser.add_argument("--out", type=Path, default=OUT_FILE)
     parser.add_argument("--baseline-spider", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--depth", type=int, default=None, help=argparse.SUPPRESS)
@@ -589,20 +618,25 @@ def main() -> None:
     )
     if os.environ.get("PYTHONDONTWRITEBYTECODE"):
         print("note: PYTHONDONTWRITEBYTECODE is set: start-up may include compiling imports")
-    site = sitegen.generate_site(args.pages, args.seed)
-    depth = site.required_depth() + 1  # +1: with concurrency a page may first be seen one hop late
+    if args.corpus:
+        site = sitegen.corpus_site(args.pages)
+        depth = site.required_depth()  # 1: the real pages' own links lead off the site
+    else:
+        site = sitegen.generate_site(args.pages, args.seed)
+        depth = site.required_depth() + 1  # +1: a page may first be seen one hop late
     sizes = sorted(len(b) for path, b in site.files.items() if path.endswith(".html"))
     print(
-        f"site: {args.pages} pages, {sizes[0] / 1024:.0f}-{sizes[-1] / 1024:.0f} KB "
+        f"site{' (real corpus pages)' if args.corpus else ''}: {args.pages} pages, "
+        f"{sizes[0] / 1024:.0f}-{sizes[-1] / 1024:.0f} KB "
         f"(mean {statistics.fmean(sizes) / 1024:.0f} KB), {site.total_related()} related links, "
-        f"all reachable from page 0 in {depth - 1} hops; crawl depth {depth}"
+        f"all reachable from page 0 in {site.required_depth()} hops; crawl depth {depth}"
     )
     imports = {name: import_floor(name) for name in IMPORTS}
 
     runs: dict[str, list[Run]] = {}
     with (
         tempfile.TemporaryDirectory(prefix="crawl-local-") as tmpdir,
-        sitegen.serve_site(args.pages, args.seed) as served,
+        sitegen.serve_site(args.pages, args.seed, corpus=args.corpus) as served,
     ):
         tmp = Path(tmpdir)
         if served.digest != site.digest():
@@ -751,6 +785,7 @@ def main() -> None:
             f"  2x {peer} = {need['target_pages_s']:.0f} pages/s needs <= {need['cpu_ms']:.1f} "
             f"CPU ms/page in all; extraction alone takes {na_ms:.1f}"
         )
+    goals_table(rel, summary, corpus=args.corpus)
     print("\nCommands (last run of each):")
     for name, rs in runs.items():
         print(f"  {name}: {shlex.join(rs[-1].command)}")
@@ -770,6 +805,7 @@ def main() -> None:
         },
         "versions": versions(),
         "site": {
+            "corpus": args.corpus,
             "pages": args.pages,
             "seed": args.seed,
             "depth": depth,

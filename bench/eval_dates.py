@@ -7,7 +7,7 @@ Every page of the htmldate, trafilatura and fundus folders with a (valid) date t
   htmldate   htmldate.find_date(body, url=url, original_date=True, max_date=<fetched day>)
   traf       trafilatura.bare_extraction(body, url=url, with_metadata=True,
              date_extraction_params={original_date, extensive_search, max_date=<fetched day>})
-fetched_at comes from bench/corpus.py (fundus crawl time, else truth day + 30 days).
+fetched_at comes from newsarchive_testing.corpus (fundus crawl time, else truth day + 30 days).
 
 How a value is compared (truth days are the publisher's local day):
   day        the value's own date part: ours is written in the page's own offset, or converted
@@ -36,8 +36,9 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import corpus
 import eval_dates_cases
+
+from newsarchive_testing import corpus
 
 WARM_UP_PAGE = (
     b"<html><head><title>Prova</title></head><body><article><h1>Prova</h1>"

@@ -3,12 +3,12 @@
 Run: uv run python bench/eval_extraction.py [--workers 2] [--limit N] [--delay-days 30]
 
 Contenders, on the very same page bytes:
-  ours  newsarchive.extract.article.extract_article(body, url=..., fetched_at=...) (bench/corpus.py
+  ours  newsarchive.extract_article(body, url=..., fetched_at=...) (newsarchive_testing.corpus
         says which fetched_at)
   traf  trafilatura.extract(body, url=url) with its defaults, for the text, and
         trafilatura.bare_extraction(body, url=url, with_metadata=True) for title and author
 
-Measures (truth from bench/corpus.py; pages without a truth for a field are not counted):
+Measures (truth from newsarchive_testing.corpus; pages without a truth for a field are not counted):
   text     bag-of-words P/R/F1 (lowercased \\w+ tokens, multiset overlap), mean over pages, on
            fundus and scrapinghub-aeb full texts; plus the upstream aeb metric (4-word shingles,
            case kept, per-page normalised tp/fp/fn, mean precision and recall, F1 of the means)
@@ -37,7 +37,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import corpus
+from newsarchive_testing import corpus
 
 FOLDERS = ("trafilatura", "fundus", "scrapinghub-aeb")
 WARM_UP_PAGE = (

@@ -33,7 +33,6 @@ import sys
 import tempfile
 import threading
 import time
-import zlib
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
@@ -169,11 +168,14 @@ def body_of(db: Path, url: str) -> bytes | None:
     """The raw bytes stored for url (first fetch), None when missing."""
     rows = query(
         db,
-        """SELECT coalesce(p.body, b.body) FROM pages p LEFT JOIN pages b
-           ON b.id = p.body_page_id WHERE p.url = ? ORDER BY p.id LIMIT 1""",
+        """SELECT coalesce(p.body, b.body), coalesce(b.compression, p.compression) FROM pages p
+           LEFT JOIN pages b ON b.id = p.body_page_id WHERE p.url = ? ORDER BY p.id LIMIT 1""",
         (url,),
     )
-    return zlib.decompress(rows[0][0]) if rows and rows[0][0] is not None else None
+    if not rows or rows[0][0] is None:
+        return None
+    with Archive(db) as archive:  # zstd bodies may need their site's dictionary
+        return archive.body_bytes(rows[0][0], rows[0][1])
 
 
 def duplicates_in_one_crawl(db: Path) -> list[str]:

@@ -1179,4 +1179,50 @@ def merge(shards: tuple[Path, ...], db: Path) -> None:
         )
 
 
+# --- compact (issue 17) -------------------------------------------------------------------
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@DB_OPTION
+@click.option(
+    "--batch-size",
+    default=50,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="Bodies recompressed per transaction.",
+)
+@click.option("--vacuum", is_flag=True, help="Then give the freed space back to the disk.")
+@click.option("--silent", is_flag=True, help="No progress line.")
+def compact(db: Path, batch_size: int, vacuum: bool, silent: bool) -> None:
+    """Recompress stored bodies with zstd and per-site dictionaries (old zlib bodies too).
+
+    Each new body is decompressed and checked against the stored sha256 before it replaces
+    the old one, a batch at a time: an interrupted compaction loses nothing, run it again to
+    go on. The freed space is reused by later crawls; --vacuum shrinks the file now (it needs
+    as much free disk as the archive and no crawl running).
+
+    Example: newsarchive compact --db archive.db --vacuum
+    """
+    from newsarchive.store.archive import Archive
+    from newsarchive.store.compact import compact as run_compact
+
+    if not db.exists():
+        raise click.ClickException(f"no archive at {db}")
+    _sound_archive(db, refusal="nothing was compacted")
+
+    def progress(done: int, total: int) -> None:
+        if not silent:
+            click.echo(f"compact: {done}/{total} bodies", err=True)
+
+    with Archive(db) as archive:
+        summary = run_compact(archive, batch=batch_size, progress=progress)
+        if vacuum:
+            archive.db.execute("VACUUM")
+    saved = summary.bytes_before - summary.bytes_after
+    click.echo(
+        f"compacted {db}: {summary.recompressed} bodies recompressed ({saved:,} bytes fewer),"
+        f" {summary.kept} kept as they were, {summary.dictionaries} new site dictionaries"
+    )
+
+
 cli.add_command(import_warc)

@@ -446,10 +446,53 @@ def generate_site(n: int = DEFAULT_PAGES, seed: int = DEFAULT_SEED) -> Site:
     return site
 
 
+def corpus_site(n: int) -> Site:
+    """A site of real pages (issue 17): page 0 is a generated hub whose "Articoli correlati"
+    block links to n - 1 pages of the shared evaluation corpus (newsarchive_testing.corpus, in its
+    order), served as they were saved. Their own links point to the internet: not followed."""
+    from newsarchive_testing import corpus  # the shared corpus, read in place
+
+    real = corpus.load()[: n - 1]
+    if len(real) < n - 1:
+        raise ValueError(f"the corpus has {len(real)} pages, not {n - 1}")
+    when = datetime(2024, 11, 21, 8, 30, tzinfo=timezone.utc)
+    pages = [
+        Page(
+            0,
+            "/notizie/2024/11/21/indice-pagine-reali.html",
+            "Pagine reali",
+            "indice",
+            when,
+            when,
+            tuple(range(1, n)),
+        )
+    ]
+    pages += [
+        Page(i, f"/notizie/2024/11/20/pagina-reale-{i:05d}.html", "", "corpus", when, when, ())
+        for i in range(1, n)
+    ]
+    links = "".join(f'<li><a href="{p.path}">Pagina reale {p.index}</a></li>' for p in pages[1:])
+    hub = (
+        "<!doctype html><html lang=it><head><meta charset=utf-8><title>Pagine reali</title>"
+        "</head><body><article><h1>Pagine reali</h1><p>Un indice delle pagine del corpus,"
+        " servite come furono salvate.</p></article>"
+        f'<section class="articoli-correlati"><h2>Articoli correlati</h2><ul>{links}</ul>'
+        "</section></body></html>"
+    )
+    site = Site(pages)
+    site.files["/robots.txt"] = b"User-agent: *\nAllow: /\n"
+    site.files[pages[0].path] = hub.encode()
+    for page, source in zip(pages[1:], real, strict=True):
+        site.files[page.path] = source.body()
+    return site
+
+
 # 3. Server (in its own process)
 
 
-def _handler(files: dict[str, bytes], hits: list[int]) -> type[BaseHTTPRequestHandler]:
+def _handler(
+    files: dict[str, bytes], hits: list[int], html_type: str = "text/html; charset=utf-8"
+) -> type[BaseHTTPRequestHandler]:
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
@@ -467,7 +510,7 @@ def _handler(files: dict[str, bytes], hits: list[int]) -> type[BaseHTTPRequestHa
                 status, body, ctype = 404, b"not found\n", "text/plain; charset=utf-8"
             else:
                 status = 200
-                ctype = "text/plain" if path.endswith(".txt") else "text/html; charset=utf-8"
+                ctype = "text/plain" if path.endswith(".txt") else html_type
             self.send_response(status)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
@@ -492,12 +535,14 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128  # 16+ concurrent connects must not hit SYN retries
 
 
-def _serve(n: int, seed: int, conn: Connection, max_seconds: float) -> None:
+def _serve(n: int, seed: int, conn: Connection, max_seconds: float, corpus: bool = False) -> None:
     """Child process: serve the site until told to stop, the parent goes, or time runs out."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    site = generate_site(n, seed)
+    site = corpus_site(n) if corpus else generate_site(n, seed)
     hits = [0]
-    server = _Server(("127.0.0.1", 0), _handler(site.files, hits))
+    # corpus pages are in many encodings: no charset, the page's own declaration decides
+    html_type = "text/html" if corpus else "text/html; charset=utf-8"
+    server = _Server(("127.0.0.1", 0), _handler(site.files, hits, html_type))
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
     thread.start()
     conn.send({"port": server.server_address[1], "digest": site.digest()})
@@ -546,12 +591,17 @@ class ServedSite:
 
 @contextmanager
 def serve_site(
-    n: int = DEFAULT_PAGES, seed: int = DEFAULT_SEED, *, max_seconds: float = MAX_SERVER_SECONDS
+    n: int = DEFAULT_PAGES,
+    seed: int = DEFAULT_SEED,
+    *,
+    max_seconds: float = MAX_SERVER_SECONDS,
+    corpus: bool = False,
 ) -> Iterator[ServedSite]:
-    """Serve generate_site(n, seed) on 127.0.0.1 from a spawned process; stop on exit."""
+    """Serve generate_site(n, seed) (corpus: corpus_site(n)) on 127.0.0.1 from a spawned
+    process; stop on exit."""
     ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe()
-    process = ctx.Process(target=_serve, args=(n, seed, child, max_seconds), daemon=True)
+    process = ctx.Process(target=_serve, args=(n, seed, child, max_seconds, corpus), daemon=True)
     process.start()
     child.close()
     try:

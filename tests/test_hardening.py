@@ -22,7 +22,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,15 +125,16 @@ def pages_for(db: Path, url: str) -> list[tuple]:
 
 
 def stored_bodies(db: Path, url: str) -> list[bytes | None]:
-    """Raw bytes of every fetch of url, read back with zlib (None: bytes lost)."""
+    """Raw bytes of every fetch of url, read back as the store reads them (None: bytes lost)."""
     rows = query(
         db,
         """SELECT coalesce(p.body, b.body), coalesce(b.compression, p.compression) FROM pages p
            LEFT JOIN pages b ON b.id = p.body_page_id WHERE p.url = ? ORDER BY p.id""",
         (url,),
     )
-    assert {compression for _, compression in rows} <= {"zlib"}
-    return [zlib.decompress(blob) if blob is not None else None for blob, _ in rows]
+    assert {compression.partition(":")[0] for _, compression in rows} <= {"zstd"}
+    with Archive(db) as archive:
+        return [archive.body_bytes(blob, c) if blob is not None else None for blob, c in rows]
 
 
 def integrity(db: Path) -> list[tuple]:
@@ -333,7 +333,12 @@ def test_redirects_to_other_schemes_are_archived_not_followed(gauntlet: Crawl, n
     url = gauntlet.server.url(name)
     rows = query(gauntlet.db, "SELECT status, final_url, headers FROM pages WHERE url = ?", (url,))
     schemes = {r[0].split(":")[0] for r in query(gauntlet.db, "SELECT final_url FROM pages")}
-    bodies = [zlib.decompress(b) for (b,) in query(gauntlet.db, "SELECT body FROM pages") if b]
+    with Archive(gauntlet.db) as archive:
+        bodies = [
+            archive.body_bytes(b, c)
+            for b, c in query(gauntlet.db, "SELECT body, compression FROM pages")
+            if b
+        ]
     assert [(status, final) for status, final, _ in rows] == [(302, url)]
     assert json.loads(rows[0][2])["Location"].split(":")[0] in ("file", "data", "ftp")
     assert schemes == {"http"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import zlib
 from datetime import datetime
 
 import pytest
@@ -13,7 +12,7 @@ import pytest
 from newsarchive.extract.article import extract_article
 from newsarchive.model import RawPage
 from newsarchive.store import migrations
-from newsarchive.store.archive import Archive
+from newsarchive.store.archive import Archive, decompress
 from newsarchive_testing import site_truth as truth
 from newsarchive_testing.fixture_site import SITE_DIR
 
@@ -94,10 +93,15 @@ def test_reopening_applies_nothing_new(tmp_path):
 def test_body_is_compressed_and_round_trips(archive):
     page = raw_page()
     page_id = store(archive, page)
-    blob, size = archive.db.conn.execute(
-        "SELECT body, body_size FROM pages WHERE id = ?", (page_id,)
+    blob, size, compression = archive.db.conn.execute(
+        "SELECT body, body_size, compression FROM pages WHERE id = ?", (page_id,)
     ).fetchone()
-    assert (zlib.decompress(blob), size, len(blob) < size) == (page.body, len(page.body), True)
+    assert (decompress(blob, compression), size, len(blob) < size, compression) == (
+        page.body,
+        len(page.body),
+        True,
+        "zstd",
+    )
 
 
 def test_stored_page_reads_back(archive):

@@ -11,8 +11,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-# (table, column) pairs no served query may read: bodies, and headers (Set-Cookie, tokens)
-DENIED_COLUMNS = frozenset({("pages", "body"), ("pages", "headers")})
+# (table, column) pairs no served query may read: bodies, headers (Set-Cookie, tokens), and
+# the zstd dictionaries (made of raw bodies)
+DENIED_COLUMNS = frozenset({("pages", "body"), ("pages", "headers"), ("zstd_dictionaries", "data")})
 # virtual tables that would read the database file's raw bytes
 DENIED_TABLES = frozenset({"sqlite_dbpage"})
 PLUGINS_DIR = Path(__file__).resolve().parent / "datasette_plugins"

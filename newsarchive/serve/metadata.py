@@ -143,6 +143,11 @@ def build_metadata(database: str) -> dict[str, Any]:
     tables["warc_imports"].update(description="WARC files imported, and how far")
     # The raw pages hold compressed bodies: browse them through pages_list instead.
     tables["pages"] = {"allow": False, "hidden": True, "description": "Raw pages (bodies)"}
+    tables["zstd_dictionaries"] = {
+        "allow": False,
+        "hidden": True,
+        "description": "Per-site zstd dictionaries of the raw bodies",
+    }
     for name, description in VIEW_DESCRIPTIONS.items():
         tables.setdefault(name, {})["description"] = description
     tables["latest_articles"]["facets"] = ["site", "language", "published_day"]

@@ -12,14 +12,18 @@ import json
 import logging
 import os
 import sqlite3
+import threading
 import zlib
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
+from urllib.parse import urlsplit
 
+import zstandard
 from sqlite_utils import Database
 from tenacity import (
     retry,
@@ -146,23 +150,130 @@ def body_sha256(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def compress(body: bytes) -> bytes:
-    """Compress a raw body for storage."""
-    return zlib.compress(body, ZLIB_LEVEL)
+# --- body compression (issue 17): zstd, per-site dictionaries ------------------------------
+# pages.compression: "zlib" (bodies stored before zstd), "zstd" (a site without a dictionary
+# yet), "zstd:dict:<id>" (zstd with zstd_dictionaries.id; the pages of a site share one
+# template, which the dictionary holds). A dictionary is the raw content of a few of the
+# site's pages (zstd "raw content" dictionaries: nothing to train, and they work from a handful
+# of pages); it is made once the site has DICT_MIN_PAGES stored article bodies; never changed.
+ZSTD_LEVEL = 9
+ZSTD_DICT_PREFIX = "zstd:dict:"
+DICT_MIN_PAGES = 4  # stored bodies a site needs before it gets a dictionary
+DICT_SAMPLE_PAGES = 8  # newest bodies of the site that make its dictionary
+DICT_MAX_BYTES = 1024 * 1024
+BODY_SHA256_SQL = "newsarchive_body_sha256"  # SQL function the body trigger checks with
 
 
-def decompress(blob: bytes | None, compression: str | None = "zlib") -> bytes:
-    """The original bytes of a stored body, as pages.compression says; BodyError if unreadable."""
+def dictionary_id(compression: str | None) -> int | None:
+    """The zstd_dictionaries.id a pages.compression value refers to, else None."""
+    if compression and compression.startswith(ZSTD_DICT_PREFIX):
+        tail = compression[len(ZSTD_DICT_PREFIX) :]
+        return int(tail) if tail.isdigit() else None
+    return None
+
+
+def body_site(url: str) -> str:
+    """The site whose dictionary compresses a page: host (and port) without www."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").removeprefix("www.")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return f"{host}:{port}" if port else host
+
+
+def make_dictionary(bodies: list[bytes]) -> bytes:
+    """A raw-content dictionary from a site's pages (the newest last, kept when cut)."""
+    return b"".join(bodies)[-DICT_MAX_BYTES:]
+
+
+def stored_dictionary(data: bytes) -> bytes:
+    """A dictionary as zstd_dictionaries.data holds it (compressed with plain zstd), read."""
+    return decompress(data, "zstd")
+
+
+def compress(body: bytes, dictionary: bytes | None = None) -> bytes:
+    """Compress a raw body for storage (zstd, with the site's dictionary when given)."""
+    return _compressor(dictionary).compress(body)
+
+
+def decompress(
+    blob: bytes | None, compression: str | None = "zlib", dictionary: bytes | None = None
+) -> bytes:
+    """The original bytes of a stored body, as pages.compression says; BodyError if unreadable.
+
+    dictionary: the dictionary a "zstd:dict:<id>" body needs, uncompressed (stored_dictionary
+    of zstd_dictionaries.data; Archive.body_bytes looks it up).
+    """
     if not blob:
         return b""
     if compression in (None, "", "identity", "none"):
         return bytes(blob)
-    if compression != "zlib":
+    if compression == "zlib":
+        try:
+            return zlib.decompress(blob)
+        except zlib.error as exc:
+            raise BodyError(f"corrupt zlib body: {exc}") from exc
+    if compression != "zstd" and dictionary_id(compression) is None:
         raise BodyError(f"unknown body compression {compression!r}")
+    if compression != "zstd" and dictionary is None:
+        raise BodyError(f"body compressed with a missing dictionary ({compression})")
     try:
-        return zlib.decompress(blob)
-    except zlib.error as exc:
-        raise BodyError(f"corrupt zlib body: {exc}") from exc
+        return _decompressor(dictionary if compression != "zstd" else None).decompress(blob)
+    except zstandard.ZstdError as exc:
+        raise BodyError(f"corrupt zstd body: {exc}") from exc
+
+
+CODEC_CACHE = 64  # dictionaries whose (de)compressor objects each thread keeps
+_CODECS = threading.local()  # zstd (de)compressor objects are not thread-safe
+
+
+def _codec(
+    dictionary: bytes | None,
+) -> tuple[zstandard.ZstdCompressor, zstandard.ZstdDecompressor]:
+    cache: dict[bytes | None, tuple[zstandard.ZstdCompressor, zstandard.ZstdDecompressor]]
+    cache = _CODECS.__dict__.setdefault("codecs", {})
+    codec = cache.get(dictionary)
+    if codec is None:
+        if len(cache) >= CODEC_CACHE:
+            cache.clear()
+        zdict = (
+            zstandard.ZstdCompressionDict(dictionary, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+            if dictionary is not None
+            else None
+        )
+        codec = (
+            zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=zdict),
+            zstandard.ZstdDecompressor(dict_data=zdict),
+        )
+        cache[dictionary] = codec
+    return codec
+
+
+def _compressor(dictionary: bytes | None) -> zstandard.ZstdCompressor:
+    return _codec(dictionary)[0]
+
+
+def _decompressor(dictionary: bytes | None) -> zstandard.ZstdDecompressor:
+    return _codec(dictionary)[1]
+
+
+def _sql_body_sha256(
+    blob: bytes | None, compression: str | None, dictionary: bytes | None
+) -> str | None:
+    """The sha256 of a stored body once decompressed (None if unreadable): what the
+    pages_body_same_bytes trigger compares with pages.sha256 before a body is replaced."""
+    if blob is None:
+        return None
+    try:
+        raw_dictionary = stored_dictionary(dictionary) if dictionary is not None else None
+        return body_sha256(decompress(blob, compression, raw_dictionary))
+    except BodyError:
+        return None
+
+
+# --- end of body compression ---------------------------------------------------------------
 
 
 def canonical_claim(final_url: str, extraction: Extraction | None) -> str | None:
@@ -205,6 +316,9 @@ class Archive:
         self.path = Path(path)
         self._users = 1
         self._shared_key: Path | None = None
+        self._dictionaries: dict[int, bytes] = {}  # zstd_dictionaries.data by id
+        self._site_dictionary: dict[str, int | None] = {}  # site -> its dictionary id
+        self._undictionaried: Counter[str] = Counter()  # pages stored without one, per site
         try:
             if readonly:
                 uri = f"file:{self.path.resolve()}?mode=ro"
@@ -212,6 +326,7 @@ class Archive:
             else:
                 conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000)
             self.db = Database(conn)
+            conn.create_function(BODY_SHA256_SQL, 3, _sql_body_sha256, deterministic=True)
         except sqlite3.Error as exc:
             raise StorageError(f"cannot open archive {self.path}: {exc}") from exc
         try:
@@ -435,7 +550,8 @@ class Archive:
         (the bytes it names stay valid: stored pages are never deleted).
         """
         sha = body_sha256(page.body)
-        body: bytes | None = compress(page.body)
+        compression, blob = self.compress_body(page.final_url, page.body)
+        body: bytes | None = blob
         claim = canonical_claim(page.final_url, extraction)
         with self._write() as conn:
             if isinstance(previous, str):
@@ -450,7 +566,7 @@ class Archive:
                        crawl_id, depth, via_url, outcome, error, body_page_id,
                        request_headers, warc_file, warc_offset, warc_length, warc_record_id,
                        canonical_claim, kind)
-                   VALUES (?, ?, ?, ?, ?, ?, 'zlib', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
                            ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     strip_credentials(page.url),
@@ -459,6 +575,7 @@ class Archive:
                     page.fetched_at,
                     _json(page.headers),
                     body,
+                    compression,
                     len(page.body),
                     page.content_type,
                     extraction.encoding if extraction else None,
@@ -478,12 +595,110 @@ class Archive:
             )
             conn.execute("DELETE FROM frontier WHERE url IN (?, ?)", (page.url, page.final_url))
             page_id = int(cur.lastrowid or 0)
+            if body is not None and compression == "zstd":
+                self._undictionaried[body_site(page.final_url)] += 1
             if extraction is not None:
                 extraction = self._trust_canonical(
                     conn, page_id, page.final_url, page.fetched_at, extraction
                 )
                 self._save_derived(conn, page_id, page.fetched_at, extraction, extracted_at)
             return page_id
+
+    # --- body compression (issue 17) ------------------------------------------------------
+
+    def body_bytes(self, blob: bytes | None, compression: str | None) -> bytes:
+        """A stored body decompressed, with its dictionary looked up; BodyError if unreadable."""
+        dict_id = dictionary_id(compression)
+        dictionary = self.dictionary(dict_id) if dict_id is not None else None
+        return decompress(blob, compression, dictionary)
+
+    def dictionary(self, dict_id: int) -> bytes | None:
+        """The bytes of a zstd dictionary (None if the archive has no such dictionary)."""
+        if dict_id not in self._dictionaries:
+            row = self.db.conn.execute(
+                "SELECT data FROM zstd_dictionaries WHERE id = ?", (dict_id,)
+            ).fetchone()
+            if row is None:
+                return None
+            self._dictionaries[dict_id] = stored_dictionary(bytes(row[0]))
+        return self._dictionaries[dict_id]
+
+    def site_dictionary(self, site: str) -> int | None:
+        """The id of a site's dictionary (its newest), None while it has none."""
+        if self._site_dictionary.get(site) is None:
+            row = self.db.conn.execute(
+                "SELECT max(id) FROM zstd_dictionaries WHERE site = ?", (site,)
+            ).fetchone()
+            self._site_dictionary[site] = row[0] if row and row[0] is not None else None
+        return self._site_dictionary[site]
+
+    def compress_body(self, url: str, body: bytes, *, train: bool = True) -> tuple[str, bytes]:
+        """(pages.compression, blob) for a body fetched from url: zstd with the site's
+        dictionary, made first (train) when the site has just reached DICT_MIN_PAGES bodies."""
+        site = body_site(url)
+        dict_id = self.site_dictionary(site)
+        if train and dict_id is None and self._undictionaried[site] >= DICT_MIN_PAGES:
+            self._undictionaried[site] = 0  # counted again before the next try
+            dict_id = self.train_dictionary(site)
+        dictionary = self.dictionary(dict_id) if dict_id is not None else None
+        if dict_id is None or dictionary is None:
+            return "zstd", compress(body)
+        return f"{ZSTD_DICT_PREFIX}{dict_id}", compress(body, dictionary)
+
+    @retry_locked
+    def train_dictionary(self, site: str, *, min_pages: int = DICT_MIN_PAGES) -> int | None:
+        """Make a site's dictionary from its newest stored bodies (None: fewer than
+        min_pages, or it has one already). Dictionaries are never changed nor deleted."""
+        # the site's URLs as ranges of the final_url index: "http://site/" <= url < "http://site0"
+        prefixes = [
+            f"{scheme}://{host}" for scheme in ("http", "https") for host in (site, f"www.{site}")
+        ]
+        where = " OR ".join("(final_url >= ? AND final_url < ?)" for _ in prefixes)
+        params = [bound for p in prefixes for bound in (f"{p}/", f"{p}0")]
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT max(id) FROM zstd_dictionaries WHERE site = ?", (site,)
+            ).fetchone()
+            if row[0] is not None:
+                self._site_dictionary[site] = int(row[0])
+                return int(row[0])
+            # ids first (the sort must not carry the bodies), then the newest bodies
+            ids = conn.execute(
+                f"""SELECT id, final_url FROM pages
+                    WHERE ({where}) AND body IS NOT NULL AND status < 300 AND kind = 'article'
+                    ORDER BY id DESC LIMIT {DICT_SAMPLE_PAGES * 4}""",
+                params,
+            ).fetchall()
+            bodies: list[bytes] = []
+            for page_id, url in ids:
+                if body_site(url) != site or len(bodies) >= DICT_SAMPLE_PAGES:
+                    continue  # e.g. http://site:80/ is site, not site:80
+                blob, compression = conn.execute(
+                    "SELECT body, compression FROM pages WHERE id = ?", (page_id,)
+                ).fetchone()
+                try:
+                    bodies.append(self.body_bytes(blob, compression))
+                except BodyError:
+                    continue
+            if len(bodies) < min_pages:
+                return None
+            data = make_dictionary(bodies[::-1])
+            cur = conn.execute(
+                """INSERT INTO zstd_dictionaries (site, created_at, pages, data, sha256)
+                   VALUES (?, ?, ?, ?, ?)""",
+                (
+                    site,
+                    utc_now(),
+                    len(bodies),
+                    compress(data),
+                    body_sha256(data),
+                ),
+            )
+            dict_id = int(cur.lastrowid or 0)
+        self._dictionaries[dict_id] = data
+        self._site_dictionary[site] = dict_id
+        logger.info("zstd dictionary %d for %s from %d pages", dict_id, site, len(bodies))
+        return dict_id
 
     def _latest_body(self, conn: sqlite3.Connection, url: str, final_url: str) -> StoredBody | None:
         """The newest stored body of a URL (2xx)."""
@@ -1393,7 +1608,7 @@ class Archive:
             status=row[3],
             fetched_at=row[4],
             headers=json.loads(row[5] or "{}"),
-            body=decompress(row[6], row[8]),
+            body=self.body_bytes(row[6], row[8]),
             via_url=row[7],
         )
 

@@ -32,7 +32,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from newsarchive.store.archive import Archive, StorageError, retry_locked
+from newsarchive.store.archive import (
+    Archive,
+    BodyError,
+    StorageError,
+    compress,
+    decompress,
+    dictionary_id,
+    retry_locked,
+    stored_dictionary,
+)
 from newsarchive.store.versions import VERSIONED_FIELDS, changed_fields
 
 logger = logging.getLogger(__name__)
@@ -204,14 +213,33 @@ class ShardMerger:
                     values["body_page_id"] = page_map[int(ref)]
                 else:  # the page holding the bytes is not merged (yet): copy them
                     values["body_page_id"] = None
-                    values["body"] = conn.execute(
-                        f"SELECT body FROM {SHARD_SCHEMA}.pages WHERE id = ?", (ref,)
-                    ).fetchone()[0]
+                    values["body"], values["compression"] = conn.execute(
+                        f"SELECT body, compression FROM {SHARD_SCHEMA}.pages WHERE id = ?",
+                        (ref,),
+                    ).fetchone()
+            if dictionary_id(values.get("compression")) is not None and values.get("body"):
+                # a shard's dictionary ids mean nothing in the target: plain zstd there
+                # (`compact` gives the merged archive's sites their own dictionaries)
+                values["body"] = compress(self._shard_body(conn, values))
+                values["compression"] = "zstd"
             cur = conn.execute(insert, [values[c] for c in copied])
             page_map[shard_id] = int(cur.lastrowid or 0)
             summary.added_pages.append(page_map[shard_id])
             summary.pages_added += 1
         return page_map
+
+    def _shard_body(self, conn: sqlite3.Connection, values: dict[str, Any]) -> bytes:
+        """The raw bytes of a shard page's body compressed with one of the shard's
+        dictionaries; StorageError when it cannot be read."""
+        dict_id = dictionary_id(values["compression"])
+        row = conn.execute(
+            f"SELECT data FROM {SHARD_SCHEMA}.zstd_dictionaries WHERE id = ?", (dict_id,)
+        ).fetchone()
+        dictionary = stored_dictionary(bytes(row[0])) if row else None
+        try:
+            return decompress(values["body"], values["compression"], dictionary)
+        except BodyError as exc:
+            raise StorageError(f"shard page {values.get('url')}: {exc}") from exc
 
     # 3. derived rows
 

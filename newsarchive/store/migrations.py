@@ -555,3 +555,56 @@ def m014_shard_origin(db: Database) -> None:
         "CREATE UNIQUE INDEX idx_crawls_shard_origin ON crawls (shard, shard_crawl_id)"
         " WHERE shard IS NOT NULL"
     )
+
+
+@migrations()
+def m015_zstd_dictionaries(db: Database) -> None:
+    """zstd_dictionaries (per-site zstd dictionaries, never changed); a body may be replaced
+    only by a recompression of the very same bytes (`newsarchive compact`).
+
+    pages_raw_immutable no longer covers body and compression: pages_body_same_bytes lets
+    them change together only when the new blob decompresses to bytes whose sha256 is the
+    page's. The check is newsarchive_body_sha256(), which newsarchive registers on its
+    connections: any other connection (sqlite3 shell, Datasette) cannot change a body at all.
+    """
+    db.execute(
+        """
+        CREATE TABLE zstd_dictionaries (
+            id INTEGER PRIMARY KEY,
+            site TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            pages INTEGER NOT NULL,
+            data BLOB NOT NULL,  -- the dictionary, itself compressed with plain zstd
+            sha256 TEXT NOT NULL  -- of the dictionary (uncompressed)
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_zstd_dictionaries_site ON zstd_dictionaries (site)")
+    db.execute(
+        """CREATE TRIGGER zstd_dictionaries_immutable BEFORE UPDATE ON zstd_dictionaries
+           BEGIN SELECT RAISE(ABORT, 'zstd dictionaries are immutable'); END"""
+    )
+    db.execute(
+        """CREATE TRIGGER zstd_dictionaries_undeletable BEFORE DELETE ON zstd_dictionaries
+           BEGIN SELECT RAISE(ABORT, 'zstd dictionaries are immutable'); END"""
+    )
+    db.execute("DROP TRIGGER IF EXISTS pages_raw_immutable")
+    db.execute(
+        """
+        CREATE TRIGGER pages_raw_immutable
+        BEFORE UPDATE OF url, final_url, status, fetched_at, headers, body_size, sha256 ON pages
+        BEGIN SELECT RAISE(ABORT, 'pages are immutable: raw columns cannot change'); END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER pages_body_same_bytes BEFORE UPDATE OF body, compression ON pages
+        WHEN OLD.body IS NULL OR NEW.body IS NULL
+             OR newsarchive_body_sha256(NEW.body, NEW.compression,
+                    (SELECT data FROM zstd_dictionaries
+                     WHERE NEW.compression = 'zstd:dict:' || id)) IS NOT OLD.sha256
+        BEGIN
+            SELECT RAISE(ABORT, 'pages are immutable: a body can only be recompressed');
+        END
+        """
+    )

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from newsarchive.store.archive import Archive, BodyError, decompress, retry_locked
+from newsarchive.store.archive import Archive, BodyError, retry_locked
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ _EXPORT_COLUMNS = """id, url, final_url, status, fetched_at, headers, body, body
     request_headers, warc_record_id, outcome, error, encoding, compression"""
 
 
-def _export_page(row: tuple[Any, ...]) -> ExportPage:
+def _export_page(archive: Archive, row: tuple[Any, ...]) -> ExportPage:
     return ExportPage(
         id=int(row[0]),
         url=row[1],
@@ -60,7 +60,7 @@ def _export_page(row: tuple[Any, ...]) -> ExportPage:
         status=int(row[3]),
         fetched_at=row[4],
         headers=json.loads(row[5] or "{}"),
-        body=decompress(row[6], row[13]) if row[6] is not None else None,
+        body=archive.body_bytes(row[6], row[13]) if row[6] is not None else None,
         body_page_id=row[7],
         request_headers=json.loads(row[8]) if row[8] is not None else None,
         warc_record_id=row[9],
@@ -109,7 +109,7 @@ def iter_export_pages(
     )
     for row in cursor:
         try:
-            page = _export_page(row)
+            page = _export_page(archive, row)
         except BodyError as exc:
             # a corrupt or unknown-compression body fails that page only (named, counted)
             logger.warning("WARC export skips page %s (%s): %s", row[0], row[2], exc)
@@ -124,7 +124,7 @@ def export_page(archive: Archive, page_id: int) -> ExportPage | None:
     row = archive.db.conn.execute(
         f"SELECT {_EXPORT_COLUMNS} FROM pages WHERE id = ?", (page_id,)
     ).fetchone()
-    return None if row is None else _export_page(row)
+    return None if row is None else _export_page(archive, row)
 
 
 def capture(archive: Archive, page_id: int) -> Capture | None:
@@ -136,7 +136,7 @@ def capture(archive: Archive, page_id: int) -> Capture | None:
     ).fetchone()
     if row is None:
         return None
-    return Capture(int(row[0]), row[1], row[2], row[3], decompress(row[4], row[5]))
+    return Capture(int(row[0]), row[1], row[2], row[3], archive.body_bytes(row[4], row[5]))
 
 
 def page_metadata(archive: Archive, page_id: int) -> dict[str, Any] | None:

@@ -1,0 +1,78 @@
+"""CPU per page of extract_article vs trafilatura.extract(output_format="json", with_metadata=True).
+
+Run: uv run python bench/extraction_speed.py [--pages 1001] [--profile] [--top 30]
+
+Over the shared corpus pages (newsarchive_testing.corpus), in this one process: both contenders
+read the same bytes, page after page, interleaved (so that a loaded machine slows both alike);
+CPU is time.process_time, never wall time. A warm-up page runs first. --profile runs extract_article
+under cProfile over the same pages afterwards and prints the top functions by cumulative time.
+Goal (issue 17, goal 1): extract_article's mean CPU per page at most 0.6x trafilatura's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import logging
+import pstats
+import statistics
+import time
+import warnings
+
+import trafilatura
+
+from newsarchive.extract.article import extract_article
+from newsarchive_testing import corpus
+
+GOAL_RATIO = 0.6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=0, help="first N corpus pages (0: all)")
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--top", type=int, default=30)
+    args = parser.parse_args()
+    logging.disable(logging.CRITICAL)
+    warnings.simplefilter("ignore")
+    pages = corpus.load()
+    if args.pages:
+        pages = pages[: args.pages]
+    data = [(p.body(), p.url, p.fetched_at) for p in pages]
+    body, url, fetched_at = data[0]
+    extract_article(body, url=url, fetched_at=fetched_at)  # warm-up: imports, caches
+    trafilatura.extract(body, url=url, output_format="json", with_metadata=True)
+    ours: list[float] = []
+    traf: list[float] = []
+    for body, url, fetched_at in data:
+        start = time.process_time()
+        extract_article(body, url=url, fetched_at=fetched_at)
+        ours.append(time.process_time() - start)
+        start = time.process_time()
+        trafilatura.extract(body, url=url, output_format="json", with_metadata=True)
+        traf.append(time.process_time() - start)
+    print(f"{len(data)} corpus pages, CPU ms per page (process_time, same process, interleaved)")
+    print(f"{'contender':<34}{'mean':>8}{'median':>8}{'p90':>8}")
+    for name, times in (("extract_article", ours), ("trafilatura.extract json+metadata", traf)):
+        ms = sorted(t * 1000 for t in times)
+        p90 = ms[int(len(ms) * 0.9)]
+        print(f"{name:<34}{statistics.mean(ms):>8.1f}{statistics.median(ms):>8.1f}{p90:>8.1f}")
+    ratio = statistics.mean(ours) / statistics.mean(traf)
+    print()
+    print(f"{'figure':<44}{'value':>8}  {'goal':<8}met")
+    met = "yes" if ratio <= GOAL_RATIO else "no"
+    print(f"{'extract_article CPU / trafilatura CPU':<44}{ratio:>7.2f}x  <= {GOAL_RATIO}x  {met}")
+    if args.profile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for body, url, fetched_at in data:
+            extract_article(body, url=url, fetched_at=fetched_at)
+        profiler.disable()
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(args.top)
+        print(out.getvalue())
+
+
+if __name__ == "__main__":
+    main()
