@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -132,9 +132,13 @@ def reextract(
     timeout: float = project.NEWSARCHIVE_EXTRACT_TIMEOUT,
     max_html_bytes: int = project.NEWSARCHIVE_MAX_HTML_BYTES,
     memory_mb: int = project.NEWSARCHIVE_EXTRACT_MEMORY_MB,
+    units: Callable[[list[int]], Iterable[list[int]]] | None = None,
 ) -> Summary:
     """Rebuild articles, links, date evidence and versions from stored pages, with the
-    crawl's extraction limits (timeout, size cap, memory) and defaults."""
+    crawl's extraction limits (timeout, size cap, memory) and defaults.
+
+    With units (distributed.units.reextract_units), the selected pages are done one shared
+    unit at a time, each unit asked for once the previous one's batches are committed."""
     archive = Archive(db_path)
     summary = Summary()
     pool: ExtractionPool | None = None
@@ -149,17 +153,18 @@ def reextract(
             memory_mb=memory_mb,
         )
         touched: set[str] = set()
-        for results in _batches(archive, pool, page_ids, related_selector, tz):
-            try:
-                with archive.batch():
-                    for result in results:
-                        _apply(archive, result, summary, touched)
-                    if dry_run:
-                        raise DryRunRollback
-            except DryRunRollback:
-                pass
-            if on_page:
-                on_page(len(results))
+        for group in units(page_ids) if units is not None else [page_ids]:
+            for results in _batches(archive, pool, group, related_selector, tz):
+                try:
+                    with archive.batch():
+                        for result in results:
+                            _apply(archive, result, summary, touched)
+                        if dry_run:
+                            raise DryRunRollback
+                except DryRunRollback:
+                    pass
+                if on_page:
+                    on_page(len(results))
         if not dry_run:
             archive.checkpoint()  # the end of a run is on disk (see Archive.finish_crawl)
     except KeyboardInterrupt:
