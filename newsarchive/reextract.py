@@ -132,7 +132,7 @@ def reextract(
     timeout: float = project.NEWSARCHIVE_EXTRACT_TIMEOUT,
     max_html_bytes: int = project.NEWSARCHIVE_MAX_HTML_BYTES,
     memory_mb: int = project.NEWSARCHIVE_EXTRACT_MEMORY_MB,
-    units: Callable[[list[int]], Iterable[list[int]]] | None = None,
+    units: Callable[[Archive, list[int]], Iterable[list[int]]] | None = None,
 ) -> Summary:
     """Rebuild articles, links, date evidence and versions from stored pages, with the
     crawl's extraction limits (timeout, size cap, memory) and defaults.
@@ -153,7 +153,7 @@ def reextract(
             memory_mb=memory_mb,
         )
         touched: set[str] = set()
-        for group in units(page_ids) if units is not None else [page_ids]:
+        for group in units(archive, page_ids) if units is not None else [page_ids]:
             for results in _batches(archive, pool, group, related_selector, tz):
                 try:
                     with archive.batch():

@@ -219,3 +219,46 @@ def test_two_reextract_workers_split_the_ranges_and_equal_one_process(tmp_path, 
     leased = open_set(redis_url, "t", "reextract", "split")
     assert (leased.done(), leased.pending()) == (len(page_ranges(ids, size)), 0)
     same_archive(shared, single)
+
+
+VERSIONS = (
+    "SELECT article_url, version, page_id, fetched_at, title, text, content_hash, changed_fields"
+    " FROM article_versions ORDER BY 1, 2"
+)
+
+
+def test_reextract_units_keep_an_articles_fetches_together_in_fetch_order(tmp_path, redis_url):
+    """An article fetched first (page 1) and again, edited, much later (page 12): whatever
+    order the ranges are leased in, its versions are rebuilt as one process does."""
+    from newsarchive.distributed.units import open_set, reextract_units
+    from newsarchive.reextract import reextract
+
+    page = PAGES[0]
+    url = f"https://again.example.it{page}"
+    body = _body(page)
+    warc = tmp_path / "versions.warc.gz"
+    with warc.open("wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        response(writer, url, body, ctype=_ctype(page), date="2024-11-18T09:00:00Z")
+        for n in range(10):
+            other = PAGES[1 + n % (len(PAGES) - 1)]  # other articles only
+            response(writer, f"https://o{n}.example.it{other}", _body(other), ctype=_ctype(other))
+        edited = body.replace(b"contro l'Occidente</h1>", b"contro la NATO</h1>", 1)
+        assert edited != body
+        response(writer, url, edited, ctype=_ctype(page), date="2024-11-19T12:00:00Z")
+    base = tmp_path / "base.db"
+    result = run_cli("import-warc", str(warc), "--db", str(base), "--silent", "--jobs", "0",
+                     cwd=tmp_path)  # fmt: skip
+    assert result.code == 0, result.err
+    assert rows(base, "SELECT max(version) FROM article_versions") == [(2,)]
+    shared, single = tmp_path / "shared.db", tmp_path / "single.db"
+    shutil.copy(base, shared)
+    shutil.copy(base, single)
+    reextract(single, jobs=1)
+    leased = open_set(redis_url, "t", "reextract", "versions", lease_seconds=5)
+    # the ranges of 4 ids leased last first: [9, 12], then [5, 8], then [1, 4]
+    assert leased.seed(["[9, 12]", "[5, 8]", "[1, 4]"]) == 3
+    reextract(shared, jobs=1, units=reextract_units(leased, 4))
+    assert (leased.done(), leased.pending()) == (3, 0)
+    assert rows(shared, VERSIONS) == rows(single, VERSIONS)
+    same_archive(shared, single)

@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newsarchive.distributed.connection import DEFAULT_RETRY_SECONDS, client, retrying
 from newsarchive.distributed.frontier import (
@@ -33,6 +33,9 @@ from newsarchive.distributed.frontier import (
     worker_name,
 )
 from newsarchive.distributed.lua import ACK, EXTEND, POP, RELEASE, SEED
+
+if TYPE_CHECKING:
+    from newsarchive.store import Archive
 
 logger = logging.getLogger(__name__)
 
@@ -213,7 +216,7 @@ def warc_units(leased: LeasedSet, sources: list[str]) -> Iterator[str]:
     yield from leased.units()
 
 
-def page_ranges(page_ids: list[int], size: int = RANGE_SIZE) -> list[tuple[int, int]]:
+def page_ranges(page_ids: Iterable[int], size: int = RANGE_SIZE) -> list[tuple[int, int]]:
     """The id ranges [lo, hi] of `size` ids holding at least one of page_ids, in id order."""
     starts = sorted({(i - 1) // size for i in page_ids})
     return [(s * size + 1, (s + 1) * size) for s in starts]
@@ -221,17 +224,22 @@ def page_ranges(page_ids: list[int], size: int = RANGE_SIZE) -> list[tuple[int, 
 
 def reextract_units(
     leased: LeasedSet, size: int = RANGE_SIZE
-) -> Callable[[list[int]], Iterator[list[int]]]:
-    """For reextract(units=...): the selected page ids, in the order given, one leased range
-    of ids at a time (acknowledged when the next is asked for: its batches are committed)."""
+) -> Callable[[Archive, list[int]], Iterator[list[int]]]:
+    """For reextract(units=...): the selected pages, one leased range of ids at a time, in
+    the order given (fetch order); each range acknowledged when the next is asked for (its
+    batches are committed). A page goes with the first page of its final URL, so that the
+    fetches of one article are re-extracted by one worker, in fetch order."""
 
-    def split(page_ids: list[int]) -> Iterator[list[int]]:
-        seeded = leased.seed([json.dumps(r) for r in page_ranges(page_ids, size)])
+    def split(archive: Archive, page_ids: list[int]) -> Iterator[list[int]]:
+        from newsarchive.store_units import url_groups
+
+        groups = url_groups(archive, page_ids)
+        seeded = leased.seed([json.dumps(r) for r in page_ranges(groups.values(), size)])
         if seeded >= 0:
             logger.info("%s: %d page-id range(s) queued", leased.key, seeded)
         by_range: dict[int, list[int]] = {}
-        for i in page_ids:
-            by_range.setdefault((i - 1) // size, []).append(i)
+        for page in page_ids:
+            by_range.setdefault((groups[page] - 1) // size, []).append(page)
         for unit in leased.units():
             lo, _ = json.loads(unit)
             yield by_range.get((lo - 1) // size, [])
