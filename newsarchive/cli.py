@@ -534,7 +534,7 @@ def reextract(
             rate = bar["done"] / max(time.monotonic() - started, 1e-6)
             bar["bar"].update(n, current_item=rate)
 
-    units = None
+    units, name = None, ""
     if redis_url:
         if dry_run:
             raise click.UsageError("--dry-run cannot be shared through --redis")
@@ -572,6 +572,12 @@ def reextract(
     if summary.by_field:
         fields = ", ".join(f"{k} {v}" for k, v in summary.by_field.most_common())
         click.echo(f"by field: {fields}")
+    if units is not None and not summary.pages_read and not summary.interrupted:
+        click.echo(
+            f"nothing left to do in {name}: every range was taken by a worker "
+            "(--redis-job NEW_NAME re-extracts again)",
+            err=True,
+        )
     if summary.interrupted:
         click.echo("interrupted: run it again to finish", err=True)
         sys.exit(130)

@@ -218,11 +218,13 @@ def import_warc(
     filters = Filters(sites=sites, host_suffixes=host_suffixes, lang=lang)
     work: Iterable[str] = todo
     guard: AbstractContextManager[Any] = nullcontext()
+    name = ""
     if redis_url:
         from newsarchive.distributed.units import job_name, warc_units
 
         name = redis_job or job_name("warc", todo)
-        shared = warc_units(open_units(redis_url, "warc", name, redis_lease), todo)
+        leased = open_units(redis_url, "warc", name, redis_lease)
+        shared = warc_units(leased, todo)
         work, guard = shared, closing(shared)  # closed: the file in hand is handed back
     started = time.monotonic()
     bar: Any = None
@@ -300,6 +302,12 @@ def import_warc(
         f"  bad records:      {len(summary.bad)}\n"
         f"  archive:          {db.resolve()}"
     )
+    if redis_url and not summary.sources:
+        click.echo(
+            f"nothing left to do in {name}: every file was taken by a worker "
+            "(--redis-job NEW_NAME imports them again)",
+            err=True,
+        )
     for bad in summary.bad:
         click.echo(f"bad record: {bad}", err=True)
     for failed in summary.failed_sources:

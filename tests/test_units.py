@@ -130,6 +130,7 @@ def test_two_workers_split_four_warc_files_and_merge_equals_one_process(tmp_path
     late = tmp_path / "shard-c.db"
     finished(worker(tmp_path, late, redis_url, *files, job="split"), tmp_path, late)
     assert count(late, "SELECT count(*) FROM pages") == 0
+    assert "nothing left to do in" in (tmp_path / "shard-c.log").read_text()
 
 
 def test_killed_worker_file_is_finished_by_another_worker(tmp_path, redis_url):
@@ -262,3 +263,25 @@ def test_reextract_units_keep_an_articles_fetches_together_in_fetch_order(tmp_pa
     assert (leased.done(), leased.pending()) == (3, 0)
     assert rows(shared, VERSIONS) == rows(single, VERSIONS)
     same_archive(shared, single)
+
+
+def test_reextract_cli_workers_share_one_job(tmp_path, redis_url):
+    """Two `reextract --redis` processes on one archive: each page read by one of them."""
+    warc = warc_file(tmp_path / "cli.warc.gz", "cli", 8)
+    db = tmp_path / "archive.db"
+    result = run_cli("import-warc", str(warc), "--db", str(db), "--silent", "--jobs", "0",
+                     cwd=tmp_path)  # fmt: skip
+    assert result.code == 0, result.err
+    args = [sys.executable, "-m", "newsarchive", "reextract", "--db", str(db), "--silent",
+            "--jobs", "1", "--redis", redis_url]  # fmt: skip
+    procs = [
+        subprocess.Popen(
+            args, cwd=tmp_path, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )  # fmt: skip
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=WAIT_S) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    read = [int(out.split("pages read: ")[1].split(";")[0]) for out, _ in outputs]
+    assert sorted(read) == [0, 8], outputs  # one range of 1,000 ids: one worker does it
+    assert all("shared job newsarchive:q:reextract:reextract-" in err for _, err in outputs)
