@@ -499,8 +499,8 @@ def reextract(
 
     Example: newsarchive reextract --db archive.db --site example.it --dry-run
 
-    Example: newsarchive reextract --db archive.db --jobs 2 --redis redis://127.0.0.1:6379/0
-    (started 3 times)
+    Example (the same in 3 processes): newsarchive reextract --db archive.db --jobs 2
+    --redis redis://127.0.0.1:6379/0
     """
     from newsarchive.reextract import reextract as run
     from newsarchive.urls import canonicalize_url

@@ -27,7 +27,8 @@ def UNIT_OPTIONS(func: F) -> F:  # noqa: N802 - used as a decorator constant
             metavar="URL",
             envvar="NEWSARCHIVE_REDIS_URL",
             help="Share the work with other processes through this Redis "
-            "(redis://[:password@]host:6379/0): each leases one unit at a time.",
+            "(redis://[:password@]host:6379/0; keys under NEWSARCHIVE_REDIS_PREFIX): each "
+            "leases one unit at a time.",
         ),
         click.option(
             "--redis-job",
