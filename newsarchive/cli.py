@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from newsarchive import __version__
-from newsarchive.cli_units import UNIT_OPTIONS, open_units
+from newsarchive.cli_units import UNIT_OPTIONS, open_units, units_note
 from newsarchive.cli_warc import WARC_EXPORT_OPTIONS, export_warc_command, import_warc
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -534,7 +534,7 @@ def reextract(
             rate = bar["done"] / max(time.monotonic() - started, 1e-6)
             bar["bar"].update(n, current_item=rate)
 
-    units, name = None, ""
+    units, leased = None, None
     if redis_url:
         if dry_run:
             raise click.UsageError("--dry-run cannot be shared through --redis")
@@ -542,7 +542,8 @@ def reextract(
 
         what = [str(db.resolve()), site or "", since or "", url or "", related_selector or ""]
         name = redis_job or job_name("reextract", what)
-        units = reextract_units(open_units(redis_url, "reextract", name, redis_lease))
+        leased = open_units(redis_url, "reextract", name, redis_lease)
+        units = reextract_units(leased)
     import redis
 
     try:
@@ -560,6 +561,8 @@ def reextract(
         )
     except redis.RedisError as exc:
         # the range in hand was not acknowledged: it goes to a worker after its lease
+        if "bar" in bar:
+            bar["bar"].__exit__(None, None, None)
         click.echo(f"Error: Redis unavailable, re-extraction stopped: {exc}", err=True)
         sys.exit(3)
     if "bar" in bar:
@@ -572,12 +575,7 @@ def reextract(
     if summary.by_field:
         fields = ", ".join(f"{k} {v}" for k, v in summary.by_field.most_common())
         click.echo(f"by field: {fields}")
-    if units is not None and not summary.pages_read and not summary.interrupted:
-        click.echo(
-            f"nothing left to do in {name}: every range was taken by a worker "
-            "(--redis-job NEW_NAME re-extracts again)",
-            err=True,
-        )
+    units_note(leased, idle=not summary.pages_read and not summary.interrupted, unit="range")
     if summary.interrupted:
         click.echo("interrupted: run it again to finish", err=True)
         sys.exit(130)

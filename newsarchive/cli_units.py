@@ -66,3 +66,21 @@ def open_units(url: str, kind: str, name: str, lease_seconds: float) -> LeasedSe
     )
     click.echo(f"shared job {leased.key}, worker {leased.worker}", err=True)
     return leased
+
+
+def units_note(leased: LeasedSet | None, *, idle: bool, unit: str) -> None:
+    """On stderr: a worker that found nothing left to do, units given up."""
+    if leased is None:
+        return
+    if idle:
+        click.echo(
+            f"nothing left to do in {leased.key}: every {unit} was taken by a worker"
+            " (another --redis-job NAME does the work again)",
+            err=True,
+        )
+    if leased.given_up:
+        click.echo(
+            f"warning: {leased.given_up} {unit}(s) of {leased.key} given up after"
+            f" {leased.max_attempts} expired leases (see stats --redis)",
+            err=True,
+        )

@@ -10,11 +10,14 @@ from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, closing, nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from newsarchive.cli_units import UNIT_OPTIONS, open_units
+from newsarchive.cli_units import UNIT_OPTIONS, open_units, units_note
+
+if TYPE_CHECKING:
+    from newsarchive.distributed.units import LeasedSet
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -218,12 +221,11 @@ def import_warc(
     filters = Filters(sites=sites, host_suffixes=host_suffixes, lang=lang)
     work: Iterable[str] = todo
     guard: AbstractContextManager[Any] = nullcontext()
-    name = ""
+    leased: LeasedSet | None = None
     if redis_url:
         from newsarchive.distributed.units import job_name, warc_units
 
-        name = redis_job or job_name("warc", todo)
-        leased = open_units(redis_url, "warc", name, redis_lease)
+        leased = open_units(redis_url, "warc", redis_job or job_name("warc", todo), redis_lease)
         shared = warc_units(leased, todo)
         work, guard = shared, closing(shared)  # closed: the file in hand is handed back
     started = time.monotonic()
@@ -302,12 +304,7 @@ def import_warc(
         f"  bad records:      {len(summary.bad)}\n"
         f"  archive:          {db.resolve()}"
     )
-    if redis_url and not summary.sources:
-        click.echo(
-            f"nothing left to do in {name}: every file was taken by a worker "
-            "(--redis-job NEW_NAME imports them again)",
-            err=True,
-        )
+    units_note(leased, idle=not summary.sources, unit="file")
     for bad in summary.bad:
         click.echo(f"bad record: {bad}", err=True)
     for failed in summary.failed_sources:
