@@ -131,6 +131,10 @@ def test_two_workers_split_four_warc_files_and_merge_equals_one_process(tmp_path
     finished(worker(tmp_path, late, redis_url, *files, job="split"), tmp_path, late)
     assert count(late, "SELECT count(*) FROM pages") == 0
     assert "nothing left to do in" in (tmp_path / "shard-c.log").read_text()
+    stats = run_cli("stats", "--db", str(merged), "--redis", redis_url, cwd=tmp_path)
+    assert (stats.code, "job warc:split: queued 0, leased 0, done 4" in stats.out) == (0, True), (
+        stats.out + stats.err
+    )
 
 
 def test_killed_worker_file_is_finished_by_another_worker(tmp_path, redis_url):
@@ -151,6 +155,23 @@ def test_killed_worker_file_is_finished_by_another_worker(tmp_path, redis_url):
     assert rows(merged, "SELECT count(*), count(DISTINCT warc_record_id) FROM pages") == [
         (total, total)
     ]
+
+
+def test_killed_worker_restarted_on_its_shard_resumes_from_its_log(tmp_path, redis_url):
+    total = 200
+    big = str(warc_file(tmp_path / "big.warc.gz", "again", total))
+    a = tmp_path / "shard-a.db"
+    first = worker(tmp_path, a, redis_url, big, job="restart")
+    wait_for(lambda: count(a, "SELECT count(*) FROM articles") >= 10, "worker A stores pages")
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait(timeout=30)
+    before = dict(rows(a, "SELECT url, extracted_at FROM articles"))
+    assert 10 <= len(before) < total
+    # the restart (a new worker name) takes the file once A's lease has expired
+    finished(worker(tmp_path, a, redis_url, big, job="restart"), tmp_path, a)
+    assert rows(a, "SELECT count(*), count(DISTINCT warc_record_id) FROM pages") == [(total, total)]
+    after = dict(rows(a, "SELECT url, extracted_at FROM articles"))
+    assert {u: after[u] for u in before} == before  # what was committed is not redone
 
 
 def test_unreachable_redis_is_one_line_and_exit_2(tmp_path):
