@@ -153,18 +153,19 @@ def reextract(
             memory_mb=memory_mb,
         )
         touched: set[str] = set()
-        for group in units(archive, page_ids) if units is not None else [page_ids]:
-            for results in _batches(archive, pool, group, related_selector, tz):
-                try:
-                    with archive.batch():
-                        for result in results:
-                            _apply(archive, result, summary, touched)
-                        if dry_run:
-                            raise DryRunRollback
-                except DryRunRollback:
-                    pass
-                if on_page:
-                    on_page(len(results))
+        groups = units(archive, page_ids) if units is not None else [page_ids]
+        batches = (b for ids in groups for b in _batches(archive, pool, ids, related_selector, tz))
+        for results in batches:
+            try:
+                with archive.batch():
+                    for result in results:
+                        _apply(archive, result, summary, touched)
+                    if dry_run:
+                        raise DryRunRollback
+            except DryRunRollback:
+                pass
+            if on_page:
+                on_page(len(results))
         if not dry_run:
             archive.checkpoint()  # the end of a run is on disk (see Archive.finish_crawl)
     except KeyboardInterrupt:
