@@ -185,7 +185,11 @@ class LeasedSet:
                     if self.ack(lease) == 2:
                         logger.warning("unit %s had expired before its ack (done here)", unit)
             finally:
-                released = self.release()
+                try:
+                    released = self.release()
+                except Exception as exc:  # noqa: BLE001 - they come back when their leases expire
+                    logger.warning("cannot hand back units (they return after the lease): %s", exc)
+                    released = 0
                 if released:
                     logger.info("%d unfinished unit(s) handed back to %s", released, self.key)
 
