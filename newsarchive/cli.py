@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from newsarchive import __version__
+from newsarchive.cli_units import UNIT_OPTIONS, open_units, units_note
 from newsarchive.cli_warc import WARC_EXPORT_OPTIONS, export_warc_command, import_warc
 from newsarchive.defaults import DEFAULT_DB, DEFAULT_TZ
 
@@ -473,6 +474,7 @@ def main() -> None:
 @click.option("--jobs", type=click.IntRange(1), help="Worker processes (default: one per core).")
 @click.option("--related-selector", metavar="CSS", help="CSS selector of the related block.")
 @click.option("--dry-run", is_flag=True, help="Report what would change, write nothing.")
+@UNIT_OPTIONS
 @click.option("--silent", is_flag=True, help="No progress bar.")
 def reextract(
     db: Path,
@@ -482,6 +484,9 @@ def reextract(
     jobs: int | None,
     related_selector: str | None,
     dry_run: bool,
+    redis_url: str | None,
+    redis_job: str | None,
+    redis_lease: float,
     silent: bool,
 ) -> None:
     """Re-run extraction over the stored raw pages, without fetching anything.
@@ -489,7 +494,14 @@ def reextract(
     Rebuilds articles, links, date evidence and versions; raw pages are never modified.
     Running it twice with the same code changes nothing the second time.
 
+    With --redis, N processes on the same archive split it in ranges of 1,000 page ids,
+    one leased at a time (a killed process's range goes to another after --redis-lease
+    seconds). Exit code 2 for a usage error or an unreachable --redis, 3 when Redis was lost.
+
     Example: newsarchive reextract --db archive.db --site example.it --dry-run
+
+    Example (the same in 3 processes): newsarchive reextract --db archive.db --jobs 2
+    --redis redis://127.0.0.1:6379/0
     """
     from newsarchive.crawl.reextract import reextract as run
     from newsarchive.urls import canonicalize_url
@@ -523,17 +535,37 @@ def reextract(
             rate = bar["done"] / max(time.monotonic() - started, 1e-6)
             bar["bar"].update(n, current_item=rate)
 
-    summary = run(
-        db,
-        site=site,
-        since=since,
-        url=url,
-        jobs=jobs,
-        dry_run=dry_run,
-        related_selector=related_selector,
-        on_page=on_page,
-        on_total=on_total,
-    )
+    units, leased = None, None
+    if redis_url:
+        if dry_run:
+            raise click.UsageError("--dry-run cannot be shared through --redis")
+        from newsarchive.distributed.units import job_name, reextract_units
+
+        what = [str(db.resolve()), site or "", since or "", url or "", related_selector or ""]
+        name = redis_job or job_name("reextract", what)
+        leased = open_units(redis_url, "reextract", name, redis_lease)
+        units = reextract_units(leased)
+    import redis
+
+    try:
+        summary = run(
+            db,
+            site=site,
+            since=since,
+            url=url,
+            jobs=jobs,
+            dry_run=dry_run,
+            related_selector=related_selector,
+            on_page=on_page,
+            on_total=on_total,
+            units=units,
+        )
+    except redis.RedisError as exc:
+        # the range in hand was not acknowledged: it goes to a worker after its lease
+        if "bar" in bar:
+            bar["bar"].__exit__(None, None, None)
+        click.echo(f"Error: Redis unavailable, re-extraction stopped: {exc}", err=True)
+        sys.exit(3)
     if "bar" in bar:
         bar["bar"].__exit__(None, None, None)
     verb = "would change" if dry_run else "changed"
@@ -544,6 +576,7 @@ def reextract(
     if summary.by_field:
         fields = ", ".join(f"{k} {v}" for k, v in summary.by_field.most_common())
         click.echo(f"by field: {fields}")
+    units_note(leased, idle=not summary.pages_read and not summary.interrupted, unit="range")
     if summary.interrupted:
         click.echo("interrupted: run it again to finish", err=True)
         sys.exit(130)

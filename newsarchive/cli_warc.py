@@ -6,14 +6,19 @@ from __future__ import annotations
 import re
 import sqlite3
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, closing, nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from newsarchive.cli_units import UNIT_OPTIONS, open_units, units_note
 from newsarchive.defaults import DEFAULT_DB
+
+if TYPE_CHECKING:
+    from newsarchive.distributed.units import LeasedSet
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -161,6 +166,7 @@ def cc_news_sources(month: str, base_url: str) -> list[str]:
     show_default=True,
     help="Where --cc-news reads crawl-data/CC-NEWS/ (a mirror).",
 )
+@UNIT_OPTIONS
 @click.option("--silent", is_flag=True, help="No progress bar.")
 def import_warc(
     sources: tuple[str, ...],
@@ -171,6 +177,9 @@ def import_warc(
     jobs: int | None,
     cc_news: str | None,
     base_url: str,
+    redis_url: str | None,
+    redis_job: str | None,
+    redis_lease: float,
     silent: bool,
 ) -> None:
     """Import HTML pages from WARC files (paths or http(s) URLs) as if they had been crawled.
@@ -180,11 +189,19 @@ def import_warc(
     offset, length and record id), then the crawl's extraction stores its article, related
     links and dates. Importing a file again adds nothing; an interrupted import resumes.
     Nothing is fetched from the live web. Exit code 1 when a record or a source was bad,
-    3 when the import stopped (storage error, interrupted).
+    2 for a usage error or an unreachable --redis, 3 when the import stopped (storage
+    error, Redis lost, interrupted).
+
+    With --redis, the same command on several machines (each with its own --db) splits the
+    sources: one WARC file at a time per worker, a killed worker's file taken over by
+    another after --redis-lease seconds; `newsarchive merge` then joins the shards.
 
     Example: newsarchive import-warc CC-NEWS-20241101011209-00000.warc.gz --lang it
 
     Example: newsarchive import-warc --cc-news 2024/11 --host-suffix .it --lang it
+
+    Example: newsarchive import-warc --cc-news 2024/11 --lang it --db shard-a.db
+    --redis redis://10.0.0.5:6379/0
     """
     import time
 
@@ -203,6 +220,15 @@ def import_warc(
     if not todo:
         raise click.UsageError("give WARC paths or URLs, or --cc-news YYYY/MM")
     filters = Filters(sites=sites, host_suffixes=host_suffixes, lang=lang)
+    work: Iterable[str] = todo
+    guard: AbstractContextManager[Any] = nullcontext()
+    leased: LeasedSet | None = None
+    if redis_url:
+        from newsarchive.distributed.units import job_name, warc_units
+
+        leased = open_units(redis_url, "warc", redis_job or job_name("warc", todo), redis_lease)
+        shared = warc_units(leased, todo)
+        work, guard = shared, closing(shared)  # closed: the file in hand is handed back
     started = time.monotonic()
     bar: Any = None
     if not silent:
@@ -231,11 +257,13 @@ def import_warc(
             )
 
     command = " ".join(["newsarchive", "import-warc", *sys.argv[2:]])
+    import redis
+
     try:
-        with Archive(db) as archive:
+        with Archive(db) as archive, guard:
             summary = import_warcs(
                 archive,
-                todo,
+                work,
                 filters=filters,
                 jobs=jobs,
                 command=command,
@@ -249,6 +277,13 @@ def import_warc(
             bar.__exit__(None, None, None)
             bar = None
         click.echo(f"Error: storage error, import stopped: {exc}", err=True)
+        sys.exit(EXIT_ABORTED)
+    except redis.RedisError as exc:
+        # the file in hand was not acknowledged: it goes to a worker after its lease
+        if bar is not None:
+            bar.__exit__(None, None, None)
+            bar = None
+        click.echo(f"Error: Redis unavailable, import stopped: {exc}", err=True)
         sys.exit(EXIT_ABORTED)
     except KeyboardInterrupt:
         click.echo("interrupted: run the same command again to finish", err=True)
@@ -270,6 +305,7 @@ def import_warc(
         f"  bad records:      {len(summary.bad)}\n"
         f"  archive:          {db.resolve()}"
     )
+    units_note(leased, idle=not summary.sources, unit="file")
     for bad in summary.bad:
         click.echo(f"bad record: {bad}", err=True)
     for failed in summary.failed_sources:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -133,9 +133,13 @@ def reextract(
     timeout: float = project.NEWSARCHIVE_EXTRACT_TIMEOUT,
     max_html_bytes: int = project.NEWSARCHIVE_MAX_HTML_BYTES,
     memory_mb: int = project.NEWSARCHIVE_EXTRACT_MEMORY_MB,
+    units: Callable[[Archive, list[int]], Iterable[list[int]]] | None = None,
 ) -> Summary:
     """Rebuild articles, links, date evidence and versions from stored pages, with the
-    crawl's extraction limits (timeout, size cap, memory) and defaults."""
+    crawl's extraction limits (timeout, size cap, memory) and defaults.
+
+    With units (distributed.units.reextract_units), the selected pages are done one shared
+    unit at a time, each unit asked for once the previous one's batches are committed."""
     archive = Archive(db_path)
     summary = Summary()
     pool: ExtractionPool | None = None
@@ -150,7 +154,9 @@ def reextract(
             memory_mb=memory_mb,
         )
         touched: set[str] = set()
-        for results in _batches(archive, pool, page_ids, related_selector, tz):
+        groups = units(archive, page_ids) if units is not None else [page_ids]
+        batches = (b for ids in groups for b in _batches(archive, pool, ids, related_selector, tz))
+        for results in batches:
             try:
                 with archive.batch():
                     for result in results:

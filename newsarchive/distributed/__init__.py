@@ -10,6 +10,8 @@ components here add what it lacks for newsarchive:
 - ``politeness``: per-host concurrency and delay summed over every worker, robots.txt fetched
   once per host and shared, Retry-After seen by one worker slowing them all;
 - ``connection``: the client, the start-up check (one-line error) and the retry policy.
+- ``units``: work units for ``import-warc --redis`` (one WARC file each) and ``reextract
+  --redis`` (one page-id range each), leased with the frontier's Lua scripts.
 
 Nothing here is imported without ``--redis``: the SQLite frontier of one process is unchanged.
 """

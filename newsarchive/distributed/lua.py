@@ -120,3 +120,19 @@ redis.call('SADD', p..':seen:'..day, ARGV[1])
 redis.call('EXPIRE', p..':seen:'..day, ARGV[3])
 return 0
 """
+
+# Work units (units.py): ARGV[1] the label counted per "host", then the units' data. Queues
+# them all at once, in order, unless the set was seeded before (its :seq exists): -1 then.
+SEED = """
+local p = KEYS[1]
+if redis.call('EXISTS', p..':seq') == 1 then return -1 end
+for i = 2, #ARGV do
+  local id = redis.call('INCR', p..':seq')
+  redis.call('HSET', p..':requests', id, ARGV[i])
+  redis.call('HSET', p..':hostof', id, ARGV[1])
+  redis.call('HSET', p..':score', id, id)
+  redis.call('ZADD', p..':queue', id, id)
+  redis.call('HINCRBY', p..':host:queued', ARGV[1], 1)
+end
+return #ARGV - 1
+"""

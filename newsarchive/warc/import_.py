@@ -20,7 +20,7 @@ import logging
 import time
 import zlib
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -409,7 +409,7 @@ class Importer:
 
 def import_warcs(
     archive: Archive,
-    sources: list[str],
+    sources: Iterable[str],
     *,
     filters: Filters,
     jobs: int | None = None,
@@ -417,7 +417,9 @@ def import_warcs(
     on_source: Callable[[str], None] | None = None,
     on_record: Callable[[ImportSummary], None] | None = None,
 ) -> ImportSummary:
-    """Import every source in order; return what was done."""
+    """Import every source in order; return what was done. Each next source is asked for
+    once the previous one is committed and logged as finished (distributed.units.warc_units
+    acknowledges it then)."""
     importer = Importer(archive, filters=filters, jobs=jobs, command=command, on_record=on_record)
     status = "aborted:interrupted"
     try:
