@@ -85,7 +85,7 @@ def triggers(tmp: Path) -> bool:
     conn = sqlite3.connect(db)
     conn.execute("DROP TRIGGER pages_raw_immutable")
     conn.execute(
-        "DELETE FROM _sqlite_migrations WHERE name = 'm010_integrity_triggers_credentials'"
+        "DELETE FROM _sqlite_migrations WHERE name = 'm009_triggers_and_credentials'"
     )
     conn.commit()
     conn.close()

@@ -474,7 +474,7 @@ def test_merge_reads_a_version_text_stored_once_in_the_article(tmp_path):
     store(b, edited, "2024-12-07T09:00:00.000+00:00")
     with sqlite3.connect(a) as conn:
         (article_text,) = conn.execute("SELECT text FROM articles").fetchone()
-        conn.execute("UPDATE article_versions SET text = NULL")  # (what m013 does, if there)
+        conn.execute("UPDATE article_versions SET text = NULL")  # (what m011 does, if there)
     full = " ".join(article_text.split())
     merge_shards(merged, [a, b])
     texts = q(merged, "SELECT version, text FROM article_versions ORDER BY version")
@@ -483,7 +483,7 @@ def test_merge_reads_a_version_text_stored_once_in_the_article(tmp_path):
     from newsarchive.store.merge import TEXT_ONCE_MIGRATION
 
     names = {m.name for m in migrations.migrations._migrations}
-    # the newest version: its text once, in articles.text, where the schema says so (m013)
+    # the newest version: its text once, in articles.text, where the schema says so (m011)
     assert (texts[1][1] is None) is (TEXT_ONCE_MIGRATION in names)
 
 

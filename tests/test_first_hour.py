@@ -238,13 +238,13 @@ def test_page_kind_cannot_change(tmp_path):
             archive.db.execute("UPDATE pages SET kind = 'article'")
 
 
-def test_migration_m009_recovers_the_kind_of_source_pages(tmp_path):
+def test_migration_m013_recovers_the_kind_of_source_pages(tmp_path):
     from sqlite_utils import Database
 
     from newsarchive.store import migrations
 
     db = Database(tmp_path / "old.db")
-    migrations.migrations.apply(db, stop_before="m009_page_kind_and_errors")
+    migrations.migrations.apply(db, stop_before="m013_page_kind_and_errors")
     insert = """INSERT INTO pages (url, final_url, status, fetched_at, sha256, outcome)
                 VALUES (?, ?, 200, '2024-12-06T09:00:00+00:00', 'x', ?)"""
     db.execute(insert, ["https://a.it/rss", "https://a.it/rss", "feed"])

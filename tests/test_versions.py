@@ -99,7 +99,7 @@ def test_a_version_text_is_stored_once(tmp_path):
 
 
 def test_migration_moves_old_rows_to_one_stored_text(tmp_path):
-    """An archive written before m013 (every version's text flattened to one line) works."""
+    """An archive written before m011 (every version's text flattened to one line) works."""
     path = tmp_path / "a.db"
     with two_versions(path) as archive:
         before = [v["text"] for v in archive.versions(URL)]
@@ -110,7 +110,7 @@ def test_migration_moves_old_rows_to_one_stored_text(tmp_path):
                 "UPDATE article_versions SET text = ? WHERE version = ?",
                 (" ".join(text.split()), version),
             )
-        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm013_versions_text_once'")
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm011_versions_text_once'")
         conn.execute("DROP VIEW article_version_texts")
     conn.close()
     with Archive(path) as archive:

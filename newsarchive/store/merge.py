@@ -48,7 +48,7 @@ logger = logging.getLogger(__name__)
 
 SHARD_SCHEMA = "shard"
 # the migration (on main, from another branch) after which the newest version's text is NULL
-TEXT_ONCE_MIGRATION = "m013_versions_text_once"
+TEXT_ONCE_MIGRATION = "m011_versions_text_once"
 PAGE_KEY = ("url", "final_url", "fetched_at", "status", "sha256")
 
 
@@ -355,7 +355,7 @@ class ShardMerger:
         return True
 
     def _text_once(self, conn: sqlite3.Connection, url: str, newest: int) -> None:
-        """Where the schema stores a text once (m013), the newest version's text is NULL when
+        """Where the schema stores a text once (m011), the newest version's text is NULL when
         it is articles.text (whitespace-normalized), as the crawl itself writes it."""
         row = conn.execute("SELECT text FROM main.articles WHERE url = ?", (url,)).fetchone()
         if row is None or row[0] is None:

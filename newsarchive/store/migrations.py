@@ -396,7 +396,7 @@ def m008_scheduled_jobs(db: Database) -> None:
 
 
 @migrations()
-def m010_integrity_triggers_credentials(db: Database) -> None:
+def m009_triggers_and_credentials(db: Database) -> None:
     """The raw-page immutability triggers on every archive; no credentials in stored runs.
 
     The triggers were added to m001 after archives had been created with it: those archives
@@ -430,7 +430,7 @@ def m010_integrity_triggers_credentials(db: Database) -> None:
 
 
 @migrations()
-def m010_integrity_canonical_claims(db: Database) -> None:
+def m010_canonical_claims(db: Database) -> None:
     """pages.canonical_claim: the rel=canonical URL a page named, other than its own (derived:
     the article is stored under it only when the claim is consistent)."""
     db.execute("ALTER TABLE pages ADD COLUMN canonical_claim TEXT")
@@ -446,7 +446,7 @@ def m010_integrity_canonical_claims(db: Database) -> None:
 
 
 @migrations()
-def m013_versions_text_once(db: Database) -> None:
+def m011_versions_text_once(db: Database) -> None:
     """A version's text is stored once: the latest version's `text` becomes NULL and stands
     for `articles.text` (which keeps the paragraph breaks the versions used to flatten);
     `article_version_texts` gives every version with its text."""
@@ -512,7 +512,7 @@ def m012_warc_provenance(db: Database) -> None:
 
 
 @migrations()
-def m009_page_kind_and_errors(db: Database) -> None:
+def m013_page_kind_and_errors(db: Database) -> None:
     """pages.kind (what was fetched: article, feed, sitemap, listing), set once and never
     changed; frontier.last_error and last_error_at (why a queued URL could not be fetched)."""
     db.execute("ALTER TABLE pages ADD COLUMN kind TEXT NOT NULL DEFAULT 'article'")
