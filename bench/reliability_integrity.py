@@ -84,9 +84,7 @@ def triggers(tmp: Path) -> bool:
     t.build_archive(db)
     conn = sqlite3.connect(db)
     conn.execute("DROP TRIGGER pages_raw_immutable")
-    conn.execute(
-        "DELETE FROM _sqlite_migrations WHERE name = 'm009_triggers_and_credentials'"
-    )
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm009_triggers_and_credentials'")
     conn.commit()
     conn.close()
     with Archive(db) as archive:

@@ -126,9 +126,7 @@ def test_archives_created_before_the_triggers_get_them(tmp_path: Path) -> None:
     conn = sqlite3.connect(db)
     conn.execute("DROP TRIGGER pages_raw_immutable")
     conn.execute("DROP TRIGGER pages_raw_undeletable")
-    conn.execute(
-        "DELETE FROM _sqlite_migrations WHERE name = 'm009_triggers_and_credentials'"
-    )
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm009_triggers_and_credentials'")
     conn.commit()
     conn.close()
     with Archive(db) as archive:
@@ -203,9 +201,7 @@ def test_credentials_already_stored_are_scrubbed_by_the_migration(tmp_path: Path
         "UPDATE crawls SET command = ?, seeds = ?",
         (f"newsarchive crawl http://u:{SECRET}@h.it/a", json.dumps([f"http://u:{SECRET}@h.it/a"])),
     )
-    conn.execute(
-        "DELETE FROM _sqlite_migrations WHERE name = 'm009_triggers_and_credentials'"
-    )
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm009_triggers_and_credentials'")
     conn.commit()
     conn.close()
     Archive(db).close()
