@@ -161,8 +161,8 @@ def leased_urls(redis_url: str) -> set[str]:
 
 @pytest.mark.xfail(
     strict=False,
-    reason="known race, issue 16 left open: about 1 run in 8 on a loaded 2-core machine sees 3"
-    " requests at once to the host (limit 2) around the kill; merge equality held in every run",
+    reason="known race, issue 16 left open: about 1 run in 5-8 fails on a loaded 2-core"
+    " machine (the captured failure: 3 requests at once to the host, limit 2, around the kill)",
 )
 def test_three_workers_one_killed_then_merged_equal_one_process(tmp_path):
     """Three workers, B killed with SIGKILL midway and restarted; the merged archive equals a
