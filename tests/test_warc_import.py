@@ -13,12 +13,11 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import count_rows, run_cli, wait_until
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -382,16 +381,12 @@ def test_kill_9_mid_file_then_the_same_command_finishes_it(tmp_path):
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 120
-    stored = 0
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            stored = rows(db, "SELECT count(*) FROM pages")[0][0]
-        except sqlite3.Error:
-            stored = 0
-        if stored >= 20:
-            break
-        time.sleep(0.05)  # polling the archive for a condition, with a deadline
+    # kill once 20 pages are stored (observed), never after a fixed time
+    wait_until(
+        lambda: count_rows(db, "SELECT count(*) FROM pages") >= 20,
+        timeout=120,
+        what="20 pages stored before the kill",
+    )
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     first = {r[0]: r[1] for r in rows(db, "SELECT url, extracted_at FROM articles")}
