@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from newsarchive import __version__
-from newsarchive.cli_units import UNIT_OPTIONS, open_units, units_note
+from newsarchive.cli_units import UNIT_OPTIONS, db_option, open_units, units_note
 from newsarchive.cli_warc import WARC_EXPORT_OPTIONS, export_warc_command, import_warc
 from newsarchive.defaults import DEFAULT_DB, DEFAULT_TZ
 
@@ -21,24 +21,8 @@ JSON_ARRAY_FIELDS = ("authors", "categories", "tags")
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 # days of the per-day bar chart of `stats`
 STATS_DAYS = 30
-DB_OPTION = click.option(
-    "--db",
-    "db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=DEFAULT_DB,
-    show_default=True,
-    envvar="NEWSARCHIVE_DB",
-    help="SQLite archive file (created when missing).",
-)
-READ_DB_OPTION = click.option(
-    "--db",
-    "db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=DEFAULT_DB,
-    show_default=True,
-    envvar="NEWSARCHIVE_DB",
-    help="SQLite archive file (must exist).",
-)
+DB_OPTION = db_option("SQLite archive file (created when missing).")
+READ_DB_OPTION = db_option("SQLite archive file (must exist).")
 
 
 REDIS_OPTION = click.option(

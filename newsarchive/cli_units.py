@@ -18,6 +18,23 @@ EXIT_USAGE = 2
 DEFAULT_LEASE_SECONDS = 60.0
 
 
+def db_option(help_text: str) -> Callable[[F], F]:
+    """The --db option every command shares (file, default, NEWSARCHIVE_DB), with its help."""
+    from pathlib import Path
+
+    from newsarchive.defaults import DEFAULT_DB
+
+    return click.option(
+        "--db",
+        "db",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=DEFAULT_DB,
+        show_default=True,
+        envvar="NEWSARCHIVE_DB",
+        help=help_text,
+    )
+
+
 def UNIT_OPTIONS(func: F) -> F:  # noqa: N802 - used as a decorator constant
     """--redis, --redis-job and --redis-lease."""
     options = [

@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from newsarchive.cli_units import UNIT_OPTIONS, open_units, units_note
-from newsarchive.defaults import DEFAULT_DB
+from newsarchive.cli_units import UNIT_OPTIONS, db_option, open_units, units_note
 
 if TYPE_CHECKING:
     from newsarchive.distributed.units import LeasedSet
@@ -136,15 +135,7 @@ def cc_news_sources(month: str, base_url: str) -> list[str]:
 
 @click.command("import-warc", context_settings=CONTEXT_SETTINGS)
 @click.argument("sources", nargs=-1, metavar="PATH_OR_URL...")
-@click.option(
-    "--db",
-    "db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=DEFAULT_DB,
-    show_default=True,
-    envvar="NEWSARCHIVE_DB",
-    help="SQLite archive file (created when missing).",
-)
+@db_option("SQLite archive file (created when missing).")
 @click.option("--lang", metavar="CODE", help="Keep pages that do not declare another language.")
 @click.option(
     "--host-suffix",
