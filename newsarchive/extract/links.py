@@ -140,7 +140,6 @@ TOKEN_SPLIT_RE = re.compile(r"[-_]+")
 NOISE_TOKEN_RE = re.compile(r"tag[-_]?(?:cloud|list)|back[-_]?to[-_]?top|torna[-_]?su")
 SKIPPED_NODES = (etree.Comment, etree.PI, etree.Entity, *sorted(INVISIBLE_TAGS))
 FLAGS_CACHE_SIZE = 8192
-LINK_URL_CACHE_SIZE = 16384  # (href, base) pairs: nav and footer links repeat on every page
 NO_FLAGS: frozenset[str] = frozenset()
 CHROME_FLAGS = frozenset({"chrome"})
 
@@ -269,7 +268,7 @@ class _Page:
         rels = set((a.get("rel") or "").lower().split())
         if not href or COMMENT_HREF_RE.search(href) or rels & EXCLUDED_RELS:
             return None
-        url = _canonical_link(href, self.link_base)
+        url = canonicalize_url(href, self.link_base)
         if url is None or url in self.self_urls or "noise" in self.flags(a):
             return None
         host = urlsplit(url).hostname or ""
@@ -319,12 +318,6 @@ class _Page:
             if self.flags(anc) & {"chrome", "noise", "sitewide"} or anc.tag == "footer":
                 return True
         return False
-
-
-@lru_cache(maxsize=LINK_URL_CACHE_SIZE)
-def _canonical_link(href: str, base: str | None) -> str | None:
-    """canonicalize_url of a link (cached: it is pure, and templates repeat their links)."""
-    return canonicalize_url(href, base)
 
 
 def _looks_like_article(url: str) -> bool:
