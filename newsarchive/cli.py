@@ -577,8 +577,8 @@ def history(url: str, db: Path) -> None:
 
     Example: newsarchive history https://www.example.it/esteri/2024/11/21/articolo.html
     """
+    from newsarchive.serve.textdiff import text_diff
     from newsarchive.store.archive import Archive
-    from newsarchive.store.versions import text_diff
     from newsarchive.urls import canonicalize_url
 
     if not db.exists():

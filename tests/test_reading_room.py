@@ -352,7 +352,7 @@ def test_show_prints_the_article_view(room, tmp_path):
     assert "by Mario Rossi" in out and "outcome: article" in out
     assert "* published jsonld:datePublished" in out
     assert '("20 novembre 2024 · 03:15")' in out and "articles that list it (2)" in out
-    assert "versions (2)" in out and "[-uomini-] {+soldati, munizioni+}" in " ".join(out.split())
+    assert "versions (2)" in out and "[-uomini-]{+soldati, munizioni+}" in " ".join(out.split())
 
 
 def test_show_json(room, tmp_path):

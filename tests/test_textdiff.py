@@ -38,7 +38,7 @@ def test_identical_texts_have_no_change():
 
 def test_diff_lines():
     assert diff_lines(paragraph_diff(OLD, NEW)) == [
-        "~ Secondo: [-uomini-] {+soldati+} e munizioni.",
+        "~ Secondo: [-uomini-]{+soldati+} e munizioni.",
         "- Terzo da togliere del tutto.",
         "+ Quarto tutto nuovo, mai visto.",
     ]

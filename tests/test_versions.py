@@ -6,9 +6,9 @@ import sqlite3
 
 from test_store import BASE, raw_page, store
 
+from newsarchive.serve.textdiff import marked, paragraphs, text_diff, word_diff
 from newsarchive.store import migrations
 from newsarchive.store.archive import Archive
-from newsarchive.store.versions import paragraphs, text_diff, word_diff
 from newsarchive_testing import site_truth as truth
 from newsarchive_testing.fixture_site import SITE_DIR
 
@@ -50,7 +50,7 @@ def test_a_one_line_legacy_text_is_compared_word_by_word():
 
 
 def test_word_diff_marks_insertions_and_deletions():
-    assert word_diff("a b c", "a c d") == "a [-b-] c {+d+}"
+    assert marked(word_diff("a b c", "a c d")) == "a [-b-] c {+d+}"
 
 
 # --- how versions are stored -----------------------------------------------------------------

@@ -5,14 +5,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from newsarchive.serve.textdiff import (
-    ADDED,
-    CHANGED,
-    REMOVED,
-    paragraph_diff,
-    paragraphs,
-    trim_same,
-)
+from newsarchive.serve.textdiff import diff_lines, paragraph_diff, paragraphs
 
 WIDTH = 88
 
@@ -22,21 +15,7 @@ def version_diffs(article: dict[str, Any]) -> list[dict[str, Any]]:
     versions = article["versions"]
     result = []
     for prev, v in zip(versions, versions[1:], strict=False):
-        lines = []
-        for change in paragraph_diff(prev["text"], v["text"]):
-            if change.tag == REMOVED:
-                lines.append("- " + change.old)
-            elif change.tag == ADDED:
-                lines.append("+ " + change.new)
-            elif change.tag == CHANGED:
-                words = trim_same(change.words)
-                lines.append(
-                    "~ "
-                    + " ".join(
-                        f"[-{t}-]" if tag == REMOVED else f"{{+{t}+}}" if tag == ADDED else t
-                        for tag, t in words
-                    )
-                )
+        lines = diff_lines(paragraph_diff(prev["text"], v["text"]), trim=True)
         result.append({"from": prev["version"], "to": v["version"], "lines": lines})
     return result
 

@@ -1,6 +1,8 @@
-"""A paragraph-level diff of two article texts, with the changed words of a changed paragraph.
+"""The one diff of two article texts: by paragraph, then by word inside an edited paragraph.
 
-Pure: used by the reading room's article page and by `newsarchive show`.
+Pure (imports nothing of newsarchive): used by the reading room's article page, by
+`newsarchive show` and by `newsarchive history`. Words are marked as `git diff --word-diff`
+does: [-removed-]{+added+}.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ class ParagraphChange:
 
 
 def paragraphs(text: str | None) -> list[str]:
-    """The non-empty paragraphs of a text (paragraphs are separated by newlines)."""
-    return [p.strip() for p in (text or "").splitlines() if p.strip()]
+    """The non-empty paragraphs of a text (one per line), whitespace-normalized."""
+    return [" ".join(line.split()) for line in (text or "").splitlines() if line.strip()]
 
 
 def word_diff(old: str, new: str) -> list[tuple[str, str]]:
@@ -82,8 +84,26 @@ def paragraph_diff(old: str | None, new: str | None) -> list[ParagraphChange]:
     return result
 
 
-def diff_lines(changes: list[ParagraphChange], *, context: bool = False) -> list[str]:
-    """The diff as text lines: "- " removed, "+ " added, "~ " edited ([-old-]{+new+})."""
+def marked(pieces: list[tuple[str, str]]) -> str:
+    """Word pieces as one line: [-removed-]{+added+}, a removal and its replacement adjacent."""
+    out: list[str] = []
+    for tag, text in pieces:
+        if tag == REMOVED:
+            out.append(f"[-{text}-]")
+        elif tag == ADDED and out and out[-1].endswith("-]"):
+            out[-1] += f"{{+{text}+}}"
+        elif tag == ADDED:
+            out.append(f"{{+{text}+}}")
+        else:
+            out.append(text)
+    return " ".join(out)
+
+
+def diff_lines(
+    changes: list[ParagraphChange], *, context: bool = False, trim: bool = False
+) -> list[str]:
+    """The diff as text lines: "- " removed, "+ " added, "~ " edited ([-old-]{+new+});
+    with trim, long unchanged runs inside an edited paragraph are cut (trim_same)."""
     lines: list[str] = []
     for change in changes:
         if change.tag == SAME:
@@ -94,9 +114,33 @@ def diff_lines(changes: list[ParagraphChange], *, context: bool = False) -> list
         elif change.tag == ADDED:
             lines.append("+ " + change.new)
         else:
-            text = " ".join(
-                f"[-{t}-]" if tag == REMOVED else f"{{+{t}+}}" if tag == ADDED else t
-                for tag, t in change.words
-            )
-            lines.append("~ " + text)
+            lines.append("~ " + marked(trim_same(change.words) if trim else change.words))
+    return lines
+
+
+def text_diff(before: str | None, after: str | None) -> list[str]:
+    """The change between two texts with paragraph numbers: `- ¶n old` for a paragraph
+    removed, `+ ¶n new` for one added, `~ ¶n ...` with word marks for one edited (n counts
+    the paragraphs of `after`, or of `before` for a removal). Equal paragraphs are not shown.
+
+    A text stored on one line (versions written before paragraphs were kept) is compared
+    word by word as a whole."""
+    old, new = paragraphs(before), paragraphs(after)
+    if (len(old) == 1) != (len(new) == 1):
+        before, after = " ".join(old), " ".join(new)
+    lines: list[str] = []
+    i = j = 0  # paragraphs of before and after passed so far
+    for change in paragraph_diff(before, after):
+        if change.tag == REMOVED:
+            i += 1
+            lines.append(f"- ¶{i} {change.old}")
+            continue
+        j += 1
+        if change.tag == ADDED:
+            lines.append(f"+ ¶{j} {change.new}")
+        elif change.tag == CHANGED:
+            i += 1
+            lines.append(f"~ ¶{j} {marked(change.words)}")
+        else:
+            i += 1
     return lines
