@@ -456,7 +456,12 @@ def main() -> None:
 @click.option("--since", metavar="ISO", help="Only pages fetched at or after this time.")
 @click.option("--url", metavar="URL", help="Only the pages of this article URL.")
 @click.option("--jobs", type=click.IntRange(1), help="Worker processes (default: one per core).")
-@click.option("--related-selector", metavar="CSS", help="CSS selector of the related block.")
+@click.option(
+    "--related-selector",
+    metavar="CSS",
+    help="CSS selector of the related block, for every page (default: the one each page was"
+    " crawled with, if any).",
+)
 @click.option("--dry-run", is_flag=True, help="Report what would change, write nothing.")
 @UNIT_OPTIONS
 @click.option("--silent", is_flag=True, help="No progress bar.")
@@ -476,7 +481,9 @@ def reextract(
     """Re-run extraction over the stored raw pages, without fetching anything.
 
     Rebuilds articles, links, date evidence and versions; raw pages are never modified.
-    Running it twice with the same code changes nothing the second time.
+    Each page is extracted as its crawl extracted it: with the related selector and the
+    time zone (NEWSARCHIVE_TZ) stored with it. Running it twice with the same code changes
+    nothing the second time.
 
     With --redis, N processes on the same archive split it in ranges of 1,000 page ids,
     one leased at a time (a killed process's range goes to another after --redis-lease

@@ -30,6 +30,8 @@ class RawPage:
     depth: int = 0
     via_url: str | None = None
     related_selector: str | None = None
+    # the time zone of dates shown without an offset (None: the default, or unknown)
+    tz: str | None = None
     redirect_urls: list[str] = field(default_factory=list)
     kind: str = "article"  # article, feed, sitemap or listing
     # the headers sent (None when unknown); where a page imported from a WARC came from

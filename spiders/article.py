@@ -22,10 +22,10 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from newsarchive.crawl.fetch_errors import cause_of
+from newsarchive.crawl.frontier import ArchiveFrontier
 from newsarchive.crawl.middlewares import CONTENT_ENCODING_META, ForbiddenAddress, OutOfScope
 from newsarchive.crawl.robots import HostUnreachable, RobotsDisallowed
 from newsarchive.dates.normalize import normalize_date, parse_iso
-from newsarchive.defaults import DEFAULT_DB
 from newsarchive.defaults import DEFAULT_RECHECK_HOURS as RECHECK_HOURS
 from newsarchive.extract.discovery import (
     Discovered,
@@ -37,7 +37,6 @@ from newsarchive.extract.discovery import (
     parse_sitemap,
 )
 from newsarchive.model import RawPage, utc_now
-from newsarchive.store.archive import Archive
 from newsarchive.urls import canonicalize_url, same_site
 
 logger = logging.getLogger(__name__)
@@ -76,6 +75,8 @@ class ArticleSpider(scrapy.Spider):
     """Archive articles from seeds, feeds, sitemaps and listings, with their related articles."""
 
     name = "article"
+    # what the archive knows (archived URLs, claims, failures, schedules): set by from_crawler
+    frontier: ArchiveFrontier
 
     def __init__(
         self,
@@ -128,14 +129,14 @@ class ArticleSpider(scrapy.Spider):
         self.not_claimed: set[str] = set()  # queued by another live run: not ours to forget
         self.sources_requested: set[str] = set()  # feeds/sitemaps/listings asked for this run
         self.requested = 0
-        self.archive: Archive | None = None
         # --redis: the frontier and seen-set are shared in Redis (newsarchive.distributed)
         self.shared_frontier = False
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ArticleSpider:
-        """Build the spider and listen for requests the scheduler drops."""
+        """Build the spider with its archive frontier; listen for requests the scheduler drops."""
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.frontier = ArchiveFrontier.from_crawler(crawler)
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         # the Redis scheduler of --redis (newsarchive.distributed) holds the frontier
         spider.shared_frontier = "LeasedScheduler" in str(crawler.settings.get("SCHEDULER"))
@@ -168,16 +169,6 @@ class ArticleSpider(scrapy.Spider):
             self._scope_verdicts[host] = verdict
         return verdict
 
-    def _store(self) -> Archive:
-        if self.archive is None:
-            # the pipeline's connection: one per crawl process (see Archive.shared)
-            self.archive = Archive.shared(self.settings.get("NEWSARCHIVE_DB", DEFAULT_DB))
-        return self.archive
-
-    def _crawl_id(self) -> int | None:
-        """This run's crawls.id (set by the pipeline when the run starts)."""
-        return self.crawler.stats.get_value("newsarchive/crawl_id") if self.crawler.stats else None
-
     def _persist(self, requests: list[scrapy.Request]) -> list[scrapy.Request]:
         """Queue article requests in the archive's frontier and keep those this run may fetch.
 
@@ -199,15 +190,14 @@ class ArticleSpider(scrapy.Spider):
             }
             for r in articles
         ]
-        archive = self._store()
-        claimed = archive.claim(entries, crawl_id=self._crawl_id(), queued_at=utc_now())
+        claimed = self.frontier.claim(entries)
         kept: list[scrapy.Request] = []
         for r in requests:
             if r.meta.get("na_kind", "article") != "article" or r.url in claimed:
                 kept.append(r)
                 continue
             self.seed_pending.discard(r.url)
-            if archive.is_archived(r.url):
+            if self.frontier.is_archived(r.url):
                 # stored by another run since we looked: follow its stored links instead
                 self._inc("already_archived")
                 kept.extend(self._persist(list(self.expand_archived(r.url, r.meta["na_depth"]))))
@@ -223,10 +213,9 @@ class ArticleSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         """Resume the frontier, then seeds, sources and due re-checks."""
-        archive = self._store()
         resumed = [
             row
-            for row in ([] if self.shared_frontier else archive.frontier())
+            for row in ([] if self.shared_frontier else self.frontier.queued())
             if self.in_scope(row["url"])
         ]
         if resumed:
@@ -244,14 +233,12 @@ class ArticleSpider(scrapy.Spider):
                 yield request
         for kind, urls in self.sources.items():
             for url in urls:
-                if self.adaptive_sources and not self.source_due(url):
+                if self.adaptive_sources and not self.frontier.source_due(url):
                     self.source_results[url] = True
                     continue
                 yield self.source_request(url, kind)
         if self.recheck_due:
-            due = archive.due_rechecks(
-                now=utc_now(), schedule_hours=self.recheck_hours, limit=RECHECK_BATCH
-            )
+            due = self.frontier.due_rechecks(self.recheck_hours, limit=RECHECK_BATCH)
             due = [u for u in due if self.in_scope(u) or not self.seed_hosts]
             self._inc("rechecks_due", len(due))
             for url in due:
@@ -259,23 +246,6 @@ class ArticleSpider(scrapy.Spider):
                     list(self.follow_url(url, depth=0, via=None, force=True))
                 ):
                     yield request
-
-    def source_due(self, url: str) -> bool:
-        """Whether a feed/sitemap/listing is due: its interval adapts to how often it changes."""
-        settings = self.settings
-        last, minutes = self._store().source_interval(
-            url,
-            min_minutes=settings.getfloat("NEWSARCHIVE_SOURCE_MIN_MINUTES", 5),
-            max_minutes=settings.getfloat("NEWSARCHIVE_SOURCE_MAX_MINUTES", 360),
-        )
-        if last is None:
-            return True
-        waited = (datetime.now(timezone.utc) - datetime.fromisoformat(last)).total_seconds()
-        if waited >= minutes * 60:
-            return True
-        self._inc("source_not_due")
-        logger.info("%s unchanged lately: next read in %.0f min", url, minutes - waited / 60)
-        return False
 
     def source_request(self, url: str, kind: str) -> scrapy.Request:
         """A request for a feed, sitemap or listing page (always fetched: that is the point)."""
@@ -333,28 +303,23 @@ class ArticleSpider(scrapy.Spider):
             return
         self.depth_of[url] = depth
         self.scheduled.add(url)
-        archive = self._store()
         if known is not None:
             self._inc("depth_improved")
-            if archive.is_archived(url):
+            if self.frontier.is_archived(url):
                 yield from self.expand_archived(url, depth)
             elif url in self.requested_urls:
                 # still queued: a run resumed after a kill must know the shorter depth too
                 entry = {"url": url, "depth": depth, "via_url": via, "max_depth": self.depth}
-                archive.claim(
-                    [{**entry, "related_selector": self.related_selector}],
-                    crawl_id=self._crawl_id(),
-                    queued_at=utc_now(),
-                )
+                self.frontier.claim([{**entry, "related_selector": self.related_selector}])
             return
         headers: dict[str, str] = {}
-        if not force and archive.is_archived(url):
+        if not force and self.frontier.is_archived(url):
             self._inc("already_archived")
             logger.info("already archived, not fetched again: %s", url)
             yield from self.expand_archived(url, depth)
             return
         if force:
-            headers = archive.conditional_headers(url)
+            headers = self.frontier.conditional_headers(url)
         if self.max_pages and self.requested >= self.max_pages:
             self._inc("not_followed/max_pages")
             return
@@ -380,18 +345,18 @@ class ArticleSpider(scrapy.Spider):
         """Follow the stored related links of an archived page (no fetch of the page itself),
         breadth-first through the archived pages they lead to: each page is reached by its
         shortest path, so a later deeper run archives what a fresh run of that depth would."""
-        archive = self._store()
+        frontier = self.frontier
         ring = [(url, depth)]
         while ring:
             next_ring: list[tuple[str, int]] = []
             for page, page_depth in ring:
                 if page_depth >= self.depth:
                     continue
-                for target in self.capped_links(page, archive.related_targets(page)):
+                for target in self.capped_links(page, frontier.related_targets(page)):
                     known = self.depth_of.get(target)
                     if not self.in_scope(target) or (known is not None and known <= page_depth + 1):
                         continue
-                    if not archive.is_archived(target):
+                    if not frontier.is_archived(target):
                         yield from self.follow_url(target, depth=page_depth + 1, via=page)
                         continue
                     if known is None:
@@ -524,7 +489,7 @@ class ArticleSpider(scrapy.Spider):
         yield from self.child_sources(more, int(response.meta.get("na_source_depth", 0)))
         found = [d for d in found if self.in_scope(d.url)]
         self._inc(f"discovered/{kind}", len(found))
-        self._store().record_discoveries([self.discovery_row(d) for d in found], seen_at=utc_now())
+        self.frontier.record_discoveries([self.discovery_row(d) for d in found])
         requests: list[scrapy.Request] = []
         for item in found:
             requests.extend(self.follow_url(item.url, depth=0, via=source))
@@ -533,7 +498,7 @@ class ArticleSpider(scrapy.Spider):
     def source_empty(self, source: str, final_url: str) -> None:
         """A source that lists nothing where it listed articles before: a warning, counted
         and named in the run's stats (`newsarchive stats` shows it)."""
-        before = self._store().discoveries_from([source, final_url])
+        before = self.frontier.discoveries_from([source, final_url])
         if not before:
             return
         logger.warning("%s listed no articles (it listed %d before)", source, before)
@@ -601,7 +566,7 @@ class ArticleSpider(scrapy.Spider):
             # robots.txt could not be read: keep the URL queued for a later run
             logger.warning("not fetched now: %s (%s)", original, message)
             self._inc("not_fetched/robots_unavailable")
-            self._store().frontier_failed(original, error=message, count=False)
+            self.frontier.failed(original, error=message, count=False)
             self.kept_for_later.add(original)
             if request.meta.get("na_seed"):
                 self.seed_failures[original] = message
@@ -609,7 +574,7 @@ class ArticleSpider(scrapy.Spider):
         if failure.check(OutOfScope, ForbiddenAddress, RobotsDisallowed):
             # a deliberate drop (robots.txt, scope, private address), not a fetch error
             logger.info("not fetched: %s (%s)", original, message)
-            self._store().frontier_drop(original)
+            self.frontier.drop(original)
             if request.meta.get("na_seed"):
                 self.seed_failures[original] = message
             return
@@ -618,7 +583,7 @@ class ArticleSpider(scrapy.Spider):
         self._inc(f"fetch_failed/{reason}")
         why = f"{cause_of(reason, message)}: {message}"
         logger.warning("not fetched: %s (%s)", original, why)
-        self._store().frontier_failed(original, error=why)
+        self.frontier.failed(original, error=why)
         self.kept_for_later.add(original)  # retried by the next runs, up to 3 attempts
         if request.meta.get("na_seed"):
             self.seed_failures[original] = why
@@ -633,9 +598,8 @@ class ArticleSpider(scrapy.Spider):
         return self.scheduled - self.kept_for_later - self.not_claimed
 
     def closed(self, reason: str) -> None:
-        """Close the archive connection."""
-        if self.archive is not None:
-            self.archive.close()
+        """Close the frontier's archive connection."""
+        self.frontier.close()
 
 
 def _true(value: bool | str) -> bool:

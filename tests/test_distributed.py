@@ -372,8 +372,7 @@ def test_with_a_shared_frontier_a_seed_is_not_this_workers_to_report(tmp_path, r
     try:
         requests = list(spider.follow_url(seed, depth=0, via=None, seed=True))
     finally:
-        if spider.archive is not None:
-            spider.archive.close()
+        spider.frontier.close()
     assert [r.url for r in requests] == [seed]
     assert (seed in spider.seed_pending) is pending
 

@@ -78,7 +78,6 @@ def test_imports_only_go_down(part: str) -> None:
     assert violations({part: FORBIDDEN[part]}, SOURCES) == []
 
 
-@pytest.mark.xfail(reason="issue 14 step 3: the spider still calls Archive itself", strict=True)
 def test_spiders_import_no_store() -> None:
     assert violations({"spiders": ("newsarchive.store",)}, SOURCES) == []
 

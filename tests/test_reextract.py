@@ -226,3 +226,33 @@ def test_killed_reextract_leaves_no_worker_behind(tmp_path):
         for pid in filter(is_alive, every):
             os.kill(pid, signal.SIGKILL)
     assert len(started) >= 2
+
+
+@pytest.mark.e2e
+def test_reextract_uses_the_crawls_selector_and_time_zone(site, tmp_path):
+    """What the crawl gave extraction besides the response (--related-selector, the
+    NEWSARCHIVE_TZ of the run) is stored with the page: reextract without them rebuilds the
+    very same rows."""
+    from conftest import FAST
+
+    db = tmp_path / "archive.db"
+    crawled = run_cli(
+        "crawl",
+        site.url(truth.SEED_PATH),
+        "--db",
+        str(db),
+        "--depth",
+        "0",
+        "--related-selector",
+        "section.articoli-correlati li:first-child",
+        *FAST,
+        "-s",
+        "NEWSARCHIVE_TZ=America/New_York",
+        cwd=tmp_path,
+    )
+    assert crawled.code == 0, crawled.err
+    before = snapshot(db)
+    assert [row[1] for row in before["links"]] == [site.url(truth.TRACKING_TO)]
+    done = run_cli("reextract", "--db", str(db), "--silent", "--jobs", "1", cwd=tmp_path)
+    assert done.code == 0, done.err
+    assert snapshot(db) == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import sqlite3
@@ -108,6 +109,19 @@ def test_stored_page_reads_back(archive):
     page = raw_page()
     stored = archive.page(store(archive, page))
     assert (stored.body, stored.url, stored.headers) == (page.body, page.url, page.headers)
+
+
+def test_extraction_inputs_are_stored_with_the_page(archive):
+    """The related selector and time zone the crawl gave extraction read back with the page."""
+    page = dataclasses.replace(raw_page(), related_selector="aside li", tz="America/New_York")
+    stored = archive.page(store(archive, page))
+    assert (stored.related_selector, stored.tz) == ("aside li", "America/New_York")
+
+
+def test_extraction_inputs_cannot_be_rewritten(archive):
+    page_id = store(archive, dataclasses.replace(raw_page(), tz="Europe/Rome"))
+    with pytest.raises(sqlite3.IntegrityError, match="immutable"):
+        archive.db.conn.execute("UPDATE pages SET tz = 'UTC' WHERE id = ?", (page_id,))
 
 
 def test_raw_columns_cannot_be_rewritten(archive):

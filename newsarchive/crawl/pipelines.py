@@ -121,6 +121,9 @@ class ArchivePipeline:
             return item
         if self.archive is None:
             raise RuntimeError("ArchivePipeline.process_item called before open_spider")
+        if item.tz is None:
+            # stored with the page, so that `reextract` reads its dates in the same zone
+            item = dataclasses.replace(item, tz=self.tz)
         previous = self.previous_body(item)
         extraction, outcome, error = await self.extract(item, previous)
         page_depth = getattr(self.crawler.spider, "page_depth", None)
@@ -206,7 +209,7 @@ class ArchivePipeline:
             fetched_at=datetime.fromisoformat(item.fetched_at),
             headers=item.headers,
             related_selector=item.related_selector,
-            tz=self.tz,
+            tz=item.tz or self.tz,
         )
         if outcome == EXTRACTION_FAILED and error:
             self._inc(f"extraction_failed/{error.split(':')[0]}")

@@ -62,7 +62,7 @@ def _submit(
     pool: ExtractionPool,
     page_ids: list[int],
     related_selector: str | None,
-    tz: str,
+    tz: str | None,
 ) -> list[Pending]:
     """Read a batch of pages and hand them to the pool: (id, fetched_at, url, future)."""
     pending: list[Pending] = []
@@ -83,8 +83,9 @@ def _submit(
             status=page.status,
             fetched_at=datetime.fromisoformat(page.fetched_at),
             headers=page.headers,
-            related_selector=related_selector,
-            tz=tz,
+            # what the crawl gave extraction, unless the caller says otherwise
+            related_selector=related_selector or page.related_selector,
+            tz=tz or page.tz or DEFAULT_TZ,
         )
         pending.append((page_id, page.fetched_at, page.final_url, job))
     return pending
@@ -104,7 +105,7 @@ def _batches(
     pool: ExtractionPool,
     page_ids: list[int],
     related_selector: str | None,
-    tz: str,
+    tz: str | None,
 ) -> Iterator[list[Result]]:
     """Extracted batches in fetch order; the next batch is submitted before waiting for one,
     so that the workers keep busy while the main process writes."""
@@ -127,7 +128,7 @@ def reextract(
     jobs: int | None = None,
     dry_run: bool = False,
     related_selector: str | None = None,
-    tz: str = DEFAULT_TZ,
+    tz: str | None = None,
     on_page: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
     timeout: float = project.NEWSARCHIVE_EXTRACT_TIMEOUT,
@@ -137,6 +138,9 @@ def reextract(
 ) -> Summary:
     """Rebuild articles, links, date evidence and versions from stored pages, with the
     crawl's extraction limits (timeout, size cap, memory) and defaults.
+
+    Each page is extracted with the related selector and time zone stored with it (those
+    its crawl used); related_selector and tz, when given, replace them for every page.
 
     With units (distributed.units.reextract_units), the selected pages are done one shared
     unit at a time, each unit asked for once the previous one's batches are committed."""

@@ -565,9 +565,9 @@ class Archive:
                        compression, body_size, content_type, encoding, encoding_reason, sha256,
                        crawl_id, depth, via_url, outcome, error, body_page_id,
                        request_headers, warc_file, warc_offset, warc_length, warc_record_id,
-                       canonical_claim, kind)
+                       canonical_claim, kind, related_selector, tz)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-                           ?, ?, ?, ?, ?, ?, ?)""",
+                           ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     strip_credentials(page.url),
                     strip_credentials(page.final_url),
@@ -591,6 +591,8 @@ class Archive:
                     *(_warc_columns(page)),
                     claim,
                     page.kind,
+                    page.related_selector,
+                    page.tz,
                 ),
             )
             conn.execute("DELETE FROM frontier WHERE url IN (?, ?)", (page.url, page.final_url))
@@ -1595,7 +1597,8 @@ class Archive:
         row = self.db.conn.execute(
             """SELECT p.id, p.url, p.final_url, p.status, p.fetched_at, p.headers,
                       coalesce(p.body, b.body), p.via_url,
-                      CASE WHEN p.body IS NULL THEN b.compression ELSE p.compression END
+                      CASE WHEN p.body IS NULL THEN b.compression ELSE p.compression END,
+                      p.related_selector, p.tz
                FROM pages p LEFT JOIN pages b ON b.id = p.body_page_id WHERE p.id = ?""",
             (page_id,),
         ).fetchone()
@@ -1610,6 +1613,8 @@ class Archive:
             headers=json.loads(row[5] or "{}"),
             body=self.body_bytes(row[6], row[8]),
             via_url=row[7],
+            related_selector=row[9],
+            tz=row[10],
         )
 
     def counts(self) -> dict[str, int]:

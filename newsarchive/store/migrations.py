@@ -608,3 +608,19 @@ def m015_zstd_dictionaries(db: Database) -> None:
         END
         """
     )
+
+
+@migrations()
+def m016_extraction_inputs(db: Database) -> None:
+    """pages.related_selector and pages.tz: what extraction was given besides the response
+    (the run's --related-selector and NEWSARCHIVE_TZ), so that `reextract` gives the page the
+    very same extraction. NULL for earlier fetches: `reextract` then uses its options or the
+    defaults, as before. Set at the fetch, never changed."""
+    db.execute("ALTER TABLE pages ADD COLUMN related_selector TEXT")
+    db.execute("ALTER TABLE pages ADD COLUMN tz TEXT")
+    db.execute(
+        """CREATE TRIGGER pages_extraction_inputs_immutable
+           BEFORE UPDATE OF related_selector, tz ON pages
+           WHEN NEW.related_selector IS NOT OLD.related_selector OR NEW.tz IS NOT OLD.tz
+           BEGIN SELECT RAISE(ABORT, 'pages are immutable: extraction inputs cannot change'); END"""
+    )

@@ -331,6 +331,7 @@ class Importer:
             fetched_at=fetched_at,
             headers=headers,
             body=body,
+            tz=self.tz,  # stored with the page: `reextract` reads its dates in the same zone
             warc=WarcSource(source, offset, 0, record_id),
         )
 
