@@ -815,7 +815,7 @@ def frontier_overlap_queue(root: Path) -> Scenario:
         sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
         try:
             with Archive(db) as archive:
-                run_a = archive.start_crawl(command="A", seeds=[], started_at="2024-11-21")
+                run_a = archive.runs.start(command="A", seeds=[], started_at="2024-11-21")
                 conn = archive.db.conn
                 conn.execute(
                     "UPDATE crawls SET stats = json_set(stats, '$.pid', ?) WHERE id = ?",

@@ -132,7 +132,7 @@ def test_overlapping_run_keeps_the_queue_of_a_run_killed_later(tmp_path: Path) -
         x = site.url(p("conteso"))
         with Archive(db) as archive:
             # run A: alive (this test process), has claimed x and not fetched it yet
-            run_a = archive.start_crawl(command="crawl A", seeds=[], started_at="2024-11-21T08:00")
+            run_a = archive.runs.start(command="crawl A", seeds=[], started_at="2024-11-21T08:00")
             claimed = archive.claim(
                 [{"url": x, "depth": 1, "max_depth": 2}], crawl_id=run_a, queued_at="t"
             )

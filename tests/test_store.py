@@ -167,9 +167,9 @@ def test_related_targets_in_page_order(archive):
 
 
 def test_crawl_rows(archive):
-    crawl_id = archive.start_crawl(command="newsarchive crawl x", seeds=["x"], started_at="t0")
-    archive.finish_crawl(crawl_id, finished_at="t1", stats={"a": 1}, status="finished")
-    row = archive.crawl(crawl_id)
+    crawl_id = archive.runs.start(command="newsarchive crawl x", seeds=["x"], started_at="t0")
+    archive.runs.finish(crawl_id, finished_at="t1", stats={"a": 1}, status="finished")
+    row = archive.runs.get(crawl_id)
     assert (row["status"], json.loads(row["stats"])) == ("finished", {"a": 1})
 
 

@@ -84,7 +84,7 @@ class ArchivePipeline:
         spider = self.crawler.spider
         seeds = list(getattr(spider, "seeds", []))
         command = getattr(spider, "command", None) or " ".join(["scrapy", "crawl", *sys.argv[1:]])
-        self.crawl_id = self.archive.start_crawl(command=command, seeds=seeds, started_at=utc_now())
+        self.crawl_id = self.archive.runs.start(command=command, seeds=seeds, started_at=utc_now())
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("newsarchive/crawl_id", self.crawl_id)
 
@@ -109,7 +109,7 @@ class ArchivePipeline:
                 stats = self.crawler.stats.get_stats()
         clean = json.loads(json.dumps(stats, default=str))
         try:
-            self.archive.finish_crawl(
+            self.archive.runs.finish(
                 self.crawl_id, finished_at=utc_now(), stats=clean, status=status
             )
         finally:

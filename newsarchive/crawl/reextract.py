@@ -168,7 +168,7 @@ def reextract(
             if on_page:
                 on_page(len(results))
         if not dry_run:
-            archive.checkpoint()  # the end of a run is on disk (see Archive.finish_crawl)
+            archive.checkpoint()  # the end of a run is on disk (see Runs.finish)
     except KeyboardInterrupt:
         summary.interrupted = True
         logger.warning("re-extraction interrupted; the archive keeps the batches already done")

@@ -25,17 +25,23 @@ from urllib.parse import urlsplit
 
 import zstandard
 from sqlite_utils import Database
-from tenacity import (
-    retry,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_exponential,
-)
 
 from newsarchive.dates.normalize import DAY_OR_FINER, local_day, precision_of
 from newsarchive.model import RawPage, utc_now
 from newsarchive.store import migrations
+from newsarchive.store.base import (
+    SQL_CHUNK,
+    BodyError,
+    NotAnArchiveError,
+    SchemaTooNewError,
+    SearchQueryError,
+    StorageError,
+    retry_locked,
+    site_filter,
+    to_json,
+)
 from newsarchive.store.fts import SearchSyntaxError, fts_query
+from newsarchive.store.runs import Runs
 from newsarchive.store.versions import (
     VERSIONED_FIELDS,
     changed_fields,
@@ -48,14 +54,20 @@ from newsarchive.urls import canonicalize_url, strip_credentials
 if TYPE_CHECKING:  # extraction imports trafilatura: the crawler process does not need it
     from newsarchive.extract.article import Article, Extraction
 
+__all__ = [  # the errors live in store.base; the archive's callers catch them from here
+    "Archive",
+    "BodyError",
+    "NotAnArchiveError",
+    "SchemaTooNewError",
+    "SearchQueryError",
+    "StorageError",
+]
+
 logger = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 30_000
-LOCK_RETRIES = 5
 ZLIB_LEVEL = 6
 DAMAGE_LINES, DAMAGE_CHARS = 3, 300  # how much of quick_check's report to show
-# URLs per "IN (...)" query: well under SQLite's limit on bound parameters
-SQL_CHUNK = 500
 SPREAD_MIN_YEAR = "1970"  # evidence.MIN_YEAR: earlier values are template placeholders
 ARTICLE_FIELDS = (
     "page_id",
@@ -84,38 +96,6 @@ LINK_TARGET_ARTICLE = """coalesce(
      ORDER BY id DESC LIMIT 1))"""
 # bm25 weights of the articles_fts columns: title, description, text, authors
 SEARCH_WEIGHTS = "10.0, 4.0, 1.0, 2.0"
-
-
-class StorageError(RuntimeError):
-    """The archive could not be opened or written."""
-
-
-class NotAnArchiveError(StorageError):
-    """The file is not a newsarchive archive (another application's SQLite file, or not SQLite)."""
-
-
-class SchemaTooNewError(StorageError):
-    """The archive was written by a newer newsarchive: it has migrations this code does not know."""
-
-
-class SearchQueryError(ValueError):
-    """A full-text query with nothing to search for, or that FTS5 cannot parse."""
-
-
-class BodyError(ValueError):
-    """A stored body cannot be read back (unknown compression, or corrupt bytes)."""
-
-
-def _is_locked(exc: BaseException) -> bool:
-    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc).lower()
-
-
-retry_locked = retry(
-    retry=retry_if_exception(_is_locked),
-    stop=stop_after_attempt(LOCK_RETRIES),
-    wait=wait_exponential(multiplier=0.2, max=5),
-    reraise=True,
-)
 
 
 class StoredBody(NamedTuple):
@@ -284,21 +264,6 @@ def canonical_claim(final_url: str, extraction: Extraction | None) -> str | None
     return extraction.article.url if extraction.article.url != fetched else None
 
 
-def _site_filter(column: str, site: str) -> tuple[str, dict[str, str]]:
-    """SQL matching URLs of a host, www. or not, on any port ("127.0.0.1" finds
-    "127.0.0.1:8765"); HOST:PORT matches that port only."""
-    bare = site.lower().removeprefix("www.")
-    hosts = [f"%://{h}{end}" for h in (bare, f"www.{bare}") for end in ("/%", ":%")]
-    if ":" in bare:
-        hosts = [h for h in hosts if h.endswith("/%")]
-    sql = " OR ".join(f"{column} LIKE :site{i}" for i in range(len(hosts)))
-    return f"({sql})", {f"site{i}": h for i, h in enumerate(hosts)}
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=False)
-
-
 def _warc_columns(page: RawPage) -> tuple[str | None, int | None, int | None, str | None]:
     """The pages.warc_* values of a page (all None unless it was imported from a WARC)."""
     if page.warc is None:
@@ -345,6 +310,7 @@ class Archive:
                 f"cannot open archive {self.path}: not a newsarchive archive"
                 f" (not an SQLite database: {exc})"
             ) from exc
+        self.runs = Runs(self)
 
     def _check_schema(self, *, readonly: bool) -> None:
         """Refuse another application's SQLite file and an archive from a newer newsarchive.
@@ -380,7 +346,7 @@ class Archive:
         conn.execute("PRAGMA foreign_keys = ON")
         if migrations.pending(self.db):
             # Under the write lock, so that two jobs starting together migrate once.
-            with self._write():
+            with self.write():
                 migrations.apply(self.db)
 
     @classmethod
@@ -441,7 +407,7 @@ class Archive:
         self.close()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction that takes the write lock before it reads anything."""
         conn = self.db.conn
         conn.execute("BEGIN IMMEDIATE")
@@ -451,48 +417,6 @@ class Archive:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
-
-    # --- crawls -------------------------------------------------------------------------
-
-    @retry_locked
-    def start_crawl(self, *, command: str, seeds: list[str], started_at: str) -> int:
-        """Record the start of a crawl run and return its id."""
-        with self._write() as conn:
-            cur = conn.execute(
-                "INSERT INTO crawls (started_at, command, seeds, stats, status)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (
-                    started_at,
-                    strip_credentials(command),
-                    _json([strip_credentials(s) for s in seeds]),
-                    _json({"pid": os.getpid()}),
-                    "running",
-                ),
-            )
-            return int(cur.lastrowid or 0)
-
-    @retry_locked
-    def finish_crawl(
-        self, crawl_id: int, *, finished_at: str, stats: dict[str, Any], status: str
-    ) -> None:
-        """Record the end of a crawl run, its stats and its status, durably.
-
-        Under WAL with synchronous=NORMAL a commit reaches the disk only at the next
-        checkpoint: a power loss could roll back a run reported as finished. The finishing
-        commit is synced (synchronous=FULL syncs the WAL, with every earlier commit of the
-        run in it) and then checkpointed into the database file.
-        """
-        conn = self.db.conn
-        conn.execute("PRAGMA synchronous = FULL")
-        try:
-            with self._write():
-                conn.execute(
-                    "UPDATE crawls SET finished_at = ?, stats = ?, status = ? WHERE id = ?",
-                    (finished_at, _json(stats), status, crawl_id),
-                )
-        finally:
-            conn.execute("PRAGMA synchronous = NORMAL")
-        self.checkpoint()
 
     def checkpoint(self) -> None:
         """Sync the WAL and copy it into the database file (never waits for readers)."""
@@ -525,11 +449,6 @@ class Archive:
             partial.unlink(missing_ok=True)
             raise
 
-    def crawl(self, crawl_id: int) -> dict[str, Any] | None:
-        """One crawls row."""
-        rows = list(self.db.query("SELECT * FROM crawls WHERE id = ?", [crawl_id]))
-        return rows[0] if rows else None
-
     # --- pages and what is derived from them ----------------------------------------------
 
     @retry_locked
@@ -553,7 +472,7 @@ class Archive:
         compression, blob = self.compress_body(page.final_url, page.body)
         body: bytes | None = blob
         claim = canonical_claim(page.final_url, extraction)
-        with self._write() as conn:
+        with self.write() as conn:
             if isinstance(previous, str):
                 previous = self._latest_body(conn, page.url, page.final_url)
             body_page_id = None
@@ -573,7 +492,7 @@ class Archive:
                     strip_credentials(page.final_url),
                     page.status,
                     page.fetched_at,
-                    _json(page.headers),
+                    to_json(page.headers),
                     body,
                     compression,
                     len(page.body),
@@ -587,7 +506,7 @@ class Archive:
                     outcome,
                     error,
                     body_page_id,
-                    None if page.request_headers is None else _json(page.request_headers),
+                    None if page.request_headers is None else to_json(page.request_headers),
                     *(_warc_columns(page)),
                     claim,
                     page.kind,
@@ -655,7 +574,7 @@ class Archive:
         ]
         where = " OR ".join("(final_url >= ? AND final_url < ?)" for _ in prefixes)
         params = [bound for p in prefixes for bound in (f"{p}/", f"{p}0")]
-        with self._write() as conn:
+        with self.write() as conn:
             row = conn.execute(
                 "SELECT max(id) FROM zstd_dictionaries WHERE site = ?", (site,)
             ).fetchone()
@@ -781,7 +700,7 @@ class Archive:
         if not entries:
             return set()
         claimed: set[str] = set()
-        with self._write() as conn:
+        with self.write() as conn:
             live = self._live_crawls(conn, crawl_id)
             for entry in entries:
                 if not entry.get("recheck") and self._is_archived(conn, str(entry["url"])):
@@ -823,7 +742,7 @@ class Archive:
     ) -> None:
         """Count a failed attempt and why it failed; give the URL up after max_attempts runs
         (count=False: only note why, the URL waits, e.g. for robots.txt to answer)."""
-        with self._write() as conn:
+        with self.write() as conn:
             conn.execute(
                 "UPDATE frontier SET attempts = attempts + ?, last_error = ?, last_error_at = ?"
                 " WHERE url = ?",
@@ -841,7 +760,7 @@ class Archive:
     @retry_locked
     def frontier_drop(self, url: str) -> None:
         """Remove a URL that will not be fetched (robots, scope)."""
-        with self._write() as conn:
+        with self.write() as conn:
             conn.execute("DELETE FROM frontier WHERE url = ?", (url,))
 
     @retry_locked
@@ -850,7 +769,7 @@ class Archive:
         queued itself (a URL another run claimed is that run's to store or resume)."""
         if not urls:
             return
-        with self._write() as conn:
+        with self.write() as conn:
             conn.executemany(
                 "DELETE FROM frontier WHERE url = ? AND crawl_id IS ?",
                 [(u, crawl_id) for u in urls],
@@ -865,7 +784,7 @@ class Archive:
         if failed_only:
             where.append("last_error IS NOT NULL")
         if site:
-            sql, params = _site_filter("url", site)
+            sql, params = site_filter("url", site)
             where.append(sql)
         return list(
             self.db.query(
@@ -878,7 +797,7 @@ class Archive:
     @retry_locked
     def frontier_clear(self, urls: list[str]) -> int:
         """Remove queued URLs (`newsarchive frontier --clear`); returns how many went."""
-        with self._write() as conn:
+        with self.write() as conn:
             before = conn.total_changes
             conn.executemany("DELETE FROM frontier WHERE url = ?", [(u,) for u in urls])
             return conn.total_changes - before
@@ -894,7 +813,7 @@ class Archive:
         """Insert discoveries not seen before (url, via, source_url, listed_*); returns how many."""
         if not rows:
             return 0
-        with self._write() as conn:
+        with self.write() as conn:
             before = conn.total_changes
             conn.executemany(
                 """INSERT OR IGNORE INTO discoveries (url, via, source_url, first_seen_at,
@@ -907,7 +826,7 @@ class Archive:
                         "listed_date_raw": None,
                         "listed_date": None,
                         **r,
-                        "keywords": _json(list(r.get("keywords") or [])),
+                        "keywords": to_json(list(r.get("keywords") or [])),
                         "seen_at": seen_at,
                     }
                     for r in rows
@@ -1105,7 +1024,7 @@ class Archive:
             "page_id": page_id,
             "site": art.site,
             "title": art.title,
-            "authors": _json(list(art.authors)),
+            "authors": to_json(list(art.authors)),
             "date_published": art.date_published,
             "date_published_raw": art.date_published_raw,
             "date_modified": art.date_modified,
@@ -1114,8 +1033,8 @@ class Archive:
             "text": art.text,
             "language": art.language,
             "sitename": art.sitename,
-            "categories": _json(list(art.categories)),
-            "tags": _json(list(art.tags)),
+            "categories": to_json(list(art.categories)),
+            "tags": to_json(list(art.tags)),
             "image": art.image,
             "extractor": ex.extractor,
             "published_day": local_day(art.date_published),
@@ -1240,12 +1159,12 @@ class Archive:
                 fields["title"],
                 # the text is articles.text until a newer version replaces this one
                 art.text if own_text else None,
-                _json(fields["authors"]),
+                to_json(fields["authors"]),
                 fields["description"],
                 fields["date_published"],
                 fields["date_modified"],
                 new_hash,
-                _json(changed),
+                to_json(changed),
             ),
         )
         return True
@@ -1255,7 +1174,7 @@ class Archive:
     @contextmanager
     def batch(self) -> Iterator[None]:
         """One write transaction around several apply_reextraction calls."""
-        with self._write():
+        with self.write():
             yield
 
     def pages_for_reextract(
@@ -1269,7 +1188,7 @@ class Archive:
         where = ["status < 400", "body IS NOT NULL", "kind = 'article'"]
         params: dict[str, Any] = {}
         if site:
-            sql, patterns = _site_filter("final_url", site)
+            sql, patterns = site_filter("final_url", site)
             where.append(sql)
             params |= patterns
         if since:

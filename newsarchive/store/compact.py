@@ -18,12 +18,10 @@ from dataclasses import dataclass
 from newsarchive.store.archive import (
     DICT_MIN_PAGES,
     Archive,
-    BodyError,
-    StorageError,
     body_sha256,
     body_site,
-    retry_locked,
 )
+from newsarchive.store.base import BodyError, StorageError, retry_locked
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +89,7 @@ def _compact_batch(
 ) -> None:
     """Recompress a batch of bodies in one transaction, each checked before it is replaced."""
     done: list[tuple[int, int, int]] = []
-    with archive._write() as conn:
+    with archive.write() as conn:
         for page_id, url, _ in pages:
             row = conn.execute(
                 "SELECT body, compression, sha256 FROM pages WHERE id = ?", (page_id,)

@@ -34,14 +34,12 @@ from typing import Any
 
 from newsarchive.store.archive import (
     Archive,
-    BodyError,
-    StorageError,
     compress,
     decompress,
     dictionary_id,
-    retry_locked,
     stored_dictionary,
 )
+from newsarchive.store.base import BodyError, StorageError, retry_locked
 from newsarchive.store.versions import VERSIONED_FIELDS, changed_fields
 
 logger = logging.getLogger(__name__)

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from newsarchive.store.archive import Archive, BodyError, retry_locked
+from newsarchive.store.archive import Archive
+from newsarchive.store.base import BodyError, retry_locked
 
 logger = logging.getLogger(__name__)
 
@@ -242,7 +243,7 @@ def import_state(archive: Archive, source: str) -> ImportState | None:
 @retry_locked
 def start_import(archive: Archive, source: str, *, crawl_id: int, started_at: str) -> None:
     """Open the log row of a source (kept as it is when an earlier run left one)."""
-    with archive._write() as conn:
+    with archive.write() as conn:
         conn.execute(
             """INSERT INTO warc_imports (source, crawl_id, started_at) VALUES (?, ?, ?)
                ON CONFLICT(source) DO UPDATE SET crawl_id = excluded.crawl_id""",
@@ -262,7 +263,7 @@ def advance_import(
     finished_at: str | None = None,
 ) -> None:
     """Record that every record before next_offset was dealt with (counts are added)."""
-    with archive._write() as conn:
+    with archive.write() as conn:
         conn.execute(
             """UPDATE warc_imports SET next_offset = max(next_offset, ?),
                    records = records + ?, pages_stored = pages_stored + ?,

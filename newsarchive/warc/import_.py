@@ -159,14 +159,14 @@ class Importer:
                 **{f"newsarchive/warc/skipped/{k}": v for k, v in s.skipped.items()},
                 **{f"newsarchive/outcome/{k}": v for k, v in s.outcomes.items()},
             }
-            self.archive.finish_crawl(
+            self.archive.runs.finish(
                 self.crawl_id, finished_at=utc_now(), stats=stats, status=status
             )
 
     def import_source(self, source: str) -> None:
         """Import one WARC file or URL (resuming an earlier, unfinished import of it)."""
         if self.crawl_id is None:
-            self.crawl_id = self.archive.start_crawl(
+            self.crawl_id = self.archive.runs.start(
                 command=self.command, seeds=[], started_at=utc_now()
             )
         self.summary.sources += 1
