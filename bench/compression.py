@@ -29,10 +29,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from newsarchive.model import RawPage
-from newsarchive.store.archive import (
+from newsarchive.store.archive import Archive
+from newsarchive.store.bodies import (
     DICT_SAMPLE_PAGES,
     ZLIB_LEVEL,
-    Archive,
     body_site,
     compress,
     decompress,

@@ -175,7 +175,7 @@ def body_of(db: Path, url: str) -> bytes | None:
     if not rows or rows[0][0] is None:
         return None
     with Archive(db) as archive:  # zstd bodies may need their site's dictionary
-        return archive.body_bytes(rows[0][0], rows[0][1])
+        return archive.bodies.read(rows[0][0], rows[0][1])
 
 
 def duplicates_in_one_crawl(db: Path) -> list[str]:

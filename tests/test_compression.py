@@ -15,14 +15,8 @@ import pytest
 from conftest import run_cli
 
 from newsarchive.model import RawPage
-from newsarchive.store.archive import (
-    DICT_MIN_PAGES,
-    Archive,
-    BodyError,
-    body_sha256,
-    decompress,
-    stored_dictionary,
-)
+from newsarchive.store.archive import Archive, BodyError
+from newsarchive.store.bodies import DICT_MIN_PAGES, body_sha256, decompress, stored_dictionary
 from newsarchive.store.compact import compact
 
 FETCHED_AT = "2024-12-06T09:00:00.000+00:00"
@@ -136,7 +130,7 @@ def test_old_zlib_bodies_stay_readable(tmp_path: Path) -> None:
 
 def test_a_body_with_a_missing_dictionary_is_a_body_error(archive: Archive) -> None:
     with pytest.raises(BodyError, match="dictionary"):
-        archive.body_bytes(b"\x28\xb5\x2f\xfd", "zstd:dict:42")
+        archive.bodies.read(b"\x28\xb5\x2f\xfd", "zstd:dict:42")
 
 
 def test_a_body_cannot_be_replaced_by_other_bytes(archive: Archive) -> None:
@@ -251,7 +245,7 @@ def test_compact_kill_9_loses_nothing(tmp_path: Path) -> None:
         rows = archive.db.conn.execute(
             "SELECT id, body, compression, sha256 FROM pages ORDER BY id"
         ).fetchall()
-        assert all(body_sha256(archive.body_bytes(b, c)) == sha for _, b, c, sha in rows)
+        assert all(body_sha256(archive.bodies.read(b, c)) == sha for _, b, c, sha in rows)
         kinds = {c for _, _, c, _ in rows}
         assert "zlib" in kinds and "zstd:dict:1" in kinds  # killed half-way
         compact(archive)  # the next run goes on
@@ -291,7 +285,7 @@ def test_a_site_dictionary_takes_www_and_bare_host_but_not_another_port(archive:
     urls += [f"https://sito.it/a/{n}.html" for n in range(2, DICT_MIN_PAGES)]
     for n, url in enumerate(urls):
         record(archive, url, body(n))
-    assert archive.train_dictionary("sito.it") == 1
+    assert archive.bodies.train_dictionary("sito.it") == 1
     pages, data = archive.db.conn.execute("SELECT pages, data FROM zstd_dictionaries").fetchone()
     raw = stored_dictionary(data)
     assert (pages, body(0) in raw, body(50) in raw) == (DICT_MIN_PAGES, True, False)
@@ -305,7 +299,7 @@ def test_feeds_do_not_make_a_site_dictionary(archive: Archive) -> None:
         archive.record_fetch(
             page, None, outcome="feed", error=None, crawl_id=None, extracted_at=FETCHED_AT
         )
-    assert archive.train_dictionary("sito.it") is None
+    assert archive.bodies.train_dictionary("sito.it") is None
     assert archive.db.conn.execute("SELECT count(*) FROM zstd_dictionaries").fetchone() == (0,)
 
 

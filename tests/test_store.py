@@ -12,7 +12,8 @@ import pytest
 from newsarchive.extract.article import extract_article
 from newsarchive.model import RawPage
 from newsarchive.store import migrations
-from newsarchive.store.archive import Archive, decompress
+from newsarchive.store.archive import Archive
+from newsarchive.store.bodies import decompress
 from newsarchive_testing import site_truth as truth
 from newsarchive_testing.fixture_site import SITE_DIR
 

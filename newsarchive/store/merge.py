@@ -32,14 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from newsarchive.store.archive import (
-    Archive,
-    compress,
-    decompress,
-    dictionary_id,
-    stored_dictionary,
-)
+from newsarchive.store.archive import Archive
 from newsarchive.store.base import BodyError, StorageError, retry_locked
+from newsarchive.store.bodies import compress, decompress, dictionary_id, stored_dictionary
 from newsarchive.store.versions import VERSIONED_FIELDS, changed_fields
 
 logger = logging.getLogger(__name__)

@@ -61,7 +61,7 @@ def _export_page(archive: Archive, row: tuple[Any, ...]) -> ExportPage:
         status=int(row[3]),
         fetched_at=row[4],
         headers=json.loads(row[5] or "{}"),
-        body=archive.body_bytes(row[6], row[13]) if row[6] is not None else None,
+        body=archive.bodies.read(row[6], row[13]) if row[6] is not None else None,
         body_page_id=row[7],
         request_headers=json.loads(row[8]) if row[8] is not None else None,
         warc_record_id=row[9],
@@ -137,7 +137,7 @@ def capture(archive: Archive, page_id: int) -> Capture | None:
     ).fetchone()
     if row is None:
         return None
-    return Capture(int(row[0]), row[1], row[2], row[3], archive.body_bytes(row[4], row[5]))
+    return Capture(int(row[0]), row[1], row[2], row[3], archive.bodies.read(row[4], row[5]))
 
 
 def page_metadata(archive: Archive, page_id: int) -> dict[str, Any] | None:
