@@ -372,7 +372,7 @@ def robots(root: Path) -> Scenario:
         queued = [servers[v].url(f"{fs.ARTICLE_DIR}in-coda-{v}.html") for v in ("503", "timeout")]
         with Archive(db) as archive:
             entries = [{"url": u, "depth": 1, "max_depth": 1} for u in queued]
-            archive.enqueue(entries, crawl_id=None, queued_at="2024-11-21T08:00:00+00:00")
+            archive.frontier.enqueue(entries, crawl_id=None, queued_at="2024-11-21T08:00:00+00:00")
         run, _ = crawl("robots", db, seed_server.url("seed"), *HARD, cwd=tmp)
         sc.runs.append(run)
         status, _ = last_crawl(db)
@@ -822,7 +822,7 @@ def frontier_overlap_queue(root: Path) -> Scenario:
                     (sleeper.pid, run_a),
                 )
                 conn.commit()
-                archive.claim(
+                archive.frontier.claim(
                     [{"url": site.url(p("conteso")), "depth": 1, "max_depth": 2}],
                     crawl_id=run_a,
                     queued_at="t",

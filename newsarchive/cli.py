@@ -1157,12 +1157,12 @@ def frontier(db: Path, site: str | None, everything: bool, clear: bool) -> None:
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
     with Archive(db) if clear else Archive.for_reading(db) as archive:
-        entries = archive.frontier_entries(site=site, failed_only=not everything)
+        entries = archive.frontier.entries(site=site, failed_only=not everything)
         for e in entries:
             why = f": {e['last_error']}" if e["last_error"] else ""
             click.echo(f"{e['url']}  attempts {e['attempts']}{why}")
         if clear:
-            removed = archive.frontier_clear([e["url"] for e in entries])
+            removed = archive.frontier.clear([e["url"] for e in entries])
             click.echo(f"cleared {removed} queued URL(s)", err=True)
         elif not entries:
             click.echo("nothing queued" if everything else "no failed URLs queued", err=True)

@@ -200,14 +200,14 @@ class ArticleSpider(scrapy.Spider):
             for r in articles
         ]
         archive = self._store()
-        claimed = archive.claim(entries, crawl_id=self._crawl_id(), queued_at=utc_now())
+        claimed = archive.frontier.claim(entries, crawl_id=self._crawl_id(), queued_at=utc_now())
         kept: list[scrapy.Request] = []
         for r in requests:
             if r.meta.get("na_kind", "article") != "article" or r.url in claimed:
                 kept.append(r)
                 continue
             self.seed_pending.discard(r.url)
-            if archive.is_archived(r.url):
+            if archive.frontier.is_archived(r.url):
                 # stored by another run since we looked: follow its stored links instead
                 self._inc("already_archived")
                 kept.extend(self._persist(list(self.expand_archived(r.url, r.meta["na_depth"]))))
@@ -226,7 +226,7 @@ class ArticleSpider(scrapy.Spider):
         archive = self._store()
         resumed = [
             row
-            for row in ([] if self.shared_frontier else archive.frontier())
+            for row in ([] if self.shared_frontier else archive.frontier.queued())
             if self.in_scope(row["url"])
         ]
         if resumed:
@@ -249,7 +249,7 @@ class ArticleSpider(scrapy.Spider):
                     continue
                 yield self.source_request(url, kind)
         if self.recheck_due:
-            due = archive.due_rechecks(
+            due = archive.frontier.due_rechecks(
                 now=utc_now(), schedule_hours=self.recheck_hours, limit=RECHECK_BATCH
             )
             due = [u for u in due if self.in_scope(u) or not self.seed_hosts]
@@ -263,7 +263,7 @@ class ArticleSpider(scrapy.Spider):
     def source_due(self, url: str) -> bool:
         """Whether a feed/sitemap/listing is due: its interval adapts to how often it changes."""
         settings = self.settings
-        last, minutes = self._store().source_interval(
+        last, minutes = self._store().frontier.source_interval(
             url,
             min_minutes=settings.getfloat("NEWSARCHIVE_SOURCE_MIN_MINUTES", 5),
             max_minutes=settings.getfloat("NEWSARCHIVE_SOURCE_MAX_MINUTES", 360),
@@ -336,19 +336,19 @@ class ArticleSpider(scrapy.Spider):
         archive = self._store()
         if known is not None:
             self._inc("depth_improved")
-            if archive.is_archived(url):
+            if archive.frontier.is_archived(url):
                 yield from self.expand_archived(url, depth)
             elif url in self.requested_urls:
                 # still queued: a run resumed after a kill must know the shorter depth too
                 entry = {"url": url, "depth": depth, "via_url": via, "max_depth": self.depth}
-                archive.claim(
+                archive.frontier.claim(
                     [{**entry, "related_selector": self.related_selector}],
                     crawl_id=self._crawl_id(),
                     queued_at=utc_now(),
                 )
             return
         headers: dict[str, str] = {}
-        if not force and archive.is_archived(url):
+        if not force and archive.frontier.is_archived(url):
             self._inc("already_archived")
             logger.info("already archived, not fetched again: %s", url)
             yield from self.expand_archived(url, depth)
@@ -391,7 +391,7 @@ class ArticleSpider(scrapy.Spider):
                     known = self.depth_of.get(target)
                     if not self.in_scope(target) or (known is not None and known <= page_depth + 1):
                         continue
-                    if not archive.is_archived(target):
+                    if not archive.frontier.is_archived(target):
                         yield from self.follow_url(target, depth=page_depth + 1, via=page)
                         continue
                     if known is None:
@@ -524,7 +524,9 @@ class ArticleSpider(scrapy.Spider):
         yield from self.child_sources(more, int(response.meta.get("na_source_depth", 0)))
         found = [d for d in found if self.in_scope(d.url)]
         self._inc(f"discovered/{kind}", len(found))
-        self._store().record_discoveries([self.discovery_row(d) for d in found], seen_at=utc_now())
+        self._store().frontier.record_discoveries(
+            [self.discovery_row(d) for d in found], seen_at=utc_now()
+        )
         requests: list[scrapy.Request] = []
         for item in found:
             requests.extend(self.follow_url(item.url, depth=0, via=source))
@@ -533,7 +535,7 @@ class ArticleSpider(scrapy.Spider):
     def source_empty(self, source: str, final_url: str) -> None:
         """A source that lists nothing where it listed articles before: a warning, counted
         and named in the run's stats (`newsarchive stats` shows it)."""
-        before = self._store().discoveries_from([source, final_url])
+        before = self._store().frontier.discoveries_from([source, final_url])
         if not before:
             return
         logger.warning("%s listed no articles (it listed %d before)", source, before)
@@ -601,7 +603,7 @@ class ArticleSpider(scrapy.Spider):
             # robots.txt could not be read: keep the URL queued for a later run
             logger.warning("not fetched now: %s (%s)", original, message)
             self._inc("not_fetched/robots_unavailable")
-            self._store().frontier_failed(original, error=message, count=False)
+            self._store().frontier.failed(original, error=message, count=False)
             self.kept_for_later.add(original)
             if request.meta.get("na_seed"):
                 self.seed_failures[original] = message
@@ -609,7 +611,7 @@ class ArticleSpider(scrapy.Spider):
         if failure.check(OutOfScope, ForbiddenAddress, RobotsDisallowed):
             # a deliberate drop (robots.txt, scope, private address), not a fetch error
             logger.info("not fetched: %s (%s)", original, message)
-            self._store().frontier_drop(original)
+            self._store().frontier.drop(original)
             if request.meta.get("na_seed"):
                 self.seed_failures[original] = message
             return
@@ -618,7 +620,7 @@ class ArticleSpider(scrapy.Spider):
         self._inc(f"fetch_failed/{reason}")
         why = f"{cause_of(reason, message)}: {message}"
         logger.warning("not fetched: %s (%s)", original, why)
-        self._store().frontier_failed(original, error=why)
+        self._store().frontier.failed(original, error=why)
         self.kept_for_later.add(original)  # retried by the next runs, up to 3 attempts
         if request.meta.get("na_seed"):
             self.seed_failures[original] = why

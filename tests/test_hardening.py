@@ -570,7 +570,7 @@ def robots_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RobotsCrawl
             db = tmp / "archive.db"
             queued = [servers[v].url(f"{ARTICLE_DIR}in-coda-{v}.html") for v in ("503", "timeout")]
             with Archive(db) as archive:
-                archive.enqueue(
+                archive.frontier.enqueue(
                     [{"url": u, "depth": 1, "max_depth": 1} for u in queued],
                     crawl_id=None,
                     queued_at="2024-11-21T08:00:00+00:00",

@@ -155,7 +155,10 @@ def test_changed_title_adds_a_version_with_changed_fields(archive):
 
 def test_is_archived_by_url_final_url_and_article(archive):
     store(archive, raw_page())
-    assert (archive.is_archived(BASE + truth.SEED_PATH), archive.is_archived(BASE + "/nope")) == (
+    assert (
+        archive.frontier.is_archived(BASE + truth.SEED_PATH),
+        archive.frontier.is_archived(BASE + "/nope"),
+    ) == (
         True,
         False,
     )
@@ -214,24 +217,30 @@ def test_conditional_headers_from_the_last_response(archive):
 
 def test_frontier_survives_and_clears_when_stored(archive):
     url = BASE + truth.SEED_PATH
-    archive.enqueue([{"url": url, "depth": 0, "max_depth": 1}], crawl_id=None, queued_at="t")
-    queued = [r["url"] for r in archive.frontier()]
+    archive.frontier.enqueue(
+        [{"url": url, "depth": 0, "max_depth": 1}], crawl_id=None, queued_at="t"
+    )
+    queued = [r["url"] for r in archive.frontier.queued()]
     store(archive, raw_page())
-    assert (queued, archive.frontier()) == ([url], [])
+    assert (queued, archive.frontier.queued()) == ([url], [])
 
 
 def test_discoveries_recorded_once(archive):
     row = {"url": BASE + "/a", "via": "feed", "source_url": BASE + "/rss", "listed_title": "A"}
-    first = archive.record_discoveries([row], seen_at="t1")
-    again = archive.record_discoveries([row], seen_at="t2")
+    first = archive.frontier.record_discoveries([row], seen_at="t1")
+    again = archive.frontier.record_discoveries([row], seen_at="t2")
     assert (first, again) == (1, 0)
 
 
 def test_due_rechecks_follow_the_schedule(archive):
     store(archive, raw_page(fetched_at="2024-12-06T09:00:00.000+00:00"))
     url = BASE + truth.SEED_PATH
-    early = archive.due_rechecks(now="2024-12-06T09:30:00+00:00", schedule_hours=[1, 6], limit=10)
-    due = archive.due_rechecks(now="2024-12-06T10:01:00+00:00", schedule_hours=[1, 6], limit=10)
+    early = archive.frontier.due_rechecks(
+        now="2024-12-06T09:30:00+00:00", schedule_hours=[1, 6], limit=10
+    )
+    due = archive.frontier.due_rechecks(
+        now="2024-12-06T10:01:00+00:00", schedule_hours=[1, 6], limit=10
+    )
     assert (early, due) == ([], [url])
 
 
@@ -281,7 +290,7 @@ def test_source_interval_doubles_while_unchanged(archive):
         archive.record_fetch(
             page, None, outcome="feed", error=None, crawl_id=None, extracted_at="x"
         )
-        waits.append(archive.source_interval(page.url, min_minutes=5, max_minutes=15)[1])
+        waits.append(archive.frontier.source_interval(page.url, min_minutes=5, max_minutes=15)[1])
     assert waits == [5, 5, 10, 15]
 
 

@@ -100,7 +100,7 @@ class ArchivePipeline:
             # no response and no error: a redirect loop back to a URL already seen, dropped
             seed_failures.setdefault(url, "no response (redirect loop or duplicate)")
         if reason == "finished" and hasattr(spider, "handled"):
-            self.archive.frontier_forget(spider.handled(), crawl_id=self.crawl_id)
+            self.archive.frontier.forget(spider.handled(), crawl_id=self.crawl_id)
         status = run_status(stats, reason, seed_failures, getattr(spider, "source_results", {}))
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("newsarchive/status", status)
