@@ -201,7 +201,7 @@ class Frontier:
                 ],
             )
             added = conn.total_changes - before
-            self._archive._refresh_listed(conn, [str(r["url"]) for r in rows])
+            self._archive.derived.refresh_listed(conn, [str(r["url"]) for r in rows])
             return added
 
     def source_interval(

@@ -134,7 +134,7 @@ class ShardMerger:
                 f"INSERT OR IGNORE INTO main.discoveries SELECT * FROM {SHARD_SCHEMA}.discoveries"
             )
             # listed-date evidence over the union of links and discoveries (store.py's rule)
-            self.archive._refresh_listed(conn, sorted(summary.touched))
+            self.archive.derived.refresh_listed(conn, sorted(summary.touched))
         return summary
 
     # 1. crawls
