@@ -64,9 +64,9 @@ def test_reextract_site_matches_host_with_a_port(tmp_path):
     with Archive(db) as archive:
         _store_at(archive, "http://127.0.0.1:8765")
         _store_at(archive, "http://127.0.0.1:9999", truth.CP1252_PATH)
-        assert len(archive.pages_for_reextract(site="127.0.0.1")) == 2
-        assert len(archive.pages_for_reextract(site="127.0.0.1:8765")) == 1
-        assert archive.pages_for_reextract(site="127.0.0.2") == []
+        assert len(archive.reextraction.pages(site="127.0.0.1")) == 2
+        assert len(archive.reextraction.pages(site="127.0.0.1:8765")) == 1
+        assert archive.reextraction.pages(site="127.0.0.2") == []
     result = invoke("reextract", "--db", str(db), "--site", "127.0.0.1", "--jobs", "1", "--silent")
     assert result.output.startswith("pages read: 2;")
 

@@ -144,7 +144,7 @@ def reextract(
     summary = Summary()
     pool: ExtractionPool | None = None
     try:
-        page_ids = archive.pages_for_reextract(site=site, since=since, url=url)
+        page_ids = archive.reextraction.pages(site=site, since=since, url=url)
         if on_total:
             on_total(len(page_ids))
         pool = ExtractionPool(
@@ -158,7 +158,7 @@ def reextract(
         batches = (b for ids in groups for b in _batches(archive, pool, ids, related_selector, tz))
         for results in batches:
             try:
-                with archive.batch():
+                with archive.reextraction.batch():
                     for result in results:
                         _apply(archive, result, summary, touched)
                     if dry_run:
@@ -194,7 +194,7 @@ def _apply(archive: Archive, result: Result, summary: Summary, touched: set[str]
     first_touch = article_url is not None and article_url not in touched
     if article_url:
         touched.add(article_url)
-    changed = archive.apply_reextraction(
+    changed = archive.reextraction.apply(
         page_id,
         fetched_at,
         extraction,

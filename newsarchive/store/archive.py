@@ -13,7 +13,6 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple
 
@@ -28,19 +27,16 @@ from newsarchive.store.base import (
     SearchQueryError,
     StorageError,
     retry_locked,
-    site_filter,
     to_json,
 )
 from newsarchive.store.bodies import BODY_SHA256_SQL, Bodies, body_sha256, sql_body_sha256
+from newsarchive.store.canonical import canonical_claim, trust_canonical
 from newsarchive.store.derived import ARTICLE_FIELDS, Derived
 from newsarchive.store.frontier import Frontier
 from newsarchive.store.fts import SearchSyntaxError, fts_query
+from newsarchive.store.reextraction import Reextraction
 from newsarchive.store.runs import Runs
-from newsarchive.store.versions import (
-    content_fields,
-    fields_hash,
-)
-from newsarchive.urls import canonicalize_url, strip_credentials
+from newsarchive.urls import strip_credentials
 
 if TYPE_CHECKING:  # extraction imports trafilatura: the crawler process does not need it
     from newsarchive.extract.article import Extraction
@@ -77,14 +73,6 @@ class StoredBody(NamedTuple):
 
 # record_fetch(previous=LOOKUP): the store finds the newest stored body itself
 LOOKUP: Literal["lookup"] = "lookup"
-
-
-def canonical_claim(final_url: str, extraction: Extraction | None) -> str | None:
-    """The page's rel=canonical URL when it names another URL than the page's own, else None."""
-    if extraction is None or extraction.article is None:
-        return None
-    fetched = canonicalize_url(final_url) or final_url
-    return extraction.article.url if extraction.article.url != fetched else None
 
 
 def _warc_columns(page: RawPage) -> tuple[str | None, int | None, int | None, str | None]:
@@ -134,6 +122,7 @@ class Archive:
         self.bodies = Bodies(self)
         self.frontier = Frontier(self)
         self.derived = Derived()
+        self.reextraction = Reextraction(self)
 
     def _check_schema(self, *, readonly: bool) -> None:
         """Refuse another application's SQLite file and an archive from a newer newsarchive.
@@ -340,7 +329,7 @@ class Archive:
             if body is not None:
                 self.bodies.stored(page.final_url, compression)
             if extraction is not None:
-                extraction = self._trust_canonical(
+                extraction = trust_canonical(
                     conn, page_id, page.final_url, page.fetched_at, extraction
                 )
                 self.derived.save(conn, page_id, page.fetched_at, extraction, extracted_at)
@@ -434,196 +423,6 @@ class Archive:
         }
 
     # --- re-extraction ---------------------------------------------------------------------
-
-    @contextmanager
-    def batch(self) -> Iterator[None]:
-        """One write transaction around several apply_reextraction calls."""
-        with self.write():
-            yield
-
-    def pages_for_reextract(
-        self, *, site: str | None = None, since: str | None = None, url: str | None = None
-    ) -> list[int]:
-        """Ids of the stored article pages to re-extract (2xx/3xx only), oldest fetch first.
-
-        Feeds, sitemaps and listings are what they were fetched as (pages.kind): their outcome
-        drives how often a source is read, and re-extraction must not rewrite it.
-        """
-        where = ["status < 400", "body IS NOT NULL", "kind = 'article'"]
-        params: dict[str, Any] = {}
-        if site:
-            sql, patterns = site_filter("final_url", site)
-            where.append(sql)
-            params |= patterns
-        if since:
-            where.append("fetched_at >= :since")
-            params["since"] = since
-        if url:
-            where.append(
-                "(url = :u OR final_url = :u OR id IN (SELECT page_id FROM article_versions"
-                " WHERE article_url = :u) OR id IN (SELECT page_id FROM articles WHERE url = :u))"
-            )
-            params["u"] = url
-        sql = f"SELECT id FROM pages WHERE {' AND '.join(where)} ORDER BY fetched_at, id"
-        return [int(r[0]) for r in self.db.conn.execute(sql, params)]
-
-    def apply_reextraction(
-        self,
-        page_id: int,
-        fetched_at: str,
-        extraction: Extraction | None,
-        *,
-        outcome: str,
-        error: str | None,
-        extracted_at: str,
-        rebuild_versions_from: str | None,
-    ) -> list[str]:
-        """Replace what was derived from one stored page (call inside batch()).
-
-        The raw columns of the page are never touched; its outcome, encoding decision and
-        error are. With rebuild_versions_from, the article's versions fetched at or after that
-        time are dropped first, so that they are rebuilt in fetch order.
-        """
-        conn = self.db.conn
-        conn.execute(
-            "UPDATE pages SET outcome = ?, encoding = ?, encoding_reason = ?, error = ?"
-            " WHERE id = ? AND (outcome IS NOT ? OR encoding IS NOT ? OR"
-            " encoding_reason IS NOT ? OR error IS NOT ?)",
-            (
-                outcome,
-                extraction.encoding if extraction else None,
-                extraction.encoding_reason if extraction else None,
-                error,
-                page_id,
-                outcome,
-                extraction.encoding if extraction else None,
-                extraction.encoding_reason if extraction else None,
-                error,
-            ),
-        )
-        if extraction is None or extraction.article is None:
-            return []
-        row = conn.execute("SELECT final_url, canonical_claim FROM pages WHERE id = ?", (page_id,))
-        final_url, old_claim = row.fetchone()
-        claim = canonical_claim(final_url, extraction)
-        if claim != old_claim:
-            conn.execute("UPDATE pages SET canonical_claim = ? WHERE id = ?", (claim, page_id))
-        extraction = self._trust_canonical(conn, page_id, final_url, fetched_at, extraction)
-        art = extraction.article
-        if art is None:
-            return []
-        if rebuild_versions_from is not None:
-            conn.execute(
-                "DELETE FROM article_versions WHERE article_url = ? AND fetched_at >= ?",
-                (art.url, rebuild_versions_from),
-            )
-        if self._state_is_newer(conn, art.url, page_id, fetched_at):
-            # An earlier fetch of an article whose current state comes from a later page (which
-            # this run re-extracts after it, or leaves as it is): only its version is rebuilt.
-            # Writing its state would flip the article back and forth on every run.
-            current = conn.execute("SELECT text FROM articles WHERE url = ?", (art.url,))
-            self.derived.save_version(
-                conn, page_id, fetched_at, art, current.fetchone()[0], own_text=True
-            )
-            return []
-        return self.derived.save(conn, page_id, fetched_at, extraction, extracted_at)
-
-    def _trust_canonical(
-        self,
-        conn: sqlite3.Connection,
-        page_id: int,
-        final_url: str,
-        fetched_at: str,
-        ex: Extraction,
-    ) -> Extraction:
-        """The extraction stored under its rel=canonical URL only when the claim is consistent,
-        else under the fetched URL (the claim stays in pages.canonical_claim).
-
-        A same-host canonical could otherwise replace another article's title and text (as
-        a "version 2"), and two pages pointing at each other would swap contents. A claim on
-        URL c is trusted when the content matches a state of c known at that fetch time, or
-        when c was never archived from its own page with other content and c's own page does
-        not point elsewhere.
-        """
-        art = ex.article
-        fetched = canonicalize_url(final_url) or final_url
-        if art is None or art.url == fetched:
-            return ex
-        claimed = art.url
-        states = conn.execute(
-            """SELECT p.final_url, v.content_hash FROM article_versions v
-               JOIN pages p ON p.id = v.page_id
-               WHERE v.article_url = ? AND v.fetched_at <= ? AND v.page_id != ?""",
-            (claimed, fetched_at, page_id),
-        ).fetchall()
-        mine = fields_hash(content_fields(art))
-        if any(h == mine for _, h in states):
-            return ex  # the same content: a duplicate URL of that article (AMP, parameters)
-        own_state = any(canonicalize_url(str(u)) == claimed for u, _ in states)
-        disagrees = conn.execute(
-            """SELECT 1 FROM pages WHERE (final_url = :c OR url = :c) AND id != :id
-               AND status < 300 AND canonical_claim IS NOT NULL AND canonical_claim != :c
-               LIMIT 1""",
-            {"c": claimed, "id": page_id},
-        ).fetchone()
-        if not own_state and disagrees is None:
-            return ex  # nothing contradicts the claim (yet)
-        logger.warning(
-            "%s claims rel=canonical %s, which %s: stored under its own URL",
-            fetched,
-            claimed,
-            "has other content" if own_state else "points elsewhere",
-        )
-        self._evict_claimer(conn, fetched)
-        return replace(ex, article=replace(art, url=fetched))
-
-    def _evict_claimer(self, conn: sqlite3.Connection, url: str) -> None:
-        """Give back the state another page put at url by a claim url's own page contradicts.
-
-        The article at url came from a page fetched elsewhere that claimed url as its
-        canonical (trusted then, as nothing contradicted it); url's own page says otherwise:
-        that state moves to the URL its page was fetched from (or is dropped when an article
-        already lives there).
-        """
-        row = conn.execute(
-            "SELECT p.final_url FROM articles a JOIN pages p ON p.id = a.page_id WHERE a.url = ?",
-            (url,),
-        ).fetchone()
-        if row is None:
-            return
-        home = canonicalize_url(str(row[0])) or str(row[0])
-        if home == url:
-            return
-        if conn.execute("SELECT 1 FROM articles WHERE url = ?", (home,)).fetchone() is None:
-            columns = ", ".join(("url", *ARTICLE_FIELDS, "extracted_at"))
-            rest = ", ".join((*ARTICLE_FIELDS, "extracted_at"))
-            conn.execute(
-                f"INSERT INTO articles ({columns}) SELECT ?, {rest} FROM articles WHERE url = ?",
-                (home, url),
-            )
-            for table, column in (
-                ("links", "from_url"),
-                ("date_evidence", "article_url"),
-                ("article_versions", "article_url"),
-            ):
-                conn.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?", (home, url))
-        else:
-            conn.execute("DELETE FROM links WHERE from_url = ?", (url,))
-            conn.execute("DELETE FROM date_evidence WHERE article_url = ?", (url,))
-            conn.execute("DELETE FROM article_versions WHERE article_url = ?", (url,))
-        conn.execute("DELETE FROM articles WHERE url = ?", (url,))
-        logger.warning("the article at %s came from %s: given back to it", url, home)
-
-    def _state_is_newer(
-        self, conn: sqlite3.Connection, url: str, page_id: int, fetched_at: str
-    ) -> bool:
-        """True when the article's stored state comes from a later fetch than page_id."""
-        row = conn.execute(
-            """SELECT b.fetched_at, b.id FROM articles a JOIN pages p ON p.id = a.page_id
-               JOIN pages b ON b.id = coalesce(p.body_page_id, p.id) WHERE a.url = ?""",
-            (url,),
-        ).fetchone()
-        return row is not None and (str(row[0]), int(row[1])) > (fetched_at, page_id)
 
     def versions(self, url: str) -> list[dict[str, Any]]:
         """The stored versions of an article, oldest first, each with its text."""
