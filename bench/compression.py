@@ -58,7 +58,7 @@ def archive_path(pages: list[tuple[str, bytes]]) -> tuple[float, float, int, int
                 headers={},
                 body=body,
             )
-            archive.record_fetch(
+            archive.pages.record_fetch(
                 page, None, outcome="article", error=None, crawl_id=None, extracted_at=FETCHED_AT
             )
         compact(archive)

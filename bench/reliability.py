@@ -907,7 +907,7 @@ def frontier_reextract(root: Path) -> Scenario:
         with Archive(db) as archive:
             for u, body in ((url, fs.slow_page()), (big, frontier_site.leggi_anche_page(8000))):
                 page = RawPage(u, u, 200, "2024-11-21T09:00:00+00:00", {}, body)
-                archive.record_fetch(
+                archive.pages.record_fetch(
                     page, None, outcome="article", error=None, crawl_id=None, extracted_at="t"
                 )
         result: dict[str, Any] = {}

@@ -354,7 +354,7 @@ class ArticleSpider(scrapy.Spider):
             yield from self.expand_archived(url, depth)
             return
         if force:
-            headers = archive.conditional_headers(url)
+            headers = archive.pages.conditional_headers(url)
         if self.max_pages and self.requested >= self.max_pages:
             self._inc("not_followed/max_pages")
             return

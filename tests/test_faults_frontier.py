@@ -166,7 +166,7 @@ def test_claim_refuses_a_url_stored_since_the_caller_looked(tmp_path: Path) -> N
             url
         )  # what the spider saw before another run stored it
         page = RawPage(url, url, 200, "2024-11-21T08:00:00+00:00", {}, b"<html></html>")
-        archive.record_fetch(
+        archive.pages.record_fetch(
             page, None, outcome="article", error=None, crawl_id=None, extracted_at="t"
         )
         entry = {"url": url, "depth": 1, "max_depth": 2}
@@ -338,7 +338,7 @@ def stored_archive(db: Path, pages: dict[str, bytes], outcome: str) -> None:
             page = RawPage(
                 url, url, 200, "2024-11-21T09:00:00+00:00", {"Content-Type": "text/html"}, body
             )
-            archive.record_fetch(
+            archive.pages.record_fetch(
                 page, None, outcome=outcome, error="as crawled", crawl_id=None, extracted_at="t"
             )
 

@@ -443,7 +443,7 @@ def test_huge_metadata_is_capped_before_it_is_stored(tmp_path: Path) -> None:
     assert "capped:title" in ex.notes
     db = tmp_path / "archive.db"
     with Archive(db) as archive:
-        archive.record_fetch(
+        archive.pages.record_fetch(
             RawPage(url=url, final_url=url, status=200, fetched_at=fetched, headers={}, body=html),
             ex,
             outcome=ex.outcome,
@@ -515,7 +515,7 @@ def test_pre_1970_dates_are_kept_as_evidence_but_never_chosen(tmp_path: Path) ->
     }
     db = tmp_path / "archive.db"
     with Archive(db) as archive:
-        archive.record_fetch(
+        archive.pages.record_fetch(
             RawPage(url=url, final_url=url, status=200, fetched_at=fetched, headers={}, body=html),
             ex,
             outcome=ex.outcome,
@@ -555,7 +555,7 @@ def fetch_into(archive: Archive, url: str, body: bytes, fetched_at: str) -> None
     from newsarchive.model import RawPage
 
     ex = extract_article(body, url=url, fetched_at=datetime.fromisoformat(fetched_at))
-    archive.record_fetch(
+    archive.pages.record_fetch(
         RawPage(url=url, final_url=url, status=200, fetched_at=fetched_at, headers={}, body=body),
         ex,
         outcome=ex.outcome,

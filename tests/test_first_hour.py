@@ -217,7 +217,7 @@ def test_reextract_keeps_the_outcome_of_source_pages(tmp_path):
             "listing": _source_page("/", "home.html", "listing", "text/html"),
         }
         for kind, page in sources.items():
-            archive.record_fetch(
+            archive.pages.record_fetch(
                 page, None, outcome=kind, error=None, crawl_id=None, extracted_at=FETCHED_AT
             )
     reextract(db, jobs=1)
@@ -231,7 +231,7 @@ def test_page_kind_cannot_change(tmp_path):
 
     with Archive(tmp_path / "a.db") as archive:
         page = _source_page("/rss.xml", "rss2.xml", "feed", "application/rss+xml")
-        archive.record_fetch(
+        archive.pages.record_fetch(
             page, None, outcome="feed", error=None, crawl_id=None, extracted_at=FETCHED_AT
         )
         with pytest.raises(sqlite3.IntegrityError, match="kind cannot change"):

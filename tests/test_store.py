@@ -37,7 +37,7 @@ def store(archive: Archive, page: RawPage) -> int:
     ex = extract_article(
         page.body, url=page.final_url, fetched_at=datetime.fromisoformat(page.fetched_at)
     )
-    return archive.record_fetch(
+    return archive.pages.record_fetch(
         page,
         ex,
         outcome=ex.outcome,
@@ -107,7 +107,7 @@ def test_body_is_compressed_and_round_trips(archive):
 
 def test_stored_page_reads_back(archive):
     page = raw_page()
-    stored = archive.page(store(archive, page))
+    stored = archive.pages.get(store(archive, page))
     assert (stored.body, stored.url, stored.headers) == (page.body, page.url, page.headers)
 
 
@@ -192,24 +192,27 @@ def test_identical_refetch_stores_no_second_body(archive):
     row = archive.db.conn.execute(
         "SELECT body IS NULL, body_page_id FROM pages WHERE id = ?", (second,)
     ).fetchone()
-    assert (tuple(row), archive.page(second).body == archive.page(first).body) == ((1, first), True)
+    assert (tuple(row), archive.pages.get(second).body == archive.pages.get(first).body) == (
+        (1, first),
+        True,
+    )
 
 
 def test_not_modified_points_at_the_stored_body(archive):
     first = store(archive, raw_page())
     page = raw_page(body=b"", fetched_at="2024-12-07T09:00:00.000+00:00")
     page.status = 304
-    second = archive.record_fetch(
+    second = archive.pages.record_fetch(
         page, None, outcome="not_modified", error=None, crawl_id=None, extracted_at="x"
     )
-    assert archive.page(second).body == archive.page(first).body
+    assert archive.pages.get(second).body == archive.pages.get(first).body
 
 
 def test_conditional_headers_from_the_last_response(archive):
     page = raw_page()
     page.headers = {"ETag": '"abc"', "Last-Modified": "Wed, 20 Nov 2024 03:15:00 GMT"}
     store(archive, page)
-    assert archive.conditional_headers(page.url) == {
+    assert archive.pages.conditional_headers(page.url) == {
         "If-None-Match": '"abc"',
         "If-Modified-Since": "Wed, 20 Nov 2024 03:15:00 GMT",
     }
@@ -287,7 +290,7 @@ def test_source_interval_doubles_while_unchanged(archive):
     for i, body in enumerate([feed, feed + b" ", feed + b" ", feed + b" "]):
         page = raw_page(body=body, fetched_at=f"2024-12-06T0{i}:00:00.000+00:00")
         page.url = page.final_url = "https://www.example.it/rss.xml"
-        archive.record_fetch(
+        archive.pages.record_fetch(
             page, None, outcome="feed", error=None, crawl_id=None, extracted_at="x"
         )
         waits.append(archive.frontier.source_interval(page.url, min_minutes=5, max_minutes=15)[1])
@@ -297,9 +300,11 @@ def test_source_interval_doubles_while_unchanged(archive):
 def test_previous_body_looked_up_once_gives_the_same_rows(archive):
     first = store(archive, raw_page())
     page = raw_page(fetched_at="2024-12-07T09:00:00.000+00:00")
-    previous = archive.latest_body(page.url, page.final_url)
-    assert archive.unchanged_outcome(page.url, page.final_url, page.body, previous) == "article"
-    second = archive.record_fetch(
+    previous = archive.pages.latest_body(page.url, page.final_url)
+    assert (
+        archive.pages.unchanged_outcome(page.url, page.final_url, page.body, previous) == "article"
+    )
+    second = archive.pages.record_fetch(
         page,
         None,
         outcome="article",

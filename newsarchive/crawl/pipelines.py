@@ -32,7 +32,8 @@ from newsarchive.crawl.workers import (
 from newsarchive.defaults import DEFAULT_DB, DEFAULT_TZ
 from newsarchive.extract.outcomes import ERROR, EXTRACTION_FAILED
 from newsarchive.model import RawPage, utc_now
-from newsarchive.store.archive import LOOKUP, Archive, StorageError, StoredBody
+from newsarchive.store.archive import Archive, StorageError
+from newsarchive.store.pages import LOOKUP, StoredBody
 
 if TYPE_CHECKING:
     from newsarchive.extract.article import Extraction
@@ -128,7 +129,7 @@ class ArchivePipeline:
             # a shorter path to the page may have been met while it was extracted
             item = dataclasses.replace(item, depth=page_depth(item.url, item.depth))
         try:
-            page_id = self.archive.record_fetch(
+            page_id = self.archive.pages.record_fetch(
                 item,
                 extraction,
                 outcome=outcome,
@@ -176,7 +177,7 @@ class ArchivePipeline:
         """The newest stored body of a fetched article's URL (None for anything else)."""
         if self.archive is None or item.kind != "article" or item.status >= 300:
             return None
-        return self.archive.latest_body(item.url, item.final_url)
+        return self.archive.pages.latest_body(item.url, item.final_url)
 
     async def extract(
         self, item: RawPage, previous: StoredBody | None | Literal["lookup"] = LOOKUP
@@ -193,7 +194,7 @@ class ArchivePipeline:
         if item.status == 304:
             return None, NOT_MODIFIED, None
         if item.status < 300:
-            unchanged = self.archive.unchanged_outcome(
+            unchanged = self.archive.pages.unchanged_outcome(
                 item.url, item.final_url, item.body, previous
             )
             if unchanged is not None:

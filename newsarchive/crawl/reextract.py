@@ -68,7 +68,7 @@ def _submit(
     pending: list[Pending] = []
     for page_id in page_ids:
         try:
-            page = archive.page(page_id)
+            page = archive.pages.get(page_id)
         except BodyError as exc:
             # a corrupt body, or a compression this version cannot read: that page fails only
             pending.append((page_id, "", "", (None, UNREADABLE, str(exc))))
