@@ -584,7 +584,7 @@ def history(url: str, db: Path) -> None:
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
     with Archive.for_reading(db) as archive:
-        versions = archive.versions(canonicalize_url(url) or url)
+        versions = archive.read.versions(canonicalize_url(url) or url)
     if not versions:
         raise click.ClickException(f"no versions of {url} in {db}")
     previous: dict[str, object] | None = None
@@ -619,8 +619,8 @@ def show(url: str, db: Path, as_json: bool) -> None:
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
     with Archive(db, readonly=True) as archive:
-        found = archive.article_url_for(canonicalize_url(url) or url)
-        article = archive.article_view(found) if found else None
+        found = archive.read.article_url_for(canonicalize_url(url) or url)
+        article = archive.read.article_view(found) if found else None
     if article is None:
         raise click.ClickException(f"no archived article {url} in {db}")
     if as_json:
@@ -813,7 +813,7 @@ def search(
         raise click.ClickException(f"no archive at {db}")
     with Archive.for_reading(db) as archive:
         try:
-            hits = archive.search(query, site=site, since=since, until=until, limit=limit)
+            hits = archive.search.articles(query, site=site, since=since, until=until, limit=limit)
         except (SearchSyntaxError, SearchQueryError) as exc:
             raise click.BadParameter(str(exc), param_hint="QUERY") from exc
     for hit in hits:
@@ -891,7 +891,7 @@ def export(
     chosen = [f.strip() for f in fields.split(",")] if fields else None
     with Archive.for_reading(db) as archive:
         try:
-            rows = archive.iter_articles(fields=chosen, site=site, since=since)
+            rows = archive.read.iter_articles(fields=chosen, site=site, since=since)
             first = next(rows, None)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--fields") from exc
@@ -926,9 +926,11 @@ def _export_graph_or_versions(
     out = sys.stdout
     with Archive(db, readonly=True) as archive:
         if fmt == "graphml":
-            write_graphml(out, archive.iter_graph_nodes(), archive.iter_links())
+            write_graphml(out, archive.read.iter_graph_nodes(), archive.read.iter_links())
             return
-        rows = archive.iter_links() if what == "links" else archive.iter_versions(site=site)
+        rows = (
+            archive.read.iter_links() if what == "links" else archive.read.iter_versions(site=site)
+        )
         if fmt == "jsonl":
             for row in rows:
                 if "to_archived" in row:
@@ -1082,8 +1084,8 @@ def stats(db: Path, as_json: bool, redis_url: str | None, redis_prefix: str) -> 
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
     with Archive.for_reading(db) as archive:
-        view = archive.overview()
-        per_day = fill_days(archive.articles_per_day(days=STATS_DAYS), days=STATS_DAYS)
+        view = archive.read.overview()
+        per_day = fill_days(archive.read.articles_per_day(days=STATS_DAYS), days=STATS_DAYS)
     if as_json:
         click.echo(json.dumps(_stats_json(db, view, per_day), ensure_ascii=False, indent=2))
         return

@@ -387,7 +387,7 @@ class ArticleSpider(scrapy.Spider):
             for page, page_depth in ring:
                 if page_depth >= self.depth:
                     continue
-                for target in self.capped_links(page, archive.related_targets(page)):
+                for target in self.capped_links(page, archive.read.related_targets(page)):
                     known = self.depth_of.get(target)
                     if not self.in_scope(target) or (known is not None and known <= page_depth + 1):
                         continue

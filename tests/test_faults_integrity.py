@@ -332,7 +332,7 @@ def test_snapshot_of_a_live_archive_is_complete_and_self_contained(tmp_path: Pat
     assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
     conn.close()
     with Archive(tmp_path / "copy.db") as copy:  # a snapshot is an archive
-        assert copy.counts()["pages"] == 1
+        assert copy.read.counts()["pages"] == 1
 
 
 def test_snapshot_never_overwrites(tmp_path: Path) -> None:

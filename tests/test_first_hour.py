@@ -338,7 +338,7 @@ def test_feed_served_as_xml_is_read_and_an_emptied_feed_warns(site, tmp_path, co
     first = run_cli("crawl", "--feed", feed, "--db", db, "--depth", "0", *FAST, cwd=tmp_path)
     assert first.code == 0, first.err[-2000:]
     with Archive(db) as archive:
-        assert {a["url"] for a in archive.iter_articles(fields=["url"])} == {
+        assert {a["url"] for a in archive.read.iter_articles(fields=["url"])} == {
             site.url(p) for p in FEED_ITEMS
         }
         assert archive.db.execute(

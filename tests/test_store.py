@@ -138,7 +138,7 @@ def test_fts_finds_accentless_query(archive):
 def test_same_content_twice_adds_no_version(archive):
     store(archive, raw_page())
     store(archive, raw_page(fetched_at="2024-12-07T09:00:00.000+00:00"))
-    assert [v["version"] for v in archive.versions(BASE + truth.SEED_PATH)] == [1]
+    assert [v["version"] for v in archive.read.versions(BASE + truth.SEED_PATH)] == [1]
 
 
 def test_changed_title_adds_a_version_with_changed_fields(archive):
@@ -146,7 +146,7 @@ def test_changed_title_adds_a_version_with_changed_fields(archive):
     store(archive, raw_page(body=body))
     edited = body.replace(b"soldati in Ucraina contro l'Occidente", b"truppe in Ucraina")
     store(archive, raw_page(body=edited, fetched_at="2024-12-07T09:00:00.000+00:00"))
-    versions = archive.versions(BASE + truth.SEED_PATH)
+    versions = archive.read.versions(BASE + truth.SEED_PATH)
     assert [(v["version"], json.loads(v["changed_fields"])) for v in versions] == [
         (1, []),
         (2, ["title"]),
@@ -166,7 +166,7 @@ def test_is_archived_by_url_final_url_and_article(archive):
 
 def test_related_targets_in_page_order(archive):
     store(archive, raw_page())
-    targets = archive.related_targets(BASE + truth.SEED_PATH)
+    targets = archive.read.related_targets(BASE + truth.SEED_PATH)
     assert targets[0] == BASE + truth.TRACKING_TO and len(targets) == 8
 
 
@@ -324,7 +324,7 @@ def test_shared_archive_is_one_connection_until_its_last_user_closes(tmp_path):
     second = Archive.shared(tmp_path / "archive.db")
     assert second is first
     first.close()
-    assert second.counts()["pages"] == 0  # still open for its other user
+    assert second.read.counts()["pages"] == 0  # still open for its other user
     second.close()
     third = Archive.shared(tmp_path / "archive.db")
     assert third is not first

@@ -167,7 +167,7 @@ class ArchivePipeline:
             links = [link.to_url for link in extraction.links]
         elif item.status < 300 and self.archive is not None:
             # an unchanged re-fetch was not extracted again: its stored links still count
-            links = self.archive.related_targets(item.url)
+            links = self.archive.read.related_targets(item.url)
         else:
             return
         for request in follow_related(item, links):

@@ -24,7 +24,7 @@ class Reextraction:
 
     @contextmanager
     def batch(self) -> Iterator[None]:
-        """One write transaction around several apply_reextraction calls."""
+        """One write transaction around several apply() calls."""
         with self._archive.write():
             yield
 
