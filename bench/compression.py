@@ -4,7 +4,7 @@ Run: uv run python bench/compression.py [--repeat 20]
 
 Over the shared corpus pages (newsarchive_testing.corpus), grouped by site (host without www.):
 
-1. archive path: every page is stored with Archive.record_fetch into a fresh archive, in
+1. archive path: every page is stored with Archive.pages.record_fetch into a fresh archive, in
    corpus order, then `compact` runs (it gives every site with DICT_MIN_PAGES stored bodies a
    dictionary and recompresses). Figure: stored blob bytes / raw bytes, as on disk.
    The corpus has few pages per site (most sites have one page), so most pages never get a
@@ -29,10 +29,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from newsarchive.model import RawPage
-from newsarchive.store.archive import (
+from newsarchive.store.archive import Archive
+from newsarchive.store.bodies import (
     DICT_SAMPLE_PAGES,
     ZLIB_LEVEL,
-    Archive,
     body_site,
     compress,
     decompress,
@@ -58,7 +58,7 @@ def archive_path(pages: list[tuple[str, bytes]]) -> tuple[float, float, int, int
                 headers={},
                 body=body,
             )
-            archive.record_fetch(
+            archive.pages.record_fetch(
                 page, None, outcome="article", error=None, crawl_id=None, extracted_at=FETCHED_AT
             )
         compact(archive)

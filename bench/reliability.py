@@ -175,7 +175,7 @@ def body_of(db: Path, url: str) -> bytes | None:
     if not rows or rows[0][0] is None:
         return None
     with Archive(db) as archive:  # zstd bodies may need their site's dictionary
-        return archive.body_bytes(rows[0][0], rows[0][1])
+        return archive.bodies.read(rows[0][0], rows[0][1])
 
 
 def duplicates_in_one_crawl(db: Path) -> list[str]:
@@ -372,7 +372,7 @@ def robots(root: Path) -> Scenario:
         queued = [servers[v].url(f"{fs.ARTICLE_DIR}in-coda-{v}.html") for v in ("503", "timeout")]
         with Archive(db) as archive:
             entries = [{"url": u, "depth": 1, "max_depth": 1} for u in queued]
-            archive.enqueue(entries, crawl_id=None, queued_at="2024-11-21T08:00:00+00:00")
+            archive.frontier.enqueue(entries, crawl_id=None, queued_at="2024-11-21T08:00:00+00:00")
         run, _ = crawl("robots", db, seed_server.url("seed"), *HARD, cwd=tmp)
         sc.runs.append(run)
         status, _ = last_crawl(db)
@@ -815,14 +815,14 @@ def frontier_overlap_queue(root: Path) -> Scenario:
         sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
         try:
             with Archive(db) as archive:
-                run_a = archive.start_crawl(command="A", seeds=[], started_at="2024-11-21")
+                run_a = archive.runs.start(command="A", seeds=[], started_at="2024-11-21")
                 conn = archive.db.conn
                 conn.execute(
                     "UPDATE crawls SET stats = json_set(stats, '$.pid', ?) WHERE id = ?",
                     (sleeper.pid, run_a),
                 )
                 conn.commit()
-                archive.claim(
+                archive.frontier.claim(
                     [{"url": site.url(p("conteso")), "depth": 1, "max_depth": 2}],
                     crawl_id=run_a,
                     queued_at="t",
@@ -907,7 +907,7 @@ def frontier_reextract(root: Path) -> Scenario:
         with Archive(db) as archive:
             for u, body in ((url, fs.slow_page()), (big, frontier_site.leggi_anche_page(8000))):
                 page = RawPage(u, u, 200, "2024-11-21T09:00:00+00:00", {}, body)
-                archive.record_fetch(
+                archive.pages.record_fetch(
                     page, None, outcome="article", error=None, crawl_id=None, extracted_at="t"
                 )
         result: dict[str, Any] = {}

@@ -591,7 +591,7 @@ def history(url: str, db: Path) -> None:
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
     with Archive.for_reading(db) as archive:
-        versions = archive.versions(canonicalize_url(url) or url)
+        versions = archive.read.versions(canonicalize_url(url) or url)
     if not versions:
         raise click.ClickException(f"no versions of {url} in {db}")
     previous: dict[str, object] | None = None
@@ -626,8 +626,8 @@ def show(url: str, db: Path, as_json: bool) -> None:
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
     with Archive(db, readonly=True) as archive:
-        found = archive.article_url_for(canonicalize_url(url) or url)
-        article = archive.article_view(found) if found else None
+        found = archive.read.article_url_for(canonicalize_url(url) or url)
+        article = archive.read.article_view(found) if found else None
     if article is None:
         raise click.ClickException(f"no archived article {url} in {db}")
     if as_json:
@@ -820,7 +820,7 @@ def search(
         raise click.ClickException(f"no archive at {db}")
     with Archive.for_reading(db) as archive:
         try:
-            hits = archive.search(query, site=site, since=since, until=until, limit=limit)
+            hits = archive.search.articles(query, site=site, since=since, until=until, limit=limit)
         except (SearchSyntaxError, SearchQueryError) as exc:
             raise click.BadParameter(str(exc), param_hint="QUERY") from exc
     for hit in hits:
@@ -898,7 +898,7 @@ def export(
     chosen = [f.strip() for f in fields.split(",")] if fields else None
     with Archive.for_reading(db) as archive:
         try:
-            rows = archive.iter_articles(fields=chosen, site=site, since=since)
+            rows = archive.read.iter_articles(fields=chosen, site=site, since=since)
             first = next(rows, None)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--fields") from exc
@@ -933,9 +933,11 @@ def _export_graph_or_versions(
     out = sys.stdout
     with Archive(db, readonly=True) as archive:
         if fmt == "graphml":
-            write_graphml(out, archive.iter_graph_nodes(), archive.iter_links())
+            write_graphml(out, archive.read.iter_graph_nodes(), archive.read.iter_links())
             return
-        rows = archive.iter_links() if what == "links" else archive.iter_versions(site=site)
+        rows = (
+            archive.read.iter_links() if what == "links" else archive.read.iter_versions(site=site)
+        )
         if fmt == "jsonl":
             for row in rows:
                 if "to_archived" in row:
@@ -1089,8 +1091,8 @@ def stats(db: Path, as_json: bool, redis_url: str | None, redis_prefix: str) -> 
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
     with Archive.for_reading(db) as archive:
-        view = archive.overview()
-        per_day = fill_days(archive.articles_per_day(days=STATS_DAYS), days=STATS_DAYS)
+        view = archive.read.overview()
+        per_day = fill_days(archive.read.articles_per_day(days=STATS_DAYS), days=STATS_DAYS)
     if as_json:
         click.echo(json.dumps(_stats_json(db, view, per_day), ensure_ascii=False, indent=2))
         return
@@ -1164,12 +1166,12 @@ def frontier(db: Path, site: str | None, everything: bool, clear: bool) -> None:
     if not db.exists():
         raise click.ClickException(f"no archive at {db}")
     with Archive(db) if clear else Archive.for_reading(db) as archive:
-        entries = archive.frontier_entries(site=site, failed_only=not everything)
+        entries = archive.frontier.entries(site=site, failed_only=not everything)
         for e in entries:
             why = f": {e['last_error']}" if e["last_error"] else ""
             click.echo(f"{e['url']}  attempts {e['attempts']}{why}")
         if clear:
-            removed = archive.frontier_clear([e["url"] for e in entries])
+            removed = archive.frontier.clear([e["url"] for e in entries])
             click.echo(f"cleared {removed} queued URL(s)", err=True)
         elif not entries:
             click.echo("nothing queued" if everything else "no failed URLs queued", err=True)

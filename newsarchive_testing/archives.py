@@ -26,7 +26,7 @@ def build(path: Path, pages: int) -> list[tuple[str, bytes]]:
                 headers={"Content-Type": "text/html; charset=utf-8"},
                 body=body,
             )
-            archive.record_fetch(
+            archive.pages.record_fetch(
                 page, None, outcome="article", error=None, crawl_id=None, extracted_at=FETCHED_AT
             )
     return files

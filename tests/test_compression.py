@@ -15,14 +15,8 @@ import pytest
 from conftest import run_cli
 
 from newsarchive.model import RawPage
-from newsarchive.store.archive import (
-    DICT_MIN_PAGES,
-    Archive,
-    BodyError,
-    body_sha256,
-    decompress,
-    stored_dictionary,
-)
+from newsarchive.store.archive import Archive, BodyError
+from newsarchive.store.bodies import DICT_MIN_PAGES, body_sha256, decompress, stored_dictionary
 from newsarchive.store.compact import compact
 
 FETCHED_AT = "2024-12-06T09:00:00.000+00:00"
@@ -52,7 +46,7 @@ def raw(url: str, data: bytes) -> RawPage:
 
 
 def record(archive: Archive, url: str, data: bytes) -> int:
-    return archive.record_fetch(
+    return archive.pages.record_fetch(
         raw(url, data), None, outcome="article", error=None, crawl_id=None, extracted_at=FETCHED_AT
     )
 
@@ -110,7 +104,7 @@ def test_a_dictionary_body_is_smaller_and_reads_back(archive: Archive) -> None:
         last = record(archive, f"https://www.sito.it/a/{n}.html", body(n))
     plain = len(zlib.compress(body(DICT_MIN_PAGES), 6))
     blob, compression = stored(archive, last)
-    page = archive.page(last)
+    page = archive.pages.get(last)
     assert page is not None
     assert (page.body, compression, len(blob) < plain / 2) == (
         body(DICT_MIN_PAGES),
@@ -130,13 +124,13 @@ def test_old_zlib_bodies_stay_readable(tmp_path: Path) -> None:
     Archive(tmp_path / "archive.db").close()
     add_zlib_pages(tmp_path / "archive.db", 1)
     with Archive(tmp_path / "archive.db") as archive:
-        page = archive.page(1)
+        page = archive.pages.get(1)
     assert page is not None and page.body == body(0)
 
 
 def test_a_body_with_a_missing_dictionary_is_a_body_error(archive: Archive) -> None:
     with pytest.raises(BodyError, match="dictionary"):
-        archive.body_bytes(b"\x28\xb5\x2f\xfd", "zstd:dict:42")
+        archive.bodies.read(b"\x28\xb5\x2f\xfd", "zstd:dict:42")
 
 
 def test_a_body_cannot_be_replaced_by_other_bytes(archive: Archive) -> None:
@@ -148,7 +142,7 @@ def test_a_body_cannot_be_replaced_by_other_bytes(archive: Archive) -> None:
         )
     with pytest.raises(sqlite3.IntegrityError, match="immutable"):
         archive.db.conn.execute("UPDATE pages SET body = NULL WHERE id = ?", (page_id,))
-    assert archive.page(page_id).body == body(0)  # type: ignore[union-attr]
+    assert archive.pages.get(page_id).body == body(0)  # type: ignore[union-attr]
 
 
 def test_a_body_can_be_recompressed_to_the_same_bytes(archive: Archive) -> None:
@@ -157,7 +151,7 @@ def test_a_body_can_be_recompressed_to_the_same_bytes(archive: Archive) -> None:
         "UPDATE pages SET body = ?, compression = 'zlib' WHERE id = ?",
         (zlib.compress(body(0)), page_id),
     )
-    assert archive.page(page_id).body == body(0)  # type: ignore[union-attr]
+    assert archive.pages.get(page_id).body == body(0)  # type: ignore[union-attr]
 
 
 def test_another_sqlite_client_cannot_change_a_body(tmp_path: Path) -> None:
@@ -187,7 +181,7 @@ def test_compact_recompresses_zlib_bodies_with_a_site_dictionary(tmp_path: Path)
         before = sum(len(stored(archive, i)[0]) for i in range(1, 12))
         summary = compact(archive, batch=3)
         kinds = {stored(archive, i)[1] for i in range(1, 11)}
-        bodies = [archive.page(i).body for i in range(1, 12)]  # type: ignore[union-attr]
+        bodies = [archive.pages.get(i).body for i in range(1, 12)]  # type: ignore[union-attr]
         after = sum(len(stored(archive, i)[0]) for i in range(1, 12))
         solo = stored(archive, 11)[1]
     assert (summary.dictionaries, summary.recompressed, kinds, solo) == (
@@ -251,7 +245,7 @@ def test_compact_kill_9_loses_nothing(tmp_path: Path) -> None:
         rows = archive.db.conn.execute(
             "SELECT id, body, compression, sha256 FROM pages ORDER BY id"
         ).fetchall()
-        assert all(body_sha256(archive.body_bytes(b, c)) == sha for _, b, c, sha in rows)
+        assert all(body_sha256(archive.bodies.read(b, c)) == sha for _, b, c, sha in rows)
         kinds = {c for _, _, c, _ in rows}
         assert "zlib" in kinds and "zstd:dict:1" in kinds  # killed half-way
         compact(archive)  # the next run goes on
@@ -291,7 +285,7 @@ def test_a_site_dictionary_takes_www_and_bare_host_but_not_another_port(archive:
     urls += [f"https://sito.it/a/{n}.html" for n in range(2, DICT_MIN_PAGES)]
     for n, url in enumerate(urls):
         record(archive, url, body(n))
-    assert archive.train_dictionary("sito.it") == 1
+    assert archive.bodies.train_dictionary("sito.it") == 1
     pages, data = archive.db.conn.execute("SELECT pages, data FROM zstd_dictionaries").fetchone()
     raw = stored_dictionary(data)
     assert (pages, body(0) in raw, body(50) in raw) == (DICT_MIN_PAGES, True, False)
@@ -302,10 +296,10 @@ def test_feeds_do_not_make_a_site_dictionary(archive: Archive) -> None:
 
     for n in range(DICT_MIN_PAGES + 2):
         page = replace(raw(f"https://www.sito.it/feed/{n}.xml", body(n)), kind="feed")
-        archive.record_fetch(
+        archive.pages.record_fetch(
             page, None, outcome="feed", error=None, crawl_id=None, extracted_at=FETCHED_AT
         )
-    assert archive.train_dictionary("sito.it") is None
+    assert archive.bodies.train_dictionary("sito.it") is None
     assert archive.db.conn.execute("SELECT count(*) FROM zstd_dictionaries").fetchone() == (0,)
 
 
@@ -327,5 +321,5 @@ def test_merged_shards_keep_bodies_readable_whatever_their_dictionaries(tmp_path
     merge_shards(tmp_path / "merged.db", [tmp_path / "a.db", tmp_path / "b.db"])
     with Archive(tmp_path / "merged.db") as merged:
         ids = [r[0] for r in merged.db.conn.execute("SELECT id FROM pages ORDER BY id")]
-        pages = [merged.page(i) for i in ids]
+        pages = [merged.pages.get(i) for i in ids]
     assert {p.url: p.body for p in pages if p is not None} == expected

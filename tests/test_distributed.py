@@ -173,11 +173,11 @@ def store(db, body: bytes, fetched_at: str, path: str = truth.SEED_PATH) -> None
     )
     ex = extract_article(body, url=page.final_url, fetched_at=datetime.fromisoformat(fetched_at))
     with Archive(db) as archive:
-        crawl_id = archive.start_crawl(command="test", seeds=[], started_at=fetched_at)
-        archive.record_fetch(
+        crawl_id = archive.runs.start(command="test", seeds=[], started_at=fetched_at)
+        archive.pages.record_fetch(
             page, ex, outcome=ex.outcome, error=None, crawl_id=crawl_id, extracted_at=fetched_at
         )
-        archive.finish_crawl(crawl_id, finished_at=fetched_at, stats={}, status="finished")
+        archive.runs.finish(crawl_id, finished_at=fetched_at, stats={}, status="finished")
 
 
 def q(db, sql):

@@ -165,7 +165,7 @@ def test_raw_body_is_kept_byte_for_byte(depth1):
     )[0]
     original = (SITE_DIR / truth.CP1252_PATH.lstrip("/")).read_bytes()
     with Archive(tmp_path / "archive.db") as archive:  # zstd, maybe with the site's dictionary
-        body = archive.body_bytes(row["body"], row["compression"])
+        body = archive.bodies.read(row["body"], row["compression"])
     assert (body, row["encoding"]) == (original, "cp1252")
 
 

@@ -132,8 +132,8 @@ def test_overlapping_run_keeps_the_queue_of_a_run_killed_later(tmp_path: Path) -
         x = site.url(p("conteso"))
         with Archive(db) as archive:
             # run A: alive (this test process), has claimed x and not fetched it yet
-            run_a = archive.start_crawl(command="crawl A", seeds=[], started_at="2024-11-21T08:00")
-            claimed = archive.claim(
+            run_a = archive.runs.start(command="crawl A", seeds=[], started_at="2024-11-21T08:00")
+            claimed = archive.frontier.claim(
                 [{"url": x, "depth": 1, "max_depth": 2}], crawl_id=run_a, queued_at="t"
             )
             assert claimed == {x}
@@ -162,14 +162,18 @@ def test_claim_refuses_a_url_stored_since_the_caller_looked(tmp_path: Path) -> N
     fetched 2 URLs in 3,000 twice when it was not)."""
     url = "https://www.example.it/a.html"
     with Archive(tmp_path / "archive.db") as archive:
-        assert not archive.is_archived(url)  # what the spider saw before another run stored it
+        assert not archive.frontier.is_archived(
+            url
+        )  # what the spider saw before another run stored it
         page = RawPage(url, url, 200, "2024-11-21T08:00:00+00:00", {}, b"<html></html>")
-        archive.record_fetch(
+        archive.pages.record_fetch(
             page, None, outcome="article", error=None, crawl_id=None, extracted_at="t"
         )
         entry = {"url": url, "depth": 1, "max_depth": 2}
-        assert archive.claim([entry], crawl_id=None, queued_at="t") == set()
-        assert archive.claim([{**entry, "recheck": True}], crawl_id=None, queued_at="t") == {url}
+        assert archive.frontier.claim([entry], crawl_id=None, queued_at="t") == set()
+        assert archive.frontier.claim(
+            [{**entry, "recheck": True}], crawl_id=None, queued_at="t"
+        ) == {url}
 
 
 # --- item 1: a deeper re-crawl archives what a fresh crawl of that depth archives ------------
@@ -334,7 +338,7 @@ def stored_archive(db: Path, pages: dict[str, bytes], outcome: str) -> None:
             page = RawPage(
                 url, url, 200, "2024-11-21T09:00:00+00:00", {"Content-Type": "text/html"}, body
             )
-            archive.record_fetch(
+            archive.pages.record_fetch(
                 page, None, outcome=outcome, error="as crawled", crawl_id=None, extracted_at="t"
             )
 
@@ -398,5 +402,5 @@ def test_a_shorter_path_lowers_the_queued_depth(tmp_path: Path) -> None:
     with Archive(tmp_path / "archive.db") as archive:
         for depth, via in ((3, "https://www.example.it/lungo.html"), (1, None), (2, "x")):
             entry = {"url": url, "depth": depth, "via_url": via, "max_depth": 5}
-            assert archive.claim([entry], crawl_id=None, queued_at="t") == {url}
-        assert [(r["depth"], r["via_url"]) for r in archive.frontier()] == [(1, None)]
+            assert archive.frontier.claim([entry], crawl_id=None, queued_at="t") == {url}
+        assert [(r["depth"], r["via_url"]) for r in archive.frontier.queued()] == [(1, None)]

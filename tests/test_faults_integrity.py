@@ -37,13 +37,13 @@ STARTED = "2024-12-06T09:00:00.000+00:00"
 def build_archive(db: Path) -> None:
     """An archive with the fixture site's seed article and one finished run."""
     with Archive(db) as archive:
-        crawl_id = archive.start_crawl(
+        crawl_id = archive.runs.start(
             command=f"newsarchive crawl https://user:{SECRET}@www.corriere-di-prova.it/a.html",
             seeds=[f"https://user:{SECRET}@www.corriere-di-prova.it/a.html"],
             started_at=STARTED,
         )
         store(archive, raw_page())
-        archive.finish_crawl(crawl_id, finished_at=STARTED, stats={}, status="finished")
+        archive.runs.finish(crawl_id, finished_at=STARTED, stats={}, status="finished")
 
 
 def one_line_error(result) -> bool:
@@ -306,9 +306,9 @@ def test_datasette_views_and_tables_still_work(datasette: str) -> None:
 def test_a_finished_run_is_in_the_database_file_not_only_in_the_wal(tmp_path: Path) -> None:
     db = tmp_path / "archive.db"
     with Archive(db) as archive:
-        crawl_id = archive.start_crawl(command="c", seeds=[], started_at=STARTED)
+        crawl_id = archive.runs.start(command="c", seeds=[], started_at=STARTED)
         store(archive, raw_page())
-        archive.finish_crawl(crawl_id, finished_at=STARTED, stats={}, status="finished")
+        archive.runs.finish(crawl_id, finished_at=STARTED, stats={}, status="finished")
         # what survives when the WAL is lost: the database file alone
         shutil.copyfile(db, tmp_path / "main-only.db")
     conn = sqlite3.connect(tmp_path / "main-only.db")
@@ -320,7 +320,7 @@ def test_snapshot_of_a_live_archive_is_complete_and_self_contained(tmp_path: Pat
     db = tmp_path / "archive.db"
     build_archive(db)
     with Archive(db) as writer:  # a live archive: a run under way, its rows in the WAL
-        writer.start_crawl(command="running", seeds=[], started_at=STARTED)
+        writer.runs.start(command="running", seeds=[], started_at=STARTED)
         assert (tmp_path / "archive.db-wal").stat().st_size > 0
         result = run_cli("snapshot", str(tmp_path / "copy.db"), "--db", str(db), cwd=tmp_path)
         assert result.code == 0, result.err
@@ -332,7 +332,7 @@ def test_snapshot_of_a_live_archive_is_complete_and_self_contained(tmp_path: Pat
     assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
     conn.close()
     with Archive(tmp_path / "copy.db") as copy:  # a snapshot is an archive
-        assert copy.counts()["pages"] == 1
+        assert copy.read.counts()["pages"] == 1
 
 
 def test_snapshot_never_overwrites(tmp_path: Path) -> None:
@@ -443,7 +443,7 @@ def test_huge_metadata_is_capped_before_it_is_stored(tmp_path: Path) -> None:
     assert "capped:title" in ex.notes
     db = tmp_path / "archive.db"
     with Archive(db) as archive:
-        archive.record_fetch(
+        archive.pages.record_fetch(
             RawPage(url=url, final_url=url, status=200, fetched_at=fetched, headers={}, body=html),
             ex,
             outcome=ex.outcome,
@@ -515,7 +515,7 @@ def test_pre_1970_dates_are_kept_as_evidence_but_never_chosen(tmp_path: Path) ->
     }
     db = tmp_path / "archive.db"
     with Archive(db) as archive:
-        archive.record_fetch(
+        archive.pages.record_fetch(
             RawPage(url=url, final_url=url, status=200, fetched_at=fetched, headers={}, body=html),
             ex,
             outcome=ex.outcome,
@@ -555,7 +555,7 @@ def fetch_into(archive: Archive, url: str, body: bytes, fetched_at: str) -> None
     from newsarchive.model import RawPage
 
     ex = extract_article(body, url=url, fetched_at=datetime.fromisoformat(fetched_at))
-    archive.record_fetch(
+    archive.pages.record_fetch(
         RawPage(url=url, final_url=url, status=200, fetched_at=fetched_at, headers={}, body=body),
         ex,
         outcome=ex.outcome,

@@ -64,9 +64,9 @@ def test_reextract_site_matches_host_with_a_port(tmp_path):
     with Archive(db) as archive:
         _store_at(archive, "http://127.0.0.1:8765")
         _store_at(archive, "http://127.0.0.1:9999", truth.CP1252_PATH)
-        assert len(archive.pages_for_reextract(site="127.0.0.1")) == 2
-        assert len(archive.pages_for_reextract(site="127.0.0.1:8765")) == 1
-        assert archive.pages_for_reextract(site="127.0.0.2") == []
+        assert len(archive.reextraction.pages(site="127.0.0.1")) == 2
+        assert len(archive.reextraction.pages(site="127.0.0.1:8765")) == 1
+        assert archive.reextraction.pages(site="127.0.0.2") == []
     result = invoke("reextract", "--db", str(db), "--site", "127.0.0.1", "--jobs", "1", "--silent")
     assert result.output.startswith("pages read: 2;")
 
@@ -217,7 +217,7 @@ def test_reextract_keeps_the_outcome_of_source_pages(tmp_path):
             "listing": _source_page("/", "home.html", "listing", "text/html"),
         }
         for kind, page in sources.items():
-            archive.record_fetch(
+            archive.pages.record_fetch(
                 page, None, outcome=kind, error=None, crawl_id=None, extracted_at=FETCHED_AT
             )
     reextract(db, jobs=1)
@@ -231,7 +231,7 @@ def test_page_kind_cannot_change(tmp_path):
 
     with Archive(tmp_path / "a.db") as archive:
         page = _source_page("/rss.xml", "rss2.xml", "feed", "application/rss+xml")
-        archive.record_fetch(
+        archive.pages.record_fetch(
             page, None, outcome="feed", error=None, crawl_id=None, extracted_at=FETCHED_AT
         )
         with pytest.raises(sqlite3.IntegrityError, match="kind cannot change"):
@@ -338,7 +338,7 @@ def test_feed_served_as_xml_is_read_and_an_emptied_feed_warns(site, tmp_path, co
     first = run_cli("crawl", "--feed", feed, "--db", db, "--depth", "0", *FAST, cwd=tmp_path)
     assert first.code == 0, first.err[-2000:]
     with Archive(db) as archive:
-        assert {a["url"] for a in archive.iter_articles(fields=["url"])} == {
+        assert {a["url"] for a in archive.read.iter_articles(fields=["url"])} == {
             site.url(p) for p in FEED_ITEMS
         }
         assert archive.db.execute(

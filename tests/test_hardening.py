@@ -134,7 +134,7 @@ def stored_bodies(db: Path, url: str) -> list[bytes | None]:
     )
     assert {compression.partition(":")[0] for _, compression in rows} <= {"zstd"}
     with Archive(db) as archive:
-        return [archive.body_bytes(blob, c) if blob is not None else None for blob, c in rows]
+        return [archive.bodies.read(blob, c) if blob is not None else None for blob, c in rows]
 
 
 def integrity(db: Path) -> list[tuple]:
@@ -335,7 +335,7 @@ def test_redirects_to_other_schemes_are_archived_not_followed(gauntlet: Crawl, n
     schemes = {r[0].split(":")[0] for r in query(gauntlet.db, "SELECT final_url FROM pages")}
     with Archive(gauntlet.db) as archive:
         bodies = [
-            archive.body_bytes(b, c)
+            archive.bodies.read(b, c)
             for b, c in query(gauntlet.db, "SELECT body, compression FROM pages")
             if b
         ]
@@ -570,7 +570,7 @@ def robots_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RobotsCrawl
             db = tmp / "archive.db"
             queued = [servers[v].url(f"{ARTICLE_DIR}in-coda-{v}.html") for v in ("503", "timeout")]
             with Archive(db) as archive:
-                archive.enqueue(
+                archive.frontier.enqueue(
                     [{"url": u, "depth": 1, "max_depth": 1} for u in queued],
                     crawl_id=None,
                     queued_at="2024-11-21T08:00:00+00:00",

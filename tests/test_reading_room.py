@@ -399,7 +399,7 @@ def test_article_page_links_each_fetch_to_a_warc_that_real_tools_read(room, seed
     ids = re.findall(r'href="/-/warc/(\d+)"', section(seed_page, "fetches"))
     assert len(ids) == 2  # the first crawl and the re-check after the edit
     with Archive(db, readonly=True) as archive:
-        stored = {int(i): archive.page(int(i)) for i in ids}
+        stored = {int(i): archive.pages.get(int(i)) for i in ids}
     for page_id in ids:
         with urllib.request.urlopen(f"{base}/-/warc/{page_id}", timeout=10) as response:
             assert response.headers["Content-Type"].startswith("application/warc")

@@ -13,7 +13,8 @@ import pytest
 from newsarchive.extract.article import extract_article
 from newsarchive.model import RawPage
 from newsarchive.store import migrations
-from newsarchive.store.archive import Archive, decompress
+from newsarchive.store.archive import Archive
+from newsarchive.store.bodies import decompress
 from newsarchive_testing import site_truth as truth
 from newsarchive_testing.fixture_site import SITE_DIR
 
@@ -37,7 +38,7 @@ def store(archive: Archive, page: RawPage) -> int:
     ex = extract_article(
         page.body, url=page.final_url, fetched_at=datetime.fromisoformat(page.fetched_at)
     )
-    return archive.record_fetch(
+    return archive.pages.record_fetch(
         page,
         ex,
         outcome=ex.outcome,
@@ -107,14 +108,14 @@ def test_body_is_compressed_and_round_trips(archive):
 
 def test_stored_page_reads_back(archive):
     page = raw_page()
-    stored = archive.page(store(archive, page))
+    stored = archive.pages.get(store(archive, page))
     assert (stored.body, stored.url, stored.headers) == (page.body, page.url, page.headers)
 
 
 def test_extraction_inputs_are_stored_with_the_page(archive):
     """The related selector and time zone the crawl gave extraction read back with the page."""
     page = dataclasses.replace(raw_page(), related_selector="aside li", tz="America/New_York")
-    stored = archive.page(store(archive, page))
+    stored = archive.pages.get(store(archive, page))
     assert (stored.related_selector, stored.tz) == ("aside li", "America/New_York")
 
 
@@ -151,7 +152,7 @@ def test_fts_finds_accentless_query(archive):
 def test_same_content_twice_adds_no_version(archive):
     store(archive, raw_page())
     store(archive, raw_page(fetched_at="2024-12-07T09:00:00.000+00:00"))
-    assert [v["version"] for v in archive.versions(BASE + truth.SEED_PATH)] == [1]
+    assert [v["version"] for v in archive.read.versions(BASE + truth.SEED_PATH)] == [1]
 
 
 def test_changed_title_adds_a_version_with_changed_fields(archive):
@@ -159,7 +160,7 @@ def test_changed_title_adds_a_version_with_changed_fields(archive):
     store(archive, raw_page(body=body))
     edited = body.replace(b"soldati in Ucraina contro l'Occidente", b"truppe in Ucraina")
     store(archive, raw_page(body=edited, fetched_at="2024-12-07T09:00:00.000+00:00"))
-    versions = archive.versions(BASE + truth.SEED_PATH)
+    versions = archive.read.versions(BASE + truth.SEED_PATH)
     assert [(v["version"], json.loads(v["changed_fields"])) for v in versions] == [
         (1, []),
         (2, ["title"]),
@@ -168,7 +169,10 @@ def test_changed_title_adds_a_version_with_changed_fields(archive):
 
 def test_is_archived_by_url_final_url_and_article(archive):
     store(archive, raw_page())
-    assert (archive.is_archived(BASE + truth.SEED_PATH), archive.is_archived(BASE + "/nope")) == (
+    assert (
+        archive.frontier.is_archived(BASE + truth.SEED_PATH),
+        archive.frontier.is_archived(BASE + "/nope"),
+    ) == (
         True,
         False,
     )
@@ -176,14 +180,14 @@ def test_is_archived_by_url_final_url_and_article(archive):
 
 def test_related_targets_in_page_order(archive):
     store(archive, raw_page())
-    targets = archive.related_targets(BASE + truth.SEED_PATH)
+    targets = archive.read.related_targets(BASE + truth.SEED_PATH)
     assert targets[0] == BASE + truth.TRACKING_TO and len(targets) == 8
 
 
 def test_crawl_rows(archive):
-    crawl_id = archive.start_crawl(command="newsarchive crawl x", seeds=["x"], started_at="t0")
-    archive.finish_crawl(crawl_id, finished_at="t1", stats={"a": 1}, status="finished")
-    row = archive.crawl(crawl_id)
+    crawl_id = archive.runs.start(command="newsarchive crawl x", seeds=["x"], started_at="t0")
+    archive.runs.finish(crawl_id, finished_at="t1", stats={"a": 1}, status="finished")
+    row = archive.runs.get(crawl_id)
     assert (row["status"], json.loads(row["stats"])) == ("finished", {"a": 1})
 
 
@@ -202,24 +206,27 @@ def test_identical_refetch_stores_no_second_body(archive):
     row = archive.db.conn.execute(
         "SELECT body IS NULL, body_page_id FROM pages WHERE id = ?", (second,)
     ).fetchone()
-    assert (tuple(row), archive.page(second).body == archive.page(first).body) == ((1, first), True)
+    assert (tuple(row), archive.pages.get(second).body == archive.pages.get(first).body) == (
+        (1, first),
+        True,
+    )
 
 
 def test_not_modified_points_at_the_stored_body(archive):
     first = store(archive, raw_page())
     page = raw_page(body=b"", fetched_at="2024-12-07T09:00:00.000+00:00")
     page.status = 304
-    second = archive.record_fetch(
+    second = archive.pages.record_fetch(
         page, None, outcome="not_modified", error=None, crawl_id=None, extracted_at="x"
     )
-    assert archive.page(second).body == archive.page(first).body
+    assert archive.pages.get(second).body == archive.pages.get(first).body
 
 
 def test_conditional_headers_from_the_last_response(archive):
     page = raw_page()
     page.headers = {"ETag": '"abc"', "Last-Modified": "Wed, 20 Nov 2024 03:15:00 GMT"}
     store(archive, page)
-    assert archive.conditional_headers(page.url) == {
+    assert archive.pages.conditional_headers(page.url) == {
         "If-None-Match": '"abc"',
         "If-Modified-Since": "Wed, 20 Nov 2024 03:15:00 GMT",
     }
@@ -227,24 +234,30 @@ def test_conditional_headers_from_the_last_response(archive):
 
 def test_frontier_survives_and_clears_when_stored(archive):
     url = BASE + truth.SEED_PATH
-    archive.enqueue([{"url": url, "depth": 0, "max_depth": 1}], crawl_id=None, queued_at="t")
-    queued = [r["url"] for r in archive.frontier()]
+    archive.frontier.enqueue(
+        [{"url": url, "depth": 0, "max_depth": 1}], crawl_id=None, queued_at="t"
+    )
+    queued = [r["url"] for r in archive.frontier.queued()]
     store(archive, raw_page())
-    assert (queued, archive.frontier()) == ([url], [])
+    assert (queued, archive.frontier.queued()) == ([url], [])
 
 
 def test_discoveries_recorded_once(archive):
     row = {"url": BASE + "/a", "via": "feed", "source_url": BASE + "/rss", "listed_title": "A"}
-    first = archive.record_discoveries([row], seen_at="t1")
-    again = archive.record_discoveries([row], seen_at="t2")
+    first = archive.frontier.record_discoveries([row], seen_at="t1")
+    again = archive.frontier.record_discoveries([row], seen_at="t2")
     assert (first, again) == (1, 0)
 
 
 def test_due_rechecks_follow_the_schedule(archive):
     store(archive, raw_page(fetched_at="2024-12-06T09:00:00.000+00:00"))
     url = BASE + truth.SEED_PATH
-    early = archive.due_rechecks(now="2024-12-06T09:30:00+00:00", schedule_hours=[1, 6], limit=10)
-    due = archive.due_rechecks(now="2024-12-06T10:01:00+00:00", schedule_hours=[1, 6], limit=10)
+    early = archive.frontier.due_rechecks(
+        now="2024-12-06T09:30:00+00:00", schedule_hours=[1, 6], limit=10
+    )
+    due = archive.frontier.due_rechecks(
+        now="2024-12-06T10:01:00+00:00", schedule_hours=[1, 6], limit=10
+    )
     assert (early, due) == ([], [url])
 
 
@@ -291,19 +304,21 @@ def test_source_interval_doubles_while_unchanged(archive):
     for i, body in enumerate([feed, feed + b" ", feed + b" ", feed + b" "]):
         page = raw_page(body=body, fetched_at=f"2024-12-06T0{i}:00:00.000+00:00")
         page.url = page.final_url = "https://www.example.it/rss.xml"
-        archive.record_fetch(
+        archive.pages.record_fetch(
             page, None, outcome="feed", error=None, crawl_id=None, extracted_at="x"
         )
-        waits.append(archive.source_interval(page.url, min_minutes=5, max_minutes=15)[1])
+        waits.append(archive.frontier.source_interval(page.url, min_minutes=5, max_minutes=15)[1])
     assert waits == [5, 5, 10, 15]
 
 
 def test_previous_body_looked_up_once_gives_the_same_rows(archive):
     first = store(archive, raw_page())
     page = raw_page(fetched_at="2024-12-07T09:00:00.000+00:00")
-    previous = archive.latest_body(page.url, page.final_url)
-    assert archive.unchanged_outcome(page.url, page.final_url, page.body, previous) == "article"
-    second = archive.record_fetch(
+    previous = archive.pages.latest_body(page.url, page.final_url)
+    assert (
+        archive.pages.unchanged_outcome(page.url, page.final_url, page.body, previous) == "article"
+    )
+    second = archive.pages.record_fetch(
         page,
         None,
         outcome="article",
@@ -323,7 +338,7 @@ def test_shared_archive_is_one_connection_until_its_last_user_closes(tmp_path):
     second = Archive.shared(tmp_path / "archive.db")
     assert second is first
     first.close()
-    assert second.counts()["pages"] == 0  # still open for its other user
+    assert second.read.counts()["pages"] == 0  # still open for its other user
     second.close()
     third = Archive.shared(tmp_path / "archive.db")
     assert third is not first

@@ -74,7 +74,7 @@ LATER = "2024-12-07T09:00:00.000+00:00"
 
 def test_versions_keep_paragraph_breaks(tmp_path):
     with two_versions(tmp_path / "a.db") as archive:
-        first, second = archive.versions(URL)
+        first, second = archive.read.versions(URL)
         current = archive.db.conn.execute("SELECT text FROM articles").fetchone()[0]
     assert first["text"].count("\n") >= 3
     assert "uomini e munizioni." in first["text"]
@@ -102,7 +102,7 @@ def test_migration_moves_old_rows_to_one_stored_text(tmp_path):
     """An archive written before m011 (every version's text flattened to one line) works."""
     path = tmp_path / "a.db"
     with two_versions(path) as archive:
-        before = [v["text"] for v in archive.versions(URL)]
+        before = [v["text"] for v in archive.read.versions(URL)]
     conn = sqlite3.connect(path)
     with conn:  # the rows as the old code wrote them
         for version, text in enumerate(before, start=1):
@@ -117,7 +117,7 @@ def test_migration_moves_old_rows_to_one_stored_text(tmp_path):
         stored = archive.db.conn.execute(
             "SELECT version, text IS NULL FROM article_versions ORDER BY version"
         ).fetchall()
-        after = [v["text"] for v in archive.versions(URL)]
+        after = [v["text"] for v in archive.read.versions(URL)]
         assert migrations.pending(archive.db) == []
     assert stored == [(1, 0), (2, 1)]
     assert after == [" ".join(before[0].split()), before[1]]
@@ -128,10 +128,10 @@ def test_reextraction_rebuilds_versions_with_their_text(tmp_path):
 
     path = tmp_path / "a.db"
     with two_versions(path) as archive:
-        before = archive.versions(URL)
+        before = archive.read.versions(URL)
     reextract(path, jobs=1)
     with Archive(path) as archive:
-        after = archive.versions(URL)
+        after = archive.read.versions(URL)
         stored = archive.db.conn.execute(
             "SELECT version, text IS NULL FROM article_versions ORDER BY version"
         ).fetchall()

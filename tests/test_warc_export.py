@@ -241,7 +241,7 @@ def test_decoded_body_renames_encoding_headers_and_states_the_true_length(tmp_pa
         "Transfer-Encoding": "chunked",
     }
     with Archive(tmp_path / "a.db") as archive:
-        archive.record_fetch(
+        archive.pages.record_fetch(
             _page("https://www.example.it/a.html", body, headers, "2024-11-21T08:30:00.000+00:00"),
             None,
             outcome="article",
@@ -275,7 +275,7 @@ def test_files_rotate_at_max_size_with_cc_style_names(tmp_path):
     with Archive(tmp_path / "a.db") as archive:
         for n in range(6):
             body = os.urandom(3000)  # incompressible: each page makes a file pass 4 kB
-            archive.record_fetch(
+            archive.pages.record_fetch(
                 _page(
                     f"https://www.example.it/{n}.html",
                     body,
@@ -380,7 +380,7 @@ def test_pywb_replays_the_seed_with_the_archived_bytes(crawled, tmp_path):
 
 
 def _store(archive: Archive, url: str, fetched_at: str) -> None:
-    archive.record_fetch(
+    archive.pages.record_fetch(
         _page(
             url,
             f"<html><body><p>{url}</p></body></html>".encode(),
@@ -433,7 +433,7 @@ def test_an_unreadable_body_is_named_and_skipped_and_the_export_goes_on(tmp_path
     db = tmp_path / "a.db"
     body = b"<html><body><p>ok</p></body></html>"
     with Archive(db) as archive:
-        archive.record_fetch(
+        archive.pages.record_fetch(
             _page("https://www.example.it/ok.html", body, {}, "2024-11-21T08:30:00.000+00:00"),
             None,
             outcome="article",

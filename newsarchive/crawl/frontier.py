@@ -69,44 +69,46 @@ class ArchiveFrontier:
 
     def is_archived(self, url: str) -> bool:
         """Whether url was fetched before with a final answer, or is an article."""
-        return self._store().is_archived(url)
+        return self._store().frontier.is_archived(url)
 
     def related_targets(self, url: str) -> list[str]:
         """The related-link targets stored for an archived URL."""
-        return self._store().related_targets(url)
+        return self._store().read.related_targets(url)
 
     def conditional_headers(self, url: str) -> dict[str, str]:
         """If-None-Match / If-Modified-Since for a re-check of url."""
-        return self._store().conditional_headers(url)
+        return self._store().pages.conditional_headers(url)
 
     def due_rechecks(self, schedule_hours: list[float], *, limit: int) -> list[str]:
         """Archived article URLs whose re-check is due now."""
-        return self._store().due_rechecks(now=utc_now(), schedule_hours=schedule_hours, limit=limit)
+        return self._store().frontier.due_rechecks(
+            now=utc_now(), schedule_hours=schedule_hours, limit=limit
+        )
 
     # --- the queue ------------------------------------------------------------------------
 
     def queued(self) -> list[dict[str, Any]]:
         """URLs queued by earlier runs and never stored (a killed run's unfinished work)."""
-        return self._store().frontier()
+        return self._store().frontier.queued()
 
     def claim(self, entries: list[dict[str, Any]]) -> set[str]:
         """Queue entries for this run; the URLs it may fetch (see Archive.claim)."""
-        return self._store().claim(entries, crawl_id=self._crawl_id(), queued_at=utc_now())
+        return self._store().frontier.claim(entries, crawl_id=self._crawl_id(), queued_at=utc_now())
 
     def failed(self, url: str, *, error: str, count: bool = True) -> None:
         """A fetch of a queued URL failed (count=False: it waits, the attempt is not counted)."""
-        self._store().frontier_failed(url, error=error, count=count)
+        self._store().frontier.failed(url, error=error, count=count)
 
     def drop(self, url: str) -> None:
         """A queued URL that will not be fetched (robots.txt, scope)."""
-        self._store().frontier_drop(url)
+        self._store().frontier.drop(url)
 
     # --- feeds, sitemaps, listings --------------------------------------------------------
 
     def source_due(self, url: str) -> bool:
         """Whether a feed/sitemap/listing is due: its interval adapts to how often it changes."""
         settings = self.crawler.settings
-        last, minutes = self._store().source_interval(
+        last, minutes = self._store().frontier.source_interval(
             url,
             min_minutes=settings.getfloat(
                 "NEWSARCHIVE_SOURCE_MIN_MINUTES", DEFAULT_SOURCE_MIN_MINUTES
@@ -126,8 +128,8 @@ class ArchiveFrontier:
 
     def record_discoveries(self, rows: list[dict[str, Any]]) -> int:
         """Record the articles a source listed (new ones only); how many were new."""
-        return self._store().record_discoveries(rows, seen_at=utc_now())
+        return self._store().frontier.record_discoveries(rows, seen_at=utc_now())
 
     def discoveries_from(self, source_urls: list[str]) -> int:
         """How many article URLs these sources have listed so far."""
-        return self._store().discoveries_from(source_urls)
+        return self._store().frontier.discoveries_from(source_urls)

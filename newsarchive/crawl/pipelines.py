@@ -32,7 +32,8 @@ from newsarchive.crawl.workers import (
 from newsarchive.defaults import DEFAULT_DB, DEFAULT_TZ
 from newsarchive.extract.outcomes import ERROR, EXTRACTION_FAILED
 from newsarchive.model import RawPage, utc_now
-from newsarchive.store.archive import LOOKUP, Archive, StorageError, StoredBody
+from newsarchive.store.archive import Archive, StorageError
+from newsarchive.store.pages import LOOKUP, StoredBody
 
 if TYPE_CHECKING:
     from newsarchive.extract.article import Extraction
@@ -84,7 +85,7 @@ class ArchivePipeline:
         spider = self.crawler.spider
         seeds = list(getattr(spider, "seeds", []))
         command = getattr(spider, "command", None) or " ".join(["scrapy", "crawl", *sys.argv[1:]])
-        self.crawl_id = self.archive.start_crawl(command=command, seeds=seeds, started_at=utc_now())
+        self.crawl_id = self.archive.runs.start(command=command, seeds=seeds, started_at=utc_now())
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("newsarchive/crawl_id", self.crawl_id)
 
@@ -100,7 +101,7 @@ class ArchivePipeline:
             # no response and no error: a redirect loop back to a URL already seen, dropped
             seed_failures.setdefault(url, "no response (redirect loop or duplicate)")
         if reason == "finished" and hasattr(spider, "handled"):
-            self.archive.frontier_forget(spider.handled(), crawl_id=self.crawl_id)
+            self.archive.frontier.forget(spider.handled(), crawl_id=self.crawl_id)
         status = run_status(stats, reason, seed_failures, getattr(spider, "source_results", {}))
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("newsarchive/status", status)
@@ -109,7 +110,7 @@ class ArchivePipeline:
                 stats = self.crawler.stats.get_stats()
         clean = json.loads(json.dumps(stats, default=str))
         try:
-            self.archive.finish_crawl(
+            self.archive.runs.finish(
                 self.crawl_id, finished_at=utc_now(), stats=clean, status=status
             )
         finally:
@@ -131,7 +132,7 @@ class ArchivePipeline:
             # a shorter path to the page may have been met while it was extracted
             item = dataclasses.replace(item, depth=page_depth(item.url, item.depth))
         try:
-            page_id = self.archive.record_fetch(
+            page_id = self.archive.pages.record_fetch(
                 item,
                 extraction,
                 outcome=outcome,
@@ -169,7 +170,7 @@ class ArchivePipeline:
             links = [link.to_url for link in extraction.links]
         elif item.status < 300 and self.archive is not None:
             # an unchanged re-fetch was not extracted again: its stored links still count
-            links = self.archive.related_targets(item.url)
+            links = self.archive.read.related_targets(item.url)
         else:
             return
         for request in follow_related(item, links):
@@ -179,7 +180,7 @@ class ArchivePipeline:
         """The newest stored body of a fetched article's URL (None for anything else)."""
         if self.archive is None or item.kind != "article" or item.status >= 300:
             return None
-        return self.archive.latest_body(item.url, item.final_url)
+        return self.archive.pages.latest_body(item.url, item.final_url)
 
     async def extract(
         self, item: RawPage, previous: StoredBody | None | Literal["lookup"] = LOOKUP
@@ -196,7 +197,7 @@ class ArchivePipeline:
         if item.status == 304:
             return None, NOT_MODIFIED, None
         if item.status < 300:
-            unchanged = self.archive.unchanged_outcome(
+            unchanged = self.archive.pages.unchanged_outcome(
                 item.url, item.final_url, item.body, previous
             )
             if unchanged is not None:

@@ -68,7 +68,7 @@ def _submit(
     pending: list[Pending] = []
     for page_id in page_ids:
         try:
-            page = archive.page(page_id)
+            page = archive.pages.get(page_id)
         except BodyError as exc:
             # a corrupt body, or a compression this version cannot read: that page fails only
             pending.append((page_id, "", "", (None, UNREADABLE, str(exc))))
@@ -148,7 +148,7 @@ def reextract(
     summary = Summary()
     pool: ExtractionPool | None = None
     try:
-        page_ids = archive.pages_for_reextract(site=site, since=since, url=url)
+        page_ids = archive.reextraction.pages(site=site, since=since, url=url)
         if on_total:
             on_total(len(page_ids))
         pool = ExtractionPool(
@@ -162,7 +162,7 @@ def reextract(
         batches = (b for ids in groups for b in _batches(archive, pool, ids, related_selector, tz))
         for results in batches:
             try:
-                with archive.batch():
+                with archive.reextraction.batch():
                     for result in results:
                         _apply(archive, result, summary, touched)
                     if dry_run:
@@ -172,7 +172,7 @@ def reextract(
             if on_page:
                 on_page(len(results))
         if not dry_run:
-            archive.checkpoint()  # the end of a run is on disk (see Archive.finish_crawl)
+            archive.checkpoint()  # the end of a run is on disk (see Runs.finish)
     except KeyboardInterrupt:
         summary.interrupted = True
         logger.warning("re-extraction interrupted; the archive keeps the batches already done")
@@ -198,7 +198,7 @@ def _apply(archive: Archive, result: Result, summary: Summary, touched: set[str]
     first_touch = article_url is not None and article_url not in touched
     if article_url:
         touched.add(article_url)
-    changed = archive.apply_reextraction(
+    changed = archive.reextraction.apply(
         page_id,
         fetched_at,
         extraction,

@@ -364,7 +364,7 @@ class LeasedScheduler(Scheduler):  # type: ignore[misc]
         try:
             if self.shard is None:
                 self.shard = Archive.shared(self.shard_path)
-            return self.shard.is_archived(request.url)
+            return self.shard.frontier.is_archived(request.url)
         except (StorageError, sqlite3.Error) as exc:  # cannot tell: fetch it (never lost)
             logger.warning("cannot check %s in the shard: %s", request.url, exc)
             return False

@@ -28,7 +28,7 @@ ARCHIVED_CSP = (
 def archived_response(path: Path, page_id: int) -> tuple[int, dict[str, str], bytes]:
     """Status, headers and body of a stored page served as fetched, sandboxed."""
     with Archive(path, readonly=True) as archive:
-        found = archive.archived_page(page_id)
+        found = archive.pages.archived(page_id)
     headers = {
         "Content-Security-Policy": ARCHIVED_CSP,
         "X-Content-Type-Options": "nosniff",

@@ -126,8 +126,8 @@ async def article_page(datasette: Any, request: Any) -> Response:
     wanted = request.args.get("url") or ""
 
     def load(archive: Archive) -> dict[str, Any] | None:
-        url = archive.article_url_for(wanted)
-        return archive.article_view(url) if url else None
+        url = archive.read.article_url_for(wanted)
+        return archive.read.article_view(url) if url else None
 
     article = await read(datasette, load)
     if article is None:
@@ -178,7 +178,7 @@ async def search_page(datasette: Any, request: Any) -> Response:
     if query:
 
         def load(archive: Archive) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-            found = archive.search(
+            found = archive.search.articles(
                 query,
                 site=site,
                 since=since,
@@ -187,7 +187,7 @@ async def search_page(datasette: Any, request: Any) -> Response:
                 offset=(page_no - 1) * PAGE_SIZE,
                 marks=(MARK_OPEN, MARK_CLOSE),
             )
-            return found, archive.search_facets(query, site=site, since=since, until=until)
+            return found, archive.search.facets(query, site=site, since=since, until=until)
 
         try:
             hits, facets = await read(datasette, load)
@@ -291,7 +291,7 @@ def extra_template_vars(view_name: str, datasette: Any) -> Any:
         def load(
             archive: Archive,
         ) -> tuple[list[tuple[str, int]], list[tuple[str, int, str | None]]]:
-            return archive.articles_per_day(days=CHART_DAYS), archive.top_sites()
+            return archive.read.articles_per_day(days=CHART_DAYS), archive.read.top_sites()
 
         try:
             db_name, _ = archive_path(datasette)

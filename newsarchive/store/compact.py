@@ -15,15 +15,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from newsarchive.store.archive import (
-    DICT_MIN_PAGES,
-    Archive,
-    BodyError,
-    StorageError,
-    body_sha256,
-    body_site,
-    retry_locked,
-)
+from newsarchive.store.archive import Archive
+from newsarchive.store.base import BodyError, StorageError, retry_locked
+from newsarchive.store.bodies import DICT_MIN_PAGES, body_sha256, body_site
 
 logger = logging.getLogger(__name__)
 
@@ -62,8 +56,8 @@ def compact(
         )
     )
     for site, count in sorted(sites.items()):
-        fresh = count >= DICT_MIN_PAGES and archive.site_dictionary(site) is None
-        if fresh and archive.train_dictionary(site) is not None:
+        fresh = count >= DICT_MIN_PAGES and archive.bodies.site_dictionary(site) is None
+        if fresh and archive.bodies.train_dictionary(site) is not None:
             summary.dictionaries += 1
     todo = [
         (int(page_id), str(url), str(compression))
@@ -81,7 +75,7 @@ def compact(
 
 def _best(archive: Archive, url: str) -> str:
     """The compression a body of this URL gets today."""
-    dict_id = archive.site_dictionary(body_site(url))
+    dict_id = archive.bodies.site_dictionary(body_site(url))
     return "zstd" if dict_id is None else f"zstd:dict:{dict_id}"
 
 
@@ -91,7 +85,7 @@ def _compact_batch(
 ) -> None:
     """Recompress a batch of bodies in one transaction, each checked before it is replaced."""
     done: list[tuple[int, int, int]] = []
-    with archive._write() as conn:
+    with archive.write() as conn:
         for page_id, url, _ in pages:
             row = conn.execute(
                 "SELECT body, compression, sha256 FROM pages WHERE id = ?", (page_id,)
@@ -100,16 +94,16 @@ def _compact_batch(
                 continue
             old_blob, old_compression, sha = bytes(row[0]), row[1], row[2]
             try:
-                body = archive.body_bytes(old_blob, old_compression)
+                body = archive.bodies.read(old_blob, old_compression)
             except BodyError as exc:
                 logger.warning("compact: page %d (%s) left as it is: %s", page_id, url, exc)
                 done.append((0, 0, 0))
                 continue
-            compression, blob = archive.compress_body(url, body, train=False)
+            compression, blob = archive.bodies.compress_body(url, body, train=False)
             if compression == old_compression or len(blob) >= len(old_blob):
                 done.append((0, 0, 0))
                 continue
-            if body_sha256(archive.body_bytes(blob, compression)) != sha:
+            if body_sha256(archive.bodies.read(blob, compression)) != sha:
                 raise CompactError(f"page {page_id} ({url}): recompressed body differs")
             conn.execute(
                 "UPDATE pages SET body = ?, compression = ? WHERE id = ?",

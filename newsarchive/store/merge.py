@@ -32,16 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from newsarchive.store.archive import (
-    Archive,
-    BodyError,
-    StorageError,
-    compress,
-    decompress,
-    dictionary_id,
-    retry_locked,
-    stored_dictionary,
-)
+from newsarchive.store.archive import Archive
+from newsarchive.store.base import BodyError, StorageError, retry_locked
+from newsarchive.store.bodies import compress, decompress, dictionary_id, stored_dictionary
 from newsarchive.store.versions import VERSIONED_FIELDS, changed_fields
 
 logger = logging.getLogger(__name__)
@@ -141,7 +134,7 @@ class ShardMerger:
                 f"INSERT OR IGNORE INTO main.discoveries SELECT * FROM {SHARD_SCHEMA}.discoveries"
             )
             # listed-date evidence over the union of links and discoveries (store.py's rule)
-            self.archive._refresh_listed(conn, sorted(summary.touched))
+            self.archive.derived.refresh_listed(conn, sorted(summary.touched))
         return summary
 
     # 1. crawls

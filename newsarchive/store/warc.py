@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from newsarchive.store.archive import Archive, BodyError, retry_locked
+from newsarchive.store.archive import Archive
+from newsarchive.store.base import BodyError, retry_locked
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def _export_page(archive: Archive, row: tuple[Any, ...]) -> ExportPage:
         status=int(row[3]),
         fetched_at=row[4],
         headers=json.loads(row[5] or "{}"),
-        body=archive.body_bytes(row[6], row[13]) if row[6] is not None else None,
+        body=archive.bodies.read(row[6], row[13]) if row[6] is not None else None,
         body_page_id=row[7],
         request_headers=json.loads(row[8]) if row[8] is not None else None,
         warc_record_id=row[9],
@@ -136,7 +137,7 @@ def capture(archive: Archive, page_id: int) -> Capture | None:
     ).fetchone()
     if row is None:
         return None
-    return Capture(int(row[0]), row[1], row[2], row[3], archive.body_bytes(row[4], row[5]))
+    return Capture(int(row[0]), row[1], row[2], row[3], archive.bodies.read(row[4], row[5]))
 
 
 def page_metadata(archive: Archive, page_id: int) -> dict[str, Any] | None:
@@ -242,7 +243,7 @@ def import_state(archive: Archive, source: str) -> ImportState | None:
 @retry_locked
 def start_import(archive: Archive, source: str, *, crawl_id: int, started_at: str) -> None:
     """Open the log row of a source (kept as it is when an earlier run left one)."""
-    with archive._write() as conn:
+    with archive.write() as conn:
         conn.execute(
             """INSERT INTO warc_imports (source, crawl_id, started_at) VALUES (?, ?, ?)
                ON CONFLICT(source) DO UPDATE SET crawl_id = excluded.crawl_id""",
@@ -262,7 +263,7 @@ def advance_import(
     finished_at: str | None = None,
 ) -> None:
     """Record that every record before next_offset was dealt with (counts are added)."""
-    with archive._write() as conn:
+    with archive.write() as conn:
         conn.execute(
             """UPDATE warc_imports SET next_offset = max(next_offset, ?),
                    records = records + ?, pages_stored = pages_stored + ?,

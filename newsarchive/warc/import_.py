@@ -7,7 +7,7 @@
    (HTML, 2xx), then a cheap language check on the first bytes;
 3. each kept record becomes a RawPage (WARC-Date as fetched_at, provenance: file, offset,
    length, WARC-Record-ID) and runs through the extraction worker pool, all cores;
-4. pages are stored in file order with Archive.record_fetch (the crawl's own store path:
+4. pages are stored in file order with Archive.pages.record_fetch (the crawl's own store path:
    raw page, article, related links, date evidence, versions), and the import log advances;
 5. a bad record (truncated gzip member, lying Content-Length, not HTTP, invalid headers) is
    counted and named with its file and offset, and the import goes on after it.
@@ -42,7 +42,8 @@ from newsarchive.dates.normalize import DEFAULT_TZ
 from newsarchive.extract.outcomes import ERROR
 from newsarchive.model import RawPage, WarcSource, utc_now
 from newsarchive.store import warc as store_warc
-from newsarchive.store.archive import LOOKUP, Archive
+from newsarchive.store.archive import Archive
+from newsarchive.store.pages import LOOKUP
 from newsarchive.warc.records import fetched_at_of
 from newsarchive.warc.sources import (
     LANG_PEEK,
@@ -159,14 +160,14 @@ class Importer:
                 **{f"newsarchive/warc/skipped/{k}": v for k, v in s.skipped.items()},
                 **{f"newsarchive/outcome/{k}": v for k, v in s.outcomes.items()},
             }
-            self.archive.finish_crawl(
+            self.archive.runs.finish(
                 self.crawl_id, finished_at=utc_now(), stats=stats, status=status
             )
 
     def import_source(self, source: str) -> None:
         """Import one WARC file or URL (resuming an earlier, unfinished import of it)."""
         if self.crawl_id is None:
-            self.crawl_id = self.archive.start_crawl(
+            self.crawl_id = self.archive.runs.start(
                 command=self.command, seeds=[], started_at=utc_now()
             )
         self.summary.sources += 1
@@ -338,7 +339,7 @@ class Importer:
     def _submit(self, item: _Pending) -> None:
         page = item.page
         assert page is not None  # noqa: S101 - set by the caller
-        unchanged = self.archive.unchanged_outcome(page.url, page.final_url, page.body)
+        unchanged = self.archive.pages.unchanged_outcome(page.url, page.final_url, page.body)
         if unchanged is not None:
             item.result = (None, unchanged, "unchanged since the last fetch")
         elif (big := self.pool.too_large(page.body)) is not None:
@@ -368,7 +369,7 @@ class Importer:
                 self._advance(source, item.end, stored=0)
                 continue
             extraction, outcome, error = item.result or (None, ERROR, "no result")
-            self.archive.record_fetch(
+            self.archive.pages.record_fetch(
                 item.page,
                 extraction,
                 outcome=outcome,
