@@ -41,6 +41,7 @@ from newsarchive.dates.normalize import (
     normalize_date,
     parse_iso,
 )
+from newsarchive.extract import chrome
 from newsarchive.extract.metadata import PageMeta, clean_text
 
 logger = logging.getLogger(__name__)
@@ -80,11 +81,18 @@ META_MODIFIED = [
     "dcterms.modified",
     "article.updated",
 ]
-CHROME_TAGS = {"nav", "footer", "aside"}
+CHROME_TAGS = frozenset({"nav", "footer", "aside"})
 CHROME_CLASS_RE = re.compile(
     r"(clock|orologio|today|oggi|current-?date|data-?odierna|ticker|meteo|weather|"
     r"breaking|ultim[ae]-?ora|footer|navbar|menu|correlat|related|comment)",
     re.IGNORECASE,
+)
+# a <header> outside the article is the site header (logo, menu, clock)
+CHROME = chrome.Vocabulary(
+    tags=CHROME_TAGS,
+    page_tags=frozenset({"header"}),
+    names_re=CHROME_CLASS_RE,
+    article_in_chain=True,
 )
 DATEISH_CLASS_RE = re.compile(
     r"(date|data|time|byline|pubblic|publish|updated|aggiorn|dateline|meta)", re.IGNORECASE
@@ -141,28 +149,6 @@ class ChosenDates:
     evidence: tuple[DateEvidence, ...]
 
 
-def _in_chrome(el: HtmlElement, excluded: set[HtmlElement]) -> bool:
-    node: HtmlElement | None = el
-    in_article = False
-    chain = []
-    while node is not None:
-        chain.append(node)
-        node = node.getparent()
-    for node in chain:
-        if node in excluded:
-            return True
-        tag = node.tag if isinstance(node.tag, str) else ""
-        if tag in ("article", "main"):
-            in_article = True
-        if tag in CHROME_TAGS:
-            return True
-        names = f"{node.get('class', '')} {node.get('id', '')}"
-        if names.strip() and CHROME_CLASS_RE.search(names):
-            return True
-    # a <header> outside the article is the site header (logo, menu, clock)
-    return not in_article and any(n.tag == "header" for n in chain)
-
-
 def _local(parsed: ParsedDate, tz: ZoneInfo, localize_utc: bool = True) -> ParsedDate:
     """Show UTC instants in the publisher's zone; leave other offsets and days as they are."""
     value = parsed.value
@@ -211,7 +197,7 @@ def _visible(
     *,
     reference: datetime,
     tz_name: str,
-    excluded: set[HtmlElement],
+    page_chrome: chrome.ChromeMap,
     italian: bool,
     near: date | None = None,
 ) -> list[Candidate]:
@@ -229,7 +215,7 @@ def _visible(
         if not (is_time or DATEISH_CLASS_RE.search(names) or KEYWORD_RE.match(own)):
             continue
         text = clean_text(" ".join(el.itertext()))
-        if not text or len(text) > MAX_VISIBLE_CHARS or _in_chrome(el, excluded):
+        if not text or len(text) > MAX_VISIBLE_CHARS or page_chrome.inside(el):
             continue
         itemprop = (el.get("itemprop") or "").lower()
         attr = el.get("datetime") or el.get("content") if (is_time or itemprop) else None
@@ -333,8 +319,9 @@ def collect(
     found = _structured(meta, tz_name)
     found += _from_url(url)
     found += _from_description(meta, reference=fetched_at, tz_name=tz_name)
+    page_chrome = chrome.ChromeMap(CHROME, excluded)  # shared by both readings below
     visible = _visible(
-        tree, reference=fetched_at, tz_name=tz_name, excluded=excluded, italian=italian
+        tree, reference=fetched_at, tz_name=tz_name, page_chrome=page_chrome, italian=italian
     )
     if any(is_yearless(c.raw) for c in visible):
         dated = [c for c in visible if not (is_yearless(c.raw) or is_time_only(c.raw))]
@@ -344,7 +331,7 @@ def collect(
                 tree,
                 reference=fetched_at,
                 tz_name=tz_name,
-                excluded=excluded,
+                page_chrome=page_chrome,
                 italian=italian,
                 near=near,
             )
