@@ -27,9 +27,11 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from newsarchive.dates.normalize import (
@@ -52,6 +54,8 @@ FUTURE_TOLERANCE = timedelta(days=1)
 MIN_YEAR = 1970
 MAX_VISIBLE_CHARS = 160
 MAX_VISIBLE_CANDIDATES = 40
+NAMES_CACHE_SIZE = 8192
+UNREAD_TAGS = frozenset({"script", "style", "html", "body", "head", "title", "meta"})
 
 META_PUBLISHED = [
     "article:published_time",
@@ -203,16 +207,17 @@ def _visible(
 ) -> list[Candidate]:
     found: list[Candidate] = []
     seen_text: set[str] = set()
-    for el in tree.iter():
+    for el in tree.iter(etree.Element):  # (elements only: no comments, no PIs)
         if len(found) >= MAX_VISIBLE_CANDIDATES:
             break
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if not tag or tag in ("script", "style", "html", "body", "head", "title", "meta"):
+        tag = el.tag
+        if tag in UNREAD_TAGS:
             continue
-        names = f"{el.get('class', '')} {el.get('id', '')} {el.get('itemprop', '')}"
         is_time = tag == "time"
-        own = (el.text or "").strip()
-        if not (is_time or DATEISH_CLASS_RE.search(names) or KEYWORD_RE.match(own)):
+        dateish = bool(el.attrib) and _dateish_names(
+            el.get("class", ""), el.get("id", ""), el.get("itemprop", "")
+        )
+        if not (is_time or dateish or KEYWORD_RE.match((el.text or "").strip())):
             continue
         text = clean_text(" ".join(el.itertext()))
         if not text or len(text) > MAX_VISIBLE_CHARS or page_chrome.inside(el):
@@ -227,6 +232,12 @@ def _visible(
         seen_text.add(text)
         found.extend(_byline_segments(text, tag, reference=reference, tz_name=tz_name, near=near))
     return found
+
+
+@lru_cache(maxsize=NAMES_CACHE_SIZE)
+def _dateish_names(cls: str, ident: str, itemprop: str) -> bool:
+    """Whether class, id or itemprop name a date or byline (cached: templates repeat them)."""
+    return DATEISH_CLASS_RE.search(f"{cls} {ident} {itemprop}") is not None
 
 
 def _plausible_text(text: str, italian: bool) -> bool:
