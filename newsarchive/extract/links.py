@@ -6,7 +6,7 @@ import itertools
 import logging
 import re
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -100,14 +100,7 @@ CHROME = chrome.Vocabulary(
     edge_words=CHROME_WORDS,
 )
 # Around a block: chrome or a site-wide list ("più letti"), the page's html and body aside
-SURROUNDINGS = chrome.Vocabulary(
-    tags=CHROME.tags,
-    page_tags=CHROME.page_tags,
-    roles=CHROME.roles,
-    edge_words=CHROME.edge_words,
-    token_re=SITEWIDE_RE,
-    transparent_tags=frozenset({"html", "body"}),
-)
+SURROUNDINGS = replace(CHROME, token_re=SITEWIDE_RE, transparent_tags=frozenset({"html", "body"}))
 # Inside a block: chrome by its own attributes, or any footer
 IN_BLOCK_CHROME = chrome.Vocabulary(
     tags=frozenset({"nav", "footer"}), roles=CHROME.roles, edge_words=CHROME.edge_words
