@@ -133,7 +133,8 @@ ONCE = {
     '"Europe/Rome"': "DEFAULT_TZ (and the grammar's CET/CEST zone words)",
     "TOO_LARGE = ": "outcomes.TOO_LARGE",
     "ALLOWED_SCHEMES = ": "urls.ALLOWED_SCHEMES",
-    "CHROME_ROLES = ": "links.CHROME_ROLES",
+    "CHROME_ROLES = ": "chrome.CHROME_ROLES",
+    "TOKEN_SPLIT_RE = ": "chrome.TOKEN_SPLIT_RE (class/id tokens split into words)",
     "def utc_now(": "model.utc_now",
     "1, 6, 24, 168": "DEFAULT_RECHECK_HOURS",
 }

@@ -27,9 +27,11 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from newsarchive.dates.normalize import (
@@ -41,6 +43,7 @@ from newsarchive.dates.normalize import (
     normalize_date,
     parse_iso,
 )
+from newsarchive.extract import chrome
 from newsarchive.extract.metadata import PageMeta, clean_text
 
 logger = logging.getLogger(__name__)
@@ -51,6 +54,8 @@ FUTURE_TOLERANCE = timedelta(days=1)
 MIN_YEAR = 1970
 MAX_VISIBLE_CHARS = 160
 MAX_VISIBLE_CANDIDATES = 40
+NAMES_CACHE_SIZE = 8192
+UNREAD_TAGS = frozenset({"script", "style", "html", "body", "head", "title", "meta"})
 
 META_PUBLISHED = [
     "article:published_time",
@@ -80,11 +85,18 @@ META_MODIFIED = [
     "dcterms.modified",
     "article.updated",
 ]
-CHROME_TAGS = {"nav", "footer", "aside"}
+CHROME_TAGS = frozenset({"nav", "footer", "aside"})
 CHROME_CLASS_RE = re.compile(
     r"(clock|orologio|today|oggi|current-?date|data-?odierna|ticker|meteo|weather|"
     r"breaking|ultim[ae]-?ora|footer|navbar|menu|correlat|related|comment)",
     re.IGNORECASE,
+)
+# a <header> outside the article is the site header (logo, menu, clock)
+CHROME = chrome.Vocabulary(
+    tags=CHROME_TAGS,
+    page_tags=frozenset({"header"}),
+    names_re=CHROME_CLASS_RE,
+    article_in_chain=True,
 )
 DATEISH_CLASS_RE = re.compile(
     r"(date|data|time|byline|pubblic|publish|updated|aggiorn|dateline|meta)", re.IGNORECASE
@@ -141,28 +153,6 @@ class ChosenDates:
     evidence: tuple[DateEvidence, ...]
 
 
-def _in_chrome(el: HtmlElement, excluded: set[HtmlElement]) -> bool:
-    node: HtmlElement | None = el
-    in_article = False
-    chain = []
-    while node is not None:
-        chain.append(node)
-        node = node.getparent()
-    for node in chain:
-        if node in excluded:
-            return True
-        tag = node.tag if isinstance(node.tag, str) else ""
-        if tag in ("article", "main"):
-            in_article = True
-        if tag in CHROME_TAGS:
-            return True
-        names = f"{node.get('class', '')} {node.get('id', '')}"
-        if names.strip() and CHROME_CLASS_RE.search(names):
-            return True
-    # a <header> outside the article is the site header (logo, menu, clock)
-    return not in_article and any(n.tag == "header" for n in chain)
-
-
 def _local(parsed: ParsedDate, tz: ZoneInfo, localize_utc: bool = True) -> ParsedDate:
     """Show UTC instants in the publisher's zone; leave other offsets and days as they are."""
     value = parsed.value
@@ -211,25 +201,26 @@ def _visible(
     *,
     reference: datetime,
     tz_name: str,
-    excluded: set[HtmlElement],
+    page_chrome: chrome.ChromeMap,
     italian: bool,
     near: date | None = None,
 ) -> list[Candidate]:
     found: list[Candidate] = []
     seen_text: set[str] = set()
-    for el in tree.iter():
+    for el in tree.iter(etree.Element):  # (elements only: no comments, no PIs)
         if len(found) >= MAX_VISIBLE_CANDIDATES:
             break
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if not tag or tag in ("script", "style", "html", "body", "head", "title", "meta"):
+        tag = el.tag
+        if tag in UNREAD_TAGS:
             continue
-        names = f"{el.get('class', '')} {el.get('id', '')} {el.get('itemprop', '')}"
         is_time = tag == "time"
-        own = (el.text or "").strip()
-        if not (is_time or DATEISH_CLASS_RE.search(names) or KEYWORD_RE.match(own)):
+        dateish = bool(el.attrib) and _dateish_names(
+            el.get("class", ""), el.get("id", ""), el.get("itemprop", "")
+        )
+        if not (is_time or dateish or KEYWORD_RE.match((el.text or "").strip())):
             continue
         text = clean_text(" ".join(el.itertext()))
-        if not text or len(text) > MAX_VISIBLE_CHARS or _in_chrome(el, excluded):
+        if not text or len(text) > MAX_VISIBLE_CHARS or page_chrome.inside(el):
             continue
         itemprop = (el.get("itemprop") or "").lower()
         attr = el.get("datetime") or el.get("content") if (is_time or itemprop) else None
@@ -241,6 +232,12 @@ def _visible(
         seen_text.add(text)
         found.extend(_byline_segments(text, tag, reference=reference, tz_name=tz_name, near=near))
     return found
+
+
+@lru_cache(maxsize=NAMES_CACHE_SIZE)
+def _dateish_names(cls: str, ident: str, itemprop: str) -> bool:
+    """Whether class, id or itemprop name a date or byline (cached: templates repeat them)."""
+    return DATEISH_CLASS_RE.search(f"{cls} {ident} {itemprop}") is not None
 
 
 def _plausible_text(text: str, italian: bool) -> bool:
@@ -333,8 +330,9 @@ def collect(
     found = _structured(meta, tz_name)
     found += _from_url(url)
     found += _from_description(meta, reference=fetched_at, tz_name=tz_name)
+    page_chrome = chrome.ChromeMap(CHROME, excluded)  # shared by both readings below
     visible = _visible(
-        tree, reference=fetched_at, tz_name=tz_name, excluded=excluded, italian=italian
+        tree, reference=fetched_at, tz_name=tz_name, page_chrome=page_chrome, italian=italian
     )
     if any(is_yearless(c.raw) for c in visible):
         dated = [c for c in visible if not (is_yearless(c.raw) or is_time_only(c.raw))]
@@ -344,7 +342,7 @@ def collect(
                 tree,
                 reference=fetched_at,
                 tz_name=tz_name,
-                excluded=excluded,
+                page_chrome=page_chrome,
                 italian=italian,
                 near=near,
             )

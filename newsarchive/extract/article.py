@@ -26,6 +26,7 @@ from trafilatura import metadata as tf_metadata
 from newsarchive import __version__
 from newsarchive.dates import evidence
 from newsarchive.dates.normalize import DEFAULT_TZ, normalize_date, parse_iso
+from newsarchive.extract import chrome
 from newsarchive.extract.bylines import (
     NAME_RE,
     is_organization,
@@ -63,6 +64,7 @@ MIN_ARTICLE_CHARS = 1
 AUTHOR_PATH_RE = re.compile(r"/(?:autore|autori|author|authors|firme|redazione/autori)/[^/?#]+")
 BYLINE_CLASS_RE = re.compile(r"firma|autore|byline|\bauthor\b|author-name|signature")
 BYLINE_MAX_CHARS = 120
+BYLINE_CHROME = chrome.Vocabulary(tags=frozenset({"footer", "nav", "aside"}))
 AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator")
 HEADLINE_SCAN_LINES = 3
 KICKER_MAX_CHARS = 80
@@ -310,16 +312,17 @@ def _classify(
 def byline_authors(tree: HtmlElement, excluded: set[HtmlElement]) -> list[str]:
     """Authors from a visible byline: a[rel=author], author-page links, or a byline element
     ("firma", "autore", "byline", "author") whose text reads like 'di Nome Cognome'."""
+    page_chrome = chrome.ChromeMap(BYLINE_CHROME, excluded)
     for a in tree.iter("a"):
         rel = (a.get("rel") or "").lower().split()
         href = a.get("href") or ""
         if "author" in rel or AUTHOR_PATH_RE.search(href):
             name = clean_text(a.text_content())
-            if NAME_RE.fullmatch(name) and not _inside(a, excluded):
+            if NAME_RE.fullmatch(name) and not page_chrome.inside(a):
                 return [name]
     for el in tree.iter("div", "span", "p", "address"):
         names = f"{el.get('class', '')} {el.get('id', '')} {el.get('itemprop', '')}".lower()
-        if not BYLINE_CLASS_RE.search(names) or _inside(el, excluded):
+        if not BYLINE_CLASS_RE.search(names) or page_chrome.inside(el):
             continue
         text = clean_text(el.text_content())
         if not text or len(text) > BYLINE_MAX_CHARS:
@@ -328,15 +331,6 @@ def byline_authors(tree: HtmlElement, excluded: set[HtmlElement]) -> list[str]:
         if found:
             return found
     return []
-
-
-def _inside(el: HtmlElement, excluded: set[HtmlElement]) -> bool:
-    node: HtmlElement | None = el
-    while node is not None:
-        if node in excluded or node.tag in ("footer", "nav", "aside"):
-            return True
-        node = node.getparent()
-    return False
 
 
 def _mostly_links(block: HtmlElement) -> bool:

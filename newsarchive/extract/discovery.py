@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 import lxml.html
 from lxml import etree
 
-from newsarchive.extract import links
+from newsarchive.extract import chrome, links
 from newsarchive.urls import PLACEHOLDER_BASE, canonicalize_url, same_site
 
 logger = logging.getLogger(__name__)
@@ -63,6 +63,18 @@ CARD_CLASS_RE = re.compile(
     r"card|teaser|stor(?:y|ies)|articl|post|entry|notizi|lancio|news|title|titol|headline"
 )
 MIN_NUMERIC_ID_DIGITS = 5
+# Navigation, header menus, footers, pagination, share, tag and author boxes of a listing page
+LISTING_CHROME = chrome.Vocabulary(
+    tags=frozenset({"nav", "footer"}),
+    page_tags=frozenset({"header"}),
+    article_tags=frozenset({"article"}),
+    roles=chrome.CHROME_ROLES,
+    tokens=frozenset({"tag"}),
+    word_re=CHROME_WORD_RE,
+    skip_token_re=TAXONOMY_CLASS_RE,
+    page_token_re=PAGE_HEADER_RE,
+    transparent_tags=frozenset({"html", "body"}),
+)
 
 
 class UnsafeXMLError(ValueError):
@@ -339,24 +351,6 @@ def _is_listed_article(url: str) -> bool:
     return links._looks_like_article(PLACEHOLDER_BASE + slug)  # links' rule for a lone slug
 
 
-def _is_chrome(el: Any) -> bool:
-    """Navigation, header menus, footers, pagination, share, tag and author boxes."""
-    if not isinstance(el.tag, str) or el.tag in ("html", "body"):
-        return False
-    in_article = any(a.tag == "article" for a in el.iterancestors())
-    if el.tag in ("nav", "footer") or (el.tag == "header" and not in_article):
-        return True
-    if (el.get("role") or "").strip().lower() in links.CHROME_ROLES:
-        return True
-    for token in f"{el.get('class') or ''} {el.get('id') or ''}".lower().split():
-        if token == "tag" or (PAGE_HEADER_RE.fullmatch(token) and not in_article):
-            return True
-        words = re.split("[-_]+", token)
-        if not TAXONOMY_CLASS_RE.match(token) and any(map(CHROME_WORD_RE.fullmatch, words)):
-            return True
-    return False
-
-
 def _is_teaser(a: Any) -> bool:
     """A card's link: in or around an h1-h4, inside <article>, a card or a title element."""
     for el in [*a.iter(etree.Element), *a.iterancestors()]:
@@ -373,12 +367,12 @@ def find_listing_articles(html: str | bytes, *, base_url: str) -> list[Discovere
     if root is None:
         return []
     host, self_url = urlsplit(base).hostname or "", canonicalize_url(base_url)
-    chrome = {a for el in root.iter() if _is_chrome(el) for a in el.iter("a")}
+    page_chrome = chrome.ChromeMap(LISTING_CHROME)
     candidates: list[tuple[Any, str]] = []
     for a in root.iter("a"):
         rels = set((a.get("rel") or "").lower().split())
         url = canonicalize_url(a.get("href") or "", base)
-        if url is None or a in chrome or rels & links.EXCLUDED_RELS or url == self_url:
+        if url is None or page_chrome.inside(a) or rels & links.EXCLUDED_RELS or url == self_url:
             continue
         if not (_is_listed_article(url) and same_site(urlsplit(url).hostname or "", host)):
             continue

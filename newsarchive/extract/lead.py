@@ -16,6 +16,7 @@ from collections.abc import Collection
 
 from lxml.html import HtmlElement
 
+from newsarchive.extract import chrome
 from newsarchive.extract.metadata import clean_text
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ CHROME_CLASS_RE = re.compile(
     r"|caption|didascalia|share|social",
     re.IGNORECASE,
 )
+# a lead's own class may hold a chrome word (`p.summary-card`): only its ancestors' count
+CHROME = chrome.Vocabulary(tags=CHROME_TAGS, names_re=CHROME_CLASS_RE, own_names=False)
 MEDIA_TAGS = ("a", "img", "figure", "picture", "video", "iframe", "ul", "ol", "table")
 MIN_CHARS = 60
 MAX_CHARS = 800
@@ -51,8 +54,9 @@ def restore_lead(tree: HtmlElement, text: str, excluded: Collection[HtmlElement]
 def find_lead(tree: HtmlElement, text: str, excluded: Collection[HtmlElement]) -> str | None:
     """The standfirst's text when it is unambiguous and missing from `text`, else None."""
     found: dict[str, HtmlElement] = {}
+    page_chrome = chrome.ChromeMap(CHROME, excluded)
     for el in tree.iter(*LEAD_TAGS):  # (tag-filtered iteration in C: cheaper than an XPath)
-        if not _is_lead_element(el) or _in_chrome(el, excluded):
+        if not _is_lead_element(el) or page_chrome.inside(el):
             continue
         value = clean_text(el.text_content())
         if MIN_CHARS <= len(value) <= MAX_CHARS and len(value.split()) >= MIN_WORDS:
@@ -75,18 +79,6 @@ def _is_lead_element(el: HtmlElement) -> bool:
     if not named and (el.get("itemprop") or "").lower() not in ("description", "abstract"):
         return False
     return next(el.iter(*MEDIA_TAGS), None) is None
-
-
-def _in_chrome(el: HtmlElement, excluded: Collection[HtmlElement]) -> bool:
-    node: HtmlElement | None = el
-    while node is not None:
-        if node in excluded or node.tag in CHROME_TAGS:
-            return True
-        names = f"{node.get('class', '')} {node.get('id', '')}"
-        if node is not el and names.strip() and CHROME_CLASS_RE.search(names):
-            return True
-        node = node.getparent()
-    return False
 
 
 def _flat(value: str) -> str:

@@ -6,7 +6,7 @@ import itertools
 import logging
 import re
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -16,6 +16,7 @@ from cssselect import SelectorError
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
+from newsarchive.extract import chrome
 from newsarchive.urls import (
     PLACEHOLDER_BASE,
     SELF_URL_XPATH,
@@ -91,7 +92,19 @@ SITEWIDE_RE = re.compile(
     r"ultim[aei]|latest|most[-_]?(?:read|popular|viewed)|piu[-_]?(?:lett|vist|popolar)"
     r"|popular|trending|breaking|in[-_]?evidenza"
 )
-CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "menu", "menubar", "search"})
+# nav, landmark roles, menu/footer/... class words; a header or footer outside the article
+CHROME = chrome.Vocabulary(
+    tags=frozenset({"nav"}),
+    page_tags=frozenset({"header", "footer"}),
+    roles=chrome.CHROME_ROLES,
+    edge_words=CHROME_WORDS,
+)
+# Around a block: chrome or a site-wide list ("più letti"), the page's html and body aside
+SURROUNDINGS = replace(CHROME, token_re=SITEWIDE_RE, transparent_tags=frozenset({"html", "body"}))
+# Inside a block: chrome by its own attributes, or any footer
+IN_BLOCK_CHROME = chrome.Vocabulary(
+    tags=frozenset({"nav", "footer"}), roles=CHROME.roles, edge_words=CHROME.edge_words
+)
 CONTAINER_TAGS = frozenset({"section", "aside", "div", "ul", "ol", "nav"})
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 LOOSE_HEADING_TAGS = frozenset({"p", "span", "strong", "b", "em", "div", "header", "label"})
@@ -136,12 +149,10 @@ DATE_HINT_RE = re.compile(
 SEPARATOR_CHARS = " \t\n-–—|·•,;:()[]"
 SELF_URLS = etree.XPath(SELF_URL_XPATH)
 COMMENT_HREF_RE = re.compile(r"#(?:comment|respond|disqus)", re.I)
-TOKEN_SPLIT_RE = re.compile(r"[-_]+")
 NOISE_TOKEN_RE = re.compile(r"tag[-_]?(?:cloud|list)|back[-_]?to[-_]?top|torna[-_]?su")
 SKIPPED_NODES = (etree.Comment, etree.PI, etree.Entity, *sorted(INVISIBLE_TAGS))
 FLAGS_CACHE_SIZE = 8192
 NO_FLAGS: frozenset[str] = frozenset()
-CHROME_FLAGS = frozenset({"chrome"})
 
 
 @dataclass(frozen=True)
@@ -226,6 +237,7 @@ class _Page:
     # per element, for _blocks_after/_following_siblings: linear on 8,000 heading-only sections
     first_link: dict[Any, int | None] = field(default_factory=dict)
     sibling_lists: dict[Any, list[Any]] = field(default_factory=dict)
+    surroundings: chrome.ChromeMap = field(default_factory=lambda: chrome.ChromeMap(SURROUNDINGS))
 
     @classmethod
     def build(cls, tree: Any, page_url: str | None) -> _Page:
@@ -242,6 +254,9 @@ class _Page:
         page = cls(tree, self_urls, link_base, host)
         page.order = dict(zip(tree.iter(), itertools.count()))
         page.main = _main_body(tree)
+        if page.main is not None:  # an ancestor holding the body is no chrome around a block
+            body = [page.main, *page.main.iterancestors()]
+            page.surroundings = chrome.ChromeMap(SURROUNDINGS, transparent=body)
         return page
 
     def end(self, el: Any) -> int:
@@ -297,25 +312,17 @@ class _Page:
         return self.flag_cache[el]
 
     def is_chrome(self, el: Any) -> bool:
-        if el.tag in ("header", "footer"):
-            inside_content = any(a.tag in ("article", "main") for a in el.iterancestors())
-            return not inside_content or "chrome" in self.flags(el)
-        return "chrome" in self.flags(el)
+        return chrome.is_chrome(el, CHROME, in_article=self.surroundings.in_article(el))
 
     def in_chrome(self, el: Any) -> bool:
         """True when an ancestor of `el` (not one holding the body) is chrome or site-wide."""
-        return any(
-            self.is_chrome(a) or "sitewide" in self.flags(a)
-            for a in el.iterancestors()
-            if a.tag not in ("html", "body")
-            and not (self.main is not None and self.contains(a, self.main))
-        )
+        return self.surroundings.above(el)
 
     def excluded_in_block(self, a: Any, block: Any) -> bool:
         for anc in a.iterancestors():
             if anc is block:
                 return False
-            if self.flags(anc) & {"chrome", "noise", "sitewide"} or anc.tag == "footer":
+            if self.flags(anc) & {"noise", "sitewide"} or chrome.is_chrome(anc, IN_BLOCK_CHROME):
                 return True
         return False
 
@@ -336,18 +343,16 @@ def _looks_like_article(url: str) -> bool:
 
 
 def _flags(el: Any) -> frozenset[str]:
-    """Families a container belongs to: related/weak (signals), chrome, noise, sitewide."""
+    """Families a container belongs to: related/weak (signals), noise, sitewide (chrome: CHROME)."""
     attrib = el.attrib
     if not attrib:
-        return CHROME_FLAGS if el.tag == "nav" else NO_FLAGS
+        return NO_FLAGS
     extra = tuple(v for k, v in attrib.items() if k.startswith("data-") or k == "aria-label")
-    return _attribute_flags(el.tag == "nav", el.get("class"), el.get("id"), el.get("role"), extra)
+    return _attribute_flags(el.get("class"), el.get("id"), extra)
 
 
 @lru_cache(maxsize=FLAGS_CACHE_SIZE)
-def _attribute_flags(
-    is_nav: bool, cls: str | None, ident: str | None, role: str | None, extra: tuple[str, ...]
-) -> frozenset[str]:
+def _attribute_flags(cls: str | None, ident: str | None, extra: tuple[str, ...]) -> frozenset[str]:
     """_flags from the attributes it reads (cached: templates repeat them on every page)."""
     tokens = (cls or "").lower().split() + (ident or "").lower().split()
     blob = " ".join(tokens + [v.lower() for v in extra if len(v) <= 60])
@@ -357,17 +362,13 @@ def _attribute_flags(
     elif RELATED_WEAK_RE.search(blob):
         flags.add("weak")
     for token in tokens:
-        words = TOKEN_SPLIT_RE.split(token)
-        if words[0] in CHROME_WORDS or words[-1] in CHROME_WORDS:
-            flags.add("chrome")
+        words = chrome.TOKEN_SPLIT_RE.split(token)
         if NOISE_WORDS.intersection(words) or token == "tag" or token.endswith("tags"):
             flags.add("noise")
         if NOISE_TOKEN_RE.search(token):
             flags.add("noise")
         if SITEWIDE_RE.search(token):
             flags.add("sitewide")
-    if is_nav or (role or "").lower() in CHROME_ROLES:
-        flags.add("chrome")
     return frozenset(flags)
 
 
