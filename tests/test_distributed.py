@@ -522,7 +522,7 @@ def test_a_request_its_shard_committed_before_a_kill_is_not_fetched_again(redis_
     restarted.shard.close()
 
 
-# --- leases of a live worker whose reactor is busy ----------------------------------------
+# --- leases of a live worker whose reactor is busy; slots through Scrapy's chain -------------
 
 
 def redis_ms(server) -> int:  # noqa: ANN001
@@ -604,3 +604,60 @@ def test_a_busy_workers_request_lease_does_not_come_back_to_another_worker(redis
         assert other.pending() == 0
     finally:
         busy.close("finished")
+
+
+def test_a_redirect_or_retry_frees_its_slot_in_scrapys_middleware_chain(redis_url):
+    """Through Scrapy's downloader middleware chain, where RedirectMiddleware and
+    RetryMiddleware answer a new request and the chain stops there: the slot of the download
+    they replace is freed (it was held, renewed, until the worker stopped: a few redirects
+    and the host had no slot left for any worker)."""
+    import asyncio
+
+    from scrapy import Spider
+    from scrapy.core.downloader.middleware import DownloaderMiddlewareManager
+    from scrapy.http import Response
+
+    from newsarchive.distributed import redis_settings
+    from newsarchive.distributed.politeness import HostLeaseMiddleware
+
+    lease_mw = "newsarchive.distributed.politeness.HostLeaseMiddleware"
+    configured = redis_settings(redis_url, "chain")
+    settings = {
+        **configured,
+        # Scrapy's redirect and retry, and the slots where --redis puts them
+        "DOWNLOADER_MIDDLEWARES_BASE": {
+            "scrapy.downloadermiddlewares.retry.RetryMiddleware": 550,
+            "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": 600,
+        },
+        "DOWNLOADER_MIDDLEWARES": {lease_mw: configured["DOWNLOADER_MIDDLEWARES"][lease_mw]},
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
+        "DOWNLOAD_DELAY": 0,
+        "RETRY_TIMES": 2,
+    }
+    crawler = get_crawler(Spider, settings_dict=settings)
+    crawler.spider = Spider.from_crawler(crawler, name="chain")  # RetryMiddleware reads it
+    manager = DownloaderMiddlewareManager.from_crawler(crawler)
+    url = "https://www.example.it/a.html"
+    answers = [
+        Response(url, status=301, headers={"Location": "https://www.example.it/b.html"}),
+        Response(url, status=503),
+        TimeoutError("took too long"),
+        Response(url, status=200),
+    ]
+
+    async def download(request: Request) -> Response:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    server = client(redis_url)
+    try:
+        for expected in (Request, Request, Request, Response):
+            result = asyncio.run(manager.download_async(download, Request(url)))
+            assert isinstance(result, expected)
+            assert server.zcard("chain:slots:www.example.it") == 0
+    finally:
+        for mw in manager.middlewares:
+            if isinstance(mw, HostLeaseMiddleware):
+                mw.close()
