@@ -33,6 +33,7 @@ DEFAULT_RETRY_SECONDS = 120.0
 CONNECT_TIMEOUT_S = 5.0
 SOCKET_TIMEOUT_S = 30.0
 MIN_REDIS_VERSION = (5, 0)
+HEARTBEAT_STOP_WAIT_S = 1.0
 
 T = TypeVar("T")
 
@@ -139,7 +140,8 @@ class Heartbeat:
                 logger.warning("%s: cannot renew leases in Redis: %s", self._thread.name, exc)
 
     def stop(self) -> None:
-        """Stop beating; wait (a little) for a beat in progress to end."""
+        """Stop beating; wait a moment for a beat in progress (a late one is harmless: it
+        extends only what is still leased)."""
         self._stop.set()
         if self._thread is not threading.current_thread():
-            self._thread.join(timeout=self.every + 1)
+            self._thread.join(timeout=HEARTBEAT_STOP_WAIT_S)
