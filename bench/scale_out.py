@@ -147,9 +147,17 @@ def crawl(
 
 def main() -> None:
     """Measure and print."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--pages", type=int, default=sitegen.DEFAULT_PAGES)
-    parser.add_argument("--workers", default="1,2,3")
+    first_paragraph = __doc__.split("\n\n", 1)[0].replace("\n", " ")
+    parser = argparse.ArgumentParser(description=first_paragraph)
+    parser.add_argument(
+        "--pages",
+        type=int,
+        default=sitegen.DEFAULT_PAGES,
+        help=f"pages of the generated site (default {sitegen.DEFAULT_PAGES})",
+    )
+    parser.add_argument(
+        "--workers", default="1,2,3", help="worker counts to measure, comma-separated (1,2,3)"
+    )
     args = parser.parse_args()
     counts = [int(k) for k in args.workers.split(",")]
     site = sitegen.generate_site(args.pages, sitegen.DEFAULT_SEED)

@@ -9,6 +9,7 @@ from datetime import datetime
 from types import SimpleNamespace
 
 import pytest
+from conftest import wait_until
 from scrapy import Request
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
@@ -330,7 +331,7 @@ def test_a_redirect_or_retry_takes_its_own_host_slot(redis_url):
     assert client(redis_url).zcard(slots) == 1
     middleware.process_exception(redirected, OSError("reset"))
     assert client(redis_url).zcard(slots) == 0
-    middleware.loop.stop()
+    middleware.close()
 
 
 def test_merge_reads_a_shard_being_written_as_one_snapshot(tmp_path):
@@ -458,7 +459,7 @@ def test_retry_after_seen_by_one_worker_holds_every_worker_off_the_host(redis_ur
     wait_ms = other._acquire(keys=["retryafter"], args=["www.example.it", "token", 4, 0, 60_000])
     free_ms = other._acquire(keys=["retryafter"], args=["other.it", "token", 4, 0, 60_000])
     for middleware in (one, other):
-        middleware.loop.stop()
+        middleware.close()
     assert 110_000 < int(wait_ms) <= 120_000
     assert int(free_ms) == 0
 
@@ -518,3 +519,144 @@ def test_a_request_its_shard_committed_before_a_kill_is_not_fetched_again(redis_
     assert restarted.queue.pending() == 0
     assert crawler.stats.get_value("newsarchive/redis/committed_before_ack") == 1
     restarted.shard.close()
+
+
+# --- leases of a live worker whose reactor is busy; slots through Scrapy's chain -------------
+
+
+def redis_ms(server) -> int:  # noqa: ANN001
+    """Redis' clock in ms (the clock of every lease deadline)."""
+    seconds, micros = server.time()
+    return int(seconds) * 1000 + int(micros) // 1000
+
+
+def slot_middlewares(redis_url: str, prefix: str, n: int, **settings: object) -> list:
+    from newsarchive.distributed.politeness import HostLeaseMiddleware
+
+    settings = {
+        "NEWSARCHIVE_REDIS_URL": redis_url,
+        "NEWSARCHIVE_REDIS_PREFIX": prefix,
+        "DOWNLOAD_DELAY": 0,
+        **settings,
+    }
+    return [HostLeaseMiddleware.from_crawler(get_crawler(settings_dict=settings)) for _ in range(n)]
+
+
+def test_a_busy_workers_host_slot_is_not_given_to_another_worker(redis_url):
+    """A live worker whose reactor is busy (a long extraction, a starved CPU; here no reactor
+    runs at all) keeps the slot of its request still out past the hold time: no other worker
+    gets one beyond the limit. (Renewed on a reactor timer, the slot expired and was taken:
+    3 requests at once to the host with a limit of 2 in the e2e kill test.)"""
+    import asyncio
+
+    from scrapy.http import Response
+
+    busy, other = slot_middlewares(
+        redis_url,
+        "busy1",
+        2,
+        NEWSARCHIVE_REDIS_LEASE_SECONDS=1,
+        CONCURRENT_REQUESTS_PER_DOMAIN=1,
+    )
+    server = client(redis_url)
+    request = Request("https://www.example.it/slow.html")
+    args = ["www.example.it", "other-worker", 1, 0, 1000]
+    try:
+        asyncio.run(busy.process_request(request))
+        token = request.meta["na_host_slot"]
+        first_deadline = int(server.zscore("busy1:slots:www.example.it", token))
+        wait_until(lambda: redis_ms(server) > first_deadline + 1000, what="twice the hold time")
+        assert other._acquire(keys=["busy1"], args=args) == -1  # still busy
+        busy.process_response(request, Response(request.url, status=200))
+        assert other._acquire(keys=["busy1"], args=args) == 0
+    finally:
+        for middleware in (busy, other):
+            middleware.close()
+
+
+def test_a_busy_workers_request_lease_does_not_come_back_to_another_worker(redis_url, tmp_path):
+    """The same for the lease of a popped request: a busy worker keeps it (on a reactor
+    timer it expired and another worker fetched the page a second time)."""
+    from newsarchive.distributed import redis_settings
+    from newsarchive.distributed.frontier import LeasedScheduler
+
+    lease = {"NEWSARCHIVE_REDIS_LEASE_SECONDS": 1}
+    crawler = get_crawler(
+        settings_dict={
+            **redis_settings(redis_url, "busy2"),
+            "NEWSARCHIVE_DB": str(tmp_path / "shard.db"),
+            **lease,
+        }
+    )
+    busy = LeasedScheduler.from_crawler(crawler)
+    busy.open(SimpleNamespace(name="article", settings=crawler.settings, crawler=crawler))
+    server = client(redis_url)
+    try:
+        busy.queue.push(Request("https://www.example.it/a.html"))
+        request = busy.next_request()
+        assert request is not None
+        first_deadline = int(server.zscore("busy2:q:article:leased", request.meta[LEASE_META]))
+        wait_until(lambda: redis_ms(server) > first_deadline + 1000, what="twice the lease")
+        other = queue(redis_url, "busy2:q:article", **lease)
+        assert other.pop() is None and other.reclaimed == 0
+        busy.done(request)
+        assert other.pending() == 0
+    finally:
+        busy.close("finished")
+
+
+def test_a_redirect_or_retry_frees_its_slot_in_scrapys_middleware_chain(redis_url):
+    """Through Scrapy's downloader middleware chain, where RedirectMiddleware and
+    RetryMiddleware answer a new request and the chain stops there: the slot of the download
+    they replace is freed (it was held, renewed, until the worker stopped: a few redirects
+    and the host had no slot left for any worker)."""
+    import asyncio
+
+    from scrapy import Spider
+    from scrapy.core.downloader.middleware import DownloaderMiddlewareManager
+    from scrapy.http import Response
+
+    from newsarchive.distributed import redis_settings
+    from newsarchive.distributed.politeness import HostLeaseMiddleware
+
+    lease_mw = "newsarchive.distributed.politeness.HostLeaseMiddleware"
+    configured = redis_settings(redis_url, "chain")
+    settings = {
+        **configured,
+        # Scrapy's redirect and retry, and the slots where --redis puts them
+        "DOWNLOADER_MIDDLEWARES_BASE": {
+            "scrapy.downloadermiddlewares.retry.RetryMiddleware": 550,
+            "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": 600,
+        },
+        "DOWNLOADER_MIDDLEWARES": {lease_mw: configured["DOWNLOADER_MIDDLEWARES"][lease_mw]},
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
+        "DOWNLOAD_DELAY": 0,
+        "RETRY_TIMES": 2,
+    }
+    crawler = get_crawler(Spider, settings_dict=settings)
+    crawler.spider = Spider.from_crawler(crawler, name="chain")  # RetryMiddleware reads it
+    manager = DownloaderMiddlewareManager.from_crawler(crawler)
+    url = "https://www.example.it/a.html"
+    answers = [
+        Response(url, status=301, headers={"Location": "https://www.example.it/b.html"}),
+        Response(url, status=503),
+        TimeoutError("took too long"),
+        Response(url, status=200),
+    ]
+
+    async def download(request: Request) -> Response:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    server = client(redis_url)
+    try:
+        for expected in (Request, Request, Request, Response):
+            result = asyncio.run(manager.download_async(download, Request(url)))
+            assert isinstance(result, expected)
+            assert server.zcard("chain:slots:www.example.it") == 0
+    finally:
+        for mw in manager.middlewares:
+            if isinstance(mw, HostLeaseMiddleware):
+                mw.close()

@@ -10,11 +10,10 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import count_rows, run_cli, wait_until
 from test_warc_import import PAGES, _body, _ctype, response
 from warcio.warcwriter import WARCWriter
 
@@ -48,26 +47,6 @@ def env() -> dict[str, str]:
 def rows(db: Path, sql: str) -> list[tuple]:
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as conn:
         return [tuple(r) for r in conn.execute(sql).fetchall()]
-
-
-def count(db: Path, sql: str) -> int:
-    """One number from a (possibly still written) archive; 0 while it is not there yet."""
-    if not db.exists():
-        return 0
-    try:
-        return int(rows(db, sql)[0][0] or 0)
-    except sqlite3.Error:
-        return 0
-
-
-def wait_for(condition, what: str, timeout: float = WAIT_S) -> None:  # noqa: ANN001
-    """Poll a condition until it holds (never a fixed sleep)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def warc_file(path: Path, tag: str, records: int) -> Path:
@@ -125,12 +104,12 @@ def test_two_workers_split_four_warc_files_and_merge_equals_one_process(tmp_path
     result = run_cli("import-warc", *files, "--db", str(single), "--silent", "--jobs", "0",
                      cwd=tmp_path)  # fmt: skip
     assert result.code == 0, result.err
-    assert count(merged, "SELECT count(*) FROM pages") == 24
+    assert count_rows(merged, "SELECT count(*) FROM pages") == 24
     same_archive(merged, single)
     # a worker started after the job is done has nothing to do
     late = tmp_path / "shard-c.db"
     finished(worker(tmp_path, late, redis_url, *files, job="split"), tmp_path, late)
-    assert count(late, "SELECT count(*) FROM pages") == 0
+    assert count_rows(late, "SELECT count(*) FROM pages") == 0
     assert "nothing left to do in" in (tmp_path / "shard-c.log").read_text()
     stats = run_cli("stats", "--db", str(merged), "--redis", redis_url, cwd=tmp_path)
     assert (stats.code, "job warc:split: queued 0, leased 0, done 4" in stats.out) == (0, True), (
@@ -143,14 +122,15 @@ def test_killed_worker_file_is_finished_by_another_worker(tmp_path, redis_url):
     big = str(warc_file(tmp_path / "big.warc.gz", "big", total))
     a, b = tmp_path / "shard-a.db", tmp_path / "shard-b.db"
     first = worker(tmp_path, a, redis_url, big, job="kill")
-    wait_for(lambda: count(a, "SELECT count(*) FROM pages") >= 10, "worker A stores pages")
+    stored = lambda: count_rows(a, "SELECT count(*) FROM pages") >= 10  # noqa: E731
+    wait_until(stored, timeout=WAIT_S, what="worker A stores pages")
     os.killpg(first.pid, signal.SIGKILL)
     first.wait(timeout=30)
-    assert count(a, "SELECT count(*) FROM pages") < total
+    assert count_rows(a, "SELECT count(*) FROM pages") < total
     # B waits for A's lease to expire, then imports the file into its own shard
     finished(worker(tmp_path, b, redis_url, big, job="kill"), tmp_path, b)
     assert imported_files(b) == {big}
-    assert count(b, "SELECT count(DISTINCT warc_record_id) FROM pages") == total
+    assert count_rows(b, "SELECT count(DISTINCT warc_record_id) FROM pages") == total
     merged = tmp_path / "merged.db"
     merge(tmp_path, merged, a, b)
     assert rows(merged, "SELECT count(*), count(DISTINCT warc_record_id) FROM pages") == [
@@ -163,7 +143,8 @@ def test_killed_worker_restarted_on_its_shard_resumes_from_its_log(tmp_path, red
     big = str(warc_file(tmp_path / "big.warc.gz", "again", total))
     a = tmp_path / "shard-a.db"
     first = worker(tmp_path, a, redis_url, big, job="restart")
-    wait_for(lambda: count(a, "SELECT count(*) FROM articles") >= 10, "worker A stores pages")
+    stored = lambda: count_rows(a, "SELECT count(*) FROM articles") >= 10  # noqa: E731
+    wait_until(stored, timeout=WAIT_S, what="worker A stores pages")
     os.killpg(first.pid, signal.SIGKILL)
     first.wait(timeout=30)
     before = dict(rows(a, "SELECT url, extracted_at FROM articles"))
@@ -201,8 +182,12 @@ def test_leased_set_gives_each_unit_to_one_worker_and_takes_back_expired_ones(re
     two.ack(got_two[0])
     # one "dies" holding x: its lease expires and two takes the unit over
     one.held.clear()
-    wait_for(lambda: (got := two.lease()) is not None and got[1] == got_one[1] and
-             two.ack(got[0]) == 1, "the expired unit to come back")  # fmt: skip
+
+    def back() -> bool:
+        got = two.lease()
+        return got is not None and got[1] == got_one[1] and two.ack(got[0]) == 1
+
+    wait_until(back, timeout=WAIT_S, what="the expired unit to come back")
     assert (two.pending(), two.done()) == (0, 2)
 
 

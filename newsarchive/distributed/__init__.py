@@ -30,8 +30,10 @@ def redis_settings(url: str, prefix: str) -> dict[str, Any]:
     middlewares = dict(project.DOWNLOADER_MIDDLEWARES)
     middlewares["newsarchive.crawl.robots.RobotsMiddleware"] = None
     middlewares["newsarchive.distributed.politeness.SharedRobotsMiddleware"] = 100
-    # after robots (100) and before the retry layers: a slot is held only for a real fetch
-    middlewares["newsarchive.distributed.politeness.HostLeaseMiddleware"] = 450
+    # innermost, after robots (100) and the cache (900): a slot is held only for a real fetch,
+    # and its response or failure reaches this middleware first, before a redirect or retry
+    # (RedirectMiddleware 600, RetryMiddleware 550) answers a new request and stops the chain
+    middlewares["newsarchive.distributed.politeness.HostLeaseMiddleware"] = 950
     # outermost: sees the failures no other middleware turned into a retry
     middlewares["newsarchive.distributed.frontier.LeaseMiddleware"] = 1
     return {

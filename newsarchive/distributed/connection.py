@@ -3,11 +3,18 @@
 A connection lost during a crawl makes the worker wait and retry (tenacity, exponential
 back-off, at most NEWSARCHIVE_REDIS_RETRY_SECONDS in all); requests are never dropped on the
 way: what was leased stays leased and comes back to the queue if the worker gives up.
+
+Leases (popped requests, host slots, work units) are renewed by a Heartbeat, a thread of its
+own: a timer of Twisted's reactor fires only once the reactor is free, and a long extraction,
+a GC pause or a starved CPU can hold it past a deadline; a live worker's lease would then
+expire with its request still out (another worker takes the host's slot: more requests at
+once than the limit; or the request: fetched twice). A killed worker's thread dies with it.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -26,6 +33,7 @@ DEFAULT_RETRY_SECONDS = 120.0
 CONNECT_TIMEOUT_S = 5.0
 SOCKET_TIMEOUT_S = 30.0
 MIN_REDIS_VERSION = (5, 0)
+HEARTBEAT_STOP_WAIT_S = 1.0
 
 T = TypeVar("T")
 
@@ -111,3 +119,29 @@ def retrying(seconds: float) -> Callable[[Callable[[], T]], T]:
         raise AssertionError("unreachable")  # pragma: no cover
 
     return run
+
+
+class Heartbeat:
+    """Call `beat` every `every` seconds on a daemon thread, whatever the reactor is doing,
+    until stopped; a failed beat is logged and tried again at the next one."""
+
+    def __init__(self, beat: Callable[[], object], every: float, name: str) -> None:
+        self.beat = beat
+        self.every = every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                self.beat()
+            except Exception as exc:  # noqa: BLE001 - the next beat tries again
+                logger.warning("%s: cannot renew leases in Redis: %s", self._thread.name, exc)
+
+    def stop(self) -> None:
+        """Stop beating; wait a moment for a beat in progress (a late one is harmless: it
+        extends only what is still leased)."""
+        self._stop.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout=HEARTBEAT_STOP_WAIT_S)

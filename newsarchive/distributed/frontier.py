@@ -8,8 +8,9 @@ that shares a frontier):
 - ``P:leased`` (sorted set id -> deadline in ms, Redis clock) and ``P:owner`` (id -> worker):
   a pop moves a request there; the shard's commit of the page acknowledges it; a lease not
   acknowledged by its deadline (the worker was killed) goes back to the queue at the next pop
-  of any worker. Live workers extend their leases every few seconds, so a slow fetch is never
-  taken away from a live worker. After NEWSARCHIVE_REDIS_MAX_ATTEMPTS expiries a request is
+  of any worker. Live workers extend their leases every third of a lease from a thread of
+  their own (connection.Heartbeat), so neither a slow fetch nor a busy reactor lets a live
+  worker's lease expire. After NEWSARCHIVE_REDIS_MAX_ATTEMPTS expiries a request is
   given up (``P:failed``): a page that kills its worker must not kill them all;
 - ``P:seen:<day>``: the seen-set, one set per UTC day, kept NEWSARCHIVE_REDIS_SEEN_DAYS days
   (bounded memory: a URL last seen longer ago than that counts as new again);
@@ -25,6 +26,7 @@ import logging
 import os
 import socket
 import sqlite3
+import threading
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,7 +39,7 @@ from scrapy_redis.queue import Base
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
-from newsarchive.distributed.connection import DEFAULT_RETRY_SECONDS, retrying
+from newsarchive.distributed.connection import DEFAULT_RETRY_SECONDS, Heartbeat, retrying
 from newsarchive.distributed.lua import ACK, EXTEND, POP, PUSH, RELEASE, SEEN
 from newsarchive.store.archive import Archive, StorageError
 
@@ -87,6 +89,7 @@ class LeasedQueue(Base):  # type: ignore[misc]
         )
         self.worker = worker_name()
         self.held: set[str] = set()
+        self._lock = threading.Lock()  # held is renewed from the Heartbeat's thread
         self.reclaimed = 0
         self.given_up = 0
         self._push = server.register_script(PUSH)
@@ -136,26 +139,30 @@ class LeasedQueue(Base):  # type: ignore[misc]
         lease = result[2].decode() if isinstance(result[2], bytes) else str(result[2])
         request: Request = self._decode_request(result[3])
         request.meta[LEASE_META] = lease
-        self.held.add(lease)
+        with self._lock:
+            self.held.add(lease)
         return request
 
     def ack(self, lease: str) -> int:
         """The request of this lease is done (its page committed, or given up for good)."""
-        self.held.discard(lease)
+        with self._lock:
+            self.held.discard(lease)
         return int(self.run(lambda: self._ack(keys=[self.prefix], args=[lease])))
 
     def extend(self) -> None:
         """Push back the deadline of every lease this worker holds."""
-        if self.held:
+        with self._lock:
             held = sorted(self.held)
+        if held:
             self.run(lambda: self._extend(keys=[self.prefix], args=[self.lease_ms, *held]))
 
     def release(self) -> int:
         """Hand back every lease this worker holds (closing before it could finish them)."""
-        if not self.held:
+        with self._lock:
+            held = sorted(self.held)
+            self.held.clear()
+        if not held:
             return 0
-        held = sorted(self.held)
-        self.held.clear()
         return int(self.run(lambda: self._release(keys=[self.prefix], args=held)))
 
     def clear(self) -> None:
@@ -215,8 +222,8 @@ class LeasedScheduler(Scheduler):  # type: ignore[misc]
     queue: LeasedQueue
     df: Any
     loop: task.LoopingCall | None
+    heartbeat: Heartbeat | None
     crawler: Crawler
-    ticks: int
     stopping: bool
     shard_path: str | None
     shard: Archive | None
@@ -229,7 +236,7 @@ class LeasedScheduler(Scheduler):  # type: ignore[misc]
         scheduler.shard_path = crawler.settings.get("NEWSARCHIVE_DB")
         scheduler.shard = None
         scheduler.loop = None
-        scheduler.ticks = 0
+        scheduler.heartbeat = None
         scheduler.stopping = False
         crawler.signals.connect(scheduler.item_scraped, signal=signals.item_scraped)
         return scheduler
@@ -245,7 +252,7 @@ class LeasedScheduler(Scheduler):  # type: ignore[misc]
             self.stats.inc_value(f"{key}/redis")
 
     def open(self, spider: Any) -> None:
-        """Open the shared queue and start extending this worker's leases."""
+        """Open the shared queue and start extending this worker's leases (on a thread)."""
         # scrapy-redis' open() without its deprecated Spider.log() call
         self.spider = spider
         self.queue = load_object(self.queue_cls)(
@@ -264,18 +271,14 @@ class LeasedScheduler(Scheduler):  # type: ignore[misc]
             len(self.queue),
             self.queue.worker,
         )
+        self.heartbeat = Heartbeat(
+            self.queue.extend, self.queue.lease_ms / 1000 / 3, "newsarchive-request-leases"
+        )
         self.loop = task.LoopingCall(self.tick)
         self.loop.start(POLL_SECONDS, now=False)
 
     def tick(self) -> None:
-        """Extend held leases now and then; wake the engine (others may have queued work)."""
-        self.ticks += 1
-        every = max(1, int(self.queue.lease_ms / 1000 / 3 / POLL_SECONDS))
-        try:
-            if self.ticks % every == 0:
-                self.queue.extend()
-        except Exception as exc:  # noqa: BLE001 - a lost connection: the next tick retries
-            logger.warning("cannot extend leases in Redis: %s", exc)
+        """Wake the engine now and then (others may have queued work)."""
         engine = self.crawler.engine
         slot = getattr(engine, "_slot", None)
         if slot is not None and not self.stopping:
@@ -286,6 +289,8 @@ class LeasedScheduler(Scheduler):  # type: ignore[misc]
         self.stopping = True
         if self.loop is not None and self.loop.running:
             self.loop.stop()
+        if self.heartbeat is not None:
+            self.heartbeat.stop()
         try:
             released = self.queue.release()
         except Exception as exc:  # noqa: BLE001 - they come back when their leases expire

@@ -4,8 +4,12 @@
   (at most CONCURRENT_REQUESTS_PER_DOMAIN held by all workers together) and its shared
   "not before" time must have passed (DOWNLOAD_DELAY after the previous request of any worker,
   or longer after a Retry-After). The slot is released when the response (or failure)
-  arrives; a killed worker's slots expire after NEWSARCHIVE_REDIS_LEASE_SECONDS (live workers
-  extend theirs). Each worker's own Scrapy slot (delay, AutoThrottle) still applies on top.
+  arrives; a killed worker's slots expire after NEWSARCHIVE_REDIS_LEASE_SECONDS (its
+  connections closed with it). A live worker extends its slots from a thread of its own
+  (connection.Heartbeat): on a timer of the reactor, a busy reactor (a long extraction, a
+  starved CPU) let a slot expire while its request was still out, and another worker took it:
+  one request more at once than the limit. Each worker's own Scrapy slot (delay,
+  AutoThrottle) still applies on top.
 - SharedRobotsMiddleware: robots.txt is fetched by one worker per host (a lock in Redis) and
   its answer shared for NEWSARCHIVE_REDIS_ROBOTS_SECONDS; the others wait for it.
 """
@@ -13,12 +17,13 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http.request import NO_CALLBACK
@@ -27,7 +32,12 @@ from twisted.internet import reactor, task
 
 from newsarchive.crawl.middlewares import RetryAfterMiddleware, retry_after_seconds
 from newsarchive.crawl.robots import DISALLOW_ALL, RobotsMiddleware, rules_for
-from newsarchive.distributed.connection import DEFAULT_RETRY_SECONDS, client, retrying
+from newsarchive.distributed.connection import (
+    DEFAULT_RETRY_SECONDS,
+    Heartbeat,
+    client,
+    retrying,
+)
 from newsarchive.distributed.frontier import DEFAULT_LEASE_SECONDS
 from newsarchive.distributed.frontier import HOST_SLOT_META as SLOT_META
 
@@ -109,11 +119,11 @@ class HostLeaseMiddleware:
             settings.getfloat("NEWSARCHIVE_REDIS_RETRY_SECONDS", DEFAULT_RETRY_SECONDS)
         )
         self.held: dict[str, str] = {}  # token -> host
+        self._lock = threading.Lock()  # held is read by the heartbeat's thread
         self._acquire = server.register_script(ACQUIRE)
         self._not_before = server.register_script(NOT_BEFORE)
         self._extend = server.register_script(EXTEND_SLOTS)
-        self.loop = task.LoopingCall(self.extend)
-        self.loop.start(max(0.5, self.hold_ms / 3000), now=False)
+        self.heartbeat = Heartbeat(self.extend, self.hold_ms / 3000, "newsarchive-host-slots")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> HostLeaseMiddleware:
@@ -121,7 +131,13 @@ class HostLeaseMiddleware:
         url = crawler.settings.get("NEWSARCHIVE_REDIS_URL")
         if not url:
             raise NotConfigured
-        return cls(crawler, client(url))
+        middleware = cls(crawler, client(url))
+        crawler.signals.connect(middleware.close, signal=signals.spider_closed)
+        return middleware
+
+    def close(self) -> None:
+        """Stop extending slots: the crawl is over."""
+        self.heartbeat.stop()
 
     def _inc(self, key: str, count: int = 1) -> None:
         if self.crawler.stats is not None:
@@ -129,10 +145,12 @@ class HostLeaseMiddleware:
 
     def extend(self) -> None:
         """Keep the slots of requests still out (a killed worker's expire on their own)."""
-        if not self.held:
+        with self._lock:
+            held = list(self.held.items())
+        if not held:
             return
         args: list[Any] = [self.hold_ms]
-        for token, host in self.held.items():
+        for token, host in held:
             args += [host, token]
         try:
             self.run(lambda: self._extend(keys=[self.prefix], args=args))
@@ -165,14 +183,16 @@ class HostLeaseMiddleware:
                     "%s: no free slot for %s after %.0f s", request.url, host, MAX_SLOT_WAIT_S
                 )
             await _sleep(FULL_WAIT_S if wait_ms < 0 else wait_ms / 1000)
-        self.held[token] = host
+        with self._lock:
+            self.held[token] = host
         request.meta[SLOT_META] = token
 
     def _release(self, request: Request) -> None:
         token = request.meta.pop(SLOT_META, None)
         if token is None:
             return
-        host = self.held.pop(token, _host(request.url))
+        with self._lock:
+            host = self.held.pop(token, _host(request.url))
         try:
             self.run(lambda: self.server.zrem(f"{self.prefix}:slots:{host}", token))
         except Exception as exc:  # noqa: BLE001 - the slot expires after its hold time

@@ -25,7 +25,12 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from newsarchive.distributed.connection import DEFAULT_RETRY_SECONDS, client, retrying
+from newsarchive.distributed.connection import (
+    DEFAULT_RETRY_SECONDS,
+    Heartbeat,
+    client,
+    retrying,
+)
 from newsarchive.distributed.frontier import (
     DEFAULT_LEASE_SECONDS,
     DEFAULT_MAX_ATTEMPTS,
@@ -148,23 +153,11 @@ class LeasedSet:
     @contextmanager
     def heartbeat(self) -> Iterator[None]:
         """Extend the held leases every third of a lease while the block runs."""
-        stop = threading.Event()
-        every = self.lease_ms / 1000 / 3
-
-        def beat() -> None:
-            while not stop.wait(every):
-                try:
-                    self.extend()
-                except Exception as exc:  # noqa: BLE001 - the next beat tries again
-                    logger.warning("cannot extend unit leases in Redis: %s", exc)
-
-        thread = threading.Thread(target=beat, name="newsarchive-unit-leases", daemon=True)
-        thread.start()
+        beat = Heartbeat(self.extend, self.lease_ms / 1000 / 3, "newsarchive-unit-leases")
         try:
             yield
         finally:
-            stop.set()
-            thread.join(timeout=every + 1)
+            beat.stop()
 
     def units(self, poll: Callable[[], None] | None = None) -> Iterator[str]:
         """Lease units one at a time; each is acknowledged when the caller asks for the next
