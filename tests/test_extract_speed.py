@@ -11,7 +11,7 @@ import trafilatura
 from trafilatura import metadata as tf_metadata
 
 from newsarchive.dates import evidence
-from newsarchive.extract import article
+from newsarchive.extract import article, metadata
 from newsarchive.extract.article import extract_article
 
 FETCHED_AT = datetime(2024, 12, 6, 9, 0, tzinfo=timezone.utc)
@@ -135,3 +135,43 @@ def test_doubtful_fast_texts():
     assert article.doubtful(500, 0)  # no paragraph at all
     assert article.doubtful(700, 150)  # short, and mostly outside paragraphs
     assert not article.doubtful(2_000, 500)
+
+
+def spy_author(monkeypatch: Any) -> list[Any]:
+    calls: list[Any] = []
+    real = tf_metadata.extract_author
+
+    def spy(tree: Any) -> Any:
+        calls.append(tree)
+        return real(tree)
+
+    monkeypatch.setattr(tf_metadata, "extract_author", spy)
+    return calls
+
+
+def test_no_author_scan_without_author_markup(monkeypatch):
+    calls = spy_author(monkeypatch)
+    extraction = extract_article(page(jsonld=False), url=URL, fetched_at=FETCHED_AT)
+    assert calls == []
+    assert extraction.article is not None
+    assert extraction.article.authors == ()
+
+
+def test_author_markup_is_still_read(monkeypatch):
+    calls = spy_author(monkeypatch)
+    byline = '<!-- firma --><span class="author-name">Mario Rossi</span>'
+    extraction = extract_article(page(extra=byline, jsonld=False), url=URL, fetched_at=FETCHED_AT)
+    assert len(calls) == 1
+    assert extraction.article is not None
+    assert extraction.article.authors == ("Mario Rossi",)
+
+
+def test_has_author_markup():
+    def markup(html: str) -> bool:
+        return metadata.has_author_markup(article.parse_html(f"<html><body>{html}</body></html>"))
+
+    assert not markup("<!-- a comment --><p class='testo'>Mario Rossi</p>")
+    assert markup("<p class='ArticleByline'>Mario Rossi</p>")
+    assert markup("<div data-testid='AuthorCard'>Mario Rossi</div>")
+    assert markup("<div id='zuozhe'>Mario Rossi</div>")
+    assert markup("<author>Mario Rossi</author>")

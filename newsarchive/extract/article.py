@@ -38,6 +38,7 @@ from newsarchive.extract.links import RelatedLink, find_related, is_related_head
 from newsarchive.extract.metadata import (
     PageMeta,
     clean_text,
+    has_author_markup,
     jsonld_list,
     jsonld_names,
     jsonld_text,
@@ -432,9 +433,8 @@ def _fallbacks(
         found["title"] = tf_metadata.extract_title(tree)
     authors = page_authors(meta)
     if not authors or _only_organizations(authors, meta, url):
-        found["author"] = tf_metadata.extract_author(tree) or "; ".join(
-            byline_authors(tree, excluded)
-        )
+        tf_author = tf_metadata.extract_author(tree) if has_author_markup(tree) else None
+        found["author"] = tf_author or "; ".join(byline_authors(tree, excluded))
         if authors and not _persons(found["author"], meta, url):
             found["author"] = "; ".join(byline_authors(tree, excluded))
     if not (ld.get("publisher") or meta.first("og:site_name")):

@@ -31,6 +31,15 @@ ARTICLE_TYPES = {
 }
 MAX_JSONLD_CHARS = 2_000_000
 CONTROL_CHARS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Every word that trafilatura's AUTHOR_XPATHS look for in an element's attributes (any case:
+# a superset of what they match), and the attributes and tags they read.
+AUTHOR_MARKUP_RE = re.compile(
+    r"author|byl|bbl|username|screenname|writer|channel-name|submitted-by|posted-by"
+    r"|journalist-name|zuozhe|bianji|xiaobian",
+    re.IGNORECASE,
+)
+AUTHOR_MARKUP_ATTRS = ("class", "id", "itemprop", "rel", "data-testid", "data-component")
+AUTHOR_MARKUP_TAGS = ("author", "rel")
 
 
 @dataclass
@@ -149,6 +158,20 @@ def read_page_meta(tree: HtmlElement) -> PageMeta:
         jsonld_types=types,
         graph=graph,
     )
+
+
+def has_author_markup(tree: HtmlElement) -> bool:
+    """False when no element could match trafilatura's author XPaths (its scan can then
+    only return nothing: 1.6 ms here against 7.5 ms there)."""
+    for el in tree.iter():
+        if el.tag in AUTHOR_MARKUP_TAGS:
+            return True
+        attrib = el.attrib
+        if attrib and any(
+            AUTHOR_MARKUP_RE.search(attrib.get(a) or "") for a in AUTHOR_MARKUP_ATTRS
+        ):
+            return True
+    return False
 
 
 def jsonld_names(value: Any, graph: dict[str, dict[str, Any]] | None = None) -> list[str]:
