@@ -175,3 +175,20 @@ def test_has_author_markup():
     assert markup("<div data-testid='AuthorCard'>Mario Rossi</div>")
     assert markup("<div id='zuozhe'>Mario Rossi</div>")
     assert markup("<author>Mario Rossi</author>")
+
+
+def test_the_byline_is_read_once(monkeypatch):
+    # the metadata names only the publisher: the visible byline is looked for, once
+    calls: list[Any] = []
+    real = article.byline_authors
+
+    def spy(tree: Any, excluded: Any) -> list[str]:
+        calls.append(tree)
+        return real(tree, excluded)
+
+    monkeypatch.setattr(article, "byline_authors", spy)
+    body = page().replace(b'{"name": "Mario Rossi"}', b'{"name": "Giornale di Prova"}')
+    extraction = extract_article(body, url=URL, fetched_at=FETCHED_AT)
+    assert len(calls) == 1
+    assert extraction.article is not None
+    assert extraction.article.authors == ("Giornale di Prova",)

@@ -435,7 +435,7 @@ def _fallbacks(
     if not authors or _only_organizations(authors, meta, url):
         tf_author = tf_metadata.extract_author(tree) if has_author_markup(tree) else None
         found["author"] = tf_author or "; ".join(byline_authors(tree, excluded))
-        if authors and not _persons(found["author"], meta, url):
+        if authors and tf_author and not _persons(tf_author, meta, url):
             found["author"] = "; ".join(byline_authors(tree, excluded))
     if not (ld.get("publisher") or meta.first("og:site_name")):
         found["sitename"] = tf_metadata.extract_sitename(tree)
