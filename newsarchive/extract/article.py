@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import dateparser
 import trafilatura
 from htmldate import find_date
+from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura import metadata as tf_metadata
 
@@ -72,6 +73,7 @@ ELLIPSES = ("...", "…")
 # What trafilatura.metadata.extract_catstags requires of a category / tag link's href.
 CATEGORY_HREF_RE = re.compile(r"/categor(?:y|ies|s)?/")
 TAG_HREF_RE = re.compile(r"/tag(?:y|ies|s)?/")
+LINK_HREFS = etree.XPath("//a/@href", smart_strings=False)
 # The trafilatura options are part of what produced a row: their hash is in `extractor`.
 TRAFILATURA_OPTIONS: dict[str, Any] = {
     "with_metadata": False,
@@ -441,14 +443,14 @@ def _fallbacks(
         found["sitename"] = tf_metadata.extract_sitename(tree)
     # trafilatura keeps only links to /category/ or /tag/ pages (or a "subject" meta tag):
     # without one its XPath scan (3.5 ms a page) can only return nothing
-    hrefs = [a.get("href") or "" for a in tree.iter("a")]
+    hrefs = "\n".join(LINK_HREFS(tree))
     if not (ld.get("articleSection") or meta.all("article:section")) and (
-        any(CATEGORY_HREF_RE.search(h) for h in hrefs) or any("subject" in k for k in meta.meta)
+        CATEGORY_HREF_RE.search(hrefs) or any("subject" in k for k in meta.meta)
     ):
         found["categories"] = tf_metadata.extract_catstags("category", tree)
-    if not (ld.get("keywords") or meta.all("article:tag", "news_keywords", "keywords")) and any(
-        TAG_HREF_RE.search(h) for h in hrefs
-    ):
+    if not (
+        ld.get("keywords") or meta.all("article:tag", "news_keywords", "keywords")
+    ) and TAG_HREF_RE.search(hrefs):
         found["tags"] = tf_metadata.extract_catstags("tag", tree)
     if need_date:
         found["date"] = find_date(

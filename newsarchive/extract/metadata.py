@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,9 @@ AUTHOR_MARKUP_RE = re.compile(
 )
 AUTHOR_MARKUP_ATTRS = ("class", "id", "itemprop", "rel", "data-testid", "data-component")
 AUTHOR_MARKUP_TAGS = ("author", "rel")
+AUTHOR_MARKUP_VALUES = etree.XPath(
+    "|".join(f"//@{name}" for name in AUTHOR_MARKUP_ATTRS), smart_strings=False
+)
 
 
 @dataclass
@@ -162,16 +166,10 @@ def read_page_meta(tree: HtmlElement) -> PageMeta:
 
 def has_author_markup(tree: HtmlElement) -> bool:
     """False when no element could match trafilatura's author XPaths (its scan can then
-    only return nothing: 1.6 ms here against 7.5 ms there)."""
-    for el in tree.iter():
-        if el.tag in AUTHOR_MARKUP_TAGS:
-            return True
-        attrib = el.attrib
-        if attrib and any(
-            AUTHOR_MARKUP_RE.search(attrib.get(a) or "") for a in AUTHOR_MARKUP_ATTRS
-        ):
-            return True
-    return False
+    only return nothing: under 1 ms here against 7.5 ms there)."""
+    if any(tree.find(f".//{tag}") is not None for tag in AUTHOR_MARKUP_TAGS):
+        return True
+    return AUTHOR_MARKUP_RE.search("\n".join(AUTHOR_MARKUP_VALUES(tree))) is not None
 
 
 def jsonld_names(value: Any, graph: dict[str, dict[str, Any]] | None = None) -> list[str]:
