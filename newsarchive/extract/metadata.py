@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 logger = logging.getLogger(__name__)
@@ -31,6 +32,18 @@ ARTICLE_TYPES = {
 }
 MAX_JSONLD_CHARS = 2_000_000
 CONTROL_CHARS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Every word that trafilatura's AUTHOR_XPATHS look for in an element's attributes (any case:
+# a superset of what they match), and the attributes and tags they read.
+AUTHOR_MARKUP_RE = re.compile(
+    r"author|byl|bbl|username|screenname|writer|channel-name|submitted-by|posted-by"
+    r"|journalist-name|zuozhe|bianji|xiaobian",
+    re.IGNORECASE,
+)
+AUTHOR_MARKUP_ATTRS = ("class", "id", "itemprop", "rel", "data-testid", "data-component")
+AUTHOR_MARKUP_TAGS = ("author", "rel")
+AUTHOR_MARKUP_VALUES = etree.XPath(
+    "|".join(f"//@{name}" for name in AUTHOR_MARKUP_ATTRS), smart_strings=False
+)
 
 
 @dataclass
@@ -149,6 +162,14 @@ def read_page_meta(tree: HtmlElement) -> PageMeta:
         jsonld_types=types,
         graph=graph,
     )
+
+
+def has_author_markup(tree: HtmlElement) -> bool:
+    """False when no element could match trafilatura's author XPaths (its scan can then
+    only return nothing: under 1 ms here against 7.5 ms there)."""
+    if any(tree.find(f".//{tag}") is not None for tag in AUTHOR_MARKUP_TAGS):
+        return True
+    return AUTHOR_MARKUP_RE.search("\n".join(AUTHOR_MARKUP_VALUES(tree))) is not None
 
 
 def jsonld_names(value: Any, graph: dict[str, dict[str, Any]] | None = None) -> list[str]:

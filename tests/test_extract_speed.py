@@ -1,0 +1,194 @@
+"""What extract_article skips to save CPU (issue 17), and that skipping changes nothing it keeps."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from types import SimpleNamespace
+from typing import Any
+
+import htmldate
+import trafilatura
+from trafilatura import metadata as tf_metadata
+
+from newsarchive.dates import evidence
+from newsarchive.extract import article, metadata
+from newsarchive.extract.article import extract_article
+
+FETCHED_AT = datetime(2024, 12, 6, 9, 0, tzinfo=timezone.utc)
+URL = "https://www.giornale-di-prova.it/cronaca/il-piano-della-mobilita"
+PARAGRAPH = (
+    "Il consiglio comunale ha approvato ieri sera il nuovo piano per la mobilità cittadina, "
+    "che prevede tre nuove linee di autobus elettrici e cento chilometri di piste ciclabili."
+)
+
+
+def page(*, extra: str = "", jsonld: bool = True) -> bytes:
+    ld = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Il piano",'
+        ' "datePublished": "2024-12-05T10:00:00+01:00", "author": {"name": "Mario Rossi"},'
+        ' "publisher": {"name": "Giornale di Prova"}}</script>'
+        if jsonld
+        else ""
+    )
+    paragraphs = "".join(f"<p>{PARAGRAPH} ({i})</p>" for i in range(6))
+    return (
+        f'<html lang="it"><head><title>Il piano</title>{ld}</head><body>'
+        f"<article><h1>Il piano</h1>{paragraphs}</article>{extra}</body></html>"
+    ).encode()
+
+
+def spy_trafilatura(monkeypatch: Any, fast_text: str | None = None) -> list[bool]:
+    """Record the `fast` flag of every bare_extraction call; fast_text replaces a fast result."""
+    calls: list[bool] = []
+    real = trafilatura.bare_extraction
+
+    def spy(tree: Any, **kwargs: Any) -> Any:
+        calls.append(bool(kwargs.get("fast")))
+        if kwargs.get("fast") and fast_text is not None:
+            return SimpleNamespace(text=fast_text)
+        return real(tree, **kwargs)
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", spy)
+    return calls
+
+
+def test_a_confident_page_runs_trafilatura_once_without_fallbacks(monkeypatch):
+    calls = spy_trafilatura(monkeypatch)
+    extraction = extract_article(page(), url=URL, fetched_at=FETCHED_AT)
+    assert calls == [True]
+    assert extraction.article is not None
+    assert PARAGRAPH in (extraction.article.text or "")
+
+
+def test_a_doubtful_fast_text_gets_the_fallback_comparison(monkeypatch):
+    # the fast text is far shorter than the page's paragraphs: trafilatura runs again in full
+    calls = spy_trafilatura(monkeypatch, fast_text="Il piano.")
+    extraction = extract_article(page(), url=URL, fetched_at=FETCHED_AT)
+    assert calls == [True, False]
+    assert extraction.article is not None
+    assert PARAGRAPH in (extraction.article.text or "")
+
+
+def test_paragraph_chars_counts_readable_paragraphs_only():
+    html = "<p>breve</p><p>  una   frase di più di venticinque caratteri </p>"
+    tree = article.parse_html(f"<html><body>{html}</body></html>")
+    assert article.paragraph_chars(tree) == len("una frase di più di venticinque caratteri")
+
+
+def spy_catstags(monkeypatch: Any) -> list[str]:
+    kinds: list[str] = []
+    real = tf_metadata.extract_catstags
+
+    def spy(kind: str, tree: Any) -> list[str]:
+        kinds.append(kind)
+        return real(kind, tree)
+
+    monkeypatch.setattr(tf_metadata, "extract_catstags", spy)
+    return kinds
+
+
+def test_no_category_or_tag_scan_without_such_links(monkeypatch):
+    kinds = spy_catstags(monkeypatch)
+    extraction = extract_article(page(), url=URL, fetched_at=FETCHED_AT)
+    assert kinds == []
+    assert extraction.article is not None
+    assert extraction.article.categories == ()
+    assert extraction.article.tags == ()
+
+
+def test_category_and_tag_links_are_still_read(monkeypatch):
+    kinds = spy_catstags(monkeypatch)
+    links = (
+        '<div class="entry-meta"><a href="/category/cronaca/">Cronaca</a></div>'
+        '<div class="tags"><a href="/tag/mobilita/">Mobilità</a></div>'
+    )
+    extraction = extract_article(page(extra=links), url=URL, fetched_at=FETCHED_AT)
+    assert kinds == ["category", "tag"]
+    assert extraction.article is not None
+    assert extraction.article.categories == ("Cronaca",)
+    assert extraction.article.tags == ("Mobilità",)
+
+
+def test_htmldate_reads_the_page_tree_itself(monkeypatch):
+    # htmldate copies a tree before pruning it: a copy of ours would be a second copy
+    trees: dict[str, Any] = {}
+    real_collect, real_find_date = evidence.collect, htmldate.find_date
+
+    def collect(tree: Any, *args: Any, **kwargs: Any) -> Any:
+        trees["collect"] = tree
+        return real_collect(tree, *args, **kwargs)
+
+    def find_date(tree: Any, **kwargs: Any) -> Any:
+        trees["find_date"] = tree
+        return real_find_date(tree, **kwargs)
+
+    monkeypatch.setattr(evidence, "collect", collect)
+    monkeypatch.setattr(article, "find_date", find_date)
+    extract_article(page(jsonld=False), url=URL, fetched_at=FETCHED_AT)
+    assert trees["find_date"] is trees["collect"]
+
+
+def test_doubtful_fast_texts():
+    assert article.doubtful(400, 1_000)  # under half the paragraph text: text missed
+    assert not article.doubtful(900, 1_000)
+    assert article.doubtful(9_000, 1_000)  # far beyond the paragraphs: chrome taken?
+    assert article.doubtful(500, 0)  # no paragraph at all
+    assert article.doubtful(700, 150)  # short, and mostly outside paragraphs
+    assert not article.doubtful(2_000, 500)
+
+
+def spy_author(monkeypatch: Any) -> list[Any]:
+    calls: list[Any] = []
+    real = tf_metadata.extract_author
+
+    def spy(tree: Any) -> Any:
+        calls.append(tree)
+        return real(tree)
+
+    monkeypatch.setattr(tf_metadata, "extract_author", spy)
+    return calls
+
+
+def test_no_author_scan_without_author_markup(monkeypatch):
+    calls = spy_author(monkeypatch)
+    extraction = extract_article(page(jsonld=False), url=URL, fetched_at=FETCHED_AT)
+    assert calls == []
+    assert extraction.article is not None
+    assert extraction.article.authors == ()
+
+
+def test_author_markup_is_still_read(monkeypatch):
+    calls = spy_author(monkeypatch)
+    byline = '<!-- firma --><span class="author-name">Mario Rossi</span>'
+    extraction = extract_article(page(extra=byline, jsonld=False), url=URL, fetched_at=FETCHED_AT)
+    assert len(calls) == 1
+    assert extraction.article is not None
+    assert extraction.article.authors == ("Mario Rossi",)
+
+
+def test_has_author_markup():
+    def markup(html: str) -> bool:
+        return metadata.has_author_markup(article.parse_html(f"<html><body>{html}</body></html>"))
+
+    assert not markup("<!-- a comment --><p class='testo'>Mario Rossi</p>")
+    assert markup("<p class='ArticleByline'>Mario Rossi</p>")
+    assert markup("<div data-testid='AuthorCard'>Mario Rossi</div>")
+    assert markup("<div id='zuozhe'>Mario Rossi</div>")
+    assert markup("<author>Mario Rossi</author>")
+
+
+def test_the_byline_is_read_once(monkeypatch):
+    # the metadata names only the publisher: the visible byline is looked for, once
+    calls: list[Any] = []
+    real = article.byline_authors
+
+    def spy(tree: Any, excluded: Any) -> list[str]:
+        calls.append(tree)
+        return real(tree, excluded)
+
+    monkeypatch.setattr(article, "byline_authors", spy)
+    body = page().replace(b'{"name": "Mario Rossi"}', b'{"name": "Giornale di Prova"}')
+    extraction = extract_article(body, url=URL, fetched_at=FETCHED_AT)
+    assert len(calls) == 1
+    assert extraction.article is not None
+    assert extraction.article.authors == ("Giornale di Prova",)
