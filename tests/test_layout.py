@@ -14,7 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # What each part may never import (a prefix forbids the module and everything below it).
 UPPER = ("newsarchive.crawl", "newsarchive.serve", "newsarchive.warc", "newsarchive.cli")
-UPPER += ("newsarchive.cli_warc", "newsarchive.settings", "spiders")
+UPPER += ("newsarchive.cli_warc", "newsarchive.cli_units", "newsarchive.cli_options")
+UPPER += ("newsarchive.cli_crawl", "newsarchive.cli_extract", "newsarchive.cli_read")
+UPPER += ("newsarchive.cli_admin", "newsarchive.settings", "spiders")
 PURE = ("scrapy", "twisted", "datasette", "sqlite3", "sqlite_utils", "newsarchive.store", *UPPER)
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "newsarchive.model": ("scrapy", "newsarchive.extract", "newsarchive.dates", *PURE),
