@@ -477,8 +477,7 @@ def seeds(root: Path) -> Scenario:
 def integrity(root: Path) -> Scenario:
     """Foreign/newer databases, unreadable bodies, leaks through Datasette, durability,
     snapshots, canonical hijacks, tracebacks: each case handled or not."""
-    # reliability_integrity reuses the cases of tests/test_faults_integrity.py
-    sys.path.insert(0, str(ROOT / "tests"))
+    # the cases of tests/test_faults_integrity.py, through newsarchive_testing.integrity
     import reliability_integrity
 
     sc = Scenario("integrity (13.6-13.11)")

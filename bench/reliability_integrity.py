@@ -1,8 +1,8 @@
 """Issue 13 items 6-11 for bench/reliability.py: the archive's own integrity.
 
 Each case is one function returning True when newsarchive handles it; they reuse the builders
-of tests/test_faults_integrity.py (the same cases as tests) and run the real CLI where the
-user would. ``cases(root)`` runs them all: {case name: handled}.
+and checks of newsarchive_testing.integrity (the same cases as tests/test_faults_integrity.py)
+and run the real CLI where the user would. ``cases(root)`` runs them all: {case name: handled}.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-import test_faults_integrity as t
-from conftest import run_cli
-
 from newsarchive.crawl.reextract import reextract
 from newsarchive.store.archive import Archive
+from newsarchive_testing import integrity as t
+from newsarchive_testing.cli_runner import run_cli
+from newsarchive_testing.redis_server import free_port
 
 CASES: dict[str, Callable[[Path], bool]] = {}
 
@@ -107,7 +107,7 @@ def credentials(tmp: Path) -> bool:
 def datasette(tmp: Path) -> bool:
     db = tmp / "archive.db"
     t.build_archive(db)
-    port = t.free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "newsarchive", "serve", "--db", str(db), "--port", str(port)],
         cwd=tmp,
@@ -136,7 +136,7 @@ def datasette(tmp: Path) -> bool:
 @case("13.10 a finished run is in the database file itself")
 def durable(tmp: Path) -> bool:
     try:
-        t.test_a_finished_run_is_in_the_database_file_not_only_in_the_wal(tmp)
+        t.check_a_finished_run_is_in_the_database_file_not_only_in_the_wal(tmp)
     except AssertionError:
         return False
     return True
@@ -144,7 +144,7 @@ def durable(tmp: Path) -> bool:
 
 @case("13.10 snapshot of a live archive: complete, one file")
 def snapshot(tmp: Path) -> bool:
-    return _passes(t.test_snapshot_of_a_live_archive_is_complete_and_self_contained, tmp)
+    return _passes(t.check_snapshot_of_a_live_archive_is_complete_and_self_contained, tmp)
 
 
 @case("13.11 search '\"' and '': usage error, no traceback")
@@ -175,27 +175,29 @@ def _passes(test: Callable[..., None], *args: object) -> bool:
 
 @case("13.11 a 1 MB <title> is capped")
 def title(tmp: Path) -> bool:
-    return _passes(t.test_huge_metadata_is_capped_before_it_is_stored, tmp)
+    return _passes(t.check_huge_metadata_is_capped_before_it_is_stored, tmp)
 
 
 @case("13.11 pre-1970 dates kept as evidence, never chosen")
 def pre_1970(tmp: Path) -> bool:
-    return _passes(t.test_pre_1970_dates_are_kept_as_evidence_but_never_chosen, tmp)
+    return _passes(t.check_pre_1970_dates_are_kept_as_evidence_but_never_chosen, tmp)
 
 
 @case("13.11 UTF-7 declared page decoded as browsers do")
 def utf7(tmp: Path) -> bool:
-    return _passes(t.test_a_utf7_declared_page_is_decoded_as_browsers_do, "header")
+    return _passes(t.check_a_utf7_declared_page_is_decoded_as_browsers_do, "header")
 
 
 @case("13.7 canonical pointing at another article: no hijack")
 def hijack(tmp: Path) -> bool:
-    return _passes(t.test_a_canonical_pointing_at_another_archived_article_does_not_replace_it, tmp)
+    return _passes(
+        t.check_a_canonical_pointing_at_another_archived_article_does_not_replace_it, tmp
+    )
 
 
 @case("13.7 two pages canonical to each other: no swap")
 def swap(tmp: Path) -> bool:
-    return _passes(t.test_two_pages_pointing_at_each_other_keep_their_own_contents, tmp)
+    return _passes(t.check_two_pages_pointing_at_each_other_keep_their_own_contents, tmp)
 
 
 def cases(root: Path) -> dict[str, bool]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,54 +20,25 @@ from scrapy import signals
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from newsarchive.crawl.fetch_errors import cause_of
+from newsarchive.crawl.budget import CrawlBudget
+from newsarchive.crawl.failures import classify_failure, record_failure
 from newsarchive.crawl.frontier import ArchiveFrontier
-from newsarchive.crawl.middlewares import CONTENT_ENCODING_META, ForbiddenAddress, OutOfScope
-from newsarchive.crawl.robots import HostUnreachable, RobotsDisallowed
-from newsarchive.dates.normalize import normalize_date, parse_iso
-from newsarchive.defaults import DEFAULT_RECHECK_HOURS as RECHECK_HOURS
-from newsarchive.extract.discovery import (
-    Discovered,
-    UnsafeXMLError,
-    find_feeds,
-    find_listing_articles,
-    looks_like_feed,
-    parse_feed,
-    parse_sitemap,
+from newsarchive.crawl.requests import article_request, frontier_entries, kind_of, source_request
+from newsarchive.crawl.responses import discover, discovery_row, raw_page, requested_url
+from newsarchive.crawl.spider_args import (
+    DEFAULT_DEPTH,
+    DEFAULT_RECHECK_HOURS,
+    RECHECK_BATCH,
+    SOURCE_KINDS,
+    canonical_list,
+    split_arg,
+    true_arg,
 )
-from newsarchive.model import RawPage, utc_now
-from newsarchive.urls import canonicalize_url, same_site
+from newsarchive.extract.discovery import UnsafeXMLError
+from newsarchive.model import RawPage
+from newsarchive.urls import canonicalize_url
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_DEPTH = 1
-SOURCE_KINDS = ("feed", "sitemap", "listing")
-DEFAULT_RECHECK_HOURS = ",".join(map(str, RECHECK_HOURS))
-RECHECK_BATCH = 500
-# Child sitemaps/feeds followed from one given source (an index listing itself must end)
-DEFAULT_MAX_SOURCE_DEPTH = 3
-DEFAULT_MAX_SOURCES = 500
-# What one page, and one host, may add to a run (NEWSARCHIVE_MAX_LINKS_PER_PAGE, ..._PER_HOST)
-DEFAULT_MAX_LINKS_PER_PAGE = 200
-DEFAULT_MAX_NEW_URLS_PER_HOST = 5000
-
-
-def split_arg(value: str | list[str] | None) -> list[str]:
-    """Seeds and hosts may be given as a list or as one comma/space separated string."""
-    if value is None:
-        return []
-    items = value if isinstance(value, list) else value.replace(",", " ").split()
-    return [v.strip() for v in items if v.strip()]
-
-
-def _canonical_list(value: str | list[str] | None, what: str) -> list[str]:
-    found = []
-    for raw in split_arg(value):
-        canonical = canonicalize_url(raw)
-        if canonical is None:
-            raise ValueError(f"not an http(s) {what} URL: {raw!r}")
-        found.append(canonical)
-    return found
 
 
 class ArticleSpider(scrapy.Spider):
@@ -77,6 +47,7 @@ class ArticleSpider(scrapy.Spider):
     name = "article"
     # what the archive knows (archived URLs, claims, failures, schedules): set by from_crawler
     frontier: ArchiveFrontier
+    budget: CrawlBudget  # scope and caps (newsarchive.crawl.budget): set by from_crawler
 
     def __init__(
         self,
@@ -96,12 +67,12 @@ class ArticleSpider(scrapy.Spider):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.seeds = _canonical_list(url, "article")
+        self.seeds = canonical_list(url, "article")
         self.sources = {
-            kind: _canonical_list(v, kind)
+            kind: canonical_list(v, kind)
             for kind, v in (("feed", feed), ("sitemap", sitemap), ("listing", listing))
         }
-        if not self.seeds and not any(self.sources.values()) and not _true(recheck_due):
+        if not self.seeds and not any(self.sources.values()) and not true_arg(recheck_due):
             raise ValueError("give at least one article URL, feed, sitemap or listing")
         self.depth = int(depth)
         if self.depth < 0:
@@ -109,26 +80,23 @@ class ArticleSpider(scrapy.Spider):
         self.max_pages = int(max_pages or 0)
         self.related_selector = related_selector or None
         self.command = command
-        self.recheck = _true(recheck)
-        self.recheck_due = _true(recheck_due)
-        self.adaptive_sources = _true(adaptive_sources)
+        self.recheck = true_arg(recheck)
+        self.recheck_due = true_arg(recheck_due)
+        self.adaptive_sources = true_arg(adaptive_sources)
         hours = recheck_hours if isinstance(recheck_hours, list) else split_arg(recheck_hours)
         self.recheck_hours = [float(h) for h in hours]
         starts = self.seeds + [u for urls in self.sources.values() for u in urls]
         self.seed_hosts = {(urlsplit(s).hostname or "").lower() for s in starts}
         self.allowed_hosts = self.seed_hosts | {h.lower() for h in split_arg(allow_domain)}
-        self._scope_verdicts: dict[str, bool] = {}  # in_scope() by host
         self.seed_failures: dict[str, str] = {}
         self.seed_pending: set[str] = set()
         self.kept_for_later: set[str] = set()
         self.source_results: dict[str, bool] = {}
         self.scheduled: set[str] = set()
         self.depth_of: dict[str, int] = {}  # shortest depth met so far, by URL
-        self.requested_by_host: dict[str, int] = {}
         self.requested_urls: set[str] = set()  # URLs this run asked to fetch
         self.not_claimed: set[str] = set()  # queued by another live run: not ours to forget
         self.sources_requested: set[str] = set()  # feeds/sitemaps/listings asked for this run
-        self.requested = 0
         # --redis: the frontier and seen-set are shared in Redis (newsarchive.distributed)
         self.shared_frontier = False
 
@@ -137,6 +105,9 @@ class ArticleSpider(scrapy.Spider):
         """Build the spider with its archive frontier; listen for requests the scheduler drops."""
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.frontier = ArchiveFrontier.from_crawler(crawler)
+        spider.budget = CrawlBudget(
+            spider.allowed_hosts, crawler.settings, spider._inc, max_pages=spider.max_pages
+        )
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         # the Redis scheduler of --redis (newsarchive.distributed) holds the frontier
         spider.shared_frontier = "LeasedScheduler" in str(crawler.settings.get("SCHEDULER"))
@@ -160,15 +131,6 @@ class ArticleSpider(scrapy.Spider):
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(f"newsarchive/{key}", count)
 
-    def in_scope(self, url: str) -> bool:
-        """Whether a URL's host is one the crawl may fetch."""
-        host = (urlsplit(url).hostname or "").lower()
-        verdict = self._scope_verdicts.get(host)
-        if verdict is None:
-            verdict = any(same_site(host, allowed) for allowed in self.allowed_hosts)
-            self._scope_verdicts[host] = verdict
-        return verdict
-
     def _persist(self, requests: list[scrapy.Request]) -> list[scrapy.Request]:
         """Queue article requests in the archive's frontier and keep those this run may fetch.
 
@@ -177,23 +139,12 @@ class ArticleSpider(scrapy.Spider):
         """
         if self.shared_frontier:
             return requests  # queued in Redis; the shared seen-set keeps workers apart
-        articles = [r for r in requests if r.meta.get("na_kind", "article") == "article"]
-        entries = [
-            {
-                "url": r.url,
-                "kind": "article",
-                "depth": r.meta.get("na_depth", 0),
-                "via_url": r.meta.get("na_via"),
-                "max_depth": self.depth,
-                "related_selector": self.related_selector,
-                "recheck": bool(r.dont_filter),
-            }
-            for r in articles
-        ]
-        claimed = self.frontier.claim(entries)
+        claimed = self.frontier.claim(
+            frontier_entries(requests, max_depth=self.depth, related_selector=self.related_selector)
+        )
         kept: list[scrapy.Request] = []
         for r in requests:
-            if r.meta.get("na_kind", "article") != "article" or r.url in claimed:
+            if kind_of(r) != "article" or r.url in claimed:
                 kept.append(r)
                 continue
             self.seed_pending.discard(r.url)
@@ -216,20 +167,18 @@ class ArticleSpider(scrapy.Spider):
         resumed = [
             row
             for row in ([] if self.shared_frontier else self.frontier.queued())
-            if self.in_scope(row["url"])
+            if self.budget.in_scope(row["url"])
         ]
         if resumed:
             logger.info("resuming %d queued URL(s) left by an earlier run", len(resumed))
             self._inc("resumed", len(resumed))
         for row in resumed:
-            for request in self._persist(
-                list(self.follow_url(row["url"], depth=row["depth"], via=row["via_url"]))
-            ):
+            follow = self.follow_url(row["url"], depth=row["depth"], via=row["via_url"])
+            for request in self._persist(list(follow)):
                 yield request
         for seed in self.seeds:
-            for request in self._persist(
-                list(self.follow_url(seed, depth=0, via=None, force=self.recheck, seed=True))
-            ):
+            follow = self.follow_url(seed, depth=0, via=None, force=self.recheck, seed=True)
+            for request in self._persist(list(follow)):
                 yield request
         for kind, urls in self.sources.items():
             for url in urls:
@@ -239,24 +188,17 @@ class ArticleSpider(scrapy.Spider):
                 yield self.source_request(url, kind)
         if self.recheck_due:
             due = self.frontier.due_rechecks(self.recheck_hours, limit=RECHECK_BATCH)
-            due = [u for u in due if self.in_scope(u) or not self.seed_hosts]
+            due = [u for u in due if self.budget.in_scope(u) or not self.seed_hosts]
             self._inc("rechecks_due", len(due))
             for url in due:
-                for request in self._persist(
-                    list(self.follow_url(url, depth=0, via=None, force=True))
-                ):
+                follow = self.follow_url(url, depth=0, via=None, force=True)
+                for request in self._persist(list(follow)):
                     yield request
 
     def source_request(self, url: str, kind: str) -> scrapy.Request:
         """A request for a feed, sitemap or listing page (always fetched: that is the point)."""
         self.sources_requested.add(url)
-        return scrapy.Request(
-            url,
-            callback=self.parse_source,
-            errback=self.failed,
-            dont_filter=True,
-            meta={"na_kind": kind, "na_depth": 0, "na_source": url, "na_source_depth": 0},
-        )
+        return source_request(url, kind, callback=self.parse_source, errback=self.failed)
 
     def child_sources(
         self, more: list[tuple[str, str]], parent_depth: int
@@ -264,20 +206,11 @@ class ArticleSpider(scrapy.Spider):
         """Requests for the child sitemaps/feeds a source lists: each once per run, to a
         bounded depth and count (an index that lists itself, or two that list each other,
         would otherwise be read forever)."""
-        settings = self.settings
-        max_depth = settings.getint("NEWSARCHIVE_MAX_SOURCE_DEPTH", DEFAULT_MAX_SOURCE_DEPTH)
-        max_sources = settings.getint("NEWSARCHIVE_MAX_SOURCES", DEFAULT_MAX_SOURCES)
         for url, kind in more:
             if url in self.sources_requested:
                 self._inc("not_followed/source_seen")
                 continue
-            if parent_depth + 1 > max_depth:
-                self._inc("not_followed/source_depth")
-                logger.warning("not read: %s (sources nested deeper than %d)", url, max_depth)
-                continue
-            if len(self.sources_requested) >= max_sources:
-                self._inc("not_followed/source_cap")
-                logger.warning("not read: %s (%d sources read this run)", url, max_sources)
+            if not self.budget.source_allowed(url, parent_depth + 1, len(self.sources_requested)):
                 continue
             request = self.source_request(url, kind)
             request.meta["na_source_depth"] = parent_depth + 1
@@ -320,41 +253,41 @@ class ArticleSpider(scrapy.Spider):
             return
         if force:
             headers = self.frontier.conditional_headers(url)
-        if self.max_pages and self.requested >= self.max_pages:
-            self._inc("not_followed/max_pages")
+        if self.budget.pages_spent():
             return
-        if not seed and self.host_full(url):
+        if not seed and self.budget.host_full(url):
+            self.kept_for_later.add(url)
             return
-        self.requested += 1
+        self.budget.requested += 1
         self.requested_urls.add(url)
         if seed and not self.shared_frontier:
             # with --redis any worker may fetch it (or has): that one reports its failure
             self.seed_pending.add(url)
-        yield scrapy.Request(
+        yield article_request(
             url,
+            depth=depth,
+            via=via,
+            seed=seed,
+            force=force,
+            headers=headers,
             callback=self.parse,
             errback=self.failed,
-            dont_filter=force,
-            headers=headers,
-            # shallower pages first: a page is then mostly met first by its shortest path
-            priority=-depth,
-            meta={"na_depth": depth, "na_via": via, "na_seed": seed, "na_kind": "article"},
         )
 
     def expand_archived(self, url: str, depth: int) -> Iterator[scrapy.Request]:
         """Follow the stored related links of an archived page (no fetch of the page itself),
         breadth-first through the archived pages they lead to: each page is reached by its
         shortest path, so a later deeper run archives what a fresh run of that depth would."""
-        frontier = self.frontier
+        frontier, in_scope, capped = self.frontier, self.budget.in_scope, self.budget.capped_links
         ring = [(url, depth)]
         while ring:
             next_ring: list[tuple[str, int]] = []
             for page, page_depth in ring:
                 if page_depth >= self.depth:
                     continue
-                for target in self.capped_links(page, frontier.related_targets(page)):
+                for target in capped(page, frontier.related_targets(page)):
                     known = self.depth_of.get(target)
-                    if not self.in_scope(target) or (known is not None and known <= page_depth + 1):
+                    if not in_scope(target) or (known is not None and known <= page_depth + 1):
                         continue
                     if not frontier.is_archived(target):
                         yield from self.follow_url(target, depth=page_depth + 1, via=page)
@@ -369,36 +302,6 @@ class ArticleSpider(scrapy.Spider):
                     next_ring.append((target, page_depth + 1))
             ring = next_ring
 
-    def host_full(self, url: str) -> bool:
-        """Count a new URL against its host's cap; True (counted, logged) when it is full.
-
-        A calendar or session-id trap would otherwise yield pages without end; what is
-        over the cap stays unfetched this run (a queued URL stays queued for the next)."""
-        cap = self.settings.getint(
-            "NEWSARCHIVE_MAX_NEW_URLS_PER_HOST", DEFAULT_MAX_NEW_URLS_PER_HOST
-        )
-        host = (urlsplit(url).hostname or "").lower()
-        count = self.requested_by_host.get(host, 0)
-        if cap and count >= cap:
-            self._inc("not_followed/host_cap")
-            if count == cap:
-                logger.warning("%d new URLs from %s this run: no more (%s)", cap, host, url)
-                self.requested_by_host[host] = count + 1  # warn once
-            self.kept_for_later.add(url)
-            return True
-        self.requested_by_host[host] = count + 1
-        return False
-
-    def capped_links(self, url: str, links: list[str]) -> list[str]:
-        """The first NEWSARCHIVE_MAX_LINKS_PER_PAGE related links of a page (the rest are
-        recorded in `links`, counted, and not followed)."""
-        cap = self.settings.getint("NEWSARCHIVE_MAX_LINKS_PER_PAGE", DEFAULT_MAX_LINKS_PER_PAGE)
-        if not cap or len(links) <= cap:
-            return links
-        self._inc("not_followed/links_per_page_cap", len(links) - cap)
-        logger.warning("%s lists %d related links: following the first %d", url, len(links), cap)
-        return links[:cap]
-
     def page_depth(self, url: str, depth: int) -> int:
         """The shortest depth known for a page (a shorter path may have been met since)."""
         return min(depth, self.depth_of.get(url, depth))
@@ -406,35 +309,9 @@ class ArticleSpider(scrapy.Spider):
     # --- callbacks -----------------------------------------------------------------------
 
     def raw_page(self, response: Response, kind: str) -> RawPage:
-        """The response as an immutable raw page item."""
-        meta = response.meta
-        headers = {
-            k.decode("latin-1"): b", ".join(v).decode("latin-1")
-            for k, v in response.headers.items()
-        }
-        if meta.get(CONTENT_ENCODING_META) and b"Content-Encoding" not in response.headers:
-            # Scrapy decoded the body and deleted the header: keep what came over the wire
-            headers["X-Crawler-Content-Encoding"] = meta[CONTENT_ENCODING_META]
-        return RawPage(
-            url=(meta.get("redirect_urls") or [response.request.url])[0],
-            final_url=response.url,
-            status=response.status,
-            fetched_at=utc_now(),
-            headers=headers,
-            body=response.body,
-            depth=self.page_depth(
-                (meta.get("redirect_urls") or [response.request.url])[0],
-                int(meta.get("na_depth", 0)),
-            ),
-            via_url=meta.get("na_via"),
-            related_selector=self.related_selector,
-            redirect_urls=list(meta.get("redirect_urls") or []),
-            kind=kind,
-            request_headers={
-                k.decode("latin-1"): b", ".join(v).decode("latin-1")
-                for k, v in response.request.headers.items()
-            },
-        )
+        """The response as an immutable raw page item, at the shortest depth known for it."""
+        depth = self.page_depth(requested_url(response), int(response.meta.get("na_depth", 0)))
+        return raw_page(response, kind, depth=depth, related_selector=self.related_selector)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         """Yield the raw page, then requests for its related articles."""
@@ -461,8 +338,8 @@ class ArticleSpider(scrapy.Spider):
             return []
         page_url = canonicalize_url(page.final_url) or page.final_url
         requests: list[scrapy.Request] = []
-        for url in self.capped_links(page_url, links):
-            if not self.in_scope(url):
+        for url in self.budget.capped_links(page_url, links):
+            if not self.budget.in_scope(url):
                 self._inc("not_followed/offsite")
                 continue
             requests.extend(self.follow_url(url, depth=depth + 1, via=page_url))
@@ -479,7 +356,7 @@ class ArticleSpider(scrapy.Spider):
             return
         self.source_results[source] = True
         try:
-            found, more = self.discover(response, kind)
+            found, more = discover(response, kind, self.budget.in_scope)
         except (UnsafeXMLError, ValueError) as exc:
             self._inc(f"source_failed/{type(exc).__name__}")
             logger.error("%s %s refused: %s", kind, source, exc)
@@ -487,9 +364,9 @@ class ArticleSpider(scrapy.Spider):
         if not found and not more:
             self.source_empty(source, response.url)
         yield from self.child_sources(more, int(response.meta.get("na_source_depth", 0)))
-        found = [d for d in found if self.in_scope(d.url)]
+        found = [d for d in found if self.budget.in_scope(d.url)]
         self._inc(f"discovered/{kind}", len(found))
-        self.frontier.record_discoveries([self.discovery_row(d) for d in found])
+        self.frontier.record_discoveries([discovery_row(d) for d in found])
         requests: list[scrapy.Request] = []
         for item in found:
             requests.extend(self.follow_url(item.url, depth=0, via=source))
@@ -507,86 +384,17 @@ class ArticleSpider(scrapy.Spider):
             empty = list(self.crawler.stats.get_value("newsarchive/empty_sources", []))
             self.crawler.stats.set_value("newsarchive/empty_sources", [*empty, source])
 
-    def discover(
-        self, response: Response, kind: str
-    ) -> tuple[list[Discovered], list[tuple[str, str]]]:
-        """(articles listed, further sources to fetch) of a source response."""
-        # imported here: encoding.py imports trafilatura, which article crawls need only in
-        # the extraction workers
-        from newsarchive.extract.encoding import is_html
-
-        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
-        html = is_html(response.body, content_type) and not looks_like_feed(response.body)
-        if kind == "sitemap":
-            result = parse_sitemap(response.body, source_url=response.url)
-            return result.urls, [(u, "sitemap") for u in result.sitemaps if self.in_scope(u)]
-        if kind == "feed" and html:
-            feeds = [
-                u for u in find_feeds(response.body, base_url=response.url) if self.in_scope(u)
-            ]
-            logger.info("feed autodiscovery on %s: %d feed(s)", response.url, len(feeds))
-            return [], [(u, "feed") for u in feeds]
-        if kind == "feed":
-            return parse_feed(response.body, source_url=response.url), []
-        return find_listing_articles(response.body, base_url=response.url), []
-
-    @staticmethod
-    def discovery_row(item: Discovered) -> dict[str, Any]:
-        """The discoveries row of a listed article (its listed date read as ISO/RFC)."""
-        raw, attr = item.listed_date_raw, item.listed_date_attr
-        listed = (
-            (parse_iso(raw) or normalize_date(raw, reference=datetime.now(timezone.utc)))
-            if raw
-            else None
-        ) or (parse_iso(attr) if attr else None)
-        return {
-            "url": item.url,
-            "via": item.via,
-            "source_url": item.source_url,
-            "listed_title": item.listed_title,
-            "listed_date_raw": item.listed_date_raw,
-            "listed_date": listed.isoformat() if listed else None,
-            "keywords": list(item.keywords),
-        }
-
     def failed(self, failure: Failure) -> None:
         """A request that got no response: count it, name the URL and the reason."""
         request = failure.request  # type: ignore[attr-defined]
-        original = (request.meta.get("redirect_urls") or [request.url])[0]
-        self.seed_pending.discard(original)
-        reason = failure.type.__name__ if failure.type else "Error"
-        message = failure.getErrorMessage()
-        kind = request.meta.get("na_kind", "article")
-        if kind in SOURCE_KINDS:
-            self.source_results.setdefault(request.meta.get("na_source", original), False)
-        if failure.check(HostUnreachable):
-            # its robots.txt got no response: the host's failure (DNS, refused...) is this URL's
-            reason, message = failure.value.error_name, message.partition(": ")[2] or message
-        elif failure.check(RobotsDisallowed) and "unavailable" in message:
-            # robots.txt could not be read: keep the URL queued for a later run
-            logger.warning("not fetched now: %s (%s)", original, message)
-            self._inc("not_fetched/robots_unavailable")
-            self.frontier.failed(original, error=message, count=False)
-            self.kept_for_later.add(original)
-            if request.meta.get("na_seed"):
-                self.seed_failures[original] = message
-            return
-        if failure.check(OutOfScope, ForbiddenAddress, RobotsDisallowed):
-            # a deliberate drop (robots.txt, scope, private address), not a fetch error
-            logger.info("not fetched: %s (%s)", original, message)
-            self.frontier.drop(original)
-            if request.meta.get("na_seed"):
-                self.seed_failures[original] = message
-            return
-        # network errors, timeouts, and what Scrapy ignores on the way (redirect loops,
-        # decompression bombs, oversize bodies): a failure of this URL, counted
-        self._inc(f"fetch_failed/{reason}")
-        why = f"{cause_of(reason, message)}: {message}"
-        logger.warning("not fetched: %s (%s)", original, why)
-        self.frontier.failed(original, error=why)
-        self.kept_for_later.add(original)  # retried by the next runs, up to 3 attempts
+        lost = classify_failure(failure)
+        self.seed_pending.discard(lost.url)
+        if kind_of(request) in SOURCE_KINDS:
+            self.source_results.setdefault(request.meta.get("na_source", lost.url), False)
+        if record_failure(lost, self.frontier, self._inc):
+            self.kept_for_later.add(lost.url)
         if request.meta.get("na_seed"):
-            self.seed_failures[original] = why
+            self.seed_failures[lost.url] = lost.message
 
     def handled(self) -> set[str]:
         """What a finished run dealt with, one way or another (to clear from the frontier).
@@ -600,7 +408,3 @@ class ArticleSpider(scrapy.Spider):
     def closed(self, reason: str) -> None:
         """Close the frontier's archive connection."""
         self.frontier.close()
-
-
-def _true(value: bool | str) -> bool:
-    return str(value).lower() in ("1", "true", "yes", "on")

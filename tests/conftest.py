@@ -3,42 +3,20 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from newsarchive_testing.cli_runner import Run as Run
+from newsarchive_testing.cli_runner import run_cli as run_cli
 from newsarchive_testing.fixture_site import FixtureSite, serve_site
+
+# the checks shared with bench/ assert in the testing package: pytest explains their failures
+pytest.register_assert_rewrite("newsarchive_testing.integrity")
 
 # Politeness delays off in tests: the fixture site is ours and local.
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
-
-
-@dataclass
-class Run:
-    """A finished CLI process."""
-
-    code: int
-    out: str
-    err: str
-
-
-def run_cli(*args: str, cwd: Path, timeout: float = 120, stdin: str | None = None) -> Run:
-    """Run `python -m newsarchive ARGS` as a real subprocess."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
-    proc = subprocess.run(
-        [sys.executable, "-m", "newsarchive", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        input=stdin,
-    )
-    return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
 def count_rows(db: Path, sql: str) -> int:

@@ -9,7 +9,6 @@ traceback. Each case failed before its fix. bench/reliability.py reports the sam
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -22,46 +21,31 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli
-from test_datasette import free_port
-from test_store import raw_page, store
 
 from newsarchive.crawl.reextract import reextract
 from newsarchive.store import migrations
 from newsarchive.store.archive import Archive, NotAnArchiveError, SchemaTooNewError
+from newsarchive_testing import integrity as checks
 from newsarchive_testing import site_truth as truth
-
-SECRET = "s3cr3t-pw"
-STARTED = "2024-12-06T09:00:00.000+00:00"
-
-
-def build_archive(db: Path) -> None:
-    """An archive with the fixture site's seed article and one finished run."""
-    with Archive(db) as archive:
-        crawl_id = archive.runs.start(
-            command=f"newsarchive crawl https://user:{SECRET}@www.corriere-di-prova.it/a.html",
-            seeds=[f"https://user:{SECRET}@www.corriere-di-prova.it/a.html"],
-            started_at=STARTED,
-        )
-        store(archive, raw_page())
-        archive.runs.finish(crawl_id, finished_at=STARTED, stats={}, status="finished")
-
-
-def one_line_error(result) -> bool:
-    """The CLI failed with a single line on stderr and no traceback."""
-    lines = result.err.strip().splitlines()
-    return result.code != 0 and len(lines) == 1 and "Traceback" not in result.err
-
+from newsarchive_testing.fixture_pages import raw_page, store
+from newsarchive_testing.integrity import (
+    SECRET,
+    SITE,
+    add_raw_page,
+    articles_and_versions,
+    build_archive,
+    derived_rows,
+    edited_archive,
+    fetch,
+    fetch_into,
+    foreign_db,
+    one_line_error,
+    page_html,
+    sql,
+)
+from newsarchive_testing.redis_server import free_port
 
 # --- item 8: foreign and future databases -------------------------------------------------
-
-
-def foreign_db(path: Path) -> Path:
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
-    conn.execute("INSERT INTO notes (body) VALUES ('not yours')")
-    conn.commit()
-    conn.close()
-    return path
 
 
 def test_another_apps_sqlite_file_is_refused_and_left_untouched(tmp_path: Path) -> None:
@@ -134,18 +118,6 @@ def test_archives_created_before_the_triggers_get_them(tmp_path: Path) -> None:
             archive.db.execute("UPDATE pages SET body = x'00'")
         with pytest.raises(sqlite3.IntegrityError, match="immutable"):
             archive.db.execute("DELETE FROM pages")
-
-
-def add_raw_page(db: Path, body: bytes, compression: str, url: str) -> None:
-    """A pages row written as another (or a broken) version would have written it."""
-    conn = sqlite3.connect(db)
-    conn.execute(
-        """INSERT INTO pages (url, final_url, status, fetched_at, headers, body, compression,
-               body_size, sha256) VALUES (?, ?, 200, ?, '{}', ?, ?, 10, 'x')""",
-        (url, url, "2024-12-06T10:00:00.000+00:00", body, compression),
-    )
-    conn.commit()
-    conn.close()
 
 
 def test_unreadable_bodies_fail_their_page_not_the_reextraction(tmp_path: Path) -> None:
@@ -259,18 +231,6 @@ def datasette(tmp_path_factory):
     proc.wait(10)
 
 
-def fetch(url: str) -> tuple[int, dict]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"{}")
-
-
-def sql(base: str, query: str) -> tuple[int, dict]:
-    return fetch(f"{base}/archive.json?_shape=objects&sql={urllib.parse.quote(query)}")
-
-
 @pytest.mark.e2e
 @pytest.mark.parametrize(
     "query",
@@ -304,35 +264,11 @@ def test_datasette_views_and_tables_still_work(datasette: str) -> None:
 
 
 def test_a_finished_run_is_in_the_database_file_not_only_in_the_wal(tmp_path: Path) -> None:
-    db = tmp_path / "archive.db"
-    with Archive(db) as archive:
-        crawl_id = archive.runs.start(command="c", seeds=[], started_at=STARTED)
-        store(archive, raw_page())
-        archive.runs.finish(crawl_id, finished_at=STARTED, stats={}, status="finished")
-        # what survives when the WAL is lost: the database file alone
-        shutil.copyfile(db, tmp_path / "main-only.db")
-    conn = sqlite3.connect(tmp_path / "main-only.db")
-    assert conn.execute("SELECT status FROM crawls").fetchall() == [("finished",)]
-    assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+    checks.check_a_finished_run_is_in_the_database_file_not_only_in_the_wal(tmp_path)
 
 
 def test_snapshot_of_a_live_archive_is_complete_and_self_contained(tmp_path: Path) -> None:
-    db = tmp_path / "archive.db"
-    build_archive(db)
-    with Archive(db) as writer:  # a live archive: a run under way, its rows in the WAL
-        writer.runs.start(command="running", seeds=[], started_at=STARTED)
-        assert (tmp_path / "archive.db-wal").stat().st_size > 0
-        result = run_cli("snapshot", str(tmp_path / "copy.db"), "--db", str(db), cwd=tmp_path)
-        assert result.code == 0, result.err
-    assert not (tmp_path / "copy.db-wal").exists()
-    conn = sqlite3.connect(tmp_path / "copy.db")
-    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
-    assert conn.execute("SELECT count(*) FROM crawls").fetchone()[0] == 2
-    assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
-    conn.close()
-    with Archive(tmp_path / "copy.db") as copy:  # a snapshot is an archive
-        assert copy.read.counts()["pages"] == 1
+    checks.check_snapshot_of_a_live_archive_is_complete_and_self_contained(tmp_path)
 
 
 def test_snapshot_never_overwrites(tmp_path: Path) -> None:
@@ -368,34 +304,6 @@ def test_search_with_quotes_and_words_still_finds(tmp_path: Path) -> None:
     assert "unclosed quote" in result.err
 
 
-def edited_archive(db: Path) -> None:
-    """The seed article fetched twice, edited in between (two pages, two versions)."""
-    from newsarchive_testing.fixture_site import SITE_DIR
-
-    body = (SITE_DIR / truth.SEED_PATH.lstrip("/")).read_bytes()
-    edited = body.replace(b"uomini e munizioni.", b"uomini, munizioni e missili.")
-    assert edited != body
-    with Archive(db) as archive:
-        store(archive, raw_page(body=body))
-        store(archive, raw_page(body=edited, fetched_at="2024-12-07T09:00:00.000+00:00"))
-
-
-def derived_rows(db: Path) -> dict[str, list[tuple]]:
-    conn = sqlite3.connect(db)
-    tables = {
-        "articles": "url",
-        "links": "from_url, to_url, kind",
-        "date_evidence": "id",
-        "article_versions": "article_url, version",
-        "pages": "id",
-    }
-    rows = {
-        t: conn.execute(f"SELECT * FROM {t} ORDER BY {o}").fetchall() for t, o in tables.items()
-    }
-    conn.close()
-    return rows
-
-
 def test_reextract_of_an_edited_article_changes_nothing(tmp_path: Path) -> None:
     """An article fetched twice used to flip to its old state and back on every run:
     reported changed twice, extracted_at moved, with identical data in the end."""
@@ -410,50 +318,9 @@ def test_reextract_of_an_edited_article_changes_nothing(tmp_path: Path) -> None:
 
 # --- item 11: a 1 MB <title> -------------------------------------------------------------
 
-PARAGRAPHS = "".join(
-    f"<p>Paragrafo {i} dell'articolo, con abbastanza parole per essere testo vero e proprio.</p>"
-    for i in range(8)
-)
-
 
 def test_huge_metadata_is_capped_before_it_is_stored(tmp_path: Path) -> None:
-    from newsarchive.extract.article import FIELD_CAPS, LIST_ITEM_CAP, LIST_LEN_CAP, extract_article
-    from newsarchive.model import RawPage
-
-    huge = "Titolo " * 150_000  # ~1 MB
-    authors = ", ".join(f'"Autore {i}"' for i in range(500))
-    html = (
-        f"<html lang='it'><head><title>{huge}</title>"
-        f"<meta name='description' content='{'d' * 50_000}'>"
-        f'<script type="application/ld+json">{{"@type": "NewsArticle", "headline": "{huge}",'
-        f' "author": [{authors}], "keywords": ["{"k" * 10_000}"]}}</script>'
-        f"</head><body><article><h1>{huge}</h1>{PARAGRAPHS}</article></body></html>"
-    ).encode()
-    url = "http://www.corriere-di-prova.it/esteri/2024/11/21/enorme.html"
-    fetched = "2024-12-06T09:00:00.000+00:00"
-    from datetime import datetime
-
-    ex = extract_article(html, url=url, fetched_at=datetime.fromisoformat(fetched))
-    art = ex.article
-    assert art is not None
-    assert len(art.title or "") <= FIELD_CAPS["title"]
-    assert len(art.description or "") <= FIELD_CAPS["description"]
-    assert len(art.authors) <= LIST_LEN_CAP
-    assert all(len(t) <= LIST_ITEM_CAP for t in art.tags)
-    assert "capped:title" in ex.notes
-    db = tmp_path / "archive.db"
-    with Archive(db) as archive:
-        archive.pages.record_fetch(
-            RawPage(url=url, final_url=url, status=200, fetched_at=fetched, headers={}, body=html),
-            ex,
-            outcome=ex.outcome,
-            error=None,
-            crawl_id=None,
-            extracted_at=fetched,
-        )
-    conn = sqlite3.connect(db)
-    assert conn.execute("SELECT max(length(title)) FROM article_versions").fetchone()[0] <= 1_000
-    assert conn.execute("SELECT length(title) FROM articles").fetchone()[0] <= 1_000
+    checks.check_huge_metadata_is_capped_before_it_is_stored(tmp_path)
 
 
 # --- item 11: UTF-7 -----------------------------------------------------------------------
@@ -461,150 +328,27 @@ def test_huge_metadata_is_capped_before_it_is_stored(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("where", ["header", "meta"])
 def test_a_utf7_declared_page_is_decoded_as_browsers_do(where: str) -> None:
-    from datetime import datetime
-
-    from newsarchive.extract.article import extract_article
-
-    meta = "<meta charset='utf-7'>" if where == "meta" else ""
-    html = (
-        f"<html lang='it'><head>{meta}<title>Citt+AOA- aperta</title></head><body><article>"
-        f"<h1>Citt+AOA- aperta</h1>{PARAGRAPHS}"
-        "<p>+ADw-script+AD4-alert(1)+ADw-/script+AD4- la citt+AOA- risponde.</p>"
-        "</article></body></html>"
-    ).encode("ascii")
-    headers = {"Content-Type": "text/html; charset=UTF-7" if where == "header" else "text/html"}
-    ex = extract_article(
-        html,
-        url="http://www.corriere-di-prova.it/esteri/2024/11/21/utf7.html",
-        fetched_at=datetime.fromisoformat("2024-12-06T09:00:00+00:00"),
-        headers=headers,
-    )
-    assert ex.encoding == "utf-8"
-    assert ex.encoding_reason == "ascii; utf-7 ignored"
-    assert ex.article is not None and "+ADw-script+AD4-" in (ex.article.text or "")
-    assert "città" not in (ex.article.title or "")
+    checks.check_a_utf7_declared_page_is_decoded_as_browsers_do(where)
 
 
 # --- item 11: dates before 1970 are evidence, never the date --------------------------------
 
 
 def test_pre_1970_dates_are_kept_as_evidence_but_never_chosen(tmp_path: Path) -> None:
-    from datetime import datetime
-
-    from newsarchive.extract.article import extract_article
-    from newsarchive.model import RawPage
-
-    html = (
-        "<html lang='it'><head>"
-        '<script type="application/ld+json">{"@type": "NewsArticle",'
-        ' "datePublished": "0001-01-01T00:00:00Z", "dateModified": "1969-07-20T20:17:00Z"}'
-        "</script><meta property='article:published_time' content='2024-11-21T08:30:00+01:00'>"
-        f"</head><body><article><h1>Allunaggio, 55 anni dopo</h1>{PARAGRAPHS}</article>"
-        "</body></html>"
-    ).encode()
-    url = "http://www.corriere-di-prova.it/esteri/2024/11/21/luna.html"
-    fetched = "2024-12-06T09:00:00.000+00:00"
-    ex = extract_article(html, url=url, fetched_at=datetime.fromisoformat(fetched))
-    assert ex.article is not None
-    assert ex.article.date_published == "2024-11-21T08:30:00+01:00"
-    assert ex.article.date_modified is None
-    old = {(e.source, e.value, e.chosen) for e in ex.evidence if e.value < "1970"}
-    assert old == {
-        ("jsonld:datePublished", "0001-01-01T00:00:00+00:00", False),
-        ("jsonld:dateModified", "1969-07-20T20:17:00+00:00", False),
-    }
-    db = tmp_path / "archive.db"
-    with Archive(db) as archive:
-        archive.pages.record_fetch(
-            RawPage(url=url, final_url=url, status=200, fetched_at=fetched, headers={}, body=html),
-            ex,
-            outcome=ex.outcome,
-            error=None,
-            crawl_id=None,
-            extracted_at=fetched,
-        )
-    conn = sqlite3.connect(db)
-    assert (
-        conn.execute("SELECT count(*) FROM date_evidence WHERE value < '1970'").fetchone()[0] == 2
-    )
-    assert conn.execute("SELECT published_spread_days FROM articles").fetchone()[0] < 1
+    checks.check_pre_1970_dates_are_kept_as_evidence_but_never_chosen(tmp_path)
 
 
 # --- item 7: same-host rel=canonical hijack --------------------------------------------------
-
-SITE = "http://www.corriere-di-prova.it/esteri/2024/11/"
-
-
-def page_html(title: str, canonical: str | None, words: str) -> bytes:
-    link = f"<link rel='canonical' href='{canonical}'>" if canonical else ""
-    paragraphs = "".join(
-        f"<p>{words} Paragrafo {i}, con abbastanza parole da essere un vero testo.</p>"
-        for i in range(6)
-    )
-    return (
-        f"<html lang='it'><head><title>{title}</title>{link}"
-        "<meta property='article:published_time' content='2024-11-20T08:00:00+01:00'>"
-        f"</head><body><article><h1>{title}</h1>{paragraphs}</article></body></html>"
-    ).encode()
-
-
-def fetch_into(archive: Archive, url: str, body: bytes, fetched_at: str) -> None:
-    from datetime import datetime
-
-    from newsarchive.extract.article import extract_article
-    from newsarchive.model import RawPage
-
-    ex = extract_article(body, url=url, fetched_at=datetime.fromisoformat(fetched_at))
-    archive.pages.record_fetch(
-        RawPage(url=url, final_url=url, status=200, fetched_at=fetched_at, headers={}, body=body),
-        ex,
-        outcome=ex.outcome,
-        error=None,
-        crawl_id=None,
-        extracted_at=fetched_at,
-    )
-
-
-def articles_and_versions(db: Path) -> tuple[dict[str, str], dict[str, int]]:
-    conn = sqlite3.connect(db)
-    titles = dict(conn.execute("SELECT url, title FROM articles").fetchall())
-    versions = dict(
-        conn.execute("SELECT article_url, count(*) FROM article_versions GROUP BY 1").fetchall()
-    )
-    conn.close()
-    return titles, versions
 
 
 def test_a_canonical_pointing_at_another_archived_article_does_not_replace_it(
     tmp_path: Path,
 ) -> None:
-    db = tmp_path / "archive.db"
-    a, b = SITE + "20/vero.html", SITE + "21/impostore.html"
-    with Archive(db) as archive:
-        fetch_into(
-            archive, a, page_html("Il vero articolo", a, "Vero"), "2024-12-01T09:00:00+00:00"
-        )
-        fetch_into(archive, b, page_html("L'impostore", a, "Falso"), "2024-12-02T09:00:00+00:00")
-    titles, versions = articles_and_versions(db)
-    assert titles == {a: "Il vero articolo", b: "L'impostore"}
-    assert versions == {a: 1, b: 1}  # no "version 2" of the real article
-    claims = sqlite3.connect(db).execute("SELECT url, canonical_claim FROM pages").fetchall()
-    assert claims == [(a, None), (b, a)]  # the claim is recorded
-    assert reextract(db, jobs=1).articles_changed == 0
-    assert articles_and_versions(db) == (titles, versions)
+    checks.check_a_canonical_pointing_at_another_archived_article_does_not_replace_it(tmp_path)
 
 
 def test_two_pages_pointing_at_each_other_keep_their_own_contents(tmp_path: Path) -> None:
-    db = tmp_path / "archive.db"
-    a, b = SITE + "20/primo.html", SITE + "21/secondo.html"
-    with Archive(db) as archive:
-        fetch_into(archive, a, page_html("Primo", b, "Uno"), "2024-12-01T09:00:00+00:00")
-        fetch_into(archive, b, page_html("Secondo", a, "Due"), "2024-12-02T09:00:00+00:00")
-    titles, versions = articles_and_versions(db)
-    assert titles == {a: "Primo", b: "Secondo"}
-    assert versions == {a: 1, b: 1}
-    assert reextract(db, jobs=1).articles_changed == 0
-    assert articles_and_versions(db) == (titles, versions)
+    checks.check_two_pages_pointing_at_each_other_keep_their_own_contents(tmp_path)
 
 
 def test_a_duplicate_url_with_the_same_content_still_joins_its_canonical(tmp_path: Path) -> None:

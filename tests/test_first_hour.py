@@ -12,7 +12,6 @@ import socket
 import pytest
 from click.testing import CliRunner
 from conftest import FAST, run_cli
-from test_store import BASE, FETCHED_AT, raw_page, store
 
 from newsarchive.cli import cli
 from newsarchive.crawl.fetch_errors import cause_of
@@ -20,6 +19,7 @@ from newsarchive.crawl.reextract import reextract
 from newsarchive.extract.discovery import looks_like_feed
 from newsarchive.store.archive import Archive
 from newsarchive_testing import site_truth as truth
+from newsarchive_testing.fixture_pages import BASE, FETCHED_AT, raw_page, store
 from newsarchive_testing.fixture_site import SITE_DIR
 
 

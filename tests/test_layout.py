@@ -14,7 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # What each part may never import (a prefix forbids the module and everything below it).
 UPPER = ("newsarchive.crawl", "newsarchive.serve", "newsarchive.warc", "newsarchive.cli")
-UPPER += ("newsarchive.cli_warc", "newsarchive.settings", "spiders")
+UPPER += ("newsarchive.cli_warc", "newsarchive.cli_units", "newsarchive.cli_options")
+UPPER += ("newsarchive.cli_crawl", "newsarchive.cli_extract", "newsarchive.cli_read")
+UPPER += ("newsarchive.cli_admin", "newsarchive.settings", "spiders")
 PURE = ("scrapy", "twisted", "datasette", "sqlite3", "sqlite_utils", "newsarchive.store", *UPPER)
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "newsarchive.model": ("scrapy", "newsarchive.extract", "newsarchive.dates", *PURE),
@@ -171,12 +173,14 @@ def edits_sys_path(path: Path) -> bool:
 
 
 def test_tests_and_bench_are_apart() -> None:
-    """tests/ never import bench/, the testing package imports neither, and neither tests/ nor
-    the testing package edits sys.path (the helpers are importable through the install)."""
+    """tests/ never import bench/, bench/ never imports tests/, the testing package imports
+    neither, and none of the three edits sys.path (the helpers are importable through the
+    install)."""
     bench = {p.stem for p in (ROOT / "bench").glob("*.py")}
     tests = {p.stem for p in (ROOT / "tests").glob("*.py")}
     bad = []
-    for folder, forbidden in (("tests", bench), ("newsarchive_testing", bench | tests)):
+    apart = (("tests", bench), ("bench", tests), ("newsarchive_testing", bench | tests))
+    for folder, forbidden in apart:
         for path in sorted((ROOT / folder).glob("*.py")):
             if edits_sys_path(path):
                 bad.append(f"{folder}/{path.name} edits sys.path")

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from conftest import count_rows, descendants, is_alive, run_cli, spawned_workers, wait_until
-from test_store import BASE, raw_page, store
 
 from newsarchive.crawl.reextract import reextract
 from newsarchive.store.archive import Archive
 from newsarchive_testing import site_truth as truth
+from newsarchive_testing.fixture_pages import BASE, raw_page, store
 from newsarchive_testing.fixture_site import SITE_DIR
 
 DERIVED = {

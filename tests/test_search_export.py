@@ -8,10 +8,10 @@ import json
 
 import pytest
 from conftest import run_cli
-from test_store import BASE, raw_page, store
 
 from newsarchive.store.archive import Archive
 from newsarchive_testing import site_truth as truth
+from newsarchive_testing.fixture_pages import BASE, raw_page, store
 
 
 @pytest.fixture(scope="module")

@@ -6,46 +6,15 @@ import dataclasses
 import json
 import re
 import sqlite3
-from datetime import datetime
 
 import pytest
 
-from newsarchive.extract.article import extract_article
-from newsarchive.model import RawPage
 from newsarchive.store import migrations
 from newsarchive.store.archive import Archive
 from newsarchive.store.bodies import decompress
 from newsarchive_testing import site_truth as truth
+from newsarchive_testing.fixture_pages import BASE, raw_page, store
 from newsarchive_testing.fixture_site import SITE_DIR
-
-BASE = "http://www.corriere-di-prova.it"
-FETCHED_AT = "2024-12-06T09:00:00.000+00:00"
-
-
-def raw_page(path: str = truth.SEED_PATH, body: bytes | None = None, fetched_at: str = FETCHED_AT):
-    body = body if body is not None else (SITE_DIR / path.lstrip("/")).read_bytes()
-    return RawPage(
-        url=BASE + path,
-        final_url=BASE + path,
-        status=200,
-        fetched_at=fetched_at,
-        headers={"Content-Type": "text/html; charset=utf-8"},
-        body=body,
-    )
-
-
-def store(archive: Archive, page: RawPage) -> int:
-    ex = extract_article(
-        page.body, url=page.final_url, fetched_at=datetime.fromisoformat(page.fetched_at)
-    )
-    return archive.pages.record_fetch(
-        page,
-        ex,
-        outcome=ex.outcome,
-        error=None,
-        crawl_id=None,
-        extracted_at="2024-12-06T09:00:01.000+00:00",
-    )
 
 
 @pytest.fixture

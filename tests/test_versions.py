@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 
-from test_store import BASE, raw_page, store
-
 from newsarchive.serve.textdiff import marked, paragraphs, text_diff, word_diff
 from newsarchive.store import migrations
 from newsarchive.store.archive import Archive
 from newsarchive_testing import site_truth as truth
+from newsarchive_testing.fixture_pages import BASE, raw_page, store
 from newsarchive_testing.fixture_site import SITE_DIR
 
 BEFORE = "Primo paragrafo.\nKiev ha ricevuto 200 missili ieri.\n\nTerzo paragrafo, invariato."

@@ -1,7 +1,8 @@
 """Italian date normalization for news pages: pure, deterministic, never reads the wall clock.
 
 Stages of `normalize_date`:
-1. ISO 8601 / RFC 2822 literals are read by compiled regexes (`parse_iso`).
+1. ISO 8601 / RFC 2822 literals are read by compiled regexes (`parse_iso`, in `dates.iso`
+   with `ParsedDate`; both re-exported here).
 2. Everything else is read once per distinct string by the grammar in `dates.grammar`
    (cached, independent of the reference), then resolved against `reference` in `tz`.
 3. Only strings the grammar does not understand, that still carry a month name or a numeric
@@ -17,17 +18,20 @@ import functools
 import logging
 import re
 from collections import Counter
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from newsarchive.dates.grammar import MONTHS, REJECT, Reading, clean, read, tokenize
+from newsarchive.dates.iso import IsoParts, build_iso, iso_parts, zone_of
+from newsarchive.dates.iso import ParsedDate as ParsedDate  # re-exported, as the three below
+from newsarchive.dates.iso import local_day as local_day
+from newsarchive.dates.iso import parse_iso as parse_iso
+from newsarchive.dates.iso import precision_of as precision_of
 from newsarchive.defaults import DEFAULT_TZ as DEFAULT_TZ  # re-exported
 
 logger = logging.getLogger(__name__)
 
-PRECISIONS = ("datetime", "day", "week", "month", "quarter", "year")
 DAY_OR_FINER = frozenset({"datetime", "day"})  # what can date an article
 FUTURE_TOLERANCE = timedelta(days=1)
 CACHE_SIZE = 4096
@@ -35,25 +39,6 @@ MAX_TEXT_LENGTH = 200
 MAX_FALLBACK_WORDS = 12
 YEARLESS_LOOKBACK_YEARS = 8  # enough to find the previous 29 February
 WEEKDAY_READINGS = 2  # a year-less day with a weekday: the latest two readings are compared
-ISO_RE = re.compile(
-    r"(\d{4})-(\d{1,2})(?:-(\d{1,2})(?:[T ](\d{2}):?(\d{2})(?::?(\d{2})(?:[.,]\d{1,9})?)?"
-    r"\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?)?)?",
-    re.ASCII | re.IGNORECASE,
-)
-RFC_MONTHS = {
-    m: i
-    for i, m in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
-    )
-}
-RFC_ZONES = {"gmt": 0, "ut": 0, "utc": 0, "z": 0, "est": -300, "edt": -240, "cst": -360,
-             "cdt": -300, "mst": -420, "mdt": -360, "pst": -480, "pdt": -420}  # fmt: skip
-RFC_RE = re.compile(
-    r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s*)?(\d{1,2})\s+(jan|feb|mar|apr|may|jun|jul|aug"
-    r"|sep|oct|nov|dec)[a-z]*\.?\s+(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?"
-    r"\s*(?:([+-]\d{4})|(gmt|utc|ut|z|[ecmp][sd]t))?",
-    re.ASCII | re.IGNORECASE,
-)
 LOOKS_RELATIVE_RE = re.compile(r"\b(?:oggi|ieri|altroieri|adesso|poco fa)\b", re.IGNORECASE)
 LOOKS_DATEISH_RE = re.compile(
     r"\d{1,4}[/.\-]\d{1,2}|\d{1,2}:\d{2}|\b(?:gen|feb|mar|apr|mag|giu|lug|ago|set|ott|nov|dic"
@@ -64,48 +49,6 @@ HOURS_WORD_RE = re.compile(r"\b(?:ore|h)\s*(?=\d)")
 PERIOD_ISO_RE = re.compile(r"(\d{4})-(?:W(\d{2})|Q([1-4]))", re.ASCII)  # our own week/quarter
 
 _STATS: Counter[str] = Counter()
-
-
-@dataclass(frozen=True)
-class ParsedDate:
-    """A normalized date with its precision: an aware datetime, a calendar day, or the first
-    day of the week (Monday), month, quarter or year the string names."""
-
-    value: datetime | date
-    precision: str
-
-    def __post_init__(self) -> None:
-        if self.precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {PRECISIONS}, not {self.precision!r}")
-        is_datetime = isinstance(self.value, datetime)
-        if is_datetime != (self.precision == "datetime"):
-            raise ValueError("a datetime value needs precision 'datetime', a date the others")
-
-    def isoformat(self) -> str:
-        """ "2024-11-20T03:15:00+01:00", "2024-11-20", "2024-W47", "2024-11", "2024-Q4", "2024"."""
-        year, month = self.value.year, self.value.month
-        if self.precision == "month":
-            return f"{year:04d}-{month:02d}"
-        if self.precision == "year":
-            return f"{year:04d}"
-        if self.precision == "quarter":
-            return f"{year:04d}-Q{(month - 1) // 3 + 1}"
-        if self.precision == "week":
-            iso_year, week, _ = self.value.isocalendar()
-            return f"{iso_year:04d}-W{week:02d}"
-        if isinstance(self.value, datetime):
-            return self.value.isoformat(timespec="seconds")
-        return self.value.isoformat()
-
-
-class _IsoParts(NamedTuple):
-    year: int
-    month: int
-    day: int | None
-    hour: int | None
-    minute: int
-    second: int
-    offset_minutes: int | None
 
 
 def normalize_date(
@@ -125,41 +68,22 @@ def normalize_date(
         raise ValueError(f"text must be a str, not {type(text).__name__}")
     if reference.tzinfo is None or reference.utcoffset() is None:
         raise ValueError("reference must be an aware datetime (the page's fetched_at)")
-    zone = _zone(tz)
+    zone = zone_of(tz)
     _STATS["calls"] += 1
     stripped = text.strip()
     if not stripped or len(stripped) > MAX_TEXT_LENGTH:
         _STATS["unanswered"] += 1
         return None
     found = _analyze(stripped)
-    if isinstance(found, _IsoParts):
+    if isinstance(found, IsoParts):
         _STATS["iso"] += 1
-        return _not_future(_build_iso(found, zone), reference, zone)
+        return _not_future(build_iso(found, zone), reference, zone)
     if isinstance(found, Reading):
         _STATS["rules"] += 1
         if found.kind == REJECT.kind:
             return None
         return _resolve(found, reference, zone, page_date, near)
     return _fallback(stripped, reference, zone)
-
-
-def precision_of(value: str) -> str:
-    """The precision of a stored ISO value written by ParsedDate.isoformat()."""
-    if len(value) > 10:
-        return "datetime"
-    if len(value) == 10:
-        return "day"
-    if len(value) == 4:
-        return "year"
-    return {"W": "week", "Q": "quarter"}.get(value[5:6], "month")
-
-
-def parse_iso(text: str, *, tz: str = DEFAULT_TZ) -> ParsedDate | None:
-    """Strict-ish ISO 8601 / RFC 2822 reader for metadata values (JSON-LD, meta, feeds)."""
-    if not isinstance(text, str):
-        raise ValueError(f"text must be a str, not {type(text).__name__}")
-    parts = _iso_parts(text.strip())
-    return None if parts is None else _build_iso(parts, _zone(tz))
 
 
 def looks_like_date(text: str) -> bool:
@@ -186,19 +110,11 @@ def clear_cache() -> None:
     _dateparser_parse.cache_clear()
 
 
-@functools.lru_cache(maxsize=64)
-def _zone(tz: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {tz!r}") from exc
-
-
 @functools.lru_cache(maxsize=CACHE_SIZE)
-def _analyze(text: str) -> _IsoParts | Reading | None:
+def _analyze(text: str) -> IsoParts | Reading | None:
     """Reference-independent reading of one string (cached)."""
     if text[:1].isdigit() or text[:3].isalpha():
-        parts = _iso_parts(text)
+        parts = iso_parts(text)
         if parts is not None:
             return parts
         period = PERIOD_ISO_RE.fullmatch(text)
@@ -210,51 +126,6 @@ def _analyze(text: str) -> _IsoParts | Reading | None:
                 kind="date", year=int(year), month=3 * int(quarter) - 2, period="quarter"
             )
     return read(text)
-
-
-def _iso_parts(text: str) -> _IsoParts | None:
-    m = ISO_RE.fullmatch(text)
-    if m:
-        y, mo, d, hh, mi, ss, zone = m.groups()
-        if d is None and len(mo) != 2:
-            return None
-        offset = None
-        if zone:
-            z = zone.upper().replace(":", "")
-            offset = 0 if z in ("Z", "UTC", "GMT") else _offset(z if len(z) > 3 else z + "00")
-        parts = _IsoParts(int(y), int(mo), _int(d), _int(hh), int(mi or 0), int(ss or 0), offset)
-    else:
-        m = RFC_RE.fullmatch(text)
-        if not m:
-            return None
-        d, mon, y, hh, mi, ss, num_zone, name_zone = m.groups()
-        offset = _offset(num_zone) if num_zone else RFC_ZONES.get((name_zone or "").lower())
-        month = RFC_MONTHS[mon.lower()]
-        parts = _IsoParts(int(y), month, int(d), int(hh), int(mi), int(ss or 0), offset)
-    try:
-        _build_iso(parts, timezone.utc)
-    except ValueError:
-        return None
-    return parts
-
-
-def _int(s: str | None) -> int | None:
-    return None if s is None else int(s)
-
-
-def _offset(z: str) -> int:
-    sign = -1 if z[0] == "-" else 1
-    return sign * (int(z[1:3]) * 60 + int(z[3:5]))
-
-
-def _build_iso(p: _IsoParts, zone: ZoneInfo | timezone) -> ParsedDate:
-    if p.day is None:
-        return ParsedDate(date(p.year, p.month, 1), "month")
-    if p.hour is None:
-        return ParsedDate(date(p.year, p.month, p.day), "day")
-    tzinfo = zone if p.offset_minutes is None else timezone(timedelta(minutes=p.offset_minutes))
-    value = datetime(p.year, p.month, p.day, p.hour, p.minute, p.second, tzinfo=tzinfo)
-    return ParsedDate(value, "datetime")
 
 
 def _not_future(
@@ -306,7 +177,7 @@ def _at(day: date, r: Reading, zone: ZoneInfo) -> datetime:
     """The reading's clock time on a day, in its own offset or the publisher's zone."""
     naive = datetime.combine(day, time(r.hour or 0, r.minute, r.second))
     if r.offset_minutes is None:
-        return naive.replace(tzinfo=_zone(r.zone) if r.zone else zone, fold=0)
+        return naive.replace(tzinfo=zone_of(r.zone) if r.zone else zone, fold=0)
     return naive.replace(tzinfo=timezone(timedelta(minutes=r.offset_minutes)))
 
 
@@ -543,18 +414,3 @@ def _dateparser_parse(text: str, naive_reference: datetime) -> datetime | None:
         logger.debug("dateparser failed on %r", text, exc_info=True)
         return None
     return result if isinstance(result, datetime) else None
-
-
-def local_day(value: str | None, tz: str = DEFAULT_TZ) -> str | None:
-    """The calendar day in tz of a stored ISO value (e.g. '...T23:30:00+00:00' -> next day)."""
-    if not value:
-        return None
-    if len(value) <= 10:
-        return value
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return value[:10]
-    if moment.tzinfo is None:
-        return moment.date().isoformat()
-    return moment.astimezone(_zone(tz)).date().isoformat()
