@@ -115,11 +115,17 @@ def check_day(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 def sound_archive(db: Path, *, refusal: str) -> None:
     """Refuse (one line, exit 1) an archive SQLite finds damaged, before anything writes to
     it; then open it normally (creating it, or applying pending migrations)."""
-    from newsarchive.store.archive import Archive
+    from newsarchive.store.archive import Archive, NotAnArchiveError
 
     if db.exists() and db.stat().st_size > 0:
-        with Archive(db, readonly=True) as archive:
-            damage = archive.damage()
+        try:
+            with Archive(db, readonly=True) as archive:
+                damage = archive.damage()
+        except NotAnArchiveError:
+            # no schema yet (another process is creating the archive this very moment, or an
+            # empty SQLite file) or another application's file: the writable open below
+            # creates the first and refuses the second, with the same one-line message
+            damage = None
         if damage == "file is not a database":
             raise click.ClickException(f"{db} is not an SQLite archive: {refusal}")
         if damage:

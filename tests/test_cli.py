@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import click
+import pytest
 from click.testing import CliRunner
 from conftest import run_cli
 
@@ -122,3 +123,42 @@ def test_parse_date_naive_reference_is_local_time_in_tz(tmp_path):
         cwd=tmp_path,
     )
     assert result.out.splitlines() == ["2014-09-01T10:30:00+02:00", "2014-09-01T10:30:00+02:00"]
+
+
+def test_an_sqlite_file_without_a_schema_yet_becomes_the_archive(tmp_path):
+    """The moment another process has created the file (journal mode set, no tables yet) is
+    not "another application's file": two jobs starting together on a new archive both run."""
+    import sqlite3
+
+    from newsarchive.cli_options import sound_archive
+
+    db = tmp_path / "archive.db"
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA journal_mode = WAL")  # what a creating process writes first
+    conn.close()
+    assert db.stat().st_size > 0
+    sound_archive(db, refusal="nothing written")
+    conn = sqlite3.connect(db)
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    conn.close()
+    assert {"pages", "articles", "links"} <= tables
+
+
+def test_another_applications_sqlite_file_is_still_refused(tmp_path):
+    import sqlite3
+
+    from newsarchive.cli_options import sound_archive
+
+    db = tmp_path / "other-app.sqlite"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    conn.commit()
+    conn.close()
+    from newsarchive.store.archive import NotAnArchiveError
+
+    with pytest.raises(NotAnArchiveError, match="not a newsarchive archive"):
+        sound_archive(db, refusal="nothing written")
+    conn = sqlite3.connect(db)
+    assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master")] == ["notes"]
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal"
+    conn.close()
