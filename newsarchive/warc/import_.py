@@ -64,7 +64,7 @@ MAX_BODY_BYTES = 10 * 1024 * 1024
 # Pages are stored in transactions of up to so many records or seconds (not one per page),
 # each ending with the import log: a kill loses the open transaction and nothing else, and
 # what it committed is never imported twice (the log says where to resume).
-LOG_EVERY = 200
+LOG_EVERY = 50
 LOG_SECONDS = 2.0
 # An extraction still running after this long: the open transaction is committed first, so
 # that the write lock is not held while a slow page is waited for.
