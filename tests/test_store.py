@@ -312,3 +312,16 @@ def test_shared_archive_is_one_connection_until_its_last_user_closes(tmp_path):
     third = Archive.shared(tmp_path / "archive.db")
     assert third is not first
     third.close()
+
+
+def test_a_write_inside_a_write_is_undone_alone_and_committed_with_the_outer(archive):
+    """A batch (import-warc) holds one transaction; each write inside it is a savepoint."""
+    insert = "INSERT INTO crawls (started_at, command, seeds, stats) VALUES ('t', ?, '[]', '{}')"
+    with archive.write() as conn:
+        conn.execute(insert, ("outer",))
+        with pytest.raises(RuntimeError), archive.write() as inner:
+            inner.execute(insert, ("inner",))
+            raise RuntimeError("a page failed")
+        conn.execute(insert, ("after",))
+    commands = [r[0] for r in archive.db.conn.execute("SELECT command FROM crawls ORDER BY id")]
+    assert commands == ["outer", "after"]

@@ -21,6 +21,9 @@ from conftest import count_rows, run_cli, wait_until
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from newsarchive.store.archive import Archive
+from newsarchive.warc import import_ as warc_import
+from newsarchive.warc.sources import Filters
 from newsarchive_testing import site_truth as truth
 from newsarchive_testing.fixture_site import SITE_DIR
 
@@ -447,3 +450,29 @@ def test_unusable_archive_is_one_line_and_exit_3(tmp_path):
         False,
         True,
     ), result.err
+
+
+def test_import_commits_many_pages_per_transaction_with_its_log(tmp_path, monkeypatch):
+    """The pages of many records go in one transaction, with the import log that covers them
+    (issue 15: one commit per page cost more than the rest of the storing)."""
+    # no flush by the clock: only the record count and the end of the file commit
+    monkeypatch.setattr(warc_import, "LOG_SECONDS", 3600.0)
+    monkeypatch.setattr(warc_import, "COMMIT_WAIT", 3600.0, raising=False)
+    warc = tmp_path / "many.warc.gz"
+    total = 40
+    with warc.open("wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for n in range(total):
+            page = PAGES[n % len(PAGES)]
+            response(writer, f"https://www{n}.example.it{page}", _body(page), ctype=_ctype(page))
+    statements: list[str] = []
+    with Archive(tmp_path / "archive.db") as archive:
+        archive.db.conn.set_trace_callback(statements.append)
+        summary = warc_import.import_warcs(archive, [str(warc)], filters=Filters(), jobs=1)
+        archive.db.conn.set_trace_callback(None)
+    commits = sum(s.strip().upper() == "COMMIT" for s in statements)
+    log = rows(
+        tmp_path / "archive.db", "SELECT pages_stored, finished_at IS NOT NULL FROM warc_imports"
+    )
+    assert (summary.stored, log) == (total, [(total, 1)])
+    assert commits <= 6, commits  # run start, import start, the pages + log, finished, run end

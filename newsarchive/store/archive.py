@@ -70,6 +70,7 @@ class Archive:
         self.path = Path(path)
         self._users = 1
         self._shared_key: Path | None = None
+        self._writing = 0  # write() depth: 0 outside a transaction
         try:
             if readonly:
                 uri = f"file:{self.path.resolve()}?mode=ro"
@@ -201,14 +202,35 @@ class Archive:
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction that takes the write lock before it reads anything."""
+        """One write transaction that takes the write lock before it reads anything.
+
+        Inside another write() (a batch, e.g. of import-warc) it is a savepoint: its changes
+        are undone alone if it fails, and committed with the outer transaction.
+        """
         conn = self.db.conn
+        if self._writing:
+            name = f"w{self._writing}"
+            conn.execute(f"SAVEPOINT {name}")
+            self._writing += 1
+            try:
+                yield conn
+            except BaseException:
+                conn.execute(f"ROLLBACK TO {name}")
+                raise
+            finally:
+                self._writing -= 1
+                conn.execute(f"RELEASE {name}")
+            return
         conn.execute("BEGIN IMMEDIATE")
+        self._writing = 1
         try:
             yield conn
         except BaseException:
             conn.execute("ROLLBACK")
+            self.bodies.forget()  # a dictionary made in the transaction is gone with it
             raise
+        finally:
+            self._writing = 0
         conn.execute("COMMIT")
 
     def checkpoint(self) -> None:

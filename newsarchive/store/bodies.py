@@ -159,6 +159,11 @@ class Bodies:
         self._site_dictionary: dict[str, int | None] = {}  # site -> its dictionary id
         self._undictionaried: Counter[str] = Counter()  # pages stored without one, per site
 
+    def forget(self) -> None:
+        """Drop what is cached of the dictionaries (after a rollback: one may be gone)."""
+        self._dictionaries.clear()
+        self._site_dictionary.clear()
+
     def stored(self, url: str, compression: str) -> None:
         """Count a body stored for url with plain zstd: the site's dictionary is made once
         it has DICT_MIN_PAGES of them."""

@@ -81,15 +81,14 @@ class Derived:
         if art is None:
             return []
         listed = self._listed_dates(conn, art.url)
-        previous = conn.execute("SELECT text FROM articles WHERE url = ?", (art.url,)).fetchone()
-        changed = self._save_article(conn, page_id, ex, art, extracted_at, listed)
+        changed, previous_text = self._save_article(conn, page_id, ex, art, extracted_at, listed)
         touched = self._save_links(conn, ex, art)
         if touched:
             changed.append("links")
             self.refresh_listed(conn, touched)  # targets of new and of dropped links
         if self._save_evidence(conn, ex, art, listed):
             changed.append("date_evidence")
-        self.save_version(conn, page_id, fetched_at, art, previous[0] if previous else None)
+        self.save_version(conn, page_id, fetched_at, art, previous_text)
         return changed
 
     def _listed_dates(self, conn: sqlite3.Connection, url: str) -> list[tuple[str, str, str]]:
@@ -167,7 +166,8 @@ class Derived:
         art: Article,
         extracted_at: str,
         listed: list[tuple[str, str, str]],
-    ) -> list[str]:
+    ) -> tuple[list[str], str | None]:
+        """Upsert the article row when it changed: (what changed, its text before)."""
         row = {
             "page_id": page_id,
             "site": art.site,
@@ -203,7 +203,7 @@ class Derived:
                 f" ON CONFLICT(url) DO UPDATE SET {updates}",
                 values,
             )
-        return changed
+        return changed, None if old is None else old[ARTICLE_FIELDS.index("text")]
 
     def _save_links(self, conn: sqlite3.Connection, ex: Extraction, art: Article) -> list[str]:
         """Replace the article's links when they changed; the targets of the old and new

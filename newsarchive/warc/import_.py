@@ -8,7 +8,8 @@
 3. each kept record becomes a RawPage (WARC-Date as fetched_at, provenance: file, offset,
    length, WARC-Record-ID) and runs through the extraction worker pool, all cores;
 4. pages are stored in file order with Archive.pages.record_fetch (the crawl's own store path:
-   raw page, article, related links, date evidence, versions), and the import log advances;
+   raw page, article, related links, date evidence, versions), many to a transaction, and
+   the import log advances in the same transaction as the pages it covers;
 5. a bad record (truncated gzip member, lying Content-Length, not HTTP, invalid headers) is
    counted and named with its file and offset, and the import goes on after it.
 """
@@ -21,7 +22,8 @@ import time
 import zlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any
@@ -59,11 +61,14 @@ logger = logging.getLogger(__name__)
 
 # A record body larger than this is not read at all (the crawl's DOWNLOAD_MAXSIZE).
 MAX_BODY_BYTES = 10 * 1024 * 1024
-# The import log advances every so many records or seconds (not once per page: a transaction
-# each). A record committed but not yet logged is not extracted again after a kill: its
-# WARC-Record-ID is in pages already.
-LOG_EVERY = 200
+# Pages are stored in transactions of up to so many records or seconds (not one per page),
+# each ending with the import log: a kill loses the open transaction and nothing else, and
+# what it committed is never imported twice (the log says where to resume).
+LOG_EVERY = 50
 LOG_SECONDS = 2.0
+# An extraction still running after this long: the open transaction is committed first, so
+# that the write lock is not held while a slow page is waited for.
+COMMIT_WAIT = 0.5
 
 
 @dataclass(frozen=True)
@@ -145,10 +150,13 @@ class Importer:
         self._whole_gzip = False
         # where the last record counted as bad ended (a stream error there is its tail)
         self._bad_end = -1
+        # the open transaction of the pages stored since the last flush, if any
+        self._batch: AbstractContextManager[object] | None = None
 
     def close(self, status: str = "finished") -> None:
         """Stop the workers and record the run."""
         self.pool.close()
+        self._rollback()  # only after an error: every import flushes what it stored
         if self.crawl_id is not None:
             s = self.summary
             stats = {
@@ -270,8 +278,12 @@ class Importer:
         ) as exc:
             return int(iterator.offset), f"{type(exc).__name__}: {exc}"
         finally:
-            self._drain(source, pending, 0)
-            self._flush(source)
+            try:
+                self._drain(source, pending, 0)
+                self._flush(source)
+            except BaseException:
+                self._rollback()
+                raise
 
     def _page(
         self, source: str, record: Any, iterator: ArchiveIterator, offset: int
@@ -363,12 +375,17 @@ class Importer:
             if item.future is not None and item.result is None:
                 if len(pending) <= keep and not item.future.done():
                     return
+                if self._batch is not None and not wait([item.future], COMMIT_WAIT).done:
+                    self._flush(source)  # a slow page: commit what is stored, then wait
                 item.result = self.pool.result(item.future, item.future_url)
             pending.popleft()
             if item.page is None:
                 self._advance(source, item.end, stored=0)
                 continue
             extraction, outcome, error = item.result or (None, ERROR, "no result")
+            if self._batch is None:
+                self._batch = self.archive.write()
+                self._batch.__enter__()
             self.archive.pages.record_fetch(
                 item.page,
                 extraction,
@@ -393,7 +410,8 @@ class Importer:
             self._flush(source)
 
     def _flush(self, source: str) -> None:
-        """Write the import log: offset reached, records read and pages stored since."""
+        """Write the import log (offset reached, records read and pages stored since) and
+        commit it with the pages it covers."""
         records, self._records_unlogged = self._records_unlogged, 0
         stored, self._stored_unlogged = self._stored_unlogged, 0
         self._unlogged, self._logged_at = 0, time.monotonic()
@@ -407,6 +425,16 @@ class Importer:
             pages_stored=stored,
             bad_records=0,
         )
+        batch, self._batch = self._batch, None
+        if batch is not None:
+            batch.__exit__(None, None, None)
+
+    def _rollback(self) -> None:
+        """Give up the open transaction (an error stopped the import before its flush)."""
+        batch, self._batch = self._batch, None
+        if batch is not None:
+            stop = RuntimeError("import stopped")
+            batch.__exit__(RuntimeError, stop, None)
 
 
 def import_warcs(
