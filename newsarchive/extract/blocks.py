@@ -1,0 +1,251 @@
+"""Related blocks: the containers that hold a page's related-article list(s). Pure."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+from cssselect import SelectorError
+from lxml import etree
+from lxml.cssselect import CSSSelector
+
+from newsarchive.extract.cards import HEADING_TAGS, TITLE_CLASS_RE, _anchor
+from newsarchive.extract.linkpage import INVISIBLE_TAGS, _is_hidden, _Page, _short_text, _text
+from newsarchive.urls import PLACEHOLDER_BASE, same_site
+
+CONTAINER_TAGS = frozenset({"section", "aside", "div", "ul", "ol", "nav"})
+LOOSE_HEADING_TAGS = frozenset({"p", "span", "strong", "b", "em", "div", "header", "label"})
+RELATED_HEADING_RE = re.compile(
+    r"(?:articoli correlati|notizie correlate|correlati|correlate|articoli simili|leggi anche"
+    r"|leggi pure|vedi anche|potrebbe(?:ro)? interessarti|ti potrebbe(?:ro)? interessare"
+    r"|altri articoli|altre notizie|related(?: articles| stories| posts| news)?|more stories"
+    r"|you may also like|you might also like|read more|read also|see also)\b"
+)
+# A word every RELATED_HEADING_RE phrase contains: text without one is no related heading.
+RELATED_HEADING_WORD_RE = re.compile(
+    r"correlat|simili|leggi|vedi|potrebbe|altri|altre|related|more|also"
+)
+EXCLUDED_HEADING_RE = re.compile(r"autore|author|ultim[aei]|latest|pi[uù] (?:lett|vist)|popolar")
+HEADING_TAIL_MAX = 30
+HEADING_MAX_CHARS = 80
+FALLBACK_MIN_CARDS = 2
+FALLBACK_MIN_WORDS = 4
+SKIPPED_NODES = (etree.Comment, etree.PI, etree.Entity, *sorted(INVISIBLE_TAGS))
+
+
+def _detect_blocks(page: _Page, selector: str | None) -> list[Any]:
+    if selector is not None:
+        try:
+            matcher = CSSSelector(selector, translator="html")
+        except (SelectorError, etree.XPathError) as exc:
+            raise ValueError(f"invalid CSS selector {selector!r}: {exc}") from exc
+        return list(matcher(page.root))
+    blocks = _class_blocks(page) + _heading_blocks(page)
+    if not blocks:
+        blocks = _fallback_blocks(page)
+    return _outermost(page, blocks)
+
+
+def _outermost(page: _Page, blocks: Iterable[Any]) -> list[Any]:
+    kept: list[Any] = []
+    for block in sorted(dict.fromkeys(blocks), key=lambda el: page.order.get(el, 0)):
+        if not kept or not page.contains(kept[-1], block):
+            kept.append(block)
+    return kept
+
+
+def _acceptable(page: _Page, block: Any, *, signal: bool) -> bool:
+    """A block must not be (or sit in) chrome, noise or a site-wide list, nor hold the article."""
+    flags = page.flags(block)
+    if flags & {"noise", "sitewide"} or (not signal and page.is_chrome(block)):
+        return False
+    if page.in_chrome(block) or next(block.iter("h1"), None) is not None:
+        return False
+    return page.main is None or not page.contains(block, page.main)
+
+
+def _class_blocks(page: _Page) -> list[Any]:
+    blocks = []
+    for el in page.root.iter(*CONTAINER_TAGS):
+        flags = page.flags(el)
+        minimum = 1 if "related" in flags else 2 if "weak" in flags else 0
+        if minimum and _acceptable(page, el, signal=True) and len(page.article_urls(el)) >= minimum:
+            blocks.append(el)
+    return blocks
+
+
+def _key(text: str) -> str:
+    """A heading's text as the related-heading patterns read it."""
+    return text.lower().strip(" :.»›>|-–—•")
+
+
+def _heading_key(el: Any, limit: int) -> str | None:
+    text = _short_text(el, limit)
+    return _key(text) if text else None
+
+
+def _is_related_heading(el: Any, strict: bool, raw: str, masked: Collection[Any]) -> bool:
+    """Whether `el` reads as a related-links heading ("Articoli correlati", "Leggi anche").
+
+    strict: a heading tag or a title class (a few words may follow the phrase).
+    raw: the element's text as _short_raw_text gives it (not None).
+    masked: the elements whose visible text is not their raw text (they hold hidden or
+    invisible nodes); any other element whose raw text has no RELATED_HEADING_WORD_RE word
+    is rejected without computing its visible text (which only adds spaces to the raw text).
+    """
+    if el not in masked and not RELATED_HEADING_WORD_RE.search(raw.lower()):
+        return False
+    text = _text(el)
+    key = _key(text) if text else None
+    match = RELATED_HEADING_RE.match(key) if key else None
+    if not key or not match or EXCLUDED_HEADING_RE.search(key):
+        return False
+    return len(key) - match.end() <= (HEADING_TAIL_MAX if strict else 0)
+
+
+def is_related_heading_text(line: str) -> bool:
+    """Whether a line of text is only a related-links heading ("Leggi anche:")."""
+    key = _key(line)
+    if not key or len(key) > HEADING_MAX_CHARS or EXCLUDED_HEADING_RE.search(key):
+        return False
+    return RELATED_HEADING_RE.fullmatch(key) is not None
+
+
+def _short_raw_text(el: Any, limit: int) -> str | None:
+    """All text under `el` joined as is, when at most `limit` non-blank characters long."""
+    if not len(el):
+        text = el.text or ""
+        return text if len(text) <= limit or len(text.strip()) <= limit else None
+    total = 0
+    chunks = []
+    for chunk in el.itertext():
+        total += len(chunk.strip())
+        if total > limit:
+            return None
+        chunks.append(chunk)
+    return "".join(chunks)
+
+
+def _with_ancestors(nodes: Iterable[Any], found: set[Any]) -> set[Any]:
+    """Add the nodes and all their ancestors to `found` (stopping where it already holds one)."""
+    for node in nodes:
+        while node is not None and node not in found:
+            found.add(node)
+            node = node.getparent()
+    return found
+
+
+def _heading_blocks(page: _Page) -> list[Any]:
+    # 1. One pass (over page.order, whose element proxies lxml already made): heading
+    #    candidates, and the hidden elements among all elements.
+    candidates: list[tuple[Any, bool]] = []
+    skipped = list(page.root.iter(*SKIPPED_NODES))
+    for el in page.order:
+        tag = el.tag
+        if not isinstance(tag, str):
+            continue
+        if (el.get("style") is not None or el.get("hidden") is not None) and _is_hidden(el):
+            skipped.append(el)
+        if tag == "a":
+            continue
+        if tag in HEADING_TAGS or TITLE_CLASS_RE.search((el.get("class") or "").lower()):
+            candidates.append((el, True))
+        elif tag in LOOSE_HEADING_TAGS:
+            candidates.append((el, False))
+    # 2. Elements whose visible text (_text) is not their raw text: they hold a skipped node.
+    masked = _with_ancestors(skipped, set())
+    # 3. Innermost first: an element holding one with too much text has too much text too.
+    long: set[Any] = set()
+    headings = []
+    for el, strict in reversed(candidates):
+        if el in long:
+            continue
+        raw = _short_raw_text(el, HEADING_MAX_CHARS)
+        if raw is None:
+            _with_ancestors([el], long)
+        elif _is_related_heading(el, strict, raw, masked):
+            headings.append(el)
+    headings.reverse()
+    blocks: list[Any] = []
+    for heading in headings:
+        if not page.article_urls(heading) and not page.in_chrome(heading):
+            blocks.extend(_blocks_after(page, heading))
+    return [b for b in blocks if _acceptable(page, b, signal=False)]
+
+
+def _blocks_after(page: _Page, heading: Any) -> list[Any]:
+    """The heading's nearest ancestor holding article links, or its following sibling list."""
+    node = heading
+    while (parent := node.getparent()) is not None:
+        first = page.first_link_order(parent)
+        if first is not None:
+            before = first < page.order[heading]
+            holds_main = page.main is not None and page.contains(parent, page.main)
+            if not before and not holds_main and parent.tag not in ("body", "html"):
+                return [parent]
+            return _following_siblings(page, node)
+        node = parent
+    return []
+
+
+def _following_siblings(page: _Page, node: Any) -> list[Any]:
+    """The run of same-tag siblings with article links first met after `node`.
+
+    The siblings skipped on the way (no article links) lead to the same run: it is
+    remembered for each of them, so that many headings under one parent cost linear time.
+    """
+    skipped: list[Any] = []
+    found: list[Any] = []
+    for sib in node.itersiblings():
+        if not found and sib in page.sibling_lists:
+            found = page.sibling_lists[sib]
+            break
+        if not isinstance(sib.tag, str):
+            if not found:
+                skipped.append(sib)
+            continue
+        if sib.tag in HEADING_TAGS or page.is_chrome(sib) or (found and sib.tag != found[0].tag):
+            break
+        if page.article_urls(sib):
+            found.append(sib)
+        elif found:
+            break
+        else:
+            skipped.append(sib)
+    for sib in skipped:
+        page.sibling_lists[sib] = found
+    return found
+
+
+def _fallback_blocks(page: _Page) -> list[Any]:
+    """Asides/sections after the article body listing >= 2 same-site article cards."""
+    if page.main is None:
+        return []
+    body_end = page.end(page.main)
+    blocks = []
+    for el in page.root.iter("aside", "section"):
+        if page.order[el] <= body_end or not _acceptable(page, el, signal=False):
+            continue
+        if any(
+            (key := _heading_key(h, HEADING_MAX_CHARS)) and EXCLUDED_HEADING_RE.search(key)
+            for h in el.iter(*HEADING_TAGS)
+        ):
+            continue
+        cards = [
+            url
+            for url in page.article_urls(el)
+            if (
+                page.link_base == PLACEHOLDER_BASE
+                or same_site(urlsplit(url).hostname or "", page.host)
+            )
+            and any(
+                len(_anchor(a)[0].split()) >= FALLBACK_MIN_WORDS
+                for a in el.iter("a")
+                if page.link_url(a) == url
+            )
+        ]
+        if len(cards) >= FALLBACK_MIN_CARDS:
+            blocks.append(el)
+    return blocks
