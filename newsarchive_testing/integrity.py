@@ -11,6 +11,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from newsarchive.crawl.reextract import reextract
 from newsarchive.store.archive import Archive
@@ -127,9 +128,15 @@ def fetch_into(archive: Archive, url: str, body: bytes, fetched_at: str) -> None
     from datetime import datetime
 
     from newsarchive.extract.article import extract_article
-    from newsarchive.model import RawPage
 
     ex = extract_article(body, url=url, fetched_at=datetime.fromisoformat(fetched_at))
+    record(archive, url, body, fetched_at, ex)
+
+
+def record(archive: Archive, url: str, body: bytes, fetched_at: str, ex: Any) -> None:
+    """Store body as fetched from url at fetched_at, with its extraction ex."""
+    from newsarchive.model import RawPage
+
     archive.pages.record_fetch(
         RawPage(url=url, final_url=url, status=200, fetched_at=fetched_at, headers={}, body=body),
         ex,
@@ -184,7 +191,6 @@ def check_snapshot_of_a_live_archive_is_complete_and_self_contained(tmp_path: Pa
 
 def check_huge_metadata_is_capped_before_it_is_stored(tmp_path: Path) -> None:
     from newsarchive.extract.article import FIELD_CAPS, LIST_ITEM_CAP, LIST_LEN_CAP, extract_article
-    from newsarchive.model import RawPage
 
     huge = "Titolo " * 150_000  # ~1 MB
     authors = ", ".join(f'"Autore {i}"' for i in range(500))
@@ -209,14 +215,7 @@ def check_huge_metadata_is_capped_before_it_is_stored(tmp_path: Path) -> None:
     assert "capped:title" in ex.notes
     db = tmp_path / "archive.db"
     with Archive(db) as archive:
-        archive.pages.record_fetch(
-            RawPage(url=url, final_url=url, status=200, fetched_at=fetched, headers={}, body=html),
-            ex,
-            outcome=ex.outcome,
-            error=None,
-            crawl_id=None,
-            extracted_at=fetched,
-        )
+        record(archive, url, html, fetched, ex)
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT max(length(title)) FROM article_versions").fetchone()[0] <= 1_000
     assert conn.execute("SELECT length(title) FROM articles").fetchone()[0] <= 1_000
@@ -251,7 +250,6 @@ def check_pre_1970_dates_are_kept_as_evidence_but_never_chosen(tmp_path: Path) -
     from datetime import datetime
 
     from newsarchive.extract.article import extract_article
-    from newsarchive.model import RawPage
 
     html = (
         "<html lang='it'><head>"
@@ -274,14 +272,7 @@ def check_pre_1970_dates_are_kept_as_evidence_but_never_chosen(tmp_path: Path) -
     }
     db = tmp_path / "archive.db"
     with Archive(db) as archive:
-        archive.pages.record_fetch(
-            RawPage(url=url, final_url=url, status=200, fetched_at=fetched, headers={}, body=html),
-            ex,
-            outcome=ex.outcome,
-            error=None,
-            crawl_id=None,
-            extracted_at=fetched,
-        )
+        record(archive, url, html, fetched, ex)
     conn = sqlite3.connect(db)
     assert (
         conn.execute("SELECT count(*) FROM date_evidence WHERE value < '1970'").fetchone()[0] == 2

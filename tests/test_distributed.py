@@ -18,10 +18,10 @@ from newsarchive.distributed import serializer
 from newsarchive.distributed.connection import client, masked
 from newsarchive.distributed.frontier import LEASE_META, LeasedQueue, SeenFilter
 from newsarchive.extract.article import extract_article
-from newsarchive.model import RawPage
 from newsarchive.store.archive import Archive
 from newsarchive.store.merge import merge_shards
 from newsarchive_testing import site_truth as truth
+from newsarchive_testing.fixture_pages import BASE, raw_page
 from newsarchive_testing.fixture_site import SITE_DIR
 from newsarchive_testing.redis_server import redis_server
 
@@ -160,18 +160,9 @@ def test_masked_hides_the_password():
 
 # --- merge ---------------------------------------------------------------------------------
 
-BASE = "http://www.corriere-di-prova.it"
-
 
 def store(db, body: bytes, fetched_at: str, path: str = truth.SEED_PATH) -> None:
-    page = RawPage(
-        url=BASE + path,
-        final_url=BASE + path,
-        status=200,
-        fetched_at=fetched_at,
-        headers={"Content-Type": "text/html; charset=utf-8"},
-        body=body,
-    )
+    page = raw_page(path, body=body, fetched_at=fetched_at)
     ex = extract_article(body, url=page.final_url, fetched_at=datetime.fromisoformat(fetched_at))
     with Archive(db) as archive:
         crawl_id = archive.runs.start(command="test", seeds=[], started_at=fetched_at)
