@@ -11,7 +11,7 @@ from cssselect import SelectorError
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-from newsarchive.extract.cards import HEADING_TAGS, TITLE_CLASS_RE, _anchor
+from newsarchive.extract.cards import HEADING_TAGS, TITLE_CLASS_RE, anchor
 from newsarchive.extract.linkpage import INVISIBLE_TAGS, _is_hidden, _Page, _short_text, _text
 from newsarchive.urls import PLACEHOLDER_BASE, same_site
 
@@ -241,7 +241,7 @@ def _fallback_blocks(page: _Page) -> list[Any]:
                 or same_site(urlsplit(url).hostname or "", page.host)
             )
             and any(
-                len(_anchor(a)[0].split()) >= FALLBACK_MIN_WORDS
+                len(anchor(a)[0].split()) >= FALLBACK_MIN_WORDS
                 for a in el.iter("a")
                 if page.link_url(a) == url
             )

@@ -29,7 +29,7 @@ DATE_HINT_RE = re.compile(
 SEPARATOR_CHARS = " \t\n-–—|·•,;:()[]"
 
 
-def _cards(block: Any, links: list[tuple[Any, str]]) -> dict[Any, Any]:
+def cards_of(block: Any, links: list[tuple[Any, str]]) -> dict[Any, Any]:
     """Each link's card: its largest ancestor within the block holding one distinct URL."""
     urls_in: dict[Any, set[str]] = {}
     chains = {}
@@ -57,7 +57,7 @@ def _is_date_node(el: Any) -> bool:
     return el.tag == "time" or bool(DATE_CLASS_RE.search((el.get("class") or "").lower()))
 
 
-def _anchor(a: Any) -> tuple[str, Any, bool]:
+def anchor(a: Any) -> tuple[str, Any, bool]:
     """(anchor text, element the text came from, whether it is visible text)."""
     for el in a.iterdescendants():
         if isinstance(el.tag, str) and (
@@ -75,7 +75,7 @@ def _anchor(a: Any) -> tuple[str, Any, bool]:
     return _norm(fallback), a, False
 
 
-def _listed_date(card: Any, title_node: Any) -> tuple[str | None, str | None]:
+def listed_date(card: Any, title_node: Any) -> tuple[str | None, str | None]:
     """(date text shown in the card, machine-readable date attribute) of a link's card."""
     for time in card.iter("time"):
         raw = _text(time, spaced=True) or None

@@ -14,7 +14,16 @@ from urllib.parse import unquote, urlsplit
 import lxml.html
 from lxml import etree
 
-from newsarchive.extract import chrome, links
+from newsarchive.extract import chrome
+from newsarchive.extract.blocks import FALLBACK_MIN_WORDS
+from newsarchive.extract.cards import anchor, cards_of, listed_date
+from newsarchive.extract.linkpage import (
+    ARTICLE_QUERY_RE,
+    DATE_PATH_RE,
+    EXCLUDED_RELS,
+    NOISE_TEXT_RE,
+    looks_like_article,
+)
 from newsarchive.urls import PLACEHOLDER_BASE, canonicalize_url, same_site
 
 logger = logging.getLogger(__name__)
@@ -337,18 +346,18 @@ def find_feeds(html: str | bytes, *, base_url: str) -> list[str]:
 
 
 def _is_listed_article(url: str) -> bool:
-    """Stricter than links._looks_like_article: section pages and date archives are out."""
-    if not links._looks_like_article(url):
+    """Stricter than looks_like_article: section pages and date archives are out."""
+    if not looks_like_article(url):
         return False
     parts = urlsplit(url)
-    if links.ARTICLE_QUERY_RE.search(parts.query):
+    if ARTICLE_QUERY_RE.search(parts.query):
         return True
     slug = unquote(parts.path.rstrip("/").rpartition("/")[2]).lower()
     if slug.partition(".")[0].isdigit():  # a numeric id, not a year, month or day archive
         return len(slug.partition(".")[0]) >= MIN_NUMERIC_ID_DIGITS
-    if links.DATE_PATH_RE.search(parts.path):
+    if DATE_PATH_RE.search(parts.path):
         return True
-    return links._looks_like_article(PLACEHOLDER_BASE + slug)  # links' rule for a lone slug
+    return looks_like_article(PLACEHOLDER_BASE + slug)  # links' rule for a lone slug
 
 
 def _is_teaser(a: Any) -> bool:
@@ -372,26 +381,26 @@ def find_listing_articles(html: str | bytes, *, base_url: str) -> list[Discovere
     for a in root.iter("a"):
         rels = set((a.get("rel") or "").lower().split())
         url = canonicalize_url(a.get("href") or "", base)
-        if url is None or page_chrome.inside(a) or rels & links.EXCLUDED_RELS or url == self_url:
+        if url is None or page_chrome.inside(a) or rels & EXCLUDED_RELS or url == self_url:
             continue
         if not (_is_listed_article(url) and same_site(urlsplit(url).hostname or "", host)):
             continue
-        if not links.NOISE_TEXT_RE.fullmatch(links._anchor(a)[0].lower()):
+        if not NOISE_TEXT_RE.fullmatch(anchor(a)[0].lower()):
             candidates.append((a, url))
     teasers = [(a, url) for a, url in candidates if _is_teaser(a)]
     if not teasers:  # a bare list of links: keep those whose text reads like a headline
-        minimum = links.FALLBACK_MIN_WORDS
-        teasers = [(a, u) for a, u in candidates if len(links._anchor(a)[0].split()) >= minimum]
+        minimum = FALLBACK_MIN_WORDS
+        teasers = [(a, u) for a, u in candidates if len(anchor(a)[0].split()) >= minimum]
     return _listed(root, teasers, base_url)
 
 
 def _listed(root: Any, teasers: list[tuple[Any, str]], base_url: str) -> list[Discovered]:
     """One Discovered per URL: the first visible title and the first date of its cards."""
-    cards = links._cards(root, teasers)
+    cards = cards_of(root, teasers)
     found: dict[str, tuple[str, bool, str | None, str | None]] = {}
     for a, url in teasers:
-        text, title_node, visible = links._anchor(a)
-        raw, attr = links._listed_date(cards[a], title_node)
+        text, title_node, visible = anchor(a)
+        raw, attr = listed_date(cards[a], title_node)
         old_text, old_visible, old_raw, old_attr = found.get(url, (text, visible, raw, attr))
         if visible and not old_visible:
             old_text, old_visible = text, True

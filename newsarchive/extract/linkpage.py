@@ -217,7 +217,7 @@ class _Page:
         if any(host == h or host.endswith("." + h) for h in SOCIAL_HOSTS):
             return None
         text = _text(a).lower()
-        if NOISE_TEXT_RE.fullmatch(text) or not _looks_like_article(url):
+        if NOISE_TEXT_RE.fullmatch(text) or not looks_like_article(url):
             return None
         return url
 
@@ -254,7 +254,7 @@ class _Page:
         return False
 
 
-def _looks_like_article(url: str) -> bool:
+def looks_like_article(url: str) -> bool:
     parts = urlsplit(url)
     segments = [unquote(s).lower() for s in parts.path.split("/") if s]
     if MEDIA_EXT_RE.search(parts.path) or any(s in NON_ARTICLE_SEGMENTS for s in segments):

@@ -18,9 +18,7 @@ from newsarchive.extract.blocks import RELATED_HEADING_RE as RELATED_HEADING_RE
 from newsarchive.extract.blocks import RELATED_HEADING_WORD_RE as RELATED_HEADING_WORD_RE
 from newsarchive.extract.blocks import _detect_blocks
 from newsarchive.extract.blocks import is_related_heading_text as is_related_heading_text
-from newsarchive.extract.cards import _anchor as _anchor
-from newsarchive.extract.cards import _cards as _cards
-from newsarchive.extract.cards import _listed_date as _listed_date
+from newsarchive.extract.cards import anchor, cards_of, listed_date
 from newsarchive.extract.linkpage import ARTICLE_QUERY_RE as ARTICLE_QUERY_RE
 from newsarchive.extract.linkpage import CHROME as CHROME
 from newsarchive.extract.linkpage import CHROME_WORDS as CHROME_WORDS
@@ -30,7 +28,6 @@ from newsarchive.extract.linkpage import IN_BLOCK_CHROME as IN_BLOCK_CHROME
 from newsarchive.extract.linkpage import NOISE_TEXT_RE as NOISE_TEXT_RE
 from newsarchive.extract.linkpage import SITEWIDE_RE as SITEWIDE_RE
 from newsarchive.extract.linkpage import _describe
-from newsarchive.extract.linkpage import _looks_like_article as _looks_like_article
 from newsarchive.extract.linkpage import _Page as _Page
 from newsarchive.urls import (
     canonicalize_url,
@@ -92,10 +89,10 @@ def find_related(
             for a in block.iter("a")
             if (url := page.link_url(a)) and not page.excluded_in_block(a, block)
         ]
-        cards = _cards(block, links)
+        cards = cards_of(block, links)
         for a, url in links:
-            text, title_node, visible = _anchor(a)
-            raw, attr = _listed_date(cards[a], title_node)
+            text, title_node, visible = anchor(a)
+            raw, attr = listed_date(cards[a], title_node)
             draft = drafts.setdefault(url, _Draft(text, visible, raw, attr, _describe(block)))
             if visible and not draft.visible:
                 draft.text, draft.visible = text, True
