@@ -353,7 +353,7 @@ def stats(db: Path, as_json: bool, redis_url: str | None, redis_prefix: str) -> 
     if redis_url:
         with_redis(redis_url, {})
         from newsarchive.distributed.connection import client
-        from newsarchive.distributed.frontier import queue_status
+        from newsarchive.distributed.status import queue_status
 
         shared = queue_status(client(redis_url), redis_prefix)
         click.echo(

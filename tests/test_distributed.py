@@ -16,7 +16,8 @@ from scrapy.utils.test import get_crawler
 
 from newsarchive.distributed import serializer
 from newsarchive.distributed.connection import client, masked
-from newsarchive.distributed.frontier import LEASE_META, LeasedQueue, SeenFilter
+from newsarchive.distributed.frontier import LEASE_META, LeasedQueue
+from newsarchive.distributed.seen import SeenFilter
 from newsarchive.extract.article import extract_article
 from newsarchive.store.archive import Archive
 from newsarchive.store.merge import merge_shards

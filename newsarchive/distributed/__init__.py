@@ -43,8 +43,8 @@ def redis_settings(url: str, prefix: str) -> dict[str, Any]:
         "SCHEDULER": SCHEDULER,
         "SCHEDULER_QUEUE_CLASS": "newsarchive.distributed.frontier.LeasedQueue",
         "SCHEDULER_QUEUE_KEY": prefix,
-        "SCHEDULER_DUPEFILTER_CLASS": "newsarchive.distributed.frontier.SeenFilter",
-        "DUPEFILTER_CLASS": "newsarchive.distributed.frontier.SeenFilter",
+        "SCHEDULER_DUPEFILTER_CLASS": "newsarchive.distributed.seen.SeenFilter",
+        "DUPEFILTER_CLASS": "newsarchive.distributed.seen.SeenFilter",
         "SCHEDULER_SERIALIZER": "newsarchive.distributed.serializer",
         # the queue is shared: never flush it when one worker closes
         "SCHEDULER_PERSIST": True,

@@ -12,10 +12,9 @@ that shares a frontier):
   their own (connection.Heartbeat), so neither a slow fetch nor a busy reactor lets a live
   worker's lease expire. After NEWSARCHIVE_REDIS_MAX_ATTEMPTS expiries a request is
   given up (``P:failed``): a page that kills its worker must not kill them all;
-- ``P:seen:<day>``: the seen-set, one set per UTC day, kept NEWSARCHIVE_REDIS_SEEN_DAYS days
-  (bounded memory: a URL last seen longer ago than that counts as new again);
+- ``P:seen:<day>``: the seen-set (seen.py);
 - ``P:host:queued``, ``P:host:leased``, ``P:host:done``, ``P:host:failed``, ``P:done``:
-  counters for ``newsarchive stats --redis``.
+  counters for ``newsarchive stats --redis`` (status.py).
 
 Every script keeps its keys under one prefix on one server (Redis Cluster is not supported).
 """
@@ -34,13 +33,12 @@ from urllib.parse import urlsplit
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.utils.misc import load_object
-from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import Base
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
 from newsarchive.distributed.connection import DEFAULT_RETRY_SECONDS, Heartbeat, retrying
-from newsarchive.distributed.lua import ACK, EXTEND, POP, PUSH, RELEASE, SEEN
+from newsarchive.distributed.lua import ACK, EXTEND, POP, PUSH, RELEASE
 from newsarchive.store.archive import Archive, StorageError
 
 logger = logging.getLogger(__name__)
@@ -48,11 +46,9 @@ logger = logging.getLogger(__name__)
 LEASE_META = "na_lease"
 HOST_SLOT_META = "na_host_slot"  # politeness.SLOT_META
 DEFAULT_LEASE_SECONDS = 60.0
-DEFAULT_SEEN_DAYS = 30
 DEFAULT_MAX_ATTEMPTS = 3
 POLL_SECONDS = 0.25
 DEPTH_LEVELS = 100  # queue order: priority, then depth (0-99), then FIFO
-FINGERPRINT_HEX = 32
 
 
 def queue_key(prefix: str, job: str) -> str:
@@ -168,52 +164,6 @@ class LeasedQueue(Base):  # type: ignore[misc]
     def clear(self) -> None:
         """Never called with SCHEDULER_PERSIST: other workers share this queue."""
         raise RuntimeError("the shared queue is not cleared by a worker")
-
-
-class SeenFilter(RFPDupeFilter):  # type: ignore[misc]
-    """The shared seen-set: REQUEST_FINGERPRINTER's fingerprint, daily sets, bounded in time."""
-
-    def __init__(
-        self, server: Any, key: str, debug: bool = False, *, crawler: Crawler, days: int
-    ) -> None:
-        super().__init__(server, key, debug)
-        self.crawler = crawler
-        self.days = max(1, days)
-        self.run = retrying(
-            crawler.settings.getfloat("NEWSARCHIVE_REDIS_RETRY_SECONDS", DEFAULT_RETRY_SECONDS)
-        )
-        self._seen = server.register_script(SEEN)
-
-    @classmethod
-    def from_spider(cls, spider: Any) -> SeenFilter:
-        """Built by the scheduler when the spider opens."""
-        from scrapy_redis.connection import get_redis_from_settings
-
-        settings = spider.settings
-        return cls(
-            get_redis_from_settings(settings),
-            settings.get("NEWSARCHIVE_REDIS_PREFIX", "newsarchive"),
-            settings.getbool("DUPEFILTER_DEBUG"),
-            crawler=spider.crawler,
-            days=settings.getint("NEWSARCHIVE_REDIS_SEEN_DAYS", DEFAULT_SEEN_DAYS),
-        )
-
-    def request_fingerprint(self, request: Request) -> str:
-        """The crawl's REQUEST_FINGERPRINTER fingerprint (scrapy-redis ignores it), as hex."""
-        fingerprinter = self.crawler.request_fingerprinter
-        return str(fingerprinter.fingerprint(request).hex()[:FINGERPRINT_HEX])
-
-    def request_seen(self, request: Request) -> bool:
-        """True when any worker queued this request within the seen-set's window."""
-        fp = self.request_fingerprint(request)
-        ttl = (self.days + 1) * 86400
-        return bool(self.run(lambda: self._seen(keys=[self.key], args=[fp, self.days, ttl])))
-
-    def close(self, reason: str = "") -> None:
-        """Keep the shared seen-set (scrapy-redis would delete it)."""
-
-    def clear(self) -> None:
-        """Keep the shared seen-set: it is bounded by its daily sets' expiry."""
 
 
 class LeasedScheduler(Scheduler):  # type: ignore[misc]
@@ -428,41 +378,3 @@ class LeaseMiddleware:
         scheduler = getattr(getattr(engine, "_slot", None), "scheduler", None)
         if isinstance(scheduler, LeasedScheduler):
             scheduler.done(request)
-
-
-def queue_status(server: Any, prefix: str) -> dict[str, Any]:
-    """The shared frontier at a glance, for `newsarchive stats --redis`: per job queued,
-    leased, done and given up, workers holding leases, and per host (all jobs)."""
-    parts = ("queued", "leased", "done", "failed")
-    jobs: dict[str, dict[str, int]] = {}
-    hosts: dict[str, dict[str, int]] = {}
-    workers: set[str] = set()
-    for key in sorted(server.scan_iter(match=f"{prefix}:q:*:seq", count=1000)):
-        job_key = key.decode().removesuffix(":seq")
-        pipe = server.pipeline(transaction=False)
-        pipe.zcard(f"{job_key}:queue")
-        pipe.zcard(f"{job_key}:leased")
-        pipe.get(f"{job_key}:done")
-        pipe.zcard(f"{job_key}:failed")
-        pipe.hvals(f"{job_key}:owner")
-        for part in parts:
-            pipe.hgetall(f"{job_key}:host:{part}")
-        queued, leased, done, failed, owners, *per_host = pipe.execute()
-        jobs[job_key.removeprefix(f"{prefix}:q:")] = {
-            "queued": int(queued),
-            "leased": int(leased),
-            "done": int(done or 0),
-            "failed": int(failed),
-        }
-        workers.update(o.decode() for o in owners)
-        for part, raw in zip(parts, per_host, strict=True):
-            for host, n in raw.items():
-                counts = hosts.setdefault(host.decode(), dict.fromkeys(parts, 0))
-                counts[part] += int(n)
-    totals = {part: sum(j[part] for j in jobs.values()) for part in parts}
-    return {
-        **totals,
-        "jobs": jobs,
-        "workers": sorted(workers),
-        "hosts": dict(sorted(hosts.items(), key=lambda kv: -sum(kv[1].values()))),
-    }
