@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from tenacity import (
@@ -92,7 +92,13 @@ class _Outage:
     given_up = False
 
 
-def retrying(seconds: float) -> Callable[[Callable[[], T]], T]:
+class Runner(Protocol):
+    """What retrying() returns: run a Redis call, retrying lost connections."""
+
+    def __call__(self, call: Callable[[], T]) -> T: ...
+
+
+def retrying(seconds: float) -> Runner:
     """Run a Redis call, retrying lost connections with back-off for at most `seconds`."""
     import redis
 
@@ -145,3 +151,52 @@ class Heartbeat:
         self._stop.set()
         if self._thread is not threading.current_thread():
             self._thread.join(timeout=HEARTBEAT_STOP_WAIT_S)
+
+
+class LeaseHolder:
+    """The leases one worker holds under one Redis key (its pop script took them): each
+    acknowledged when done, all extended from the Heartbeat's thread, handed back on close.
+    Shared by the request queue (frontier.LeasedQueue) and the work units (units.LeasedSet)."""
+
+    lease_key: str
+    lease_ms: int
+    run: Runner
+
+    def hold_leases(self, server: Any, key: str) -> None:
+        """Set up under key (call from __init__, after lease_ms and run)."""
+        from newsarchive.distributed.lua import ACK, EXTEND, RELEASE
+
+        self.lease_key = key
+        self.held: set[str] = set()
+        self._lock = threading.Lock()  # held is extended from the Heartbeat's thread
+        self._ack = server.register_script(ACK)
+        self._release = server.register_script(RELEASE)
+        self._extend = server.register_script(EXTEND)
+
+    def hold(self, lease: str) -> None:
+        """A lease this worker's pop took."""
+        with self._lock:
+            self.held.add(lease)
+
+    def ack(self, lease: str) -> int:
+        """The work of this lease is done (committed, or given up for good): 1, 2 when the
+        lease had expired meanwhile."""
+        with self._lock:
+            self.held.discard(lease)
+        return int(self.run(lambda: self._ack(keys=[self.lease_key], args=[lease])))
+
+    def extend(self) -> None:
+        """Push back the deadline of every lease this worker holds."""
+        with self._lock:
+            held = sorted(self.held)
+        if held:
+            self.run(lambda: self._extend(keys=[self.lease_key], args=[self.lease_ms, *held]))
+
+    def release(self) -> int:
+        """Hand back every lease this worker holds (stopping before it could finish them)."""
+        with self._lock:
+            held = sorted(self.held)
+            self.held.clear()
+        if not held:
+            return 0
+        return int(self.run(lambda: self._release(keys=[self.lease_key], args=held)))

@@ -25,7 +25,6 @@ import logging
 import os
 import socket
 import sqlite3
-import threading
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,8 +36,13 @@ from scrapy_redis.queue import Base
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
-from newsarchive.distributed.connection import DEFAULT_RETRY_SECONDS, Heartbeat, retrying
-from newsarchive.distributed.lua import ACK, EXTEND, POP, PUSH, RELEASE
+from newsarchive.distributed.connection import (
+    DEFAULT_RETRY_SECONDS,
+    Heartbeat,
+    LeaseHolder,
+    retrying,
+)
+from newsarchive.distributed.lua import POP, PUSH
 from newsarchive.store.archive import Archive, StorageError
 
 logger = logging.getLogger(__name__)
@@ -67,7 +71,7 @@ def _host(url: str) -> str:
     return (urlsplit(url).netloc or "").lower()
 
 
-class LeasedQueue(Base):  # type: ignore[misc]
+class LeasedQueue(LeaseHolder, Base):  # type: ignore[misc]
     """scrapy-redis queue whose pop is a lease, acknowledged once the page is committed."""
 
     def __init__(self, server: Any, spider: Any, key: str, serializer: Any = None) -> None:
@@ -84,15 +88,11 @@ class LeasedQueue(Base):  # type: ignore[misc]
             settings.getfloat("NEWSARCHIVE_REDIS_RETRY_SECONDS", DEFAULT_RETRY_SECONDS)
         )
         self.worker = worker_name()
-        self.held: set[str] = set()
-        self._lock = threading.Lock()  # held is renewed from the Heartbeat's thread
         self.reclaimed = 0
         self.given_up = 0
         self._push = server.register_script(PUSH)
+        self.hold_leases(server, key)
         self._pop = server.register_script(POP)
-        self._ack = server.register_script(ACK)
-        self._release = server.register_script(RELEASE)
-        self._extend = server.register_script(EXTEND)
 
     def __len__(self) -> int:
         """Requests waiting in the shared queue (all workers)."""
@@ -135,31 +135,8 @@ class LeasedQueue(Base):  # type: ignore[misc]
         lease = result[2].decode() if isinstance(result[2], bytes) else str(result[2])
         request: Request = self._decode_request(result[3])
         request.meta[LEASE_META] = lease
-        with self._lock:
-            self.held.add(lease)
+        self.hold(lease)
         return request
-
-    def ack(self, lease: str) -> int:
-        """The request of this lease is done (its page committed, or given up for good)."""
-        with self._lock:
-            self.held.discard(lease)
-        return int(self.run(lambda: self._ack(keys=[self.prefix], args=[lease])))
-
-    def extend(self) -> None:
-        """Push back the deadline of every lease this worker holds."""
-        with self._lock:
-            held = sorted(self.held)
-        if held:
-            self.run(lambda: self._extend(keys=[self.prefix], args=[self.lease_ms, *held]))
-
-    def release(self) -> int:
-        """Hand back every lease this worker holds (closing before it could finish them)."""
-        with self._lock:
-            held = sorted(self.held)
-            self.held.clear()
-        if not held:
-            return 0
-        return int(self.run(lambda: self._release(keys=[self.prefix], args=held)))
 
     def clear(self) -> None:
         """Never called with SCHEDULER_PERSIST: other workers share this queue."""

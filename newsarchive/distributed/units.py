@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -28,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from newsarchive.distributed.connection import (
     DEFAULT_RETRY_SECONDS,
     Heartbeat,
+    LeaseHolder,
     client,
     retrying,
 )
@@ -37,7 +37,7 @@ from newsarchive.distributed.frontier import (
     queue_key,
     worker_name,
 )
-from newsarchive.distributed.lua import ACK, EXTEND, POP, RELEASE, SEED
+from newsarchive.distributed.lua import POP, SEED
 
 if TYPE_CHECKING:
     from newsarchive.store.archive import Archive
@@ -56,7 +56,7 @@ def job_name(kind: str, parts: Iterable[str]) -> str:
     return f"{kind}-{digest[:NAME_HASH]}"
 
 
-class LeasedSet:
+class LeasedSet(LeaseHolder):
     """A set of work units in Redis, each leased by one worker at a time."""
 
     def __init__(
@@ -78,15 +78,11 @@ class LeasedSet:
         self.max_attempts = max_attempts
         self.run = retrying(retry_seconds)
         self.worker = worker_name()
-        self.held: set[str] = set()
         self.reclaimed = 0
         self.given_up = 0
-        self._lock = threading.Lock()
         self._seed = server.register_script(SEED)
+        self.hold_leases(server, key)
         self._pop = server.register_script(POP)
-        self._ack = server.register_script(ACK)
-        self._release = server.register_script(RELEASE)
-        self._extend = server.register_script(EXTEND)
 
     def seed(self, units: list[str]) -> int:
         """Queue every unit unless the set was seeded before: how many were queued (-1: the
@@ -109,31 +105,8 @@ class LeasedSet:
             return None
         lease = result[2].decode() if isinstance(result[2], bytes) else str(result[2])
         unit = result[3].decode() if isinstance(result[3], bytes) else str(result[3])
-        with self._lock:
-            self.held.add(lease)
+        self.hold(lease)
         return lease, unit
-
-    def ack(self, lease: str) -> int:
-        """The unit of this lease is done (committed): 1, 2 when it had expired meanwhile."""
-        with self._lock:
-            self.held.discard(lease)
-        return int(self.run(lambda: self._ack(keys=[self.key], args=[lease])))
-
-    def extend(self) -> None:
-        """Push back the deadline of the leases this worker holds."""
-        with self._lock:
-            held = sorted(self.held)
-        if held:
-            self.run(lambda: self._extend(keys=[self.key], args=[self.lease_ms, *held]))
-
-    def release(self) -> int:
-        """Hand back the leases this worker holds (stopping before finishing them)."""
-        with self._lock:
-            held = sorted(self.held)
-            self.held.clear()
-        if not held:
-            return 0
-        return int(self.run(lambda: self._release(keys=[self.key], args=held)))
 
     def pending(self) -> int:
         """Units queued or leased by any worker: the work is over when this is 0."""
