@@ -31,6 +31,17 @@ ALLOW_ALL = "allow-all"
 DISALLOW_ALL = "disallow-all"
 
 
+def robots_request(url: str) -> Request:
+    """The request for a host's robots.txt: first in line, not itself subject to robots.txt."""
+    return Request(
+        url,
+        priority=1000,
+        # no size cancellation: bytes_received stops the body at MAX_ROBOTS_BYTES instead
+        meta={"dont_obey_robotstxt": True, "download_maxsize": 0, "na_robots": True},
+        callback=NO_CALLBACK,
+    )
+
+
 class RobotsDisallowed(IgnoreRequest):
     """robots.txt forbids this URL, or could not be read (5xx)."""
 
@@ -131,13 +142,7 @@ class RobotsMiddleware:
         return await maybe_deferred_to_future(waiter)
 
     def _fetch(self, url: str, netloc: str) -> None:
-        robots = Request(
-            url,
-            priority=1000,
-            # no size cancellation: bytes_received stops the body at MAX_ROBOTS_BYTES instead
-            meta={"dont_obey_robotstxt": True, "download_maxsize": 0, "na_robots": True},
-            callback=NO_CALLBACK,
-        )
+        robots = robots_request(url)
         engine = self.crawler.engine
         if engine is None:
             self._resolve(netloc, DISALLOW_ALL)

@@ -26,12 +26,11 @@ from urllib.parse import urlsplit
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
-from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet import reactor, task
 
 from newsarchive.crawl.middlewares import RetryAfterMiddleware, retry_after_seconds
-from newsarchive.crawl.robots import DISALLOW_ALL, RobotsMiddleware, rules_for
+from newsarchive.crawl.robots import DISALLOW_ALL, RobotsMiddleware, robots_request, rules_for
 from newsarchive.distributed.connection import (
     DEFAULT_RETRY_SECONDS,
     Heartbeat,
@@ -286,12 +285,7 @@ class SharedRobotsMiddleware(RobotsMiddleware):
 
     async def _download(self, url: str, netloc: str) -> tuple[int | None, bytes]:
         """(status, body) of robots.txt, (None, b"") when the host cannot be reached."""
-        robots = Request(
-            url,
-            priority=1000,
-            meta={"dont_obey_robotstxt": True, "download_maxsize": 0, "na_robots": True},
-            callback=NO_CALLBACK,
-        )
+        robots = robots_request(url)
         engine = self.crawler.engine
         if engine is None:
             return None, b""
