@@ -11,7 +11,9 @@ from newsarchive.cli_options import (
     CONTEXT_SETTINGS,
     DB_OPTION,
     REDIS_OPTION,
+    VERBOSE_OPTION,
     parse_settings,
+    settings_option,
     sound_archive,
     with_redis,
 )
@@ -72,14 +74,7 @@ from newsarchive.defaults import DEFAULT_DB
     metavar="CSS",
     help="CSS selector of the related-articles block, for a site where detection fails.",
 )
-@click.option(
-    "-s",
-    "--set",
-    "settings",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Set a Scrapy or NEWSARCHIVE_* setting for this run, e.g. -s DOWNLOAD_DELAY=2.",
-)
+@settings_option("Set a Scrapy or NEWSARCHIVE_* setting for this run, e.g. -s DOWNLOAD_DELAY=2.")
 @click.option(
     "--recheck",
     is_flag=True,
@@ -88,9 +83,7 @@ from newsarchive.defaults import DEFAULT_DB
 @click.option(
     "-q", "--quiet", is_flag=True, help="No progress line, no summary; warnings only (for cron)."
 )
-@click.option(
-    "-v", "--verbose", is_flag=True, help="Also show INFO log lines (Scrapy's start-up, stats)."
-)
+@VERBOSE_OPTION
 @REDIS_OPTION
 def crawl(
     urls: tuple[str, ...],
@@ -173,18 +166,9 @@ def crawl(
     envvar="NEWSARCHIVE_DB",
     help="SQLite archive (default: the jobs file's `db`, else archive.db).",
 )
-@click.option(
-    "-s",
-    "--set",
-    "settings",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Set a Scrapy or NEWSARCHIVE_* setting for this run.",
-)
+@settings_option("Set a Scrapy or NEWSARCHIVE_* setting for this run.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary; warnings only (for cron).")
-@click.option(
-    "-v", "--verbose", is_flag=True, help="Also show INFO log lines (Scrapy's start-up, stats)."
-)
+@VERBOSE_OPTION
 @REDIS_OPTION
 def run(
     jobs_file: Path,

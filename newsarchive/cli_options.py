@@ -4,12 +4,13 @@ checks of option values (times, days, time zones, -s settings, a sound archive).
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
 import click
 
-from newsarchive.cli_units import db_option
+from newsarchive.cli_units import F, db_option
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 DB_OPTION = db_option("SQLite archive file (created when missing).")
@@ -25,6 +26,16 @@ REDIS_OPTION = click.option(
     "(redis://[:password@]host:6379/0); each worker keeps its own --db shard.",
 )
 EXIT_USAGE = 2
+
+
+VERBOSE_OPTION = click.option(
+    "-v", "--verbose", is_flag=True, help="Also show INFO log lines (Scrapy's start-up, stats)."
+)
+
+
+def settings_option(help: str) -> Callable[[F], F]:
+    """The -s/--set NAME=VALUE option (repeatable) of the commands that run Scrapy."""
+    return click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help=help)
 
 
 def with_redis(redis_url: str | None, overrides: dict[str, str]) -> dict[str, str]:
