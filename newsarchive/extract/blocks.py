@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,7 +33,7 @@ HEADING_TAIL_MAX = 30
 HEADING_MAX_CHARS = 80
 FALLBACK_MIN_CARDS = 2
 FALLBACK_MIN_WORDS = 4
-SKIPPED_NODES = (etree.Comment, etree.PI, etree.Entity, *sorted(INVISIBLE_TAGS))
+TITLE_CLASS_CACHE_SIZE = 8192
 
 
 def _detect_blocks(page: _Page, selector: str | None) -> list[Any]:
@@ -50,7 +51,7 @@ def _detect_blocks(page: _Page, selector: str | None) -> list[Any]:
 
 def _outermost(page: _Page, blocks: Iterable[Any]) -> list[Any]:
     kept: list[Any] = []
-    for block in sorted(dict.fromkeys(blocks), key=lambda el: page.order.get(el, 0)):
+    for block in sorted(dict.fromkeys(blocks), key=page.position):
         if not kept or not page.contains(kept[-1], block):
             kept.append(block)
     return kept
@@ -69,6 +70,8 @@ def _acceptable(page: _Page, block: Any, *, signal: bool) -> bool:
 def _class_blocks(page: _Page) -> list[Any]:
     blocks = []
     for el in page.root.iter(*CONTAINER_TAGS):
+        if not page.may_signal(el):
+            continue
         flags = page.flags(el)
         minimum = 1 if "related" in flags else 2 if "weak" in flags else 0
         if minimum and _acceptable(page, el, signal=True) and len(page.article_urls(el)) >= minimum:
@@ -79,6 +82,13 @@ def _class_blocks(page: _Page) -> list[Any]:
 def _key(text: str) -> str:
     """A heading's text as the related-heading patterns read it."""
     return text.lower().strip(" :.»›>|-–—•")
+
+
+@lru_cache(maxsize=TITLE_CLASS_CACHE_SIZE)
+def _is_title_class(cls: str | None) -> bool:
+    """Whether a class attribute names a title (cached: a pure function of the attribute,
+    and templates repeat the same few class attributes on every page)."""
+    return TITLE_CLASS_RE.search((cls or "").lower()) is not None
 
 
 def _heading_key(el: Any, limit: int) -> str | None:
@@ -114,18 +124,26 @@ def is_related_heading_text(line: str) -> bool:
 
 
 def _short_raw_text(el: Any, limit: int) -> str | None:
-    """All text under `el` joined as is, when at most `limit` non-blank characters long."""
+    """All text under `el` joined as is, when at most `limit` non-blank characters long.
+
+    A chunk's non-blank length (stripped) is at most its length and at least its count of
+    non-space characters: the joined text (made by lxml in one call) decides when it is
+    short or long by those bounds; only in between are the chunks counted one by one.
+    """
     if not len(el):
-        text = el.text or ""
-        return text if len(text) <= limit or len(text.strip()) <= limit else None
+        own = el.text or ""
+        return own if len(own) <= limit or len(own.strip()) <= limit else None
+    text: str = etree.tostring(el, method="text", encoding="unicode", with_tail=False)
+    if len(text) <= limit:
+        return text
+    if len("".join(text.split())) > limit:
+        return None
     total = 0
-    chunks = []
     for chunk in el.itertext():
         total += len(chunk.strip())
         if total > limit:
             return None
-        chunks.append(chunk)
-    return "".join(chunks)
+    return text
 
 
 def _with_ancestors(nodes: Iterable[Any], found: set[Any]) -> set[Any]:
@@ -138,26 +156,44 @@ def _with_ancestors(nodes: Iterable[Any], found: set[Any]) -> set[Any]:
 
 
 def _heading_blocks(page: _Page) -> list[Any]:
-    # 1. One pass (over page.order, whose element proxies lxml already made): heading
-    #    candidates, and the hidden elements among all elements.
+    # 1. One pass over every node: heading candidates, and the nodes whose text is not
+    #    visible (comments, PIs, entities, invisible tags, hidden elements). A candidate
+    #    leaf is judged here already: its raw text is its .text, and it is masked (step 2)
+    #    only when itself skipped; a long one marks its ancestors long (step 3), one without
+    #    a heading word is dropped (as _is_related_heading would reject it).
     candidates: list[tuple[Any, bool]] = []
-    skipped = list(page.root.iter(*SKIPPED_NODES))
-    for el in page.order:
+    skipped = []
+    long_leaves = []
+    for el in page.root.iter():
         tag = el.tag
         if not isinstance(tag, str):
+            skipped.append(el)
             continue
-        if (el.get("style") is not None or el.get("hidden") is not None) and _is_hidden(el):
+        hidden = tag in INVISIBLE_TAGS or (
+            (el.get("style") is not None or el.get("hidden") is not None) and _is_hidden(el)
+        )
+        if hidden:
             skipped.append(el)
         if tag == "a":
             continue
-        if tag in HEADING_TAGS or TITLE_CLASS_RE.search((el.get("class") or "").lower()):
-            candidates.append((el, True))
+        if tag in HEADING_TAGS or _is_title_class(el.get("class")):
+            strict = True
         elif tag in LOOSE_HEADING_TAGS:
-            candidates.append((el, False))
+            strict = False
+        else:
+            continue
+        if not hidden and not len(el):
+            raw = el.text or ""
+            if len(raw) > HEADING_MAX_CHARS and len(raw.strip()) > HEADING_MAX_CHARS:
+                long_leaves.append(el)
+                continue
+            if not RELATED_HEADING_WORD_RE.search(raw.lower()):
+                continue
+        candidates.append((el, strict))
     # 2. Elements whose visible text (_text) is not their raw text: they hold a skipped node.
     masked = _with_ancestors(skipped, set())
     # 3. Innermost first: an element holding one with too much text has too much text too.
-    long: set[Any] = set()
+    long = _with_ancestors(long_leaves, set())
     headings = []
     for el, strict in reversed(candidates):
         if el in long:
@@ -179,9 +215,9 @@ def _blocks_after(page: _Page, heading: Any) -> list[Any]:
     """The heading's nearest ancestor holding article links, or its following sibling list."""
     node = heading
     while (parent := node.getparent()) is not None:
-        first = page.first_link_order(parent)
+        first = page.first_link(parent)
         if first is not None:
-            before = first < page.order[heading]
+            before = page.position(first) < page.position(heading)
             holds_main = page.main is not None and page.contains(parent, page.main)
             if not before and not holds_main and parent.tag not in ("body", "html"):
                 return [parent]
@@ -223,10 +259,9 @@ def _fallback_blocks(page: _Page) -> list[Any]:
     """Asides/sections after the article body listing >= 2 same-site article cards."""
     if page.main is None:
         return []
-    body_end = page.end(page.main)
     blocks = []
     for el in page.root.iter("aside", "section"):
-        if page.order[el] <= body_end or not _acceptable(page, el, signal=False):
+        if page.before_end(el, page.main) or not _acceptable(page, el, signal=False):
             continue
         if any(
             (key := _heading_key(h, HEADING_MAX_CHARS)) and EXCLUDED_HEADING_RE.search(key)

@@ -3,7 +3,6 @@ class words say about it, its visible text, the page's main body. Pure."""
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
@@ -51,6 +50,11 @@ RELATED_STRONG_RE = re.compile(
     r"|altre[-_ ]?notizie|more[-_ ]?stories|see[-_ ]?also|vedi[-_ ]?anche"
 )
 RELATED_WEAK_RE = re.compile(r"read[-_ ]?more|recommend|consigliat|suggerit|more[-_ ]?from")
+# A word every RELATED_STRONG_RE / RELATED_WEAK_RE match contains: an element none of whose
+# lowercased attribute values holds one has neither signal (checked before computing flags).
+RELATED_SIGNAL_WORD_RE = re.compile(
+    r"correlat|related|leggi|potrebb|altri|altre|more|see|vedi|recommend|consigliat|suggerit"
+)
 CHROME_WORDS = _words(
     "menu nav navbar navigation breadcrumb breadcrumbs footer header masthead topbar"
 )
@@ -108,6 +112,10 @@ def _is_hidden(el: Any) -> bool:
 
 def _text(el: Any, *, spaced: bool = False, skip: Collection[Any] = ()) -> str:
     """Visible text; block elements (every element when spaced) are separated by a space."""
+    if not len(el):  # a leaf (most anchors and headings): its own text, when visible
+        tag = el.tag
+        visible = isinstance(tag, str) and tag not in INVISIBLE_TAGS and el not in skip
+        return _norm(el.text or "") if visible and not _is_hidden(el) else ""
     parts: list[str] = []
     stack: list[tuple[Any, bool]] = [(el, False)]
     while stack:
@@ -156,13 +164,14 @@ class _Page:
     self_urls: set[str]
     link_base: str | None
     host: str
-    order: dict[Any, int] = field(default_factory=dict)
-    end_cache: dict[Any, int] = field(default_factory=dict)
+    # document-order keys (see position), made only for the elements compared
+    positions: dict[Any, tuple[int, ...]] = field(default_factory=dict)
     main: Any = None
     urls: dict[Any, str | None] = field(default_factory=dict)
+    canonical: dict[str, str | None] = field(default_factory=dict)  # href -> its link URL
     flag_cache: dict[Any, frozenset[str]] = field(default_factory=dict)
     # per element, for _blocks_after/_following_siblings: linear on 8,000 heading-only sections
-    first_link: dict[Any, int | None] = field(default_factory=dict)
+    first_links: dict[Any, Any] = field(default_factory=dict)
     sibling_lists: dict[Any, list[Any]] = field(default_factory=dict)
     surroundings: chrome.ChromeMap = field(default_factory=lambda: chrome.ChromeMap(SURROUNDINGS))
 
@@ -179,25 +188,44 @@ class _Page:
         link_base = link_base or PLACEHOLDER_BASE
         host = urlsplit(canonicalize_url(link_base) or "").hostname or ""
         page = cls(tree, self_urls, link_base, host)
-        page.order = dict(zip(tree.iter(), itertools.count()))
         page.main = _main_body(tree)
         if page.main is not None:  # an ancestor holding the body is no chrome around a block
             body = [page.main, *page.main.iterancestors()]
             page.surroundings = chrome.ChromeMap(SURROUNDINGS, transparent=body)
         return page
 
-    def end(self, el: Any) -> int:
-        """Document-order index of the last node inside `el` (-3 when `el` is not in the page)."""
-        if el not in self.end_cache:
-            last = el
-            while len(last):
-                last = last[-1]
-            self.end_cache[el] = self.order.get(last, -3) if el in self.order else -3
-        return self.end_cache[el]
+    def position(self, el: Any) -> tuple[int, ...]:
+        """Document-order key of `el`: the child indexes on the way down from the root.
+
+        Keys sort in document order (an ancestor's key is a prefix of its descendants');
+        made on demand for the elements compared, instead of numbering every node. All the
+        children of a parent are keyed at once: linear however many siblings are compared.
+        """
+        positions = self.positions
+        chain = []
+        node = el
+        while node not in positions:
+            parent = node.getparent()
+            if parent is None:
+                positions[node] = ()
+                break
+            chain.append(parent)
+            node = parent
+        for parent in reversed(chain):
+            if parent[0] not in positions:
+                key = positions[parent]
+                for i, child in enumerate(parent):
+                    positions[child] = (*key, i)
+        return positions[el]
 
     def contains(self, outer: Any, inner: Any) -> bool:
-        start = self.order.get(inner, -1)
-        return self.order.get(outer, -2) <= start <= self.end(outer)
+        """Whether `inner` is `outer` or inside it."""
+        return inner is outer or any(anc is outer for anc in inner.iterancestors())
+
+    def before_end(self, el: Any, outer: Any) -> bool:
+        """Whether `el` starts before the end of `outer`: it precedes, holds or is inside it."""
+        key, outer_key = self.position(el), self.position(outer)
+        return key <= outer_key or key[: len(outer_key)] == outer_key
 
     def link_url(self, a: Any) -> str | None:
         """Canonical URL of an article link, None when the link is never a related article."""
@@ -210,7 +238,9 @@ class _Page:
         rels = set((a.get("rel") or "").lower().split())
         if not href or COMMENT_HREF_RE.search(href) or rels & EXCLUDED_RELS:
             return None
-        url = canonicalize_url(href, self.link_base)
+        if href not in self.canonical:  # the same href is often on several links of a page
+            self.canonical[href] = canonicalize_url(href, self.link_base)
+        url = self.canonical[href]
         if url is None or url in self.self_urls or "noise" in self.flags(a):
             return None
         host = urlsplit(url).hostname or ""
@@ -221,17 +251,22 @@ class _Page:
             return None
         return url
 
-    def first_link_order(self, el: Any) -> int | None:
-        """Document-order index of the first article link inside `el` (None without any)."""
-        if el not in self.first_link:
-            self.first_link[el] = next(
-                (self.order[a] for a in el.iter("a") if self.link_url(a)), None
-            )
-        return self.first_link[el]
+    def first_link(self, el: Any) -> Any:
+        """The first article link inside `el` (None without any)."""
+        if el not in self.first_links:
+            self.first_links[el] = next((a for a in el.iter("a") if self.link_url(a)), None)
+        return self.first_links[el]
 
     def article_urls(self, el: Any) -> list[str]:
         found = (self.link_url(a) for a in el.iter("a"))
         return list(dict.fromkeys(url for url in found if url))
+
+    def may_signal(self, el: Any) -> bool:
+        """False when `el` surely has no related/weak flag (no RELATED_SIGNAL_WORD_RE word in
+        any attribute value); cheaper than flags, which reads class words one by one."""
+        attrib = el.attrib
+        hint = RELATED_SIGNAL_WORD_RE.search(" ".join(attrib.values()).lower()) if attrib else None
+        return hint is not None
 
     def flags(self, el: Any) -> frozenset[str]:
         if el not in self.flag_cache:

@@ -1,0 +1,125 @@
+"""The related-link finder's shortcuts (issue 17) decide as the plain definitions they replace.
+
+Each shortcut is checked against the straightforward reading it stands for, on random pages:
+document order by child indexes (not by numbering every node), raw text length by lxml's
+joined text (not chunk by chunk), the attribute pre-check before container flags.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import lxml.html
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsarchive.extract import blocks, linkpage
+from newsarchive.extract.linkpage import _Page
+
+WORDS = ("Leggi", "anche", "correlati", "x", " ", "\xa0", "\n  ", "more", "a" * 30)
+TAGS = ("div", "section", "aside", "ul", "li", "p", "span", "h3", "a", "b")
+ATTRS = (
+    "", " class='related-posts'", " class='read-more'", " id='LeggiAnche'", " data-x='Correlati'",
+    " aria-label='Altri articoli'", " class='menu'", " style='display: none'", " hidden",
+    " class='box-title'", " data-track='see_also'", " class='more from'",
+)  # fmt: skip
+
+
+@st.composite
+def elements(draw: st.DrawFn, depth: int = 0) -> str:
+    tag = draw(st.sampled_from(TAGS))
+    attrs = draw(st.sampled_from(ATTRS))
+    text = "".join(draw(st.lists(st.sampled_from(WORDS), max_size=4)))
+    children = draw(st.lists(elements(depth + 1), max_size=3)) if depth < 4 else []
+    tail = "".join(draw(st.lists(st.sampled_from(WORDS), max_size=2)))
+    comment = "<!-- c -->" if draw(st.integers(0, 6)) == 0 else ""
+    return f"<{tag}{attrs}>{text}{comment}{''.join(children)}</{tag}>{tail}"
+
+
+pages = st.lists(elements(), min_size=1, max_size=4).map(
+    lambda parts: lxml.html.fromstring(f"<html><body>{''.join(parts)}</body></html>")
+)
+
+
+def chunk_short_raw_text(el: Any, limit: int) -> str | None:
+    """The definition: all text under `el`, when its chunks hold <= limit non-blank chars."""
+    chunks = list(el.itertext())
+    return "".join(chunks) if sum(len(c.strip()) for c in chunks) <= limit else None
+
+
+@settings(max_examples=150, deadline=None)
+@given(pages, st.integers(0, 60))
+def test_short_raw_text_is_the_chunk_count(tree: Any, limit: int) -> None:
+    for el in tree.iter():
+        if isinstance(el.tag, str):
+            assert blocks._short_raw_text(el, limit) == chunk_short_raw_text(el, limit)
+
+
+@settings(max_examples=150, deadline=None)
+@given(pages)
+def test_positions_contains_and_before_end_follow_document_order(tree: Any) -> None:
+    order = dict(zip(tree.iter(), itertools.count()))
+
+    def end(el: Any) -> int:
+        while len(el):
+            el = el[-1]
+        return order[el]
+
+    page = _Page.build(tree, "https://example.it/a")
+    els = list(reversed(order))  # keyed in an order other than the document's
+    assert sorted(els, key=page.position) == list(order)
+    for outer, inner in itertools.product(els[::3], els[::2]):
+        assert page.contains(outer, inner) == (order[outer] <= order[inner] <= end(outer))
+        assert page.before_end(inner, outer) == (order[inner] <= end(outer))
+
+
+def test_positions_of_many_siblings_key_each_parent_once() -> None:
+    tree = lxml.html.fromstring("<html><body>" + "<p>x</p>" * 5000 + "</body></html>")
+    page = _Page.build(tree, "https://example.it/a")
+    body = tree.find("body")
+    assert [page.position(p)[-1] for p in reversed(body)] == list(range(4999, -1, -1))
+    assert len(page.positions) == 5000 + 2  # the <p>s, <head>/<body> and <html>
+
+
+SIGNALS = (
+    "correlati", "related-news", "leggi_anche", "potrebbero-interessarti", "altri articoli",
+    "altre-notizie", "more_stories", "see also", "vedi-anche", "read-more", "recommended",
+    "consigliati", "suggeriti", "more-from",
+)  # fmt: skip
+
+
+def test_signal_word_is_in_every_related_or_weak_signal() -> None:
+    for signal in SIGNALS:
+        flags = linkpage._attribute_flags(signal, None, ())
+        assert flags & {"related", "weak"}, signal
+        assert linkpage.RELATED_SIGNAL_WORD_RE.search(signal), signal
+
+
+@settings(max_examples=150, deadline=None)
+@given(pages)
+def test_no_element_with_a_signal_flag_fails_the_attribute_pre_check(tree: Any) -> None:
+    page = _Page.build(tree, "https://example.it/a")
+    for el in tree.iter():
+        if isinstance(el.tag, str) and page.flags(el) & {"related", "weak"}:
+            assert page.may_signal(el)
+
+
+def test_attribute_pre_check_reads_every_signal_attribute() -> None:
+    tree = lxml.html.fromstring(
+        "<html><body><div class='Related'/><div id='x' data-box='LEGGI-ANCHE'/>"
+        "<div aria-label='Vedi anche'/><div class='menu'/><div/></body></html>"
+    )
+    page = _Page.build(tree, "https://example.it/a")
+    assert [page.may_signal(el) for el in tree.iter("div")] == [True, True, True, False, False]
+
+
+def test_visible_text_of_a_leaf_is_its_own_visible_text() -> None:
+    tree = lxml.html.fromstring(
+        "<html><body><p> a \n b </p><span style='display:none'>x</span><script>y</script>"
+        "<b hidden>z</b><i></i></body></html>"
+    )
+    texts = [linkpage._text(el) for el in tree.find("body")]
+    assert texts == ["a b", "", "", "", ""]
+    assert linkpage._text(tree.find("body/p"), skip=[tree.find("body/p")]) == ""
+    assert linkpage._text(tree.find("body")) == "a b"
