@@ -123,3 +123,43 @@ def test_visible_text_of_a_leaf_is_its_own_visible_text() -> None:
     assert texts == ["a b", "", "", "", ""]
     assert linkpage._text(tree.find("body/p"), skip=[tree.find("body/p")]) == ""
     assert linkpage._text(tree.find("body")) == "a b"
+
+
+@settings(max_examples=100, deadline=None)
+@given(pages)
+def test_raw_text_is_text_content(tree: Any) -> None:
+    for el in tree.iter():
+        if isinstance(el.tag, str):
+            assert linkpage.raw_text(el) == el.text_content()
+
+
+def test_fallback_makes_the_url_only_of_links_with_a_long_anchor_text(monkeypatch: Any) -> None:
+    cards = "".join(
+        f"<a href='/cronaca/2024/05/0{i}/notizia-{i}'>{text}</a>"
+        for i, text in enumerate(
+            [
+                "foto",
+                "Una notizia dal quartiere vicino",
+                "video",
+                "Un'altra notizia di cronaca oggi",
+                "Terza notizia di cronaca locale",
+            ],
+            1,
+        )
+    )
+    body = "Testo dell'articolo con molti particolari sui fatti del giorno. " * 4
+    tree = lxml.html.fromstring(
+        f"<html><body><article><p>{body}</p></article><aside>{cards}</aside></body></html>"
+    )
+    made: list[str] = []
+    canonicalize = linkpage.canonicalize_url
+
+    def counted(url: str, base: str | None = None) -> str | None:
+        made.append(url)
+        return canonicalize(url, base)
+
+    monkeypatch.setattr(linkpage, "canonicalize_url", counted)
+    page = _Page.build(tree, "https://www.esempio.it/cronaca/2024/05/09/articolo")
+    made.clear()
+    assert [el.tag for el in blocks._fallback_blocks(page)] == ["aside"]
+    assert made == ["/cronaca/2024/05/02/notizia-2", "/cronaca/2024/05/04/notizia-4"]

@@ -13,7 +13,14 @@ from lxml import etree
 from lxml.cssselect import CSSSelector
 
 from newsarchive.extract.cards import HEADING_TAGS, TITLE_CLASS_RE, anchor
-from newsarchive.extract.linkpage import INVISIBLE_TAGS, _is_hidden, _Page, _short_text, _text
+from newsarchive.extract.linkpage import (
+    INVISIBLE_TAGS,
+    _is_hidden,
+    _Page,
+    _short_text,
+    _text,
+    raw_text,
+)
 from newsarchive.urls import PLACEHOLDER_BASE, same_site
 
 CONTAINER_TAGS = frozenset({"section", "aside", "div", "ul", "ol", "nav"})
@@ -88,7 +95,12 @@ def _key(text: str) -> str:
 def _is_title_class(cls: str | None) -> bool:
     """Whether a class attribute names a title (cached: a pure function of the attribute,
     and templates repeat the same few class attributes on every page)."""
-    return TITLE_CLASS_RE.search((cls or "").lower()) is not None
+    return cls is not None and TITLE_CLASS_RE.search(cls.lower()) is not None
+
+
+def _is_strict(el: Any) -> bool:
+    """A heading tag or a title class: a few words may follow the related phrase."""
+    return el.tag in HEADING_TAGS or _is_title_class(el.get("class"))
 
 
 def _heading_key(el: Any, limit: int) -> str | None:
@@ -96,14 +108,14 @@ def _heading_key(el: Any, limit: int) -> str | None:
     return _key(text) if text else None
 
 
-def _is_related_heading(el: Any, strict: bool, raw: str, masked: Collection[Any]) -> bool:
+def _is_related_heading(el: Any, raw: str, masked: Collection[Any]) -> bool:
     """Whether `el` reads as a related-links heading ("Articoli correlati", "Leggi anche").
 
-    strict: a heading tag or a title class (a few words may follow the phrase).
     raw: the element's text as _short_raw_text gives it (not None).
     masked: the elements whose visible text is not their raw text (they hold hidden or
     invisible nodes); any other element whose raw text has no RELATED_HEADING_WORD_RE word
     is rejected without computing its visible text (which only adds spaces to the raw text).
+    A strict one (_is_strict) may have a few words after the phrase.
     """
     if el not in masked and not RELATED_HEADING_WORD_RE.search(raw.lower()):
         return False
@@ -112,7 +124,7 @@ def _is_related_heading(el: Any, strict: bool, raw: str, masked: Collection[Any]
     match = RELATED_HEADING_RE.match(key) if key else None
     if not key or not match or EXCLUDED_HEADING_RE.search(key):
         return False
-    return len(key) - match.end() <= (HEADING_TAIL_MAX if strict else 0)
+    return len(key) - match.end() <= (HEADING_TAIL_MAX if _is_strict(el) else 0)
 
 
 def is_related_heading_text(line: str) -> bool:
@@ -128,22 +140,17 @@ def _short_raw_text(el: Any, limit: int) -> str | None:
 
     A chunk's non-blank length (stripped) is at most its length and at least its count of
     non-space characters: the joined text (made by lxml in one call) decides when it is
-    short or long by those bounds; only in between are the chunks counted one by one.
+    short or long by those bounds; only in between (much blank text) are the chunks counted.
     """
     if not len(el):
         own = el.text or ""
         return own if len(own) <= limit or len(own.strip()) <= limit else None
-    text: str = etree.tostring(el, method="text", encoding="unicode", with_tail=False)
+    text = raw_text(el)
     if len(text) <= limit:
         return text
     if len("".join(text.split())) > limit:
         return None
-    total = 0
-    for chunk in el.itertext():
-        total += len(chunk.strip())
-        if total > limit:
-            return None
-    return text
+    return text if sum(map(len, map(str.strip, el.itertext()))) <= limit else None
 
 
 def _with_ancestors(nodes: Iterable[Any], found: set[Any]) -> set[Any]:
@@ -156,12 +163,13 @@ def _with_ancestors(nodes: Iterable[Any], found: set[Any]) -> set[Any]:
 
 
 def _heading_blocks(page: _Page) -> list[Any]:
-    # 1. One pass over every node: heading candidates, and the nodes whose text is not
-    #    visible (comments, PIs, entities, invisible tags, hidden elements). A candidate
-    #    leaf is judged here already: its raw text is its .text, and it is masked (step 2)
-    #    only when itself skipped; a long one marks its ancestors long (step 3), one without
-    #    a heading word is dropped (as _is_related_heading would reject it).
-    candidates: list[tuple[Any, bool]] = []
+    # 1. One pass over every node: heading candidates (heading and loose heading tags, title
+    #    classes; never a link), and the nodes whose text is not visible (comments, PIs,
+    #    entities, invisible tags, hidden elements). A candidate leaf is judged here
+    #    already: its raw text is its .text, and it is masked (step 2) only when itself
+    #    skipped; a long one marks its ancestors long (step 3), one without a heading word
+    #    is dropped (as _is_related_heading would reject it).
+    candidates = []
     skipped = []
     long_leaves = []
     for el in page.root.iter():
@@ -174,13 +182,9 @@ def _heading_blocks(page: _Page) -> list[Any]:
         )
         if hidden:
             skipped.append(el)
-        if tag == "a":
-            continue
-        if tag in HEADING_TAGS or _is_title_class(el.get("class")):
-            strict = True
-        elif tag in LOOSE_HEADING_TAGS:
-            strict = False
-        else:
+        if tag in HEADING_TAGS or tag in LOOSE_HEADING_TAGS:
+            pass
+        elif tag == "a" or not _is_title_class(el.get("class")):
             continue
         if not hidden and not len(el):
             raw = el.text or ""
@@ -189,19 +193,19 @@ def _heading_blocks(page: _Page) -> list[Any]:
                 continue
             if not RELATED_HEADING_WORD_RE.search(raw.lower()):
                 continue
-        candidates.append((el, strict))
+        candidates.append(el)
     # 2. Elements whose visible text (_text) is not their raw text: they hold a skipped node.
     masked = _with_ancestors(skipped, set())
     # 3. Innermost first: an element holding one with too much text has too much text too.
     long = _with_ancestors(long_leaves, set())
     headings = []
-    for el, strict in reversed(candidates):
+    for el in reversed(candidates):
         if el in long:
             continue
         raw = _short_raw_text(el, HEADING_MAX_CHARS)
         if raw is None:
             _with_ancestors([el], long)
-        elif _is_related_heading(el, strict, raw, masked):
+        elif _is_related_heading(el, raw, masked):
             headings.append(el)
     headings.reverse()
     blocks: list[Any] = []
@@ -268,19 +272,21 @@ def _fallback_blocks(page: _Page) -> list[Any]:
             for h in el.iter(*HEADING_TAGS)
         ):
             continue
-        cards = [
-            url
-            for url in page.article_urls(el)
-            if (
-                page.link_base == PLACEHOLDER_BASE
-                or same_site(urlsplit(url).hostname or "", page.host)
-            )
-            and any(
-                len(anchor(a)[0].split()) >= FALLBACK_MIN_WORDS
-                for a in el.iter("a")
-                if page.link_url(a) == url
-            )
-        ]
-        if len(cards) >= FALLBACK_MIN_CARDS:
+        if len(_cards(page, el)) >= FALLBACK_MIN_CARDS:
             blocks.append(el)
     return blocks
+
+
+def _cards(page: _Page, el: Any) -> set[str]:
+    """Distinct same-site article URLs in `el` with an anchor text of >= FALLBACK_MIN_WORDS
+    words (up to FALLBACK_MIN_CARDS of them). The anchor text is read first: it is cheaper
+    than the URL, which is made only for the links it lets through."""
+    cards: set[str] = set()
+    for a in el.iter("a"):
+        if len(anchor(a)[0].split()) < FALLBACK_MIN_WORDS or not (url := page.link_url(a)):
+            continue
+        if page.link_base == PLACEHOLDER_BASE or same_site(urlsplit(url).hostname or "", page.host):
+            cards.add(url)
+            if len(cards) >= FALLBACK_MIN_CARDS:
+                break
+    return cards

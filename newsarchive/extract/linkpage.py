@@ -139,6 +139,14 @@ def _text(el: Any, *, spaced: bool = False, skip: Collection[Any] = ()) -> str:
     return _norm("".join(parts))
 
 
+def raw_text(el: Any) -> str:
+    """All text under `el` joined as is (as text_content, without its XPath call per use)."""
+    if not len(el):
+        return el.text or ""
+    text: str = etree.tostring(el, method="text", encoding="unicode", with_tail=False)
+    return text
+
+
 def _short_text(el: Any, limit: int) -> str | None:
     """The element's text when it is at most `limit` characters long (cheap early exit)."""
     total = 0
@@ -340,6 +348,6 @@ def _main_body(root: Any) -> Any:
     for p in root.iter("p"):
         parent = p.getparent()
         if parent is not None:
-            scores[parent] = scores.get(parent, 0) + len(p.text_content().strip())
+            scores[parent] = scores.get(parent, 0) + len(raw_text(p).strip())
     best = max(scores, key=lambda el: scores[el], default=None)
     return best if best is not None and scores[best] >= MAIN_BODY_MIN_CHARS else None
