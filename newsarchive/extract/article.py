@@ -50,7 +50,7 @@ from newsarchive.extract.fields import (
 from newsarchive.extract.fields import byline_authors as byline_authors
 from newsarchive.extract.lead import restore_lead
 from newsarchive.extract.links import RelatedLink, find_related
-from newsarchive.extract.metadata import PageMeta, has_author_markup, read_page_meta
+from newsarchive.extract.metadata import PageMeta, read_page_meta, trafilatura_author
 from newsarchive.extract.outcomes import (
     ARTICLE,
     EMPTY,
@@ -198,7 +198,7 @@ def _fallbacks(
         found["title"] = tf_metadata.extract_title(tree)
     authors = page_authors(meta)
     if not authors or _only_organizations(authors, meta, url):
-        tf_author = tf_metadata.extract_author(tree) if has_author_markup(tree) else None
+        tf_author = trafilatura_author(tree)
         found["author"] = tf_author or "; ".join(byline_authors(tree, excluded))
         if authors and tf_author and not _persons(tf_author, meta, url):
             found["author"] = "; ".join(byline_authors(tree, excluded))
