@@ -206,14 +206,14 @@ def _fallbacks(
         found["sitename"] = tf_metadata.extract_sitename(tree)
     # trafilatura keeps only links to /category/ or /tag/ pages (or a "subject" meta tag):
     # without one its XPath scan (3.5 ms a page) can only return nothing
-    hrefs = "\n".join(LINK_HREFS(tree))
-    if not (ld.get("articleSection") or meta.all("article:section")) and (
+    need_categories = not (ld.get("articleSection") or meta.all("article:section"))
+    need_tags = not (ld.get("keywords") or meta.all("article:tag", "news_keywords", "keywords"))
+    hrefs = "\n".join(LINK_HREFS(tree)) if need_categories or need_tags else ""
+    if need_categories and (
         CATEGORY_HREF_RE.search(hrefs) or any("subject" in k for k in meta.meta)
     ):
         found["categories"] = tf_metadata.extract_catstags("category", tree)
-    if not (
-        ld.get("keywords") or meta.all("article:tag", "news_keywords", "keywords")
-    ) and TAG_HREF_RE.search(hrefs):
+    if need_tags and TAG_HREF_RE.search(hrefs):
         found["tags"] = tf_metadata.extract_catstags("tag", tree)
     if need_date:
         found["date"] = find_date(
