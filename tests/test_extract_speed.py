@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import htmldate
+import pytest
 import trafilatura
 from trafilatura import metadata as tf_metadata
 
@@ -149,32 +150,90 @@ def spy_author(monkeypatch: Any) -> list[Any]:
     return calls
 
 
-def test_no_author_scan_without_author_markup(monkeypatch):
-    calls = spy_author(monkeypatch)
-    extraction = extract_article(page(jsonld=False), url=URL, fetched_at=FETCHED_AT)
-    assert calls == []
-    assert extraction.article is not None
-    assert extraction.article.authors == ()
-
-
-def test_author_markup_is_still_read(monkeypatch):
+def test_the_author_scan_copies_no_tree(monkeypatch):
+    # trafilatura's extract_author deep-copies the page and runs regex XPaths: not called
     calls = spy_author(monkeypatch)
     byline = '<!-- firma --><span class="author-name">Mario Rossi</span>'
     extraction = extract_article(page(extra=byline, jsonld=False), url=URL, fetched_at=FETCHED_AT)
-    assert len(calls) == 1
+    assert calls == []
     assert extraction.article is not None
     assert extraction.article.authors == ("Mario Rossi",)
 
 
-def test_has_author_markup():
-    def markup(html: str) -> bool:
-        return metadata.has_author_markup(article.parse_html(f"<html><body>{html}</body></html>"))
+def test_no_author_without_author_markup():
+    extraction = extract_article(page(jsonld=False), url=URL, fetched_at=FETCHED_AT)
+    assert extraction.article is not None
+    assert extraction.article.authors == ()
 
-    assert not markup("<!-- a comment --><p class='testo'>Mario Rossi</p>")
-    assert markup("<p class='ArticleByline'>Mario Rossi</p>")
-    assert markup("<div data-testid='AuthorCard'>Mario Rossi</div>")
-    assert markup("<div id='zuozhe'>Mario Rossi</div>")
-    assert markup("<author>Mario Rossi</author>")
+
+# (body HTML, what trafilatura's extract_author returns for it)
+AUTHOR_PAGES = [
+    ("<!-- a comment --><p class='testo'>Mario Rossi</p>", None),
+    ("<p class='ArticleByline'>Mario Rossi</p>", "Mario Rossi"),
+    ("<div data-testid='AuthorCard'>Mario Rossi</div>", "Mario Rossi"),
+    ("<div id='zuozhe'>Mario Rossi</div>", "Mario Rossi"),
+    ("<author>Mario Rossi</author>", "Mario Rossi"),
+    ("<span itemprop='author name'>Mario Rossi</span>", "Mario Rossi"),
+    ("<h3 class='byline'>Mario Rossi</h3>", "Mario Rossi"),
+    ("<em data-component='Byline'>Mario Rossi</em>", "Mario Rossi"),
+    ("<h5 class='writer'>Mario Rossi</h5>", "Mario Rossi"),
+    ("<p class='AUTHOR'>Mario Rossi</p>", None),  # its XPaths are case-sensitive
+    ("<a href='/author/mario'>Mario Rossi</a>", None),  # an href is not read
+    # the first XPath that finds a fitting text wins, whatever the document order
+    (
+        "<em class='writer'>Luca Bianchi</em><span class='author-name'>Mario Rossi</span>",
+        "Mario Rossi",
+    ),
+    (
+        "<span class='author-name'>ab</span><span class='author-name'>Mario Rossi</span>",
+        "Mario Rossi",
+    ),
+    (
+        f"<span class='author-name'>{'Mario Rossi ' * 11}</span>"
+        "<h4 class='byline'>Luca Bianchi</h4>",
+        "Luca Bianchi",
+    ),
+    # deleted subtrees (comments, sidebars, dates, times, figures) are not read ...
+    (
+        "<div class='comments'><span class='author'>Luca Bianchi</span></div>"
+        "<p class='author'>Mario Rossi</p>",
+        "Mario Rossi",
+    ),
+    (
+        "<aside><div class='sidebar'><p class='author'>Luca Bianchi</p></div></aside>"
+        "<p class='author'>Mario Rossi</p>",
+        "Mario Rossi",
+    ),
+    (
+        "<figure><p class='author'>Luca Bianchi</p></figure><p class='author'>Mario Rossi</p>",
+        "Mario Rossi",
+    ),
+    # ... and their tails are glued to the text before them
+    ("<p class='author'>Mario<time>ieri</time>Rossi</p>", "MarioRossi"),
+    (
+        "<p class='author'>di <b>Mario</b><time>ieri</time> Ros<span class='date'>x</span>si</p>",
+        "Di Mario Rossi",
+    ),
+    (
+        "<p class='author'><time>ieri</time>Mario <!-- c -->Ros<figure>f</figure>si</p>",
+        "Mario Rossi",
+    ),
+    ("<p class='author'><b>Mario</b><time>1</time><figure>2</figure>Rossi</p>", "Mario Rossi"),
+    (
+        "<div class='author'><span>Mario</span><span class='print'>p</span>Rossi</div>",
+        "Mario Rossi",
+    ),
+    # a <rel> child element is compared with 'me' (trafilatura's own scan reads it)
+    ("<p id='x'><rel>me</rel></p><div class='byl'>Mario Rossi</div>", "Mario Rossi"),
+]
+
+
+@pytest.mark.parametrize(("body", "expected"), AUTHOR_PAGES)
+def test_trafilatura_author_is_trafilaturas_extract_author(body: str, expected: str | None):
+    tree = article.parse_html(f"<html><head><title>t</title></head><body>{body}</body></html>")
+    assert tree is not None
+    assert tf_metadata.extract_author(tree) == expected
+    assert metadata.trafilatura_author(tree) == expected
 
 
 def test_the_byline_is_read_once(monkeypatch):

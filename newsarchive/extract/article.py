@@ -50,7 +50,7 @@ from newsarchive.extract.fields import (
 from newsarchive.extract.fields import byline_authors as byline_authors
 from newsarchive.extract.lead import restore_lead
 from newsarchive.extract.links import RelatedLink, find_related
-from newsarchive.extract.metadata import PageMeta, has_author_markup, read_page_meta
+from newsarchive.extract.metadata import PageMeta, read_page_meta, trafilatura_author
 from newsarchive.extract.outcomes import (
     ARTICLE,
     EMPTY,
@@ -198,7 +198,7 @@ def _fallbacks(
         found["title"] = tf_metadata.extract_title(tree)
     authors = page_authors(meta)
     if not authors or _only_organizations(authors, meta, url):
-        tf_author = tf_metadata.extract_author(tree) if has_author_markup(tree) else None
+        tf_author = trafilatura_author(tree)
         found["author"] = tf_author or "; ".join(byline_authors(tree, excluded))
         if authors and tf_author and not _persons(tf_author, meta, url):
             found["author"] = "; ".join(byline_authors(tree, excluded))
@@ -206,14 +206,14 @@ def _fallbacks(
         found["sitename"] = tf_metadata.extract_sitename(tree)
     # trafilatura keeps only links to /category/ or /tag/ pages (or a "subject" meta tag):
     # without one its XPath scan (3.5 ms a page) can only return nothing
-    hrefs = "\n".join(LINK_HREFS(tree))
-    if not (ld.get("articleSection") or meta.all("article:section")) and (
+    need_categories = not (ld.get("articleSection") or meta.all("article:section"))
+    need_tags = not (ld.get("keywords") or meta.all("article:tag", "news_keywords", "keywords"))
+    hrefs = "\n".join(LINK_HREFS(tree)) if need_categories or need_tags else ""
+    if need_categories and (
         CATEGORY_HREF_RE.search(hrefs) or any("subject" in k for k in meta.meta)
     ):
         found["categories"] = tf_metadata.extract_catstags("category", tree)
-    if not (
-        ld.get("keywords") or meta.all("article:tag", "news_keywords", "keywords")
-    ) and TAG_HREF_RE.search(hrefs):
+    if need_tags and TAG_HREF_RE.search(hrefs):
         found["tags"] = tf_metadata.extract_catstags("tag", tree)
     if need_date:
         found["date"] = find_date(

@@ -12,6 +12,9 @@ from typing import Any
 
 from lxml import etree
 from lxml.html import HtmlElement
+from trafilatura.json_metadata import normalize_authors
+from trafilatura.metadata import extract_author
+from trafilatura.utils import trim
 
 logger = logging.getLogger(__name__)
 
@@ -32,18 +35,32 @@ ARTICLE_TYPES = {
 }
 MAX_JSONLD_CHARS = 2_000_000
 CONTROL_CHARS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-# Every word that trafilatura's AUTHOR_XPATHS look for in an element's attributes (any case:
-# a superset of what they match), and the attributes and tags they read.
+# trafilatura_author repeats trafilatura 2.3.1's extract_author (pinned in pyproject.toml)
+# step for step, without its copy of the tree and its regex XPaths (a Python callback per
+# element). One walk keeps the elements whose attribute values hold one of the
+# AUTHOR_MARKUP_RE substrings (case-sensitive, as those XPaths are: every test they make on
+# an attribute needs one of them), then their exact predicates run on these few elements.
 AUTHOR_MARKUP_RE = re.compile(
-    r"author|byl|bbl|username|screenname|writer|channel-name|submitted-by|posted-by"
-    r"|journalist-name|zuozhe|bianji|xiaobian",
-    re.IGNORECASE,
+    r"uthor|byl|yline|BBL|username|screenname|writer|channel-name|submitted-by|posted-by"
+    r"|journalist-name|zuozhe|bianji|xiaobian"
 )
-AUTHOR_MARKUP_ATTRS = ("class", "id", "itemprop", "rel", "data-testid", "data-component")
-AUTHOR_MARKUP_TAGS = ("author", "rel")
-AUTHOR_MARKUP_VALUES = etree.XPath(
-    "|".join(f"//@{name}" for name in AUTHOR_MARKUP_ATTRS), smart_strings=False
+AUTHOR_TAGS_1 = frozenset({"a", "address", "div", "link", "p", "span", "strong"})
+AUTHOR_CLASS_1_RE = re.compile("author-?name|AuthorName|authorName")
+AUTHOR_TAGS_2 = frozenset({"a", "div", "h3", "h4", "p", "span"})
+AUTHOR_ID_2_RE = re.compile("author|zuozhe|bianji|xiaobian")
+AUTHOR_CLASS_2_RE = re.compile(
+    "author|channel-name|zuozhe|bianji|xiaobian|submitted-by|posted-by|journalist-name"
 )
+AUTHOR_ID_3_RE = re.compile("[Aa]uthor")
+AUTHOR_CLASS_3_RE = re.compile("[Aa]uthor|screenname|writer|[Bb]yline")
+# AUTHOR_DISCARD_XPATHS: the subtrees trafilatura deletes (keeping their tails) before looking
+DISCARD_TAGS = frozenset({"a", "div", "section", "span"})
+DISCARD_ID_RE = re.compile("^comments|comment-?list|ProductReviews")
+DISCARD_CLASS_RE = re.compile(
+    "^[Cc]omments|commentlist|comments-list|sidebar|is-hidden|quote|embedly-instagram"
+    "|article-(?:share|support)|print|category|meta-date|meta-reviewer"
+)
+AUTHOR_LEN_LIMIT = 120
 
 
 @dataclass
@@ -164,12 +181,103 @@ def read_page_meta(tree: HtmlElement) -> PageMeta:
     )
 
 
-def has_author_markup(tree: HtmlElement) -> bool:
-    """False when no element could match trafilatura's author XPaths (its scan can then
-    only return nothing: under 1 ms here against 7.5 ms there)."""
-    if any(tree.find(f".//{tag}") is not None for tag in AUTHOR_MARKUP_TAGS):
-        return True
-    return AUTHOR_MARKUP_RE.search("\n".join(AUTHOR_MARKUP_VALUES(tree))) is not None
+def trafilatura_author(tree: HtmlElement) -> str | None:
+    """trafilatura.metadata.extract_author(tree), the same result without copying the tree."""
+    if next(tree.iter("rel"), None) is not None:
+        # its first XPath's rel='me' reads a child <rel> element's text: let it do that itself
+        return extract_author(tree)
+    found: tuple[list[HtmlElement], list[HtmlElement], list[HtmlElement]] = ([], [], [])
+    for el in tree.iter(etree.Element):  # document order, as the XPaths return them
+        tag, get = el.tag, el.get
+        values = el.values()
+        if tag != "author" and not (values and AUTHOR_MARKUP_RE.search("\n".join(values))):
+            continue
+        cls, ident, itemprop = get("class", ""), get("id", ""), get("itemprop", "")
+        if (
+            tag == "author"
+            or tag in AUTHOR_TAGS_1
+            and (
+                get("rel") == "author"
+                or ident == "author"
+                or cls == "author"
+                or itemprop == "author name"
+                or get("data-testid") in ("AuthorCard", "AuthorURL")
+                or AUTHOR_CLASS_1_RE.search(cls)
+            )
+        ):
+            found[0].append(el)
+        if tag in AUTHOR_TAGS_2 and (
+            cls in ("byline", "username", "byl", "BBL")
+            or "author" in itemprop
+            or AUTHOR_ID_2_RE.search(ident)
+            or AUTHOR_CLASS_2_RE.search(cls)
+        ):
+            found[1].append(el)
+        if (
+            "Byline" in get("data-component", "")
+            or "author" in itemprop
+            or AUTHOR_ID_3_RE.search(ident)
+            or AUTHOR_CLASS_3_RE.search(cls)
+        ):
+            found[2].append(el)
+    for elements in found:  # extract_metainfo: the first XPath's first fitting text wins
+        for el in elements:
+            if _discarded_above(el, tree):
+                continue
+            chunks: list[str] = []
+            _pruned_text(el, tree, chunks)
+            content = trim(" ".join(chunks))
+            if content and 2 < len(content) < AUTHOR_LEN_LIMIT:
+                return normalize_authors(None, content)
+    return None
+
+
+def _discarded(el: HtmlElement, root: HtmlElement) -> bool:
+    """Whether trafilatura's author scan deletes `el` (it never deletes the root it copied)."""
+    tag = el.tag
+    if tag in ("time", "figure"):
+        return el is not root
+    if tag not in DISCARD_TAGS or el is root:
+        return False
+    cls, ident = el.get("class", ""), el.get("id", "")
+    return (
+        ident == "comments"
+        or cls in ("comments", "title", "date")
+        or DISCARD_ID_RE.search(ident) is not None
+        or DISCARD_CLASS_RE.search(cls) is not None
+        or "Figure" in el.get("data-component", "")
+    )
+
+
+def _discarded_above(el: HtmlElement, root: HtmlElement) -> bool:
+    """Whether `el` or an ancestor up to `root` is deleted (so `el` is not in the copy)."""
+    node: HtmlElement | None = el
+    while node is not None:
+        if _discarded(node, root):
+            return True
+        if node is root:
+            return False
+        node = node.getparent()
+    return False
+
+
+def _pruned_text(el: HtmlElement, root: HtmlElement, chunks: list[str]) -> None:
+    """el.itertext() as it runs on the copy: deleted children are gone, and their tails are
+    glued to the text before them (delete_element appends a tail to the previous sibling's
+    tail or to the parent's text, no space between)."""
+    slot = el.text
+    for child in el:  # comments too: their tails are text, their own text is not
+        if isinstance(child.tag, str) and _discarded(child, root):
+            if child.tail:
+                slot = (slot or "") + child.tail
+            continue
+        if slot is not None:
+            chunks.append(slot)
+        if isinstance(child.tag, str):
+            _pruned_text(child, root, chunks)
+        slot = child.tail
+    if slot is not None:
+        chunks.append(slot)
 
 
 def jsonld_names(value: Any, graph: dict[str, dict[str, Any]] | None = None) -> list[str]:
