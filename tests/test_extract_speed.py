@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from types import SimpleNamespace
 from typing import Any
 
 import htmldate
-import trafilatura
 from trafilatura import metadata as tf_metadata
 
 from newsarchive.dates import evidence
-from newsarchive.extract import article, metadata
+from newsarchive.extract import article, cascade, metadata
 from newsarchive.extract.article import extract_article
 
 FETCHED_AT = datetime(2024, 12, 6, 9, 0, tzinfo=timezone.utc)
@@ -38,17 +36,17 @@ def page(*, extra: str = "", jsonld: bool = True) -> bytes:
 
 
 def spy_trafilatura(monkeypatch: Any, fast_text: str | None = None) -> list[bool]:
-    """Record the `fast` flag of every bare_extraction call; fast_text replaces a fast result."""
+    """Record the `fast` flag of every trafilatura run; fast_text replaces a fast result."""
     calls: list[bool] = []
-    real = trafilatura.bare_extraction
+    real = cascade.Cascade.text
 
-    def spy(tree: Any, **kwargs: Any) -> Any:
-        calls.append(bool(kwargs.get("fast")))
-        if kwargs.get("fast") and fast_text is not None:
-            return SimpleNamespace(text=fast_text)
-        return real(tree, **kwargs)
+    def spy(self: cascade.Cascade, *, fast: bool) -> str | None:
+        calls.append(fast)
+        if fast and fast_text is not None:
+            return fast_text
+        return real(self, fast=fast)
 
-    monkeypatch.setattr(trafilatura, "bare_extraction", spy)
+    monkeypatch.setattr(cascade.Cascade, "text", spy)
     return calls
 
 

@@ -7,9 +7,9 @@ import hashlib
 import json
 from typing import Any
 
-import trafilatura
 from lxml.html import HtmlElement
 
+from newsarchive.extract.cascade import Cascade
 from newsarchive.extract.links import is_related_heading_text
 from newsarchive.extract.metadata import clean_text
 
@@ -44,13 +44,14 @@ SETTINGS_HASH = hashlib.sha256(
 ).hexdigest()[:8]
 
 
-def _run_trafilatura(tree: HtmlElement, url: str) -> Any:
-    """trafilatura fast; again with its fallback comparison when the fast text is doubtful."""
-    doc = trafilatura.bare_extraction(tree, url=url, fast=True, **TRAFILATURA_OPTIONS)
-    chars = len(getattr(doc, "text", None) or "")
-    if chars and not doubtful(chars, paragraph_chars(tree)):
-        return doc
-    return trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
+def _run_trafilatura(tree: HtmlElement, url: str) -> str | None:
+    """trafilatura's text, fast; in full (with its fallback comparison) when the fast text is
+    doubtful. The two runs share what they do alike (cascade.Cascade)."""
+    run = Cascade(tree, url, TRAFILATURA_OPTIONS)
+    text = run.text(fast=True)
+    if text and not doubtful(len(text), paragraph_chars(tree)):
+        return text
+    return run.text(fast=False)
 
 
 def doubtful(chars: int, paragraphs: int) -> bool:
