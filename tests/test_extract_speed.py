@@ -67,6 +67,16 @@ def test_a_doubtful_fast_text_gets_the_fallback_comparison(monkeypatch):
     assert PARAGRAPH in (extraction.article.text or "")
 
 
+def test_a_page_without_readable_paragraphs_runs_trafilatura_in_full_only(monkeypatch):
+    # any fast text is doubtful against no paragraph text at all: the fast run is skipped
+    calls = spy_trafilatura(monkeypatch)
+    body = page().replace(b"<p>", b"<div>").replace(b"</p>", b"</div>")
+    extraction = extract_article(body, url=URL, fetched_at=FETCHED_AT)
+    assert calls == [False]
+    assert extraction.article is not None
+    assert PARAGRAPH in (extraction.article.text or "")
+
+
 def test_paragraph_chars_counts_readable_paragraphs_only():
     html = "<p>breve</p><p>  una   frase di più di venticinque caratteri </p>"
     tree = article.parse_html(f"<html><body>{html}</body></html>")

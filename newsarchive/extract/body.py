@@ -32,7 +32,8 @@ TRAFILATURA_OPTIONS: dict[str, Any] = {
 # them (text missed), over FALLBACK_MAX_RATIO times them (text outside paragraphs: chrome
 # taken?), or short and over FALLBACK_SHORT_RATIO times them. Derived on the 1,001 shared
 # corpus pages (the full result differs on 56): 149 pages (15 %) rerun, and the eval benches
-# score no figure lower than always-full (pages where fast alone is better keep it).
+# score no figure lower than always-full (pages where fast alone is better keep it). Any text is
+# doubtful on a page without such paragraphs: there trafilatura runs in full only.
 FALLBACK_MIN_SHARE = 0.5
 FALLBACK_MAX_RATIO = 8
 FALLBACK_SHORT_CHARS = 800
@@ -48,9 +49,11 @@ def _run_trafilatura(tree: HtmlElement, url: str) -> str | None:
     """trafilatura's text, fast; in full (with its fallback comparison) when the fast text is
     doubtful. The two runs share what they do alike (cascade.Cascade)."""
     run = Cascade(tree, url, TRAFILATURA_OPTIONS)
-    text = run.text(fast=True)
-    if text and not doubtful(len(text), paragraph_chars(tree)):
-        return text
+    paragraphs = paragraph_chars(tree)
+    if paragraphs:  # with no readable paragraph every fast text is doubtful: no fast run
+        text = run.text(fast=True)
+        if text and not doubtful(len(text), paragraphs):
+            return text
     return run.text(fast=False)
 
 
