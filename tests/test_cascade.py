@@ -92,6 +92,22 @@ def test_the_selectors_pick_what_trafilaturas_xpaths_pick() -> None:
     assert len(cascade.basic_clean(body)) == 12  # not f2: its first attribute is class="x"
 
 
+@pytest.mark.parametrize(
+    "classes",
+    [
+        ("menu", "consent"),  # a cookie word, no regex match
+        ("COOKIE-NOTICE", "x"),  # case
+        ("cook\u0130e-banner", "x"),  # re.IGNORECASE matches İ to i; lower() does not
+        ("menu", "footer-links"),  # no cookie word at all
+    ],
+)
+def test_basic_clean_finds_cookie_banners_as_the_xpath_does(classes: tuple[str, ...]) -> None:
+    divs = "".join(f'<div class="{c}"><p>testo</p></div>' for c in classes)
+    tree = parse_html(f"<html><body><footer>f</footer>{divs}<p>fine</p></body></html>")
+    body = tree.find("body")
+    assert paths(tree, cascade.basic_clean(body)) == paths(tree, BASIC_CLEAN_XPATH(body))
+
+
 def test_a_fragment_roots_own_classes_are_not_matched() -> None:
     # `.//*` excludes the context element: a fragment's root is not pruned
     tree = lxml.html.fromstring("<div class='comment-list infinite-scroll'><p>x</p></div>")
@@ -151,3 +167,26 @@ def test_options_the_cascade_lacks_are_refused() -> None:
         run = Cascade(tree, URL, {**TRAFILATURA_OPTIONS, option: True})
         with pytest.raises(ValueError, match="does not implement"):
             run.text(fast=True)
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_the_extractor_is_the_one_bare_extraction_builds(fast: bool) -> None:
+    from trafilatura.settings import Extractor
+
+    built = Extractor(
+        output_format="python",
+        fast=fast,
+        comments=TRAFILATURA_OPTIONS["include_comments"],
+        links=TRAFILATURA_OPTIONS["include_links"],
+        images=TRAFILATURA_OPTIONS["include_images"],
+        tables=TRAFILATURA_OPTIONS["include_tables"],
+        precision=TRAFILATURA_OPTIONS["favor_precision"],
+        with_metadata=TRAFILATURA_OPTIONS["with_metadata"],
+        url=URL,
+    )
+    ours = cascade.extractor(URL, fast=fast, options=TRAFILATURA_OPTIONS)
+    other = cascade.extractor("https://altro.it/x", fast=fast, options=TRAFILATURA_OPTIONS)
+    for name in Extractor.__slots__:
+        if name != "date_params":  # (read from the clock; metadata only, which we do not ask)
+            assert getattr(ours, name) == getattr(built, name), name
+    assert (ours.url, other.url) == (URL, "https://altro.it/x")  # copies: no url leaks

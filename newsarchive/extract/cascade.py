@@ -13,7 +13,7 @@ itself. Here:
 2. those prunes and html2txt's basic cleaning (its page length is the recall-escalation gate's
    yardstick, measured once) select the elements trafilatura's XPaths select, in one walk in
    Python with the same regexes (about 2.5 ms a page less each);
-3. the fast run skips the cleaned-tree backup that only the full comparison reads.
+3. the fast runs skip the cleaned-tree backup that only the full comparison reads.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import logging
 import re
 from collections.abc import Callable, Mapping
 from copy import copy
+from functools import cache
 from typing import Any
 
 from lxml import etree
@@ -34,7 +35,6 @@ from trafilatura.core import (
     ESCALATION_MAX_LENGTH,
     ESCALATION_PAGE_SHARE,
     _forum_thread_page,
-    _recall_retry,
 )
 from trafilatura.external import compare_extraction, justext_rescue
 from trafilatura.htmlprocessing import convert_tags, tree_cleaning
@@ -61,6 +61,15 @@ COOKIE_CONSENT_RE = re.compile(
 BASIC_CLEAN_TAGS = frozenset(
     {"aside", "fencedframe", "footer", "script", "style", "svg", "template"}
 )
+# BASIC_CLEAN_XPATH but its regex tests, which call Python once per element: libxml2 alone
+# evaluates it; the regex tests can match nothing when no class or id of the page matches.
+BASIC_CLEAN_FIXED = etree.XPath(
+    ".//aside|.//div[contains(@class|@id, 'footer')]|.//fencedframe|.//footer|.//script"
+    "|.//style|.//svg|.//template"
+)
+# Every COOKIE_CONSENT_RE match holds one of these words, in any case.
+COOKIE_WORDS = ("cookie", "consent", "borlabs", "cmplz", "onetrust", "moove")
+CLASSES_AND_IDS = etree.XPath(".//@class|.//@id", smart_strings=False)
 # The options this cascade implements: a run with any other value would take branches it lacks.
 SUPPORTED = {"with_metadata": False, "include_comments": False, "favor_precision": False}
 
@@ -113,6 +122,8 @@ def comment_sections(tree: HtmlElement) -> list[HtmlElement]:
 def basic_clean(body: HtmlElement) -> list[HtmlElement]:
     """BASIC_CLEAN_XPATH: what baseline.basic_cleaning deletes (asides, footers, scripts,
     styles, svg, templates, cookie banners)."""
+    if not _cookie_classes(body):
+        return list(BASIC_CLEAN_FIXED(body))
     found = []
     for el in body.iterdescendants(etree.Element):
         cls, ident = el.get("class"), el.get("id")
@@ -124,6 +135,16 @@ def basic_clean(body: HtmlElement) -> list[HtmlElement]:
         ):
             found.append(el)
     return found
+
+
+def _cookie_classes(body: HtmlElement) -> bool:
+    """Whether a class or id under body may match COOKIE_CONSENT_RE (a superset test)."""
+    values = "\n".join(CLASSES_AND_IDS(body))  # a match cannot span two: no newline nor "."
+    if values.isascii():  # (re.IGNORECASE matches a few non-ASCII letters to ASCII ones)
+        lowered = values.lower()
+        if not any(word in lowered for word in COOKIE_WORDS):
+            return False
+    return COOKIE_CONSENT_RE.search(values) is not None
 
 
 def _class_or_id(el: HtmlElement) -> str:
@@ -150,14 +171,28 @@ def extractor(url: str, *, fast: bool, options: Mapping[str, Any]) -> Extractor:
     unsupported = {k: v for k, v in SUPPORTED.items() if options.get(k, v) != v}
     if unsupported or options.get("favor_recall"):
         raise ValueError(f"the cascade does not implement these options: {dict(options)}")
+    key = (fast, *(bool(options.get(k, d)) for k, d in TEMPLATE_KEYS))
+    run = copy(_template(*key))  # (setting the url on a copy leaves the template as it was)
+    run.url = url
+    run.source = url.encode("utf-8", "replace").decode("utf-8") if url else None  # as __init__
+    return run
+
+
+# What a template Extractor depends on, with bare_extraction's defaults.
+TEMPLATE_KEYS = (("include_links", False), ("include_images", False), ("include_tables", True))
+
+
+@cache
+def _template(fast: bool, links: bool, images: bool, tables: bool) -> Extractor:
+    """An Extractor without url, built once per set of options (building one reads its
+    configuration: 0.13 ms); extractor() hands out copies, never the template itself."""
     return Extractor(
         output_format="python",
         fast=fast,
         comments=False,
-        links=bool(options.get("include_links", False)),
-        images=bool(options.get("include_images", False)),
-        tables=bool(options.get("include_tables", True)),
-        url=url,
+        links=links,
+        images=images,
+        tables=tables,
     )
 
 
@@ -206,13 +241,8 @@ class Cascade:
         """trafilatura_sequence's stages for our options: 1. the main extractor, 2. the
         comparison with readability/justext (full only), 3. the baseline rescue, 4. the
         recall escalation."""
-        tree, url = self.pruned(), self.url
-        cleaned = tree_cleaning(copy(tree), options)
-        backup = None if options.fast else copy(cleaned)
-        cleaned = convert_tags(cleaned, options, url)
-        body, text = extract_content(cleaned, options)
-        if backup is not None:
-            body, text = compare_extraction(backup, copy(tree), body, text, options)
+        tree = self.pruned()
+        body, text = self._extract(tree, options)
         if len(text) < options.min_extracted_size:
             b_body, b_text, b_len = baseline(tree)
             if b_len > len(text):
@@ -221,6 +251,16 @@ class Cascade:
             ESCALATION_PAGE_SHARE * self._measure()
         ):
             body, text = self._escalate(tree, options, body, text)
+        return body, text
+
+    def _extract(self, tree: HtmlElement, options: Extractor) -> tuple[_Element, str]:
+        """Stages 1 and 2 (trafilatura's _prepare_tree and _extract_and_compare), on a copy."""
+        cleaned = tree_cleaning(copy(tree), options)
+        backup = None if options.fast else copy(cleaned)
+        cleaned = convert_tags(cleaned, options, self.url)
+        body, text = extract_content(cleaned, options)
+        if backup is not None:
+            body, text = compare_extraction(backup, copy(tree), body, text, options)
         return body, text
 
     def _measure(self) -> int:
@@ -236,7 +276,7 @@ class Cascade:
         r_options.focus = "recall"
         r_body, r_text = body, ""
         try:
-            r_body, r_text = _recall_retry(tree, r_options, self.url)
+            r_body, r_text = self._extract(tree, r_options)  # (trafilatura's _recall_retry)
         except Exception as exc:  # noqa: BLE001 - as trafilatura: the retry is optional
             logger.debug("trafilatura recall retry failed on %s: %s", self.url, exc)
         j_body, j_text = body, ""
