@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from types import SimpleNamespace
 from typing import Any
 
 import htmldate
 import pytest
-import trafilatura
 from trafilatura import metadata as tf_metadata
 
 from newsarchive.dates import evidence
-from newsarchive.extract import article, metadata
+from newsarchive.extract import article, cascade, metadata
 from newsarchive.extract.article import extract_article
 
 FETCHED_AT = datetime(2024, 12, 6, 9, 0, tzinfo=timezone.utc)
@@ -39,17 +37,17 @@ def page(*, extra: str = "", jsonld: bool = True) -> bytes:
 
 
 def spy_trafilatura(monkeypatch: Any, fast_text: str | None = None) -> list[bool]:
-    """Record the `fast` flag of every bare_extraction call; fast_text replaces a fast result."""
+    """Record the `fast` flag of every trafilatura run; fast_text replaces a fast result."""
     calls: list[bool] = []
-    real = trafilatura.bare_extraction
+    real = cascade.Cascade.text
 
-    def spy(tree: Any, **kwargs: Any) -> Any:
-        calls.append(bool(kwargs.get("fast")))
-        if kwargs.get("fast") and fast_text is not None:
-            return SimpleNamespace(text=fast_text)
-        return real(tree, **kwargs)
+    def spy(self: cascade.Cascade, *, fast: bool) -> str | None:
+        calls.append(fast)
+        if fast and fast_text is not None:
+            return fast_text
+        return real(self, fast=fast)
 
-    monkeypatch.setattr(trafilatura, "bare_extraction", spy)
+    monkeypatch.setattr(cascade.Cascade, "text", spy)
     return calls
 
 
@@ -66,6 +64,16 @@ def test_a_doubtful_fast_text_gets_the_fallback_comparison(monkeypatch):
     calls = spy_trafilatura(monkeypatch, fast_text="Il piano.")
     extraction = extract_article(page(), url=URL, fetched_at=FETCHED_AT)
     assert calls == [True, False]
+    assert extraction.article is not None
+    assert PARAGRAPH in (extraction.article.text or "")
+
+
+def test_a_page_without_readable_paragraphs_runs_trafilatura_in_full_only(monkeypatch):
+    # any fast text is doubtful against no paragraph text at all: the fast run is skipped
+    calls = spy_trafilatura(monkeypatch)
+    body = page().replace(b"<p>", b"<div>").replace(b"</p>", b"</div>")
+    extraction = extract_article(body, url=URL, fetched_at=FETCHED_AT)
+    assert calls == [False]
     assert extraction.article is not None
     assert PARAGRAPH in (extraction.article.text or "")
 

@@ -288,8 +288,8 @@ def extract_article(
         if block.getparent() is not None and _mostly_links(block):
             block.drop_tree()
     # 4. The main text from trafilatura (it works on a copy of the tree).
-    doc = _run_trafilatura(tree, canonical)
-    text = clean_paragraphs(doc.text) if doc is not None and doc.text else None
+    main_text = _run_trafilatura(tree, canonical)
+    text = clean_paragraphs(main_text) if main_text else None
     # 5. What is this page? Walls, challenges, soft 404s and listings carry no article.
     headline = _headline(meta, fallback)
     verdict = _classify(tree, meta, status, headers, canonical, text=text, title=headline)

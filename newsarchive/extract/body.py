@@ -7,9 +7,9 @@ import hashlib
 import json
 from typing import Any
 
-import trafilatura
 from lxml.html import HtmlElement
 
+from newsarchive.extract.cascade import Cascade
 from newsarchive.extract.links import is_related_heading_text
 from newsarchive.extract.metadata import clean_text
 
@@ -32,7 +32,8 @@ TRAFILATURA_OPTIONS: dict[str, Any] = {
 # them (text missed), over FALLBACK_MAX_RATIO times them (text outside paragraphs: chrome
 # taken?), or short and over FALLBACK_SHORT_RATIO times them. Derived on the 1,001 shared
 # corpus pages (the full result differs on 56): 149 pages (15 %) rerun, and the eval benches
-# score no figure lower than always-full (pages where fast alone is better keep it).
+# score no figure lower than always-full (pages where fast alone is better keep it). Any text is
+# doubtful on a page without such paragraphs: there trafilatura runs in full only.
 FALLBACK_MIN_SHARE = 0.5
 FALLBACK_MAX_RATIO = 8
 FALLBACK_SHORT_CHARS = 800
@@ -44,13 +45,16 @@ SETTINGS_HASH = hashlib.sha256(
 ).hexdigest()[:8]
 
 
-def _run_trafilatura(tree: HtmlElement, url: str) -> Any:
-    """trafilatura fast; again with its fallback comparison when the fast text is doubtful."""
-    doc = trafilatura.bare_extraction(tree, url=url, fast=True, **TRAFILATURA_OPTIONS)
-    chars = len(getattr(doc, "text", None) or "")
-    if chars and not doubtful(chars, paragraph_chars(tree)):
-        return doc
-    return trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
+def _run_trafilatura(tree: HtmlElement, url: str) -> str | None:
+    """trafilatura's text, fast; in full (with its fallback comparison) when the fast text is
+    doubtful. The two runs share what they do alike (cascade.Cascade)."""
+    run = Cascade(tree, url, TRAFILATURA_OPTIONS)
+    paragraphs = paragraph_chars(tree)
+    if paragraphs:  # with no readable paragraph every fast text is doubtful: no fast run
+        text = run.text(fast=True)
+        if text and not doubtful(len(text), paragraphs):
+            return text
+    return run.text(fast=False)
 
 
 def doubtful(chars: int, paragraphs: int) -> bool:

@@ -1,0 +1,293 @@
+"""trafilatura's extraction cascade for our options, fast first and continued in full. Pure.
+
+This is trafilatura 2.3.1's bare_extraction and trafilatura_sequence (core.py) for the options
+body.TRAFILATURA_OPTIONS passes (no comments, balanced focus, plain text, no metadata), built
+from trafilatura's own stages; its text is bare_extraction's to the character
+(tests/test_cascade.py compares them on every fixture, fast and full). Calling bare_extraction
+twice on a doubtful page redid in full what both runs do alike, and two of trafilatura's raw-tree
+XPaths call a Python regex per element (EXSLT re:test), its costliest step after the extractor
+itself. Here:
+
+1. the page's tree is pruned once for both runs (the raw-tree prunes), and copied only when a
+   prune matches: no later stage changes the tree it is given (each copies it first);
+2. those prunes and html2txt's basic cleaning (its page length is the recall-escalation gate's
+   yardstick, measured once) select the elements trafilatura's XPaths select, in one walk in
+   Python with the same regexes (about 2.5 ms a page less each);
+3. the fast runs skip the cleaned-tree backup that only the full comparison reads.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Mapping
+from copy import copy
+from functools import cache
+from typing import Any
+
+from lxml import etree
+from lxml.etree import _Element
+from lxml.html import HtmlElement
+from trafilatura.baseline import _spaced_text, baseline
+from trafilatura.core import (
+    ESCALATION_ACCEPT_RATIO,
+    ESCALATION_JUSTEXT_RATIO,
+    ESCALATION_MAX_LENGTH,
+    ESCALATION_PAGE_SHARE,
+    _forum_thread_page,
+)
+from trafilatura.external import compare_extraction, justext_rescue
+from trafilatura.htmlprocessing import convert_tags, tree_cleaning
+from trafilatura.main_extractor import extract_content
+from trafilatura.settings import Extractor
+from trafilatura.xml import delete_element, xmltotxt
+
+logger = logging.getLogger(__name__)
+
+# The regexes of trafilatura's xpaths.RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH and
+# settings.BASIC_CLEAN_XPATH, the same strings (tests/test_cascade.py checks that they still are):
+# EXSLT re:test(@attr, pattern) is re.search(pattern, value or "").
+APPENDED_POSTS_RE = re.compile("mvp-post-add-(?:box|wrap)|infinite-?scroll")
+APPENDED_POSTS_WRAP_RE = re.compile("mvp-post-add-(?:box|wrap)")
+SHARE_BUTTONS_CLASS = "elementor-share-buttons"
+COMMENTS_ID_RE = re.compile("^(?:[Cc]omment(?!ary)|comol|disqus_thread|dsq-comments)")
+COMMENT_LIST_ID_RE = re.compile("^(?:[Cc]omment(?!ary)|comol)")
+COMMENTS_CLASS_RE = re.compile("^[Cc]omment(?!ary)|(?:article|post)-comments")
+COOKIE_CONSENT_RE = re.compile(
+    "cookie[-_]?(?:banner|bar|consent|law|notice|policy|description)|notice[-_]{0,2}cookie"
+    "|consent[-_]?(?:banner|manager|sdk)|borlabs|cookiebot|cmplz|onetrust|moove[-_]?gdpr",
+    re.IGNORECASE,
+)
+BASIC_CLEAN_TAGS = frozenset(
+    {"aside", "fencedframe", "footer", "script", "style", "svg", "template"}
+)
+# BASIC_CLEAN_XPATH but its regex tests, which call Python once per element: libxml2 alone
+# evaluates it; the regex tests can match nothing when no class or id of the page matches.
+BASIC_CLEAN_FIXED = etree.XPath(
+    ".//aside|.//div[contains(@class|@id, 'footer')]|.//fencedframe|.//footer|.//script"
+    "|.//style|.//svg|.//template"
+)
+# Every COOKIE_CONSENT_RE match holds one of these words, in any case.
+COOKIE_WORDS = ("cookie", "consent", "borlabs", "cmplz", "onetrust", "moove")
+CLASSES_AND_IDS = etree.XPath(".//@class|.//@id", smart_strings=False)
+# The options this cascade implements: a run with any other value would take branches it lacks.
+SUPPORTED = {"with_metadata": False, "include_comments": False, "favor_precision": False}
+
+Selector = Callable[[HtmlElement], list[HtmlElement]]
+
+
+def _attr(el: HtmlElement, name: str) -> str:
+    return el.get(name) or ""
+
+
+def appended_posts(tree: HtmlElement) -> list[HtmlElement]:
+    """RAW_TREE_PRUNE_XPATH[0]: infinite-scroll containers of follow-up articles."""
+    found = []
+    for el in tree.iterdescendants("div", "section", "aside"):
+        ident, cls = _attr(el, "id"), _attr(el, "class")
+        if not (APPENDED_POSTS_RE.search(ident) or APPENDED_POSTS_RE.search(cls)):
+            continue
+        if (
+            el.find(".//h1") is None
+            or APPENDED_POSTS_WRAP_RE.search(ident)
+            or APPENDED_POSTS_WRAP_RE.search(cls)
+        ):
+            found.append(el)
+    return found
+
+
+def share_buttons(tree: HtmlElement) -> list[HtmlElement]:
+    """RAW_TREE_PRUNE_XPATH[1]: Elementor share buttons."""
+    return [
+        el
+        for el in tree.iterdescendants("div", "section", "aside")
+        if SHARE_BUTTONS_CLASS in _attr(el, "class")
+    ]
+
+
+def comment_sections(tree: HtmlElement) -> list[HtmlElement]:
+    """REMOVE_COMMENTS_AND_LISTS_XPATH[0]: comment sections, and ol/ul comment lists."""
+    found = []
+    for el in tree.iterdescendants("div", "list", "section", "details", "ol", "ul"):
+        ident, cls = _attr(el, "id"), _attr(el, "class")
+        if el.tag in ("ol", "ul"):
+            hit = COMMENT_LIST_ID_RE.search(ident) or COMMENTS_CLASS_RE.search(cls)
+        else:
+            hit = COMMENTS_ID_RE.search(ident) or COMMENTS_CLASS_RE.search(cls)
+        if hit:
+            found.append(el)
+    return found
+
+
+def basic_clean(body: HtmlElement) -> list[HtmlElement]:
+    """BASIC_CLEAN_XPATH: what baseline.basic_cleaning deletes (asides, footers, scripts,
+    styles, svg, templates, cookie banners)."""
+    if not _cookie_classes(body):
+        return list(BASIC_CLEAN_FIXED(body))
+    found = []
+    for el in body.iterdescendants(etree.Element):
+        cls, ident = el.get("class"), el.get("id")
+        if (
+            el.tag in BASIC_CLEAN_TAGS
+            or (cls and COOKIE_CONSENT_RE.search(cls))
+            or (ident and COOKIE_CONSENT_RE.search(ident))
+            or (el.tag == "div" and "footer" in _class_or_id(el))
+        ):
+            found.append(el)
+    return found
+
+
+def _cookie_classes(body: HtmlElement) -> bool:
+    """Whether a class or id under body may match COOKIE_CONSENT_RE (a superset test)."""
+    values = "\n".join(CLASSES_AND_IDS(body))  # a match cannot span two: no newline nor "."
+    if values.isascii():  # (re.IGNORECASE matches a few non-ASCII letters to ASCII ones)
+        lowered = values.lower()
+        if not any(word in lowered for word in COOKIE_WORDS):
+            return False
+    return COOKIE_CONSENT_RE.search(values) is not None
+
+
+def _class_or_id(el: HtmlElement) -> str:
+    """XPath `string(@class|@id)`: the first of the two in the element's source order."""
+    for name, value in el.attrib.items():
+        if name in ("class", "id"):
+            return str(value)
+    return ""
+
+
+def page_chars(tree: HtmlElement) -> int:
+    """len(trafilatura.baseline.html2txt(tree)), with basic_clean in place of its XPath."""
+    tree = copy(tree)
+    body = tree.find(".//body")
+    if body is None:
+        body = tree
+    for el in basic_clean(body):
+        delete_element(el)
+    return len(_spaced_text(body))
+
+
+def extractor(url: str, *, fast: bool, options: Mapping[str, Any]) -> Extractor:
+    """The Extractor bare_extraction builds for these keyword options (output "python")."""
+    unsupported = {k: v for k, v in SUPPORTED.items() if options.get(k, v) != v}
+    if unsupported or options.get("favor_recall"):
+        raise ValueError(f"the cascade does not implement these options: {dict(options)}")
+    key = (fast, *(bool(options.get(k, d)) for k, d in TEMPLATE_KEYS))
+    run = copy(_template(*key))  # (setting the url on a copy leaves the template as it was)
+    run.url = url
+    run.source = url.encode("utf-8", "replace").decode("utf-8") if url else None  # as __init__
+    return run
+
+
+# What a template Extractor depends on, with bare_extraction's defaults.
+TEMPLATE_KEYS = (("include_links", False), ("include_images", False), ("include_tables", True))
+
+
+@cache
+def _template(fast: bool, links: bool, images: bool, tables: bool) -> Extractor:
+    """An Extractor without url, built once per set of options (building one reads its
+    configuration: 0.13 ms); extractor() hands out copies, never the template itself."""
+    return Extractor(
+        output_format="python",
+        fast=fast,
+        comments=False,
+        links=links,
+        images=images,
+        tables=tables,
+    )
+
+
+class Cascade:
+    """One page's trafilatura text, fast or full; the two runs share the pruned tree and the
+    page length. The page's own tree is never changed."""
+
+    def __init__(self, tree: HtmlElement, url: str, options: Mapping[str, Any]) -> None:
+        self.url = url
+        self.options = options
+        self._page = tree
+        self._pruned: HtmlElement | None = None
+        self._page_chars: int | None = None
+
+    def text(self, *, fast: bool) -> str | None:
+        """bare_extraction(tree, url=url, fast=fast, **options).text"""
+        options = extractor(self.url, fast=fast, options=self.options)
+        try:
+            body, text = self._sequence(options)
+        except (TypeError, ValueError) as exc:  # as bare_extraction: no text
+            logger.debug("trafilatura found no text in %s: %s", self.url, exc)
+            return None
+        if len(text) < options.min_output_size:
+            return None
+        return xmltotxt(body, options.formatting)
+
+    def pruned(self) -> HtmlElement:
+        """The page's tree after trafilatura's raw-tree prunes (the page's tree itself when
+        none matches, else a pruned copy)."""
+        if self._pruned is None:
+            tree = self._page
+            selectors: list[Selector] = [appended_posts, share_buttons]
+            if not _forum_thread_page(tree):  # a forum's comment sections are its posts
+                selectors.append(comment_sections)
+            for select in selectors:
+                found = select(tree)
+                if found and tree is self._page:
+                    tree = copy(tree)
+                    found = select(tree)
+                for el in found:
+                    delete_element(el)
+            self._pruned = tree
+        return self._pruned
+
+    def _sequence(self, options: Extractor) -> tuple[_Element, str]:
+        """trafilatura_sequence's stages for our options: 1. the main extractor, 2. the
+        comparison with readability/justext (full only), 3. the baseline rescue, 4. the
+        recall escalation."""
+        tree = self.pruned()
+        body, text = self._extract(tree, options)
+        if len(text) < options.min_extracted_size:
+            b_body, b_text, b_len = baseline(tree)
+            if b_len > len(text):
+                body, text = b_body, b_text
+        if 0 < len(text) < ESCALATION_MAX_LENGTH and len(text) < (
+            ESCALATION_PAGE_SHARE * self._measure()
+        ):
+            body, text = self._escalate(tree, options, body, text)
+        return body, text
+
+    def _extract(self, tree: HtmlElement, options: Extractor) -> tuple[_Element, str]:
+        """Stages 1 and 2 (trafilatura's _prepare_tree and _extract_and_compare), on a copy."""
+        cleaned = tree_cleaning(copy(tree), options)
+        backup = None if options.fast else copy(cleaned)
+        cleaned = convert_tags(cleaned, options, self.url)
+        body, text = extract_content(cleaned, options)
+        if backup is not None:
+            body, text = compare_extraction(backup, copy(tree), body, text, options)
+        return body, text
+
+    def _measure(self) -> int:
+        if self._page_chars is None:
+            self._page_chars = page_chars(self.pruned())
+        return self._page_chars
+
+    def _escalate(
+        self, tree: HtmlElement, options: Extractor, body: _Element, text: str
+    ) -> tuple[_Element, str]:
+        """Stage 4: retry in recall mode (and with justext in full), keep a clearly longer text."""
+        r_options = copy(options)
+        r_options.focus = "recall"
+        r_body, r_text = body, ""
+        try:
+            r_body, r_text = self._extract(tree, r_options)  # (trafilatura's _recall_retry)
+        except Exception as exc:  # noqa: BLE001 - as trafilatura: the retry is optional
+            logger.debug("trafilatura recall retry failed on %s: %s", self.url, exc)
+        j_body, j_text = body, ""
+        if not options.fast:
+            try:
+                j_body, j_text = justext_rescue(copy(tree), options)
+            except Exception as exc:  # noqa: BLE001 - as trafilatura: the retry is optional
+                logger.debug("justext failed on %s: %s", self.url, exc)
+        len_text, r_len, j_len = len(text), len(r_text), len(j_text)
+        if j_len > r_len and j_len > ESCALATION_JUSTEXT_RATIO * len_text:
+            return j_body, j_text
+        if r_len >= options.min_extracted_size and r_len > ESCALATION_ACCEPT_RATIO * len_text:
+            return r_body, r_text
+        return body, text

@@ -1,0 +1,192 @@
+"""The trafilatura cascade (extract/cascade.py) gives bare_extraction's text, fast and full, and
+its Python selectors pick the elements trafilatura's XPaths pick."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import lxml.html
+import pytest
+import trafilatura
+from lxml import etree
+from trafilatura.baseline import html2txt
+from trafilatura.settings import BASIC_CLEAN_XPATH
+from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
+
+from newsarchive.extract import cascade
+from newsarchive.extract.body import TRAFILATURA_OPTIONS
+from newsarchive.extract.cascade import Cascade
+from newsarchive.extract.encoding import decode_body, parse_html
+
+FIXTURES = sorted((Path(__file__).parent / "fixtures").rglob("*.html"))
+URL = "https://www.giornale-di-prova.it/cronaca/2024/12/05/il-piano-della-mobilita"
+PARAGRAPH = (
+    "Il consiglio comunale ha approvato ieri sera il nuovo piano per la mobilità cittadina, "
+    "che prevede tre nuove linee di autobus elettrici e cento chilometri di piste ciclabili."
+)
+# Every branch of the selectors: ids and classes, case, nesting, the ol/ul rule, attribute order.
+SELECTOR_PAGE = """<html><head><title>t</title><script>var a = 1;</script></head><body>
+<div id="comments"><p>uno</p><div class="comment-body">due</div></div>
+<div id="Commentary"><p>commento editoriale</p></div>
+<section class="comment-list"><p>tre</p></section>
+<ul class="comment-list"><li>quattro</li></ul><ol id="disqus_thread"><li>cinque</li></ol>
+<ul id="comol"><li>sei</li></ul><div id="disqus_thread">sette</div>
+<details class="x post-comments">otto</details><div class="x article-comments">nove</div>
+<div class="infinite-scroll"><h1>Titolo</h1><p>resta</p></div>
+<div class="infinitescroll"><p>via</p></div><aside id="mvp-post-add-box"><h1>t</h1></aside>
+<section class="mvp-post-add-wrap x"><p>via</p></section>
+<div class="a elementor-share-buttons"><a href="#">f</a></div>
+<div class="Cookie-Banner">cookie</div><span id="CybotCookiebotDialog">c</span>
+<p class="noticecookie">c</p><div id="footer" class="x">f1</div>
+<div class="x" id="site-footer">f2</div><div class="page-footer" id="x">f3</div>
+<footer>f4</footer><svg><title>icona</title></svg><template><p>t</p></template>
+<style>p {}</style><fencedframe></fencedframe><aside>a</aside>
+<article><h1>Il piano</h1><p>PARAGRAPH</p><p>PARAGRAPH</p></article>
+</body></html>""".replace("PARAGRAPH", PARAGRAPH)
+
+
+def paths(tree: etree._Element, elements: list[etree._Element]) -> list[str]:
+    root = tree.getroottree()
+    return [root.getpath(el) for el in elements]
+
+
+def fixture_tree(path: Path) -> lxml.html.HtmlElement | None:
+    return parse_html(decode_body(path.read_bytes()).text)
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_fast_then_full_text_is_bare_extractions(path: Path) -> None:
+    tree = fixture_tree(path)
+    if tree is None:
+        pytest.skip("not HTML")
+    run = Cascade(tree, URL, TRAFILATURA_OPTIONS)
+    for fast in (True, False):  # one Cascade for both runs, as body._run_trafilatura does
+        doc = trafilatura.bare_extraction(tree, url=URL, fast=fast, **TRAFILATURA_OPTIONS)
+        assert run.text(fast=fast) == (doc.text if doc is not None else None)
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_escalation_and_prunes_give_bare_extractions_text(fast: bool) -> None:
+    # a short article on a long page (the recall escalation runs) with prunable sections
+    menu = "<div class='menu'><a href='/s{0}'>Sezione {0} del sito</a></div>"
+    chrome = "".join(menu.format(i) for i in range(300))
+    html = SELECTOR_PAGE.replace("<article>", f"<nav>{chrome}</nav><article>")
+    tree = parse_html(html)
+    doc = trafilatura.bare_extraction(tree, url=URL, fast=fast, **TRAFILATURA_OPTIONS)
+    assert doc is not None
+    assert Cascade(tree, URL, TRAFILATURA_OPTIONS).text(fast=fast) == doc.text
+
+
+def test_the_selectors_pick_what_trafilaturas_xpaths_pick() -> None:
+    tree = parse_html(SELECTOR_PAGE)
+    body = tree.find("body")
+    pairs = [
+        (cascade.appended_posts, RAW_TREE_PRUNE_XPATH[0]),
+        (cascade.share_buttons, RAW_TREE_PRUNE_XPATH[1]),
+        (cascade.comment_sections, REMOVE_COMMENTS_AND_LISTS_XPATH[0]),
+    ]
+    for select, xpath in pairs:
+        assert paths(tree, select(tree)) == paths(tree, xpath(tree))
+        assert select(tree), select.__name__  # the page exercises each selector
+    assert paths(tree, cascade.basic_clean(body)) == paths(tree, BASIC_CLEAN_XPATH(body))
+    assert len(cascade.basic_clean(body)) == 12  # not f2: its first attribute is class="x"
+
+
+@pytest.mark.parametrize(
+    "classes",
+    [
+        ("menu", "consent"),  # a cookie word, no regex match
+        ("COOKIE-NOTICE", "x"),  # case
+        ("cook\u0130e-banner", "x"),  # re.IGNORECASE matches İ to i; lower() does not
+        ("menu", "footer-links"),  # no cookie word at all
+    ],
+)
+def test_basic_clean_finds_cookie_banners_as_the_xpath_does(classes: tuple[str, ...]) -> None:
+    divs = "".join(f'<div class="{c}"><p>testo</p></div>' for c in classes)
+    tree = parse_html(f"<html><body><footer>f</footer>{divs}<p>fine</p></body></html>")
+    body = tree.find("body")
+    assert paths(tree, cascade.basic_clean(body)) == paths(tree, BASIC_CLEAN_XPATH(body))
+
+
+def test_a_fragment_roots_own_classes_are_not_matched() -> None:
+    # `.//*` excludes the context element: a fragment's root is not pruned
+    tree = lxml.html.fromstring("<div class='comment-list infinite-scroll'><p>x</p></div>")
+    assert tree.tag == "div"
+    assert cascade.comment_sections(tree) == [] == REMOVE_COMMENTS_AND_LISTS_XPATH[0](tree)
+    assert cascade.appended_posts(tree) == [] == RAW_TREE_PRUNE_XPATH[0](tree)
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_the_selectors_agree_on_the_fixtures(path: Path) -> None:
+    tree = fixture_tree(path)
+    if tree is None:
+        pytest.skip("not HTML")
+    assert paths(tree, cascade.comment_sections(tree)) == paths(
+        tree, REMOVE_COMMENTS_AND_LISTS_XPATH[0](tree)
+    )
+    assert paths(tree, cascade.basic_clean(tree)) == paths(tree, BASIC_CLEAN_XPATH(tree))
+    assert cascade.page_chars(tree) == len(html2txt(tree))
+
+
+def test_the_regexes_are_still_trafilaturas() -> None:
+    """An upgrade of trafilatura that changes these XPaths fails here, not silently."""
+    raw = [x.path for x in RAW_TREE_PRUNE_XPATH]
+    assert f"'{cascade.APPENDED_POSTS_RE.pattern}'" in raw[0]
+    assert f"'{cascade.APPENDED_POSTS_WRAP_RE.pattern}'" in raw[0]
+    assert f"'{cascade.SHARE_BUTTONS_CLASS}'" in raw[1]
+    comments = REMOVE_COMMENTS_AND_LISTS_XPATH[0].path
+    for regex in (cascade.COMMENTS_ID_RE, cascade.COMMENT_LIST_ID_RE, cascade.COMMENTS_CLASS_RE):
+        assert f"'{regex.pattern}'" in comments
+    assert f"re:test(@class, '{cascade.COOKIE_CONSENT_RE.pattern}', 'i')" in BASIC_CLEAN_XPATH.path
+    assert len(RAW_TREE_PRUNE_XPATH) == 2
+    assert len(REMOVE_COMMENTS_AND_LISTS_XPATH) == 1
+
+
+def test_the_page_tree_is_left_as_it_was() -> None:
+    tree = parse_html(SELECTOR_PAGE)
+    before = etree.tostring(tree)
+    run = Cascade(tree, URL, TRAFILATURA_OPTIONS)
+    assert run.text(fast=True)
+    assert run.text(fast=False)
+    assert run.pruned() is not tree  # a prune matched: trafilatura worked on a copy
+    assert etree.tostring(tree) == before
+
+
+def test_a_tree_no_prune_matches_is_not_copied() -> None:
+    tree = parse_html(f"<html><body><article><p>{PARAGRAPH}</p></article></body></html>")
+    before = etree.tostring(tree)
+    run = Cascade(tree, URL, TRAFILATURA_OPTIONS)
+    assert run.text(fast=False) == PARAGRAPH
+    assert run.pruned() is tree
+    assert etree.tostring(tree) == before
+
+
+def test_options_the_cascade_lacks_are_refused() -> None:
+    tree = parse_html(SELECTOR_PAGE)
+    for option in ("include_comments", "with_metadata", "favor_precision", "favor_recall"):
+        run = Cascade(tree, URL, {**TRAFILATURA_OPTIONS, option: True})
+        with pytest.raises(ValueError, match="does not implement"):
+            run.text(fast=True)
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_the_extractor_is_the_one_bare_extraction_builds(fast: bool) -> None:
+    from trafilatura.settings import Extractor
+
+    built = Extractor(
+        output_format="python",
+        fast=fast,
+        comments=TRAFILATURA_OPTIONS["include_comments"],
+        links=TRAFILATURA_OPTIONS["include_links"],
+        images=TRAFILATURA_OPTIONS["include_images"],
+        tables=TRAFILATURA_OPTIONS["include_tables"],
+        precision=TRAFILATURA_OPTIONS["favor_precision"],
+        with_metadata=TRAFILATURA_OPTIONS["with_metadata"],
+        url=URL,
+    )
+    ours = cascade.extractor(URL, fast=fast, options=TRAFILATURA_OPTIONS)
+    other = cascade.extractor("https://altro.it/x", fast=fast, options=TRAFILATURA_OPTIONS)
+    for name in Extractor.__slots__:
+        if name != "date_params":  # (read from the clock; metadata only, which we do not ask)
+            assert getattr(ours, name) == getattr(built, name), name
+    assert (ours.url, other.url) == (URL, "https://altro.it/x")  # copies: no url leaks
