@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from newsarchive_testing import sitegen
-from newsarchive_testing.proc_cpu import CpuSampler
+from newsarchive_testing.proc_cpu import CpuSampler, wait_measured
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
@@ -63,11 +63,10 @@ IMPORTS = {
     "trafilatura CLI": "import trafilatura.cli, trafilatura.cli_utils",
 }
 PEERS = ("scrapy+trafilatura", "trafilatura CLI")
-# what newsarchive's crawler process and each extraction worker import before the first page
+# what newsarchive's crawler process imports before the first page
 START_UP = {
     "main": "import newsarchive.cli, newsarchive.crawl.runner, newsarchive.crawl.pipelines, "
     "spiders.article, scrapy.crawler",
-    "worker": "import newsarchive.extract.article",
 }
 
 
@@ -85,18 +84,19 @@ class Measured:
     returncode: int
     stdout: str
     stderr: str
-    # CPU of the descendants (extraction workers), sampled from /proc; None if not sampled
-    workers_cpu_s: float | None = None
+    # sampled from /proc (run_measured(sample=True)), else None: the process's own CPU and
+    # its descendants' by kind (fork server, workers, resource tracker), their peak RSS
+    own_cpu_s: float | None = None
+    descendants_cpu_s: dict[str, float] | None = None
 
     @property
     def cpu_s(self) -> float:
-        """User + system CPU seconds (the process and the children it reaped)."""
-        return self.user_s + self.sys_s
-
-    @property
-    def main_cpu_s(self) -> float | None:
-        """CPU seconds of the main process alone (None if the workers were not sampled)."""
-        return None if self.workers_cpu_s is None else self.cpu_s - self.workers_cpu_s
+        """User + system CPU seconds: the process and all its descendants when sampled (the
+        fork server's workers are not its children), else what os.wait4 counts (the process
+        and the children it reaped)."""
+        if self.own_cpu_s is None or self.descendants_cpu_s is None:
+            return self.user_s + self.sys_s
+        return self.own_cpu_s + sum(self.descendants_cpu_s.values())
 
 
 def child_env() -> dict[str, str]:
@@ -118,11 +118,12 @@ def run_measured(
         killer = threading.Timer(timeout, lambda: os.kill(proc.pid, signal.SIGKILL))
         killer.start()
         try:
-            _, status, usage = os.wait4(proc.pid, 0)
+            status, usage, own = wait_measured(proc.pid)
         finally:
             killer.cancel()
             if sampler is not None:
                 sampler.stop()
+        peak = max([usage.ru_maxrss / 1024, *(sampler.peak_rss.values() if sampler else [])])
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait again
         out.seek(0)
@@ -131,11 +132,12 @@ def run_measured(
             wall_s=wall,
             user_s=usage.ru_utime,
             sys_s=usage.ru_stime,
-            peak_rss_mb=usage.ru_maxrss / 1024,  # KiB on Linux
+            peak_rss_mb=peak,  # the largest of the process and any descendant
             returncode=proc.returncode,
             stdout=out.read().decode("utf-8", "replace"),
             stderr=err.read().decode("utf-8", "replace"),
-            workers_cpu_s=sampler.workers_s if sampler is not None else None,
+            own_cpu_s=own if sampler is not None else None,
+            descendants_cpu_s=sampler.by_kind() if sampler is not None else None,
         )
 
 
@@ -163,8 +165,14 @@ class Run:
             "user_s": m.user_s,
             "sys_s": m.sys_s,
             "cpu_ms_per_page": 1000 * m.cpu_s / self.pages if self.pages else None,
-            "main_cpu_s": m.main_cpu_s,
-            "workers_cpu_s": m.workers_cpu_s,
+            "main_cpu_s": m.own_cpu_s,
+            "workers_cpu_s": (m.descendants_cpu_s or {}).get("worker"),
+            "fork_server_cpu_s": (m.descendants_cpu_s or {}).get("fork server"),
+            "other_cpu_s": sum(
+                v
+                for k, v in (m.descendants_cpu_s or {}).items()
+                if k not in ("worker", "fork server")
+            ),
             "peak_rss_mb": m.peak_rss_mb,
             "returncode": m.returncode,
             "server_requests": self.server_requests,
@@ -462,6 +470,8 @@ def median_row(runs: list[Run]) -> dict[str, Any]:
         "cpu_ms_per_page",
         "main_cpu_s",
         "workers_cpu_s",
+        "fork_server_cpu_s",
+        "other_cpu_s",
         "peak_rss_mb",
         "server_requests",
         "server_cpu_s",
@@ -560,27 +570,31 @@ def cpu_breakdown(
     summary: dict[str, dict[str, Any]],
     extraction: dict[str, Any],
     start_up: dict[str, dict[str, float]],
-    workers: int,
 ) -> list[list[Any]]:
-    """CPU ms per page, where it goes: newsarchive's crawler process (start-up apart) and its
-    extraction workers (extraction itself, as timed in-process over the same pages, apart from
-    what the workers spend around it: start-up, IPC, pickling), and the plain spider."""
+    """CPU ms per page, where it goes: newsarchive's crawler process (start-up apart), the
+    fork server (it imports the extraction stack once for all workers) and the extraction
+    workers (extraction itself, as timed in-process over the same pages, apart from what the
+    workers spend around it: IPC, pickling; more if they were spawned, each importing the
+    stack), and the plain spider."""
     na = summary["newsarchive"]
     pages = na["pages"] or 1
     rows: list[list[Any]] = [["newsarchive, all processes", 1000 * na["cpu_s"] / pages]]
     if na.get("main_cpu_s") is not None:
         main_up = 1000 * start_up["main"]["cpu_s"] / pages
-        worker_up = 1000 * workers * start_up["worker"]["cpu_s"] / pages
         extract = extraction["newsarchive extract_article"]["cpu_ms_mean"]
-        workers_ms = 1000 * na["workers_cpu_s"] / pages
+        workers_ms = 1000 * (na["workers_cpu_s"] or 0.0) / pages
         rows += [
             ["  crawler process", 1000 * na["main_cpu_s"] / pages],
             ["    start-up (imports)", main_up],
             ["    per page: Scrapy, pipeline, store", 1000 * na["main_cpu_s"] / pages - main_up],
-            [f"  {workers} extraction worker(s)", workers_ms],
+            [
+                "  fork server (imports the extraction stack)",
+                1000 * (na["fork_server_cpu_s"] or 0.0) / pages,
+            ],
+            ["  extraction workers", workers_ms],
             ["    extract_article (in-process figure)", extract],
-            ["    start-up (imports)", worker_up],
-            ["    rest: IPC, pickling, decode", workers_ms - extract - worker_up],
+            ["    rest: IPC, pickling, contention", workers_ms - extract],
+            ["  other (resource tracker)", 1000 * (na["other_cpu_s"] or 0.0) / pages],
         ]
     peer = summary.get("scrapy+trafilatura")
     if peer and peer["pages"]:
@@ -839,8 +853,7 @@ def main() -> None:
             for name, r in extraction.items()
         ],
     )
-    workers = usable  # NEWSARCHIVE_EXTRACT_WORKERS=-1: one per core
-    breakdown = cpu_breakdown(summary, extraction, start_up, workers)
+    breakdown = cpu_breakdown(summary, extraction, start_up)
     print(
         f"\nCPU ms per page, where it goes ({args.pages} pages; crawler and workers sampled "
         "from /proc; extraction as timed in-process above; start-up = a bare interpreter's "
