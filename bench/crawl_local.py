@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from newsarchive_testing import sitegen
+from newsarchive_testing.proc_cpu import CpuSampler, wait_measured
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
@@ -52,7 +53,6 @@ POLITENESS_OFF = {
 RUN_TIMEOUT_S = 300.0
 # extraction in (d) is read "as if" fetched at this instant, after every generated date
 FETCHED_AT = datetime(2024, 11, 25, 12, 0, tzinfo=timezone.utc)
-DEFAULT_EXTRACT_PAGES = 300
 WARMUP_PAGES = 5
 IMPORT_TRIES = 2
 PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
@@ -63,6 +63,11 @@ IMPORTS = {
     "trafilatura CLI": "import trafilatura.cli, trafilatura.cli_utils",
 }
 PEERS = ("scrapy+trafilatura", "trafilatura CLI")
+# what newsarchive's crawler process imports before the first page
+START_UP = {
+    "main": "import newsarchive.cli, newsarchive.crawl.runner, newsarchive.crawl.pipelines, "
+    "spiders.article, scrapy.crawler",
+}
 
 
 # 1. Measuring a subprocess
@@ -79,11 +84,19 @@ class Measured:
     returncode: int
     stdout: str
     stderr: str
+    # sampled from /proc (run_measured(sample=True)), else None: the process's own CPU and
+    # its descendants' by kind (fork server, workers, resource tracker), their peak RSS
+    own_cpu_s: float | None = None
+    descendants_cpu_s: dict[str, float] | None = None
 
     @property
     def cpu_s(self) -> float:
-        """User + system CPU seconds."""
-        return self.user_s + self.sys_s
+        """User + system CPU seconds: the process and all its descendants when sampled (the
+        fork server's workers are not its children), else what os.wait4 counts (the process
+        and the children it reaped)."""
+        if self.own_cpu_s is None or self.descendants_cpu_s is None:
+            return self.user_s + self.sys_s
+        return self.own_cpu_s + sum(self.descendants_cpu_s.values())
 
 
 def child_env() -> dict[str, str]:
@@ -93,17 +106,24 @@ def child_env() -> dict[str, str]:
     return env
 
 
-def run_measured(cmd: list[str], *, cwd: Path, timeout: float = RUN_TIMEOUT_S) -> Measured:
-    """Run cmd, wait for it with os.wait4 and return its wall time, CPU and peak RSS."""
+def run_measured(
+    cmd: list[str], *, cwd: Path, timeout: float = RUN_TIMEOUT_S, sample: bool = False
+) -> Measured:
+    """Run cmd, wait for it with os.wait4 and return its wall time, CPU and peak RSS
+    (sample: the CPU of its workers apart, read from /proc while it runs)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, env=child_env(), stdout=out, stderr=err)
+        sampler = CpuSampler(proc.pid).start() if sample else None
         killer = threading.Timer(timeout, lambda: os.kill(proc.pid, signal.SIGKILL))
         killer.start()
         try:
-            _, status, usage = os.wait4(proc.pid, 0)
+            status, usage, own = wait_measured(proc.pid)
         finally:
             killer.cancel()
+            if sampler is not None:
+                sampler.stop()
+        peak = max([usage.ru_maxrss / 1024, *(sampler.peak_rss.values() if sampler else [])])
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait again
         out.seek(0)
@@ -112,10 +132,12 @@ def run_measured(cmd: list[str], *, cwd: Path, timeout: float = RUN_TIMEOUT_S) -
             wall_s=wall,
             user_s=usage.ru_utime,
             sys_s=usage.ru_stime,
-            peak_rss_mb=usage.ru_maxrss / 1024,  # KiB on Linux
+            peak_rss_mb=peak,  # the largest of the process and any descendant
             returncode=proc.returncode,
             stdout=out.read().decode("utf-8", "replace"),
             stderr=err.read().decode("utf-8", "replace"),
+            own_cpu_s=own if sampler is not None else None,
+            descendants_cpu_s=sampler.by_kind() if sampler is not None else None,
         )
 
 
@@ -143,6 +165,14 @@ class Run:
             "user_s": m.user_s,
             "sys_s": m.sys_s,
             "cpu_ms_per_page": 1000 * m.cpu_s / self.pages if self.pages else None,
+            "main_cpu_s": m.own_cpu_s,
+            "workers_cpu_s": (m.descendants_cpu_s or {}).get("worker"),
+            "fork_server_cpu_s": (m.descendants_cpu_s or {}).get("fork server"),
+            "other_cpu_s": sum(
+                v
+                for k, v in (m.descendants_cpu_s or {}).items()
+                if k not in ("worker", "fork server")
+            ),
             "peak_rss_mb": m.peak_rss_mb,
             "returncode": m.returncode,
             "server_requests": self.server_requests,
@@ -176,7 +206,10 @@ def run_newsarchive(site: sitegen.Site, served: sitegen.ServedSite, depth: int, 
     ]
     for key, value in POLITENESS_OFF.items():
         cmd += ["-s", f"{key}={value}"]
-    measured = run_measured(cmd, cwd=ROOT)
+    # the corpus hub lists every page: newsarchive must follow all of them, as the plain
+    # spider does (its default cap, 200 related links per page, would halve the run)
+    cmd += ["-s", f"NEWSARCHIVE_MAX_LINKS_PER_PAGE={max(len(site.pages), 200)}"]
+    measured = run_measured(cmd, cwd=ROOT, sample=True)
     server = served.stats()
     checks: dict[str, Any] = {}
     pages = 0
@@ -342,11 +375,11 @@ def run_trafilatura_cli(
     )
 
 
-def import_floor(name: str) -> dict[str, float]:
+def import_floor(name: str, code: str | None = None) -> dict[str, float]:
     """Wall, CPU and RSS of a bare interpreter importing what a contender imports."""
     tries = []
     for _ in range(IMPORT_TRIES):
-        m = run_measured([sys.executable, "-c", IMPORTS[name]], cwd=ROOT, timeout=60)
+        m = run_measured([sys.executable, "-c", code or IMPORTS[name]], cwd=ROOT, timeout=60)
         if m.returncode:
             raise RuntimeError(f"import check failed for {name}: {_tail(m.stderr)}")
         tries.append(m)
@@ -435,6 +468,10 @@ def median_row(runs: list[Run]) -> dict[str, Any]:
         "pages_per_s",
         "cpu_s",
         "cpu_ms_per_page",
+        "main_cpu_s",
+        "workers_cpu_s",
+        "fork_server_cpu_s",
+        "other_cpu_s",
         "peak_rss_mb",
         "server_requests",
         "server_cpu_s",
@@ -529,6 +566,50 @@ def cpu_ceiling(
     return {"rows": rows, "for_2x": for_2x, "extraction_ms": extraction_ms}
 
 
+def cpu_breakdown(
+    summary: dict[str, dict[str, Any]],
+    extraction: dict[str, Any],
+    start_up: dict[str, dict[str, float]],
+) -> list[list[Any]]:
+    """CPU ms per page, where it goes: newsarchive's crawler process (start-up apart), the
+    fork server (it imports the extraction stack once for all workers) and the extraction
+    workers (extraction itself, as timed in-process over the same pages, apart from what the
+    workers spend around it: IPC, pickling; more if they were spawned, each importing the
+    stack), and the plain spider."""
+    na = summary["newsarchive"]
+    pages = na["pages"] or 1
+    rows: list[list[Any]] = [["newsarchive, all processes", 1000 * na["cpu_s"] / pages]]
+    if na.get("main_cpu_s") is not None:
+        main_up = 1000 * start_up["main"]["cpu_s"] / pages
+        extract = extraction["newsarchive extract_article"]["cpu_ms_mean"]
+        workers_ms = 1000 * (na["workers_cpu_s"] or 0.0) / pages
+        rows += [
+            ["  crawler process", 1000 * na["main_cpu_s"] / pages],
+            ["    start-up (imports)", main_up],
+            ["    per page: Scrapy, pipeline, store", 1000 * na["main_cpu_s"] / pages - main_up],
+            [
+                "  fork server (imports the extraction stack)",
+                1000 * (na["fork_server_cpu_s"] or 0.0) / pages,
+            ],
+            ["  extraction workers", workers_ms],
+            ["    extract_article (in-process figure)", extract],
+            ["    rest: IPC, pickling, contention", workers_ms - extract],
+            ["  other (resource tracker)", 1000 * (na["other_cpu_s"] or 0.0) / pages],
+        ]
+    peer = summary.get("scrapy+trafilatura")
+    if peer and peer["pages"]:
+        traf = extraction["trafilatura.extract"]["cpu_ms_mean"]
+        total = 1000 * peer["cpu_s"] / peer["pages"]
+        up = 1000 * peer["import_cpu_s"] / peer["pages"]
+        rows += [
+            ["scrapy+trafilatura, one process", total],
+            ["  trafilatura.extract (in-process figure)", traf],
+            ["  start-up (imports)", up],
+            ["  rest: Scrapy", total - traf - up],
+        ]
+    return rows
+
+
 GOAL_SPEEDUP = 2.2  # issue 17: newsarchive pages/s over the plain spider's, on real pages
 GOAL_RSS_MB = 300.0  # issue 17: peak RSS of the crawl (main process or any worker)
 
@@ -587,8 +668,8 @@ def main() -> None:
     parser.add_argument(
         "--extract-pages",
         type=int,
-        default=DEFAULT_EXTRACT_PAGES,
-        help="pages timed in the in-process extraction part (default %(default)s)",
+        default=None,
+        help="pages timed in the in-process extraction part (default: all of --pages)",
     )
     parser.add_argument(
         "--no-trafilatura-cli", action="store_true", help="skip contender (c), the trafilatura CLI"
@@ -607,6 +688,8 @@ def main() -> None:
         return
     if args.pages < 2 or args.repeat < 1:
         parser.error("--pages must be >= 2 and --repeat >= 1")
+    if args.extract_pages is None:
+        args.extract_pages = args.pages
 
     started = time.perf_counter()
     cores = os.cpu_count() or 1
@@ -632,6 +715,7 @@ def main() -> None:
         f"all reachable from page 0 in {site.required_depth()} hops; crawl depth {depth}"
     )
     imports = {name: import_floor(name) for name in IMPORTS}
+    start_up = {part: import_floor(part, code) for part, code in START_UP.items()}
 
     runs: dict[str, list[Run]] = {}
     with (
@@ -676,6 +760,7 @@ def main() -> None:
             row["pages"] / (row["wall_s"] - floor) if row["wall_s"] > floor else None
         )
         cpu_floor = imports[name]["cpu_s"]
+        row["import_cpu_s"] = cpu_floor
         row["cpu_ms_per_page_after_import"] = (
             1000 * (row["cpu_s"] - cpu_floor) / row["pages"] if row["pages"] else None
         )
@@ -768,6 +853,13 @@ def main() -> None:
             for name, r in extraction.items()
         ],
     )
+    breakdown = cpu_breakdown(summary, extraction, start_up)
+    print(
+        f"\nCPU ms per page, where it goes ({args.pages} pages; crawler and workers sampled "
+        "from /proc; extraction as timed in-process above; start-up = a bare interpreter's "
+        "imports)"
+    )
+    print_table(["part", "CPU ms/page"], breakdown)
     ceiling = cpu_ceiling(summary, na_ms, usable)
     print(
         f"\nCPU ceiling on {usable} usable core(s): the most pages/s a contender's CPU per page "
@@ -818,6 +910,8 @@ def main() -> None:
         "settings": POLITENESS_OFF,
         "repeat": args.repeat,
         "imports": imports,
+        "start_up": start_up,
+        "cpu_breakdown_ms_per_page": {str(r[0]).strip(): r[1] for r in breakdown},
         "crawl": summary,
         "ratios_newsarchive_over_peer": rel,
         "runs": {

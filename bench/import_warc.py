@@ -31,8 +31,14 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from newsarchive_testing import sitegen
+from newsarchive_testing.proc_cpu import CpuSampler, wait_measured
 
 BASE = "https://www.giornale-di-prova.it"
+# what each process imports before its first page (start-up: a floor under every run)
+START_UP = {
+    "main": "import newsarchive.cli, newsarchive.cli_warc, newsarchive.warc.import_",
+    "plain": "import warcio.archiveiterator, trafilatura",
+}
 WARC_DATE = "2024-11-25T10:00:00Z"
 
 
@@ -130,10 +136,75 @@ def read_fastwarc(path: Path) -> int | None:
     return n
 
 
+def extraction_cpu(path: Path) -> float:
+    """CPU ms per page of extract_page alone, in this process, over the WARC's HTML pages."""
+    from datetime import datetime
+
+    from newsarchive.extract.article import extract_page
+
+    fetched_at = datetime.fromisoformat(WARC_DATE.replace("Z", "+00:00"))
+    cpu, pages = 0.0, 0
+    with path.open("rb") as fh:
+        for record in ArchiveIterator(fh):
+            if record.rec_type != "response" or record.http_headers is None:
+                continue
+            headers = dict(record.http_headers.headers)
+            if "html" not in headers.get("Content-Type", ""):
+                continue
+            body = record.content_stream().read()
+            url = record.rec_headers.get_header("WARC-Target-URI")
+            start = time.process_time()
+            extract_page(body, url=url, status=200, fetched_at=fetched_at, headers=headers)
+            cpu += time.process_time() - start
+            pages += 1
+    return 1000 * cpu / pages
+
+
+def load_average() -> str:
+    """The 1/5/15-minute load averages (other processes skew pages/s)."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def timed(func, *args):  # type: ignore[no-untyped-def]
     start = time.perf_counter()
     result = func(*args)
     return result, time.perf_counter() - start
+
+
+def timed_cpu(func, *args):  # type: ignore[no-untyped-def]
+    """func's result, wall seconds and CPU seconds (this process)."""
+    start, cpu = time.perf_counter(), time.process_time()
+    result = func(*args)
+    return result, time.perf_counter() - start, time.process_time() - cpu
+
+
+def run_import(cmd: list[str]) -> tuple[str, float, float, dict[str, float]]:
+    """Run the import CLI: (stdout, wall s, CPU s of the main process, CPU s of its
+    descendants by kind: fork server, workers, resource tracker), read from /proc (the fork
+    server's workers are not the main process's children: os.wait4 would not count them)."""
+    start = time.perf_counter()
+    with tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL)
+        sampler = CpuSampler(proc.pid).start()
+        try:
+            status, _, own = wait_measured(proc.pid)
+        finally:
+            sampler.stop()
+        wall = time.perf_counter() - start
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise RuntimeError(f"{cmd} exited with {os.waitstatus_to_exitcode(status)}")
+        out.seek(0)
+        return out.read().decode(), wall, own, sampler.by_kind()
+
+
+def start_up_cpu(code: str) -> float:
+    """CPU seconds of a bare interpreter running code (imports: a floor under every run)."""
+    usage = []
+    for _ in range(2):
+        proc = subprocess.Popen([sys.executable, "-c", code])
+        _, _, ru = os.wait4(proc.pid, 0)
+        usage.append(ru.ru_utime + ru.ru_stime)
+    return min(usage)
 
 
 def main() -> None:
@@ -145,17 +216,27 @@ def main() -> None:
         warc = Path(tmp) / "bench.warc.gz"
         html = build(warc, args.pages)
         size = warc.stat().st_size
-        print(f"cores: {os.cpu_count()}, HTML pages: {html}, WARC: {size / 1e6:.1f} MB")
-        done, wall = timed(plain_loop, warc)
-        results["warcio + trafilatura.extract (1 process)"] = {"pages_per_s": done / wall}
+        print(
+            f"cores: {os.cpu_count()}, HTML pages: {html}, WARC: {size / 1e6:.1f} MB; "
+            f"load average {load_average()}"
+        )
+        done, wall, cpu = timed_cpu(plain_loop, warc)
+        plain_name = "warcio + trafilatura.extract (1 process)"
+        results[plain_name] = {"pages_per_s": done / wall, "cpu_ms_per_page": 1000 * cpu / done}
         db = Path(tmp) / "archive.db"
         cmd = [sys.executable, "-m", "newsarchive", "import-warc", str(warc), "--db", str(db)]
-        proc, wall = timed(
-            lambda: subprocess.run([*cmd, "--silent"], capture_output=True, text=True, check=True)
-        )
-        stored = int(proc.stdout.split("pages stored:")[1].split()[0])
-        assert stored == html, proc.stdout
-        results["newsarchive import-warc (all cores, stored)"] = {"pages_per_s": stored / wall}
+        stdout, wall, main_cpu, children = run_import([*cmd, "--silent"])
+        workers_cpu = children.get("worker", 0.0)
+        server_cpu = children.get("fork server", 0.0)
+        other_cpu = sum(v for k, v in children.items() if k not in ("worker", "fork server"))
+        all_cpu = main_cpu + sum(children.values())
+        stored = int(stdout.split("pages stored:")[1].split()[0])
+        assert stored == html, stdout
+        ours_name = "newsarchive import-warc (all cores, stored)"
+        results[ours_name] = {
+            "pages_per_s": stored / wall,
+            "cpu_ms_per_page": 1000 * all_cpu / stored,
+        }
         records, wall = timed(read_warcio, warc)
         results["read only: warcio"] = {
             "records_per_s": records / wall,
@@ -169,11 +250,34 @@ def main() -> None:
             }
         else:
             print("fastwarc not installed: run with `uv run --with fastwarc` to time it")
+        extract_ms = extraction_cpu(warc)
     for name, r in results.items():
         print(f"{name:46} " + "  ".join(f"{k} {v:8.1f}" for k, v in r.items()))
-    plain = results["warcio + trafilatura.extract (1 process)"]["pages_per_s"]
-    ours = results["newsarchive import-warc (all cores, stored)"]["pages_per_s"]
-    print(f"import-warc vs plain loop: {ours / plain:.2f}x (goal >= 1.8x on 2 cores)")
+    plain = results[plain_name]["pages_per_s"]
+    ours = results[ours_name]["pages_per_s"]
+    print(
+        f"import-warc vs plain loop: {ours / plain:.2f}x (goal >= 1.8x on 2 cores); "
+        f"load average {load_average()} (pages/s depends on it, CPU ms/page hardly)"
+    )
+    main_up = 1000 * start_up_cpu(START_UP["main"]) / stored
+    plain_up = 1000 * start_up_cpu(START_UP["plain"]) / done
+    breakdown = [
+        ("import-warc, all processes", 1000 * all_cpu / stored),
+        ("  main process", 1000 * main_cpu / stored),
+        ("    start-up (imports)", main_up),
+        ("    per page: read WARC, store", 1000 * main_cpu / stored - main_up),
+        ("  fork server (imports the extraction stack)", 1000 * server_cpu / stored),
+        ("  extraction workers", 1000 * workers_cpu / stored),
+        ("    extract_page (in-process figure)", extract_ms),
+        ("    rest: IPC, pickling, contention", 1000 * workers_cpu / stored - extract_ms),
+        ("  other (resource tracker)", 1000 * other_cpu / stored),
+        ("plain loop, one process", results[plain_name]["cpu_ms_per_page"]),
+        ("  start-up (imports, not in the figure above)", plain_up),
+    ]
+    print(f"\nCPU ms per page, where it goes ({stored} pages; workers sampled from /proc)")
+    for name, ms in breakdown:
+        print(f"{name:50} {ms:8.2f}")
+    results["cpu_breakdown_ms_per_page"] = {name.strip(): ms for name, ms in breakdown}
     out = Path(__file__).parent / "out"
     out.mkdir(exist_ok=True)
     (out / "import_warc.json").write_text(json.dumps(results, indent=2))

@@ -66,11 +66,17 @@ def descendants(pid: int) -> list[int]:
 
 
 def spawned_workers(pid: int) -> list[int]:
-    """Descendants of pid that are multiprocessing workers (spawned: `spawn_main`)."""
+    """Descendants of pid that are multiprocessing workers: spawned (`spawn_main`), or forked
+    by the fork server (its command line; the fork server itself, pid's child, is not one)."""
     found = []
     for kid in descendants(pid):
         try:
-            if b"spawn_main" in Path(f"/proc/{kid}/cmdline").read_bytes():
+            cmdline = Path(f"/proc/{kid}/cmdline").read_bytes()
+            stat = Path(f"/proc/{kid}/stat").read_text()
+            forked = b"multiprocessing.forkserver" in cmdline
+            if b"spawn_main" in cmdline or (
+                forked and int(stat.rsplit(")", 1)[1].split()[1]) != pid
+            ):
                 found.append(kid)
         except OSError:
             pass

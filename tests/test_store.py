@@ -302,6 +302,29 @@ def test_previous_body_looked_up_once_gives_the_same_rows(archive):
     assert tuple(row) == (1, first)
 
 
+def test_an_unchanged_refetch_is_not_compressed(archive, monkeypatch):
+    """Bytes the caller knows are stored already (an unchanged re-check) are never compressed:
+    no second copy is kept, so compressing them was CPU spent for nothing."""
+    from newsarchive.store import bodies
+
+    store(archive, raw_page())
+    page = raw_page(fetched_at="2024-12-07T09:00:00.000+00:00")
+    previous = archive.pages.latest_body(page.url, page.final_url)
+    compressed: list[bytes | None] = []
+    real = bodies._compressor
+    monkeypatch.setattr(
+        bodies, "_compressor", lambda dictionary: compressed.append(dictionary) or real(dictionary)
+    )
+    second = archive.pages.record_fetch(
+        page, None, outcome="article", error=None, crawl_id=None, extracted_at="x",
+        previous=previous,
+    )  # fmt: skip
+    row = archive.db.conn.execute(
+        "SELECT body IS NULL, compression FROM pages WHERE id = ?", (second,)
+    ).fetchone()
+    assert (tuple(row), compressed) == ((1, "zstd"), [])
+
+
 def test_shared_archive_is_one_connection_until_its_last_user_closes(tmp_path):
     first = Archive.shared(tmp_path / "archive.db")
     second = Archive.shared(tmp_path / "archive.db")

@@ -109,6 +109,32 @@ def test_crawl_goes_on_past_a_slow_page(site, tmp_path):
     assert (slow[0], slow[1].startswith("timeout"), articles) == (EXTRACTION_FAILED, True, 5)
 
 
+# A spawned worker spends 0.2-1 s importing trafilatura, lxml and dateparser before its first
+# page; one forked from the preloaded fork server, a few milliseconds.
+FORKED_WORKER_CPU_S = 0.15
+WORKER_CPU = """
+import time
+from newsarchive.crawl.workers import ExtractionPool
+
+started = ExtractionPool(2, memory_mb=0)
+futures = [started.pool.schedule(time.process_time) for _ in range(2)]
+print(max(f.result(timeout=120) for f in futures))
+started.close()
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the fork server")
+def test_workers_do_not_each_import_the_extraction_stack(tmp_path):
+    """Workers fork from a server that imported the extraction stack once: a new worker has
+    used next to no CPU by its first task (time.process_time, which imports nothing). In a
+    process of its own: under pytest a worker would import pytest's modules."""
+    out = subprocess.run(
+        [sys.executable, "-c", WORKER_CPU], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert float(out.stdout) < FORKED_WORKER_CPU_S
+
+
 def test_a_pool_adopts_prestarted_workers():
     from newsarchive.crawl import workers
 

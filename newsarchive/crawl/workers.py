@@ -5,15 +5,19 @@ becomes ``extraction_failed`` with the reason; the pool replaces the worker and 
 Pages larger than the size cap are not extracted at all (``too_large``); their raw bytes are
 stored all the same.
 
-Spawned workers import the extraction stack (trafilatura, lxml, dateparser...) before their
-first page: `prestart` lets the crawl start them while Scrapy itself is being imported and set
-up, and the pipeline's pool adopts them.
+Workers fork from multiprocessing's fork server, which imports the extraction stack
+(trafilatura, lxml, dateparser...) once, before the first worker: a worker then starts in
+milliseconds instead of importing it again (a spawned worker did, each one, and each
+replacement after a timeout). Where there is no fork server, workers are spawned. `prestart`
+lets the crawl start them while Scrapy itself is being imported and set up, and the
+pipeline's pool adopts them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import ctypes
 import logging
 import multiprocessing
@@ -51,6 +55,12 @@ PARENT_POLL_SECONDS = 1.0
 Result = tuple["Extraction | None", str, "str | None"]
 
 
+# What the fork server imports once, before it forks the first worker: the main module too
+# (the `newsarchive` script), which a worker would otherwise import again, as spawn does.
+PRELOAD = ["__main__", "newsarchive.crawl.workers", "newsarchive.extract.article"]
+# _limit_memory(parent=FORK_PARENT): the worker's parent is the fork server, whoever it is.
+FORK_PARENT = 0
+
 # Pools started ahead of need by prestart(), by (workers, memory_mb), until a pool adopts one.
 _PRESTARTED: dict[tuple[int, int], ProcessPool] = {}
 
@@ -74,9 +84,10 @@ def die_with_parent(parent: int) -> None:
     and even in the middle of a page (a busy worker reads no pipe and would live on).
 
     On Linux the kernel sends SIGKILL (PR_SET_PDEATHSIG) when the thread that started the
-    worker ends: the main thread of `reextract`, pebble's pool-manager thread for replaced
-    crawl workers, which ends only when the pool stops (and stops its workers anyway).
-    Elsewhere a daemon thread polls getppid()."""
+    worker ends: the fork server's only thread, which ends when the process it serves ends
+    (it reads EOF on a pipe from it); for a spawned worker, the main thread of `reextract` or
+    pebble's pool-manager thread for replaced crawl workers, which ends only when the pool
+    stops (and stops its workers anyway). Elsewhere a daemon thread polls getppid()."""
     if sys.platform.startswith("linux"):
         try:
             libc = ctypes.CDLL(None, use_errno=True)
@@ -90,12 +101,30 @@ def die_with_parent(parent: int) -> None:
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
 
 
+def _release_fork_server() -> None:
+    """In a forked worker: close its copy of the fork server's "alive" pipe (multiprocessing
+    hands one to every child), so that the fork server ends when the crawler does, and a
+    busy worker with it, instead of each keeping the other alive."""
+    from multiprocessing import forkserver
+
+    server = forkserver._forkserver
+    fd = getattr(server, "_forkserver_alive_fd", None)
+    if fd is not None:
+        setattr(server, "_forkserver_alive_fd", None)  # noqa: B010 - private to multiprocessing
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+
 def _limit_memory(memory_mb: int, parent: int | None = None) -> None:
     """Worker initializer: die with the crawler, cap the address space so a memory bomb
     raises MemoryError, and import the extraction stack once, before the first page."""
-    if parent is not None:
+    if parent == FORK_PARENT:
+        # a forked worker's parent is the fork server, which ends when the crawler does
+        _release_fork_server()
+        die_with_parent(os.getppid())
+    elif parent is not None:
         die_with_parent(parent)
-    import newsarchive.extract.article  # noqa: F401
+    import newsarchive.extract.article  # noqa: F401 - preloaded by the fork server
 
     if memory_mb > 0:
         limit = memory_mb * 1024 * 1024
@@ -106,15 +135,26 @@ def _ready() -> None:
     """A no-op task: scheduling it makes pebble start its workers now rather than later."""
 
 
+def _context() -> tuple[multiprocessing.context.BaseContext, int]:
+    """The start method of the workers (the fork server, preloaded; else spawn) and the
+    parent pid they must die with."""
+    # never a plain fork: the crawler process has threads and open SQLite handles
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)
+        return context, FORK_PARENT
+    return multiprocessing.get_context("spawn"), os.getpid()
+
+
 def _spawn_pool(workers: int, memory_mb: int) -> ProcessPool:
-    """A pebble pool of spawned extraction workers, started at once."""
-    # spawn: the crawler process has threads and open SQLite handles not to inherit
+    """A pebble pool of extraction workers, started at once."""
+    context, parent = _context()
     pool = ProcessPool(
         max_workers=workers,
         max_tasks=MAX_TASKS_PER_WORKER,
         initializer=_limit_memory,
-        initargs=(memory_mb, os.getpid()),
-        context=multiprocessing.get_context("spawn"),
+        initargs=(memory_mb, parent),
+        context=context,
     )
     pool.schedule(_ready)  # pebble starts its workers at the first task, not before
     return pool

@@ -199,6 +199,12 @@ class Bodies:
     def compress_body(self, url: str, body: bytes, *, train: bool = True) -> tuple[str, bytes]:
         """(pages.compression, blob) for a body fetched from url: zstd with the site's
         dictionary, made first (train) when the site has just reached DICT_MIN_PAGES bodies."""
+        compression, dictionary = self.codec(url, train=train)
+        return compression, compress(body, dictionary)
+
+    def codec(self, url: str, *, train: bool = True) -> tuple[str, bytes | None]:
+        """(pages.compression, dictionary) a body fetched from url is compressed with (see
+        compress_body), without compressing anything yet."""
         site = body_site(url)
         dict_id = self.site_dictionary(site)
         if train and dict_id is None and self._undictionaried[site] >= DICT_MIN_PAGES:
@@ -206,8 +212,8 @@ class Bodies:
             dict_id = self.train_dictionary(site)
         dictionary = self.dictionary(dict_id) if dict_id is not None else None
         if dict_id is None or dictionary is None:
-            return "zstd", compress(body)
-        return f"{ZSTD_DICT_PREFIX}{dict_id}", compress(body, dictionary)
+            return "zstd", None
+        return f"{ZSTD_DICT_PREFIX}{dict_id}", dictionary
 
     @retry_locked
     def train_dictionary(self, site: str, *, min_pages: int = DICT_MIN_PAGES) -> int | None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from newsarchive.model import RawPage
 from newsarchive.store.base import retry_locked, to_json
-from newsarchive.store.bodies import body_sha256
+from newsarchive.store.bodies import body_sha256, compress
 from newsarchive.store.canonical import canonical_claim, trust_canonical
 from newsarchive.urls import strip_credentials
 
@@ -37,6 +37,11 @@ def _warc_columns(page: RawPage) -> tuple[str | None, int | None, int | None, st
     return page.warc.file, page.warc.offset, page.warc.length, page.warc.record_id
 
 
+def _same_body(page: RawPage, sha: str, previous: StoredBody) -> bool:
+    """Whether a fetch has the bytes of the stored body previous (or is "not modified")."""
+    return page.status == 304 or previous.sha256 == sha
+
+
 class Pages:
     """The pages table: record a fetch, find the newest stored body of a URL, read a page."""
 
@@ -61,14 +66,18 @@ class Pages:
         (the bytes it names stay valid: stored pages are never deleted).
         """
         sha = body_sha256(page.body)
-        compression, blob = self._archive.bodies.compress_body(page.final_url, page.body)
-        body: bytes | None = blob
+        compression, dictionary = self._archive.bodies.codec(page.final_url)
+        # compressed before the write lock is taken, unless the caller knows the bytes are
+        # stored already (an unchanged re-check, a 304): then they are never compressed
+        body: bytes | None = None
+        if not (isinstance(previous, StoredBody) and _same_body(page, sha, previous)):
+            body = compress(page.body, dictionary)
         claim = canonical_claim(page.final_url, extraction)
         with self._archive.write() as conn:
             if isinstance(previous, str):
                 previous = self._latest_body(conn, page.url, page.final_url)
             body_page_id = None
-            if previous is not None and (page.status == 304 or previous[1] == sha):
+            if previous is not None and _same_body(page, sha, previous):
                 # same bytes as an earlier fetch (or "not modified"): no second copy
                 body, body_page_id, sha = None, previous[0], previous[1]
             cur = conn.execute(
