@@ -165,10 +165,10 @@ def _with_ancestors(nodes: Iterable[Any], found: set[Any]) -> set[Any]:
 def _heading_blocks(page: _Page) -> list[Any]:
     # 1. One pass over every node: heading candidates (heading and loose heading tags, title
     #    classes; never a link), and the nodes whose text is not visible (comments, PIs,
-    #    entities, invisible tags, hidden elements). A candidate leaf is judged here
-    #    already: its raw text is its .text, and it is masked (step 2) only when itself
-    #    skipped; a long one marks its ancestors long (step 3), one without a heading word
-    #    is dropped (as _is_related_heading would reject it).
+    #    entities, invisible tags, hidden elements). A leaf is judged here already, before
+    #    its tag and class: its raw text is its .text; hidden, it shows no text (no heading);
+    #    long, its ancestors are long too (step 3); without a heading word it is no heading
+    #    (as _is_related_heading would decide: a leaf is masked only when itself hidden).
     candidates = []
     skipped = []
     long_leaves = []
@@ -182,18 +182,19 @@ def _heading_blocks(page: _Page) -> list[Any]:
         )
         if hidden:
             skipped.append(el)
-        if tag in HEADING_TAGS or tag in LOOSE_HEADING_TAGS:
-            pass
-        elif tag == "a" or not _is_title_class(el.get("class")):
+        if tag == "a":
             continue
-        if not hidden and not len(el):
-            raw = el.text or ""
+        if not len(el):
+            raw = el.text
+            if hidden or raw is None:
+                continue
             if len(raw) > HEADING_MAX_CHARS and len(raw.strip()) > HEADING_MAX_CHARS:
                 long_leaves.append(el)
                 continue
             if not RELATED_HEADING_WORD_RE.search(raw.lower()):
                 continue
-        candidates.append(el)
+        if tag in HEADING_TAGS or tag in LOOSE_HEADING_TAGS or _is_title_class(el.get("class")):
+            candidates.append(el)
     # 2. Elements whose visible text (_text) is not their raw text: they hold a skipped node.
     masked = _with_ancestors(skipped, set())
     # 3. Innermost first: an element holding one with too much text has too much text too.

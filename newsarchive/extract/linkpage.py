@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 
 from newsarchive.extract import chrome
-from newsarchive.urls import PLACEHOLDER_BASE, SELF_URL_XPATH, canonicalize_url
+from newsarchive.urls import PLACEHOLDER_BASE, canonicalize_url
 
 
 def _words(text: str) -> frozenset[str]:
@@ -91,7 +91,6 @@ BLOCK_TEXT_TAGS = _words(
     "h6 header hr li main nav ol p section table td th tr ul"
 )
 INVISIBLE_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title"})
-SELF_URLS = etree.XPath(SELF_URL_XPATH)
 COMMENT_HREF_RE = re.compile(r"#(?:comment|respond|disqus)", re.I)
 NOISE_TOKEN_RE = re.compile(r"tag[-_]?(?:cloud|list)|back[-_]?to[-_]?top|torna[-_]?su")
 FLAGS_CACHE_SIZE = 8192
@@ -186,12 +185,11 @@ class _Page:
     @classmethod
     def build(cls, tree: Any, page_url: str | None) -> _Page:
         """Page model; without page_url, the document URL or the declared canonical URL is used."""
-        declared = [str(u) for u in SELF_URLS(tree)]
+        declared, base_href = _declared_urls(tree)
         docinfo_url = tree.getroottree().docinfo.URL
         page_url = page_url or (docinfo_url if isinstance(docinfo_url, str) else None)
         page_url = page_url or next((c for u in declared if (c := canonicalize_url(u))), None)
         self_urls = {c for u in [page_url, *declared] if u and (c := canonicalize_url(u, page_url))}
-        base_href = next((b.get("href") for b in tree.iter("base") if b.get("href")), None)
         link_base = (canonicalize_url(base_href, page_url) if base_href else None) or page_url
         link_base = link_base or PLACEHOLDER_BASE
         host = urlsplit(canonicalize_url(link_base) or "").hostname or ""
@@ -295,6 +293,21 @@ class _Page:
             if self.flags(anc) & {"noise", "sitewide"} or chrome.is_chrome(anc, IN_BLOCK_CHROME):
                 return True
         return False
+
+
+def _declared_urls(tree: Any) -> tuple[list[str], str | None]:
+    """The page's own URLs (SELF_URL_XPATH's: canonical link, og:url) and its <base> href,
+    in one pass over the few link/meta/base elements (not one XPath walk each)."""
+    declared = []
+    base_href = None
+    for el in tree.iter("link", "meta", "base"):
+        if el.tag == "base":
+            base_href = base_href or el.get("href") or None
+        elif el.tag == "link" and el.get("rel") == "canonical" and el.get("href") is not None:
+            declared.append(el.get("href"))
+        elif el.tag == "meta" and el.get("property") == "og:url" and el.get("content") is not None:
+            declared.append(el.get("content"))
+    return declared, base_href
 
 
 def looks_like_article(url: str) -> bool:
