@@ -172,6 +172,7 @@ def test_declared_urls_are_the_self_url_xpath_and_the_first_base_href() -> None:
         "<link rel='Canonical' href='/b'><base href='/dir/'><base href='/other/'></head>"
         "<body><meta property='og:url' content=''><link rel='canonical' href='/c'></body></html>"
     )
-    declared, base_href = linkpage._declared_urls(tree)
+    scan = linkpage._scan(tree)
+    declared, base_href = scan.declared, scan.base_href
     assert declared == [str(u) for u in tree.xpath(SELF_URL_XPATH)] == ["/a", "", "/c"]
     assert base_href == "/dir/"

@@ -23,7 +23,6 @@ from newsarchive.extract.linkpage import (
 )
 from newsarchive.urls import PLACEHOLDER_BASE, same_site
 
-CONTAINER_TAGS = frozenset({"section", "aside", "div", "ul", "ol", "nav"})
 LOOSE_HEADING_TAGS = frozenset({"p", "span", "strong", "b", "em", "div", "header", "label"})
 RELATED_HEADING_RE = re.compile(
     r"(?:articoli correlati|notizie correlate|correlati|correlate|articoli simili|leggi anche"
@@ -76,7 +75,7 @@ def _acceptable(page: _Page, block: Any, *, signal: bool) -> bool:
 
 def _class_blocks(page: _Page) -> list[Any]:
     blocks = []
-    for el in page.root.iter(*CONTAINER_TAGS):
+    for el in page.containers:
         if not page.may_signal(el):
             continue
         flags = page.flags(el)
@@ -265,7 +264,9 @@ def _fallback_blocks(page: _Page) -> list[Any]:
     if page.main is None:
         return []
     blocks = []
-    for el in page.root.iter("aside", "section"):
+    for el in page.containers:
+        if el.tag not in ("aside", "section"):
+            continue
         if page.before_end(el, page.main) or not _acceptable(page, el, signal=False):
             continue
         if any(

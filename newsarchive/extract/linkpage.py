@@ -84,6 +84,7 @@ IN_BLOCK_CHROME = chrome.Vocabulary(
     tags=frozenset({"nav", "footer"}), roles=CHROME.roles, edge_words=CHROME.edge_words
 )
 MAIN_BODY_MIN_CHARS = 100
+CONTAINER_TAGS = frozenset({"section", "aside", "div", "ul", "ol", "nav"})  # of related lists
 
 # Visible text
 BLOCK_TEXT_TAGS = _words(
@@ -171,6 +172,7 @@ class _Page:
     self_urls: set[str]
     link_base: str | None
     host: str
+    containers: list[Any] = field(default_factory=list)  # CONTAINER_TAGS, in document order
     # document-order keys (see position), made only for the elements compared
     positions: dict[Any, tuple[int, ...]] = field(default_factory=dict)
     main: Any = None
@@ -185,7 +187,8 @@ class _Page:
     @classmethod
     def build(cls, tree: Any, page_url: str | None) -> _Page:
         """Page model; without page_url, the document URL or the declared canonical URL is used."""
-        declared, base_href = _declared_urls(tree)
+        scan = _scan(tree)
+        declared, base_href = scan.declared, scan.base_href
         docinfo_url = tree.getroottree().docinfo.URL
         page_url = page_url or (docinfo_url if isinstance(docinfo_url, str) else None)
         page_url = page_url or next((c for u in declared if (c := canonicalize_url(u))), None)
@@ -193,8 +196,8 @@ class _Page:
         link_base = (canonicalize_url(base_href, page_url) if base_href else None) or page_url
         link_base = link_base or PLACEHOLDER_BASE
         host = urlsplit(canonicalize_url(link_base) or "").hostname or ""
-        page = cls(tree, self_urls, link_base, host)
-        page.main = _main_body(tree)
+        page = cls(tree, self_urls, link_base, host, containers=scan.containers)
+        page.main = _main_body(scan.paragraphs)
         if page.main is not None:  # an ancestor holding the body is no chrome around a block
             body = [page.main, *page.main.iterancestors()]
             page.surroundings = chrome.ChromeMap(SURROUNDINGS, transparent=body)
@@ -295,19 +298,33 @@ class _Page:
         return False
 
 
-def _declared_urls(tree: Any) -> tuple[list[str], str | None]:
-    """The page's own URLs (SELF_URL_XPATH's: canonical link, og:url) and its <base> href,
-    in one pass over the few link/meta/base elements (not one XPath walk each)."""
-    declared = []
-    base_href = None
-    for el in tree.iter("link", "meta", "base"):
-        if el.tag == "base":
-            base_href = base_href or el.get("href") or None
-        elif el.tag == "link" and el.get("rel") == "canonical" and el.get("href") is not None:
-            declared.append(el.get("href"))
-        elif el.tag == "meta" and el.get("property") == "og:url" and el.get("content") is not None:
-            declared.append(el.get("content"))
-    return declared, base_href
+@dataclass
+class _Scan:
+    """What one pass over the page's link/meta/base, <p> and container elements finds."""
+
+    declared: list[str] = field(default_factory=list)  # SELF_URL_XPATH's values, in order
+    base_href: str | None = None  # the first non-empty <base href>
+    paragraphs: list[Any] = field(default_factory=list)
+    containers: list[Any] = field(default_factory=list)  # CONTAINER_TAGS, in document order
+
+
+def _scan(tree: Any) -> _Scan:
+    """The page's own URLs (canonical link, og:url), <base> href, paragraphs and containers,
+    in one walk (the link/meta/base elements were two XPath walks and a scan of their own)."""
+    found = _Scan()
+    for el in tree.iter("p", "link", "meta", "base", *CONTAINER_TAGS):
+        tag = el.tag
+        if tag == "p":
+            found.paragraphs.append(el)
+        elif tag in CONTAINER_TAGS:
+            found.containers.append(el)
+        elif tag == "base":
+            found.base_href = found.base_href or el.get("href") or None
+        elif tag == "link" and el.get("rel") == "canonical" and el.get("href") is not None:
+            found.declared.append(el.get("href"))
+        elif tag == "meta" and el.get("property") == "og:url" and el.get("content") is not None:
+            found.declared.append(el.get("content"))
+    return found
 
 
 def looks_like_article(url: str) -> bool:
@@ -355,10 +372,10 @@ def _attribute_flags(cls: str | None, ident: str | None, extra: tuple[str, ...])
     return frozenset(flags)
 
 
-def _main_body(root: Any) -> Any:
+def _main_body(paragraphs: list[Any]) -> Any:
     """The element with the most direct <p> text: the article body."""
     scores: dict[Any, int] = {}
-    for p in root.iter("p"):
+    for p in paragraphs:
         parent = p.getparent()
         if parent is not None:
             scores[parent] = scores.get(parent, 0) + len(raw_text(p).strip())
