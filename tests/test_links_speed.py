@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from newsarchive.extract import blocks, linkpage
 from newsarchive.extract.linkpage import _Page
+from newsarchive.urls import SELF_URL_XPATH
 
 WORDS = ("Leggi", "anche", "correlati", "x", " ", "\xa0", "\n  ", "more", "a" * 30)
 TAGS = ("div", "section", "aside", "ul", "li", "p", "span", "h3", "a", "b")
@@ -163,3 +164,15 @@ def test_fallback_makes_the_url_only_of_links_with_a_long_anchor_text(monkeypatc
     made.clear()
     assert [el.tag for el in blocks._fallback_blocks(page)] == ["aside"]
     assert made == ["/cronaca/2024/05/02/notizia-2", "/cronaca/2024/05/04/notizia-4"]
+
+
+def test_declared_urls_are_the_self_url_xpath_and_the_first_base_href() -> None:
+    tree = lxml.html.fromstring(
+        "<html><head><base href=''><link rel='canonical' href='/a'><meta property='og:url'>"
+        "<link rel='Canonical' href='/b'><base href='/dir/'><base href='/other/'></head>"
+        "<body><meta property='og:url' content=''><link rel='canonical' href='/c'></body></html>"
+    )
+    scan = linkpage._scan(tree)
+    declared, base_href = scan.declared, scan.base_href
+    assert declared == [str(u) for u in tree.xpath(SELF_URL_XPATH)] == ["/a", "", "/c"]
+    assert base_href == "/dir/"

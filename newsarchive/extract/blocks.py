@@ -23,7 +23,6 @@ from newsarchive.extract.linkpage import (
 )
 from newsarchive.urls import PLACEHOLDER_BASE, same_site
 
-CONTAINER_TAGS = frozenset({"section", "aside", "div", "ul", "ol", "nav"})
 LOOSE_HEADING_TAGS = frozenset({"p", "span", "strong", "b", "em", "div", "header", "label"})
 RELATED_HEADING_RE = re.compile(
     r"(?:articoli correlati|notizie correlate|correlati|correlate|articoli simili|leggi anche"
@@ -76,7 +75,7 @@ def _acceptable(page: _Page, block: Any, *, signal: bool) -> bool:
 
 def _class_blocks(page: _Page) -> list[Any]:
     blocks = []
-    for el in page.root.iter(*CONTAINER_TAGS):
+    for el in page.containers:
         if not page.may_signal(el):
             continue
         flags = page.flags(el)
@@ -165,10 +164,10 @@ def _with_ancestors(nodes: Iterable[Any], found: set[Any]) -> set[Any]:
 def _heading_blocks(page: _Page) -> list[Any]:
     # 1. One pass over every node: heading candidates (heading and loose heading tags, title
     #    classes; never a link), and the nodes whose text is not visible (comments, PIs,
-    #    entities, invisible tags, hidden elements). A candidate leaf is judged here
-    #    already: its raw text is its .text, and it is masked (step 2) only when itself
-    #    skipped; a long one marks its ancestors long (step 3), one without a heading word
-    #    is dropped (as _is_related_heading would reject it).
+    #    entities, invisible tags, hidden elements). A leaf is judged here already, before
+    #    its tag and class: its raw text is its .text; hidden, it shows no text (no heading);
+    #    long, its ancestors are long too (step 3); without a heading word it is no heading
+    #    (as _is_related_heading would decide: a leaf is masked only when itself hidden).
     candidates = []
     skipped = []
     long_leaves = []
@@ -182,18 +181,19 @@ def _heading_blocks(page: _Page) -> list[Any]:
         )
         if hidden:
             skipped.append(el)
-        if tag in HEADING_TAGS or tag in LOOSE_HEADING_TAGS:
-            pass
-        elif tag == "a" or not _is_title_class(el.get("class")):
+        if tag == "a":
             continue
-        if not hidden and not len(el):
-            raw = el.text or ""
+        if not len(el):
+            raw = el.text
+            if hidden or raw is None:
+                continue
             if len(raw) > HEADING_MAX_CHARS and len(raw.strip()) > HEADING_MAX_CHARS:
                 long_leaves.append(el)
                 continue
             if not RELATED_HEADING_WORD_RE.search(raw.lower()):
                 continue
-        candidates.append(el)
+        if tag in HEADING_TAGS or tag in LOOSE_HEADING_TAGS or _is_title_class(el.get("class")):
+            candidates.append(el)
     # 2. Elements whose visible text (_text) is not their raw text: they hold a skipped node.
     masked = _with_ancestors(skipped, set())
     # 3. Innermost first: an element holding one with too much text has too much text too.
@@ -264,7 +264,9 @@ def _fallback_blocks(page: _Page) -> list[Any]:
     if page.main is None:
         return []
     blocks = []
-    for el in page.root.iter("aside", "section"):
+    for el in page.containers:
+        if el.tag not in ("aside", "section"):
+            continue
         if page.before_end(el, page.main) or not _acceptable(page, el, signal=False):
             continue
         if any(

@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 
 from newsarchive.extract import chrome
-from newsarchive.urls import PLACEHOLDER_BASE, SELF_URL_XPATH, canonicalize_url
+from newsarchive.urls import PLACEHOLDER_BASE, canonicalize_url
 
 
 def _words(text: str) -> frozenset[str]:
@@ -84,6 +84,7 @@ IN_BLOCK_CHROME = chrome.Vocabulary(
     tags=frozenset({"nav", "footer"}), roles=CHROME.roles, edge_words=CHROME.edge_words
 )
 MAIN_BODY_MIN_CHARS = 100
+CONTAINER_TAGS = frozenset({"section", "aside", "div", "ul", "ol", "nav"})  # of related lists
 
 # Visible text
 BLOCK_TEXT_TAGS = _words(
@@ -91,7 +92,6 @@ BLOCK_TEXT_TAGS = _words(
     "h6 header hr li main nav ol p section table td th tr ul"
 )
 INVISIBLE_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title"})
-SELF_URLS = etree.XPath(SELF_URL_XPATH)
 COMMENT_HREF_RE = re.compile(r"#(?:comment|respond|disqus)", re.I)
 NOISE_TOKEN_RE = re.compile(r"tag[-_]?(?:cloud|list)|back[-_]?to[-_]?top|torna[-_]?su")
 FLAGS_CACHE_SIZE = 8192
@@ -172,6 +172,7 @@ class _Page:
     self_urls: set[str]
     link_base: str | None
     host: str
+    containers: list[Any] = field(default_factory=list)  # CONTAINER_TAGS, in document order
     # document-order keys (see position), made only for the elements compared
     positions: dict[Any, tuple[int, ...]] = field(default_factory=dict)
     main: Any = None
@@ -186,17 +187,17 @@ class _Page:
     @classmethod
     def build(cls, tree: Any, page_url: str | None) -> _Page:
         """Page model; without page_url, the document URL or the declared canonical URL is used."""
-        declared = [str(u) for u in SELF_URLS(tree)]
+        scan = _scan(tree)
+        declared, base_href = scan.declared, scan.base_href
         docinfo_url = tree.getroottree().docinfo.URL
         page_url = page_url or (docinfo_url if isinstance(docinfo_url, str) else None)
         page_url = page_url or next((c for u in declared if (c := canonicalize_url(u))), None)
         self_urls = {c for u in [page_url, *declared] if u and (c := canonicalize_url(u, page_url))}
-        base_href = next((b.get("href") for b in tree.iter("base") if b.get("href")), None)
         link_base = (canonicalize_url(base_href, page_url) if base_href else None) or page_url
         link_base = link_base or PLACEHOLDER_BASE
         host = urlsplit(canonicalize_url(link_base) or "").hostname or ""
-        page = cls(tree, self_urls, link_base, host)
-        page.main = _main_body(tree)
+        page = cls(tree, self_urls, link_base, host, containers=scan.containers)
+        page.main = _main_body(scan.paragraphs)
         if page.main is not None:  # an ancestor holding the body is no chrome around a block
             body = [page.main, *page.main.iterancestors()]
             page.surroundings = chrome.ChromeMap(SURROUNDINGS, transparent=body)
@@ -297,6 +298,35 @@ class _Page:
         return False
 
 
+@dataclass
+class _Scan:
+    """What one pass over the page's link/meta/base, <p> and container elements finds."""
+
+    declared: list[str] = field(default_factory=list)  # SELF_URL_XPATH's values, in order
+    base_href: str | None = None  # the first non-empty <base href>
+    paragraphs: list[Any] = field(default_factory=list)
+    containers: list[Any] = field(default_factory=list)  # CONTAINER_TAGS, in document order
+
+
+def _scan(tree: Any) -> _Scan:
+    """The page's own URLs (canonical link, og:url), <base> href, paragraphs and containers,
+    in one walk (the link/meta/base elements were two XPath walks and a scan of their own)."""
+    found = _Scan()
+    for el in tree.iter("p", "link", "meta", "base", *CONTAINER_TAGS):
+        tag = el.tag
+        if tag == "p":
+            found.paragraphs.append(el)
+        elif tag in CONTAINER_TAGS:
+            found.containers.append(el)
+        elif tag == "base":
+            found.base_href = found.base_href or el.get("href") or None
+        elif tag == "link" and el.get("rel") == "canonical" and el.get("href") is not None:
+            found.declared.append(el.get("href"))
+        elif tag == "meta" and el.get("property") == "og:url" and el.get("content") is not None:
+            found.declared.append(el.get("content"))
+    return found
+
+
 def looks_like_article(url: str) -> bool:
     parts = urlsplit(url)
     segments = [unquote(s).lower() for s in parts.path.split("/") if s]
@@ -342,10 +372,10 @@ def _attribute_flags(cls: str | None, ident: str | None, extra: tuple[str, ...])
     return frozenset(flags)
 
 
-def _main_body(root: Any) -> Any:
+def _main_body(paragraphs: list[Any]) -> Any:
     """The element with the most direct <p> text: the article body."""
     scores: dict[Any, int] = {}
-    for p in root.iter("p"):
+    for p in paragraphs:
         parent = p.getparent()
         if parent is not None:
             scores[parent] = scores.get(parent, 0) + len(raw_text(p).strip())
