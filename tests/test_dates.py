@@ -444,6 +444,13 @@ def test_unknown_words_reach_the_guarded_dateparser_fallback() -> None:
     assert (result, dates.stats()["dateparser"]) == (None, 1)
 
 
+def test_no_year_written_no_dateparser_call() -> None:
+    # dateparser's answer must take its year from the input: with none, it is not asked
+    dates.reset_stats()
+    result = iso("21 novembre Redazione")
+    assert (result, dates.stats()["dateparser"]) == (None, 0)
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

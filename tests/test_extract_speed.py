@@ -7,6 +7,9 @@ from typing import Any
 
 import htmldate
 import pytest
+import trafilatura
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from trafilatura import metadata as tf_metadata
 
 from newsarchive.dates import evidence
@@ -259,3 +262,33 @@ def test_the_byline_is_read_once(monkeypatch):
     assert len(calls) == 1
     assert extraction.article is not None
     assert extraction.article.authors == ("Giornale di Prova",)
+
+
+AUTHOR_TAGS = ("p", "div", "span", "a", "h3", "h4", "strong", "em", "section", "time", "figure")
+AUTHOR_ATTRS = st.sampled_from([
+    "", " class='author'", " class='author-name'", " class='byline'", " class='Byline x'",
+    " class='comments'", " class='sidebar'", " class='date'", " class='title'", " class='print'",
+    " class='meta-date'", " class='writer'", " id='author'", " id='commentlist'",
+    " itemprop='author'", " itemprop='author name'", " data-component='Figure'",
+    " data-component='Byline'", " rel='author'", " class='username'",
+])  # fmt: skip
+AUTHOR_TEXTS = st.sampled_from(["", "Mario", " Rossi", "di ", "ab", ", Roma", " ", "<!-- c -->"])
+
+
+@st.composite
+def author_markup(draw: Any, depth: int = 0) -> str:
+    """Nested elements with author, discarded (comments, dates, figures) and plain markup."""
+    parts = [draw(AUTHOR_TEXTS)]
+    for _ in range(draw(st.integers(0, 3 if depth < 3 else 0))):
+        tag = draw(st.sampled_from(AUTHOR_TAGS))
+        inner = draw(author_markup(depth + 1))
+        parts.append(f"<{tag}{draw(AUTHOR_ATTRS)}>{inner}</{tag}>{draw(AUTHOR_TEXTS)}")
+    return "".join(parts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=author_markup())
+def test_trafilatura_author_matches_trafilatura_on_any_markup(body: str):
+    tree = article.parse_html(f"<html><head><title>t</title></head><body>{body}</body></html>")
+    assert tree is not None
+    assert metadata.trafilatura_author(tree) == tf_metadata.extract_author(tree)

@@ -376,16 +376,19 @@ def _fallback(text: str, reference: datetime, zone: ZoneInfo) -> ParsedDate | No
     if not any(t.kind in ("dmy", "ymd") or t.text in MONTHS for t in tokens):
         _STATS["unanswered"] += 1
         return None
-    _STATS["dateparser"] += 1
-    naive_ref = reference.astimezone(zone).replace(tzinfo=None, microsecond=0)
-    got = _dateparser_parse(HOURS_WORD_RE.sub("", clean(text)), naive_ref)
-    if got is None:
-        return None
     numbers = {int(t.text) for t in tokens if t.kind == "num"}
     for t in tokens:
         if t.kind in ("dmy", "ymd"):
             numbers.update(t.vals[:3])
     years = {n for n in numbers if n >= 1000}
+    if not years:  # no year written: whatever dateparser answered would be rejected below
+        _STATS["unanswered"] += 1
+        return None
+    _STATS["dateparser"] += 1
+    naive_ref = reference.astimezone(zone).replace(tzinfo=None, microsecond=0)
+    got = _dateparser_parse(HOURS_WORD_RE.sub("", clean(text)), naive_ref)
+    if got is None:
+        return None
     if got.day not in numbers or got.year not in years:  # both must be read from the input
         logger.debug("dateparser answer %s rejected for %r", got, text)
         return None

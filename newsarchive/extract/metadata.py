@@ -183,12 +183,11 @@ def read_page_meta(tree: HtmlElement) -> PageMeta:
 
 def trafilatura_author(tree: HtmlElement) -> str | None:
     """trafilatura.metadata.extract_author(tree), the same result without copying the tree."""
-    if next(tree.iter("rel"), None) is not None:
-        # its first XPath's rel='me' reads a child <rel> element's text: let it do that itself
-        return extract_author(tree)
     found: tuple[list[HtmlElement], list[HtmlElement], list[HtmlElement]] = ([], [], [])
     for el in tree.iter(etree.Element):  # document order, as the XPaths return them
         tag, get = el.tag, el.get
+        if tag == "rel":  # its first XPath's rel='me' reads a child <rel> element's text:
+            return extract_author(tree)  # let it do that itself
         values = el.values()
         if tag != "author" and not (values and AUTHOR_MARKUP_RE.search("\n".join(values))):
             continue
