@@ -4,6 +4,7 @@ its Python selectors pick the elements trafilatura's XPaths pick."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import lxml.html
 import pytest
@@ -190,3 +191,50 @@ def test_the_extractor_is_the_one_bare_extraction_builds(fast: bool) -> None:
         if name != "date_params":  # (read from the clock; metadata only, which we do not ask)
             assert getattr(ours, name) == getattr(built, name), name
     assert (ours.url, other.url) == (URL, "https://altro.it/x")  # copies: no url leaks
+
+
+def spy_extract_content(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bool, str]]:
+    """Record (fast, focus) of every main-extractor run of the cascade."""
+    calls: list[tuple[bool, str]] = []
+    real = cascade.extract_content
+
+    def spy(tree: Any, options: Any) -> Any:
+        calls.append((options.fast, options.focus))
+        return real(tree, options)
+
+    monkeypatch.setattr(cascade, "extract_content", spy)
+    return calls
+
+
+MENU = "".join(
+    f"<div class='menu'><a href='/s{i}'>Sezione {i} del sito</a></div>" for i in range(300)
+)
+SHORT_PAGE = f"<html><body><nav>{MENU}</nav><article><p>{PARAGRAPH}</p></article></body></html>"
+
+
+def test_the_full_run_takes_the_fast_main_extraction(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a short text on a long page: both runs escalate to recall mode
+    tree = parse_html(SHORT_PAGE)
+    calls = spy_extract_content(monkeypatch)
+    run = Cascade(tree, URL, TRAFILATURA_OPTIONS)
+    texts = [run.text(fast=True), run.text(fast=False)]
+    assert calls == [(True, "balanced"), (True, "recall")]  # none in the full run
+    expected = [
+        trafilatura.bare_extraction(tree, url=URL, fast=fast, **TRAFILATURA_OPTIONS)
+        for fast in (True, False)
+    ]
+    assert texts == [doc.text if doc is not None else None for doc in expected]
+
+
+def test_a_page_with_teasers_runs_the_main_extractor_again_in_full(monkeypatch):
+    # in full mode trafilatura deletes teaser blocks when it recovers wild text; fast keeps them
+    tree = parse_html(SHORT_PAGE.replace("<nav>", "<nav class='Teaser'>"))
+    calls = spy_extract_content(monkeypatch)
+    run = Cascade(tree, URL, TRAFILATURA_OPTIONS)
+    texts = [run.text(fast=True), run.text(fast=False)]
+    assert calls == [(True, "balanced"), (True, "recall"), (False, "balanced")]
+    expected = [
+        trafilatura.bare_extraction(tree, url=URL, fast=fast, **TRAFILATURA_OPTIONS)
+        for fast in (True, False)
+    ]
+    assert texts == [doc.text if doc is not None else None for doc in expected]

@@ -13,7 +13,8 @@ itself. Here:
 2. those prunes and html2txt's basic cleaning (its page length is the recall-escalation gate's
    yardstick, measured once) select the elements trafilatura's XPaths select, in one walk in
    Python with the same regexes (about 2.5 ms a page less each);
-3. the fast runs skip the cleaned-tree backup that only the full comparison reads.
+3. the fast runs skip the cleaned-tree backup that only the full comparison reads;
+4. the full run takes the fast run's main-extractor result when it cannot differ.
 """
 
 from __future__ import annotations
@@ -206,6 +207,9 @@ class Cascade:
         self._page = tree
         self._pruned: HtmlElement | None = None
         self._page_chars: int | None = None
+        self._teasers: bool | None = None
+        # a fast run's main-extractor result per focus, for the full run (see _extract)
+        self._main: dict[str, tuple[_Element, str]] = {}
 
     def text(self, *, fast: bool) -> str | None:
         """bare_extraction(tree, url=url, fast=fast, **options).text"""
@@ -254,14 +258,36 @@ class Cascade:
         return body, text
 
     def _extract(self, tree: HtmlElement, options: Extractor) -> tuple[_Element, str]:
-        """Stages 1 and 2 (trafilatura's _prepare_tree and _extract_and_compare), on a copy."""
+        """Stages 1 and 2 (trafilatura's _prepare_tree and _extract_and_compare), on a copy.
+
+        A full run takes the main extractor's result of the fast run when it cannot differ
+        (_same_in_full): the cleaned tree is the same, and extract_content does not change the
+        element it returns, nor does anything after it.
+        """
         cleaned = tree_cleaning(copy(tree), options)
-        backup = None if options.fast else copy(cleaned)
-        cleaned = convert_tags(cleaned, options, self.url)
-        body, text = extract_content(cleaned, options)
+        kept = None if options.fast else self._main.get(options.focus)
+        if kept is not None:
+            body, text = kept
+            backup = cleaned  # the comparison's input, the tree before convert_tags
+        else:
+            backup = None if options.fast else copy(cleaned)
+            body, text = extract_content(convert_tags(cleaned, options, self.url), options)
+            if options.fast and self._same_in_full(options):
+                self._main[options.focus] = (body, text)
         if backup is not None:
             body, text = compare_extraction(backup, copy(tree), body, text, options)
         return body, text
+
+    def _same_in_full(self, options: Extractor) -> bool:
+        """Whether extract_content gives in full what it gives in fast mode: it reads `fast`
+        only when it recovers wild text, to keep the teaser blocks (TEASER_DISCARD_XPATH:
+        "teaser" in an id or class) that it deletes in full, and not at all in recall mode."""
+        if options.focus == "recall":
+            return True
+        if self._teasers is None:
+            values = "\n".join(CLASSES_AND_IDS(self.pruned()))
+            self._teasers = "teaser" in values.lower()
+        return not self._teasers
 
     def _measure(self) -> int:
         if self._page_chars is None:
