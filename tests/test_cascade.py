@@ -3,6 +3,7 @@ its Python selectors pick the elements trafilatura's XPaths pick."""
 
 from __future__ import annotations
 
+from copy import copy
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 import trafilatura
 from lxml import etree
 from trafilatura.baseline import html2txt
+from trafilatura.external import justext_rescue
 from trafilatura.settings import BASIC_CLEAN_XPATH
 from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
 
@@ -127,6 +129,16 @@ def test_the_selectors_agree_on_the_fixtures(path: Path) -> None:
     )
     assert paths(tree, cascade.basic_clean(tree)) == paths(tree, BASIC_CLEAN_XPATH(tree))
     assert cascade.page_chars(tree) == len(html2txt(tree))
+    options = cascade.extractor(URL, fast=False, options=TRAFILATURA_OPTIONS)
+    body, text = cascade.justext_rescue(tree, options)
+    their_body, their_text = justext_rescue(copy(tree), options)
+    assert (etree.tostring(body), text) == (etree.tostring(their_body), their_text)
+
+
+def test_the_cascade_follows_this_trafilatura() -> None:
+    # cascade.py re-builds trafilatura 2.3.1's bare_extraction from its stages: on an upgrade,
+    # reread trafilatura's core.py (bare_extraction, trafilatura_sequence) against it first
+    assert trafilatura.__version__ == "2.3.1"
 
 
 def test_the_regexes_are_still_trafilaturas() -> None:
