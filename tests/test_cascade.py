@@ -3,13 +3,16 @@ its Python selectors pick the elements trafilatura's XPaths pick."""
 
 from __future__ import annotations
 
+from copy import copy
 from pathlib import Path
+from typing import Any
 
 import lxml.html
 import pytest
 import trafilatura
 from lxml import etree
 from trafilatura.baseline import html2txt
+from trafilatura.external import justext_rescue
 from trafilatura.settings import BASIC_CLEAN_XPATH
 from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
 
@@ -126,6 +129,16 @@ def test_the_selectors_agree_on_the_fixtures(path: Path) -> None:
     )
     assert paths(tree, cascade.basic_clean(tree)) == paths(tree, BASIC_CLEAN_XPATH(tree))
     assert cascade.page_chars(tree) == len(html2txt(tree))
+    options = cascade.extractor(URL, fast=False, options=TRAFILATURA_OPTIONS)
+    body, text = cascade.justext_rescue(tree, options)
+    their_body, their_text = justext_rescue(copy(tree), options)
+    assert (etree.tostring(body), text) == (etree.tostring(their_body), their_text)
+
+
+def test_the_cascade_follows_this_trafilatura() -> None:
+    # cascade.py re-builds trafilatura 2.3.1's bare_extraction from its stages: on an upgrade,
+    # reread trafilatura's core.py (bare_extraction, trafilatura_sequence) against it first
+    assert trafilatura.__version__ == "2.3.1"
 
 
 def test_the_regexes_are_still_trafilaturas() -> None:
@@ -190,3 +203,50 @@ def test_the_extractor_is_the_one_bare_extraction_builds(fast: bool) -> None:
         if name != "date_params":  # (read from the clock; metadata only, which we do not ask)
             assert getattr(ours, name) == getattr(built, name), name
     assert (ours.url, other.url) == (URL, "https://altro.it/x")  # copies: no url leaks
+
+
+def spy_extract_content(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bool, str]]:
+    """Record (fast, focus) of every main-extractor run of the cascade."""
+    calls: list[tuple[bool, str]] = []
+    real = cascade.extract_content
+
+    def spy(tree: Any, options: Any) -> Any:
+        calls.append((options.fast, options.focus))
+        return real(tree, options)
+
+    monkeypatch.setattr(cascade, "extract_content", spy)
+    return calls
+
+
+MENU = "".join(
+    f"<div class='menu'><a href='/s{i}'>Sezione {i} del sito</a></div>" for i in range(300)
+)
+SHORT_PAGE = f"<html><body><nav>{MENU}</nav><article><p>{PARAGRAPH}</p></article></body></html>"
+
+
+def test_the_full_run_takes_the_fast_main_extraction(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a short text on a long page: both runs escalate to recall mode
+    tree = parse_html(SHORT_PAGE)
+    calls = spy_extract_content(monkeypatch)
+    run = Cascade(tree, URL, TRAFILATURA_OPTIONS)
+    texts = [run.text(fast=True), run.text(fast=False)]
+    assert calls == [(True, "balanced"), (True, "recall")]  # none in the full run
+    expected = [
+        trafilatura.bare_extraction(tree, url=URL, fast=fast, **TRAFILATURA_OPTIONS)
+        for fast in (True, False)
+    ]
+    assert texts == [doc.text if doc is not None else None for doc in expected]
+
+
+def test_a_page_with_teasers_runs_the_main_extractor_again_in_full(monkeypatch):
+    # in full mode trafilatura deletes teaser blocks when it recovers wild text; fast keeps them
+    tree = parse_html(SHORT_PAGE.replace("<nav>", "<nav class='Teaser'>"))
+    calls = spy_extract_content(monkeypatch)
+    run = Cascade(tree, URL, TRAFILATURA_OPTIONS)
+    texts = [run.text(fast=True), run.text(fast=False)]
+    assert calls == [(True, "balanced"), (True, "recall"), (False, "balanced")]
+    expected = [
+        trafilatura.bare_extraction(tree, url=URL, fast=fast, **TRAFILATURA_OPTIONS)
+        for fast in (True, False)
+    ]
+    assert texts == [doc.text if doc is not None else None for doc in expected]
