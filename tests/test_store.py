@@ -267,6 +267,44 @@ def test_a_dropped_link_takes_its_listed_date_evidence_with_it(tmp_path):
         assert _listed(archive, BASE + truth.TRACKING_TO) == []
 
 
+def _selects_storing(archive, page):
+    """The SELECT statements storing page runs."""
+    selects: list[str] = []
+    archive.db.conn.set_trace_callback(
+        lambda sql: selects.append(sql) if sql.lstrip().upper().startswith("SELECT") else None
+    )
+    try:
+        store(archive, page)
+    finally:
+        archive.db.conn.set_trace_callback(None)
+    return selects
+
+
+def test_listed_dates_of_linked_articles_are_read_in_one_go(tmp_path):
+    """Storing a page re-derives the listed-date evidence of the archived articles it links to
+    with as many queries whether one or four of them are archived (not a few per article)."""
+    linked = [
+        truth.TRACKING_TO,
+        truth.NO_RELATED_PATH,
+        "/esteri/2024/11/17/guerra-giorno-mille.html",
+        "/economia/2024/11/12/prezzi-energia-citta.html",
+    ]
+    # as many pages in both archives (the site's dictionary is made at the same point)
+    unlinked = [
+        "/esteri/2024/11/03/kiev-blackout.html",
+        "/esteri/2024/11/05/elezioni-usa-risultati.html",
+        "/esteri/2024/11/01/sondaggi-usa-testa-a-testa.html",
+    ]
+    counts = []
+    for archived in (linked[:1] + unlinked, linked):
+        with Archive(tmp_path / f"{len(counts)}.db") as archive:
+            for path in archived:
+                store(archive, raw_page(path))
+            counts.append(len(_selects_storing(archive, raw_page())))
+            assert _listed(archive, BASE + truth.TRACKING_TO)  # re-derived
+    assert counts[0] == counts[1]
+
+
 def test_source_interval_doubles_while_unchanged(archive):
     feed = b"<rss><channel><item><link>https://www.example.it/a</link></item></channel></rss>"
     waits = []
