@@ -118,6 +118,38 @@ def test_fts_finds_accentless_query(archive):
     assert [h[0] for h in hits] == [BASE + truth.CP1252_PATH]
 
 
+def test_fts_reindexes_an_article_only_when_an_indexed_column_is_written(archive):
+    """An update of other columns (published_spread_days, on every page that lists the
+    article) leaves the index alone; a new title is indexed."""
+    store(archive, raw_page())
+    conn = archive.db.conn
+
+    def rows_written(sql):
+        before = conn.total_changes  # counts the rows the triggers write too
+        with archive.write():
+            conn.execute(sql)
+        return conn.total_changes - before
+
+    other = rows_written("UPDATE articles SET published_spread_days = 3")
+    indexed = rows_written("UPDATE articles SET title = 'Zanzibar'")
+    hits = conn.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'zanzibar'")
+    assert (other, indexed > 1, len(hits.fetchall())) == (1, True, 1)
+
+
+def test_a_refetch_with_the_same_content_is_not_reindexed(archive):
+    """A new fetch of an unchanged article updates its row (page_id), not its full-text index
+    (whose structure record changes with every write to it)."""
+    page = raw_page()
+    store(archive, page)
+    structure = "SELECT block FROM articles_fts_data WHERE id = 10"
+    before = archive.db.conn.execute(structure).fetchone()
+    refetch = raw_page(body=page.body + b"<!-- -->", fetched_at="2024-12-07T09:00:00.000+00:00")
+    second = store(archive, refetch)
+    page_id = archive.db.conn.execute("SELECT page_id FROM articles").fetchone()[0]
+    after = archive.db.conn.execute(structure).fetchone()
+    assert (page_id, after == before) == (second, True)
+
+
 def test_same_content_twice_adds_no_version(archive):
     store(archive, raw_page())
     store(archive, raw_page(fetched_at="2024-12-07T09:00:00.000+00:00"))

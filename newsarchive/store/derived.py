@@ -227,7 +227,10 @@ class Derived:
         if changed:
             names = ("url", *ARTICLE_FIELDS, "extracted_at")
             values = (art.url, *(row[f] for f in ARTICLE_FIELDS), extracted_at)
-            updates = ", ".join(f"{n} = excluded.{n}" for n in names[1:])
+            # only what changed is written: the full-text index follows the article only when
+            # an indexed column (title, text...) is written (a re-fetch changes page_id)
+            written = names[1:] if old is None else (*changed, "extracted_at")
+            updates = ", ".join(f"{n} = excluded.{n}" for n in written)
             conn.execute(
                 f"INSERT INTO articles ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
                 f" ON CONFLICT(url) DO UPDATE SET {updates}",
