@@ -99,10 +99,19 @@ class Measured:
         return self.own_cpu_s + sum(self.descendants_cpu_s.values())
 
 
+# Where every contender's bytecode is cached when PYTHONDONTWRITEBYTECODE is set (main()
+# sets it; None: as the environment says, every process compiling every module it imports).
+PYCACHE: Path | None = None
+
+
 def child_env() -> dict[str, str]:
-    """The environment for contenders: no proxy (everything is on 127.0.0.1)."""
+    """The environment for contenders: no proxy (everything is on 127.0.0.1); bytecode cached
+    in PYCACHE, for every contender alike, as an installed package has its .pyc files."""
     env = {k: v for k, v in os.environ.items() if k not in PROXY_VARS}
     env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
+    if PYCACHE is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
     return env
 
 
@@ -679,6 +688,11 @@ def main() -> None:
         action="store_true",
         help="serve real pages: a hub page linking to --pages - 1 pages of the shared corpus",
     )
+    parser.add_argument(
+        "--no-bytecode-cache",
+        action="store_true",
+        help="when PYTHONDONTWRITEBYTECODE is set, leave it: every process compiles its imports",
+    )
     parser.add_argument("--out", type=Path, default=OUT_FILE)
     parser.add_argument("--baseline-spider", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--depth", type=int, default=None, help=argparse.SUPPRESS)
@@ -699,8 +713,17 @@ def main() -> None:
         f"machine: {cores} cores ({usable} usable), {platform.python_implementation()} "
         f"{platform.python_version()}, {platform.platform()}; load average {load_start}"
     )
+    global PYCACHE
+    pycache = tempfile.TemporaryDirectory(prefix="crawl-local-pycache-")
     if os.environ.get("PYTHONDONTWRITEBYTECODE"):
-        print("note: PYTHONDONTWRITEBYTECODE is set: start-up may include compiling imports")
+        if args.no_bytecode_cache:
+            print("note: PYTHONDONTWRITEBYTECODE is set: every process compiles its imports")
+        else:
+            PYCACHE = Path(pycache.name)
+            print(
+                "note: PYTHONDONTWRITEBYTECODE is set: every contender's bytecode is cached in "
+                f"{PYCACHE} instead (warmed by the import runs), as an install has its .pyc"
+            )
     if args.corpus:
         site = sitegen.corpus_site(args.pages)
         depth = site.required_depth()  # 1: the real pages' own links lead off the site
@@ -894,6 +917,7 @@ def main() -> None:
             "load_average_start": load_start,
             "load_average_end": load_average(),
             "pythondontwritebytecode": bool(os.environ.get("PYTHONDONTWRITEBYTECODE")),
+            "bytecode_cached_in_temp_dir": PYCACHE is not None,
         },
         "versions": versions(),
         "site": {
@@ -925,6 +949,7 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
     print(f"figures written to {args.out}")
+    pycache.cleanup()
 
 
 if __name__ == "__main__":

@@ -118,6 +118,38 @@ def test_fts_finds_accentless_query(archive):
     assert [h[0] for h in hits] == [BASE + truth.CP1252_PATH]
 
 
+def test_fts_reindexes_an_article_only_when_an_indexed_column_is_written(archive):
+    """An update of other columns (published_spread_days, on every page that lists the
+    article) leaves the index alone; a new title is indexed."""
+    store(archive, raw_page())
+    conn = archive.db.conn
+
+    def rows_written(sql):
+        before = conn.total_changes  # counts the rows the triggers write too
+        with archive.write():
+            conn.execute(sql)
+        return conn.total_changes - before
+
+    other = rows_written("UPDATE articles SET published_spread_days = 3")
+    indexed = rows_written("UPDATE articles SET title = 'Zanzibar'")
+    hits = conn.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'zanzibar'")
+    assert (other, indexed > 1, len(hits.fetchall())) == (1, True, 1)
+
+
+def test_a_refetch_with_the_same_content_is_not_reindexed(archive):
+    """A new fetch of an unchanged article updates its row (page_id), not its full-text index
+    (whose structure record changes with every write to it)."""
+    page = raw_page()
+    store(archive, page)
+    structure = "SELECT block FROM articles_fts_data WHERE id = 10"
+    before = archive.db.conn.execute(structure).fetchone()
+    refetch = raw_page(body=page.body + b"<!-- -->", fetched_at="2024-12-07T09:00:00.000+00:00")
+    second = store(archive, refetch)
+    page_id = archive.db.conn.execute("SELECT page_id FROM articles").fetchone()[0]
+    after = archive.db.conn.execute(structure).fetchone()
+    assert (page_id, after == before) == (second, True)
+
+
 def test_same_content_twice_adds_no_version(archive):
     store(archive, raw_page())
     store(archive, raw_page(fetched_at="2024-12-07T09:00:00.000+00:00"))
@@ -265,6 +297,44 @@ def test_a_dropped_link_takes_its_listed_date_evidence_with_it(tmp_path):
         assert len(_listed(archive, BASE + truth.TRACKING_TO)) == 1
         store(archive, edited)  # the seed no longer links to it
         assert _listed(archive, BASE + truth.TRACKING_TO) == []
+
+
+def _selects_storing(archive, page):
+    """The SELECT statements storing page runs."""
+    selects: list[str] = []
+    archive.db.conn.set_trace_callback(
+        lambda sql: selects.append(sql) if sql.lstrip().upper().startswith("SELECT") else None
+    )
+    try:
+        store(archive, page)
+    finally:
+        archive.db.conn.set_trace_callback(None)
+    return selects
+
+
+def test_listed_dates_of_linked_articles_are_read_in_one_go(tmp_path):
+    """Storing a page re-derives the listed-date evidence of the archived articles it links to
+    with as many queries whether one or four of them are archived (not a few per article)."""
+    linked = [
+        truth.TRACKING_TO,
+        truth.NO_RELATED_PATH,
+        "/esteri/2024/11/17/guerra-giorno-mille.html",
+        "/economia/2024/11/12/prezzi-energia-citta.html",
+    ]
+    # as many pages in both archives (the site's dictionary is made at the same point)
+    unlinked = [
+        "/esteri/2024/11/03/kiev-blackout.html",
+        "/esteri/2024/11/05/elezioni-usa-risultati.html",
+        "/esteri/2024/11/01/sondaggi-usa-testa-a-testa.html",
+    ]
+    counts = []
+    for archived in (linked[:1] + unlinked, linked):
+        with Archive(tmp_path / f"{len(counts)}.db") as archive:
+            for path in archived:
+                store(archive, raw_page(path))
+            counts.append(len(_selects_storing(archive, raw_page())))
+            assert _listed(archive, BASE + truth.TRACKING_TO)  # re-derived
+    assert counts[0] == counts[1]
 
 
 def test_source_interval_doubles_while_unchanged(archive):

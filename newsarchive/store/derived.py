@@ -97,16 +97,30 @@ class Derived:
         Related blocks and feeds/sitemaps show a date next to the article: stored as date
         evidence (never chosen; corroboration, and counted in published_spread_days).
         """
-        rows = conn.execute(
-            """SELECT 'listed:related', coalesce(listed_date_raw, listed_date), listed_date
-               FROM links WHERE to_url = :u AND listed_date IS NOT NULL
-               UNION ALL
-               SELECT 'listed:' || via, coalesce(listed_date_raw, listed_date), listed_date
-               FROM discoveries WHERE url = :u AND listed_date IS NOT NULL
-               ORDER BY 1, 2""",
-            {"u": url},
-        ).fetchall()
-        return [(str(a), str(b), str(c)) for a, b, c in rows]
+        return self._listed_dates_of(conn, [url]).get(url, [])
+
+    def _listed_dates_of(
+        self, conn: sqlite3.Connection, urls: list[str]
+    ) -> dict[str, list[tuple[str, str, str]]]:
+        """_listed_dates of several URLs, one query per chunk of them."""
+        found: dict[str, list[tuple[str, str, str]]] = {}
+        for start in range(0, len(urls), SQL_CHUNK):
+            chunk = urls[start : start + SQL_CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            rows = conn.execute(
+                f"""SELECT to_url, 'listed:related', coalesce(listed_date_raw, listed_date),
+                       listed_date
+                    FROM links WHERE to_url IN ({marks}) AND listed_date IS NOT NULL
+                    UNION ALL
+                    SELECT url, 'listed:' || via, coalesce(listed_date_raw, listed_date),
+                       listed_date
+                    FROM discoveries WHERE url IN ({marks}) AND listed_date IS NOT NULL
+                    ORDER BY 1, 2, 3, 4""",
+                [*chunk, *chunk],
+            )
+            for url, source, raw, value in rows:
+                found.setdefault(str(url), []).append((str(source), str(raw), str(value)))
+        return found
 
     def _archived_articles(self, conn: sqlite3.Connection, urls: list[str]) -> set[str]:
         """Those of urls that are articles in the archive (one query per chunk, not per URL)."""
@@ -121,19 +135,37 @@ class Derived:
             )
         return found
 
+    def _published_evidence(
+        self, conn: sqlite3.Connection, urls: list[str]
+    ) -> dict[str, list[tuple[str, str, str, str]]]:
+        """(source, raw, value, precision) of the publication-date evidence of urls, in the
+        order it was stored; one query per chunk of URLs."""
+        found: dict[str, list[tuple[str, str, str, str]]] = {url: [] for url in urls}
+        for start in range(0, len(urls), SQL_CHUNK):
+            chunk = urls[start : start + SQL_CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            rows = conn.execute(
+                f"""SELECT article_url, source, raw, value, precision FROM date_evidence
+                    WHERE article_url IN ({marks}) AND field = 'published' ORDER BY id""",
+                chunk,
+            )
+            for url, source, raw, value, precision in rows:
+                found[str(url)].append((source, raw, value, precision))
+        return found
+
     def refresh_listed(self, conn: sqlite3.Connection, urls: list[str]) -> None:
-        """Re-derive the listed-date evidence of archived articles another page points at."""
+        """Re-derive the listed-date evidence of archived articles another page points at
+        (reading what they need in one query each for all of them, not per URL)."""
         archived = self._archived_articles(conn, urls)
-        for url in urls:
-            if url not in archived:
-                continue
-            listed = self._listed_dates(conn, url)
-            old = conn.execute(
-                """SELECT source, raw, value FROM date_evidence
-                   WHERE article_url = ? AND source LIKE 'listed:%' ORDER BY id""",
-                (url,),
-            ).fetchall()
-            if [tuple(r) for r in old] == listed:
+        targets = list(dict.fromkeys(url for url in urls if url in archived))
+        listed_of = self._listed_dates_of(conn, targets)
+        evidence_of = self._published_evidence(conn, targets)
+        for url in targets:
+            listed = listed_of.get(url, [])
+            evidence = evidence_of[url]
+            # listed evidence is always field 'published' (LIKE: as SQLite matches it)
+            old = [(s, r, v) for s, r, v, _ in evidence if s[:7].lower() == "listed:"]
+            if old == listed:
                 continue
             conn.execute(
                 "DELETE FROM date_evidence WHERE article_url = ? AND source LIKE 'listed:%'",
@@ -144,14 +176,12 @@ class Derived:
                        chosen) VALUES (?, 'published', ?, ?, ?, ?, 0)""",
                 [(url, src, raw, value, precision_of(value)) for src, raw, value in listed],
             )
+            own = [(v, p) for s, _, v, p in evidence if s[:7].lower() != "listed:"]
             spread = spread_days(
                 [
-                    str(r[0])
-                    for r in conn.execute(
-                        """SELECT value FROM date_evidence WHERE article_url = ?
-                           AND field = 'published' AND precision IN ('datetime', 'day')""",
-                        (url,),
-                    )
+                    str(value)
+                    for value, precision in own + [(v, precision_of(v)) for _, _, v in listed]
+                    if precision in ("datetime", "day")
                 ]
             )
             conn.execute(
@@ -197,7 +227,10 @@ class Derived:
         if changed:
             names = ("url", *ARTICLE_FIELDS, "extracted_at")
             values = (art.url, *(row[f] for f in ARTICLE_FIELDS), extracted_at)
-            updates = ", ".join(f"{n} = excluded.{n}" for n in names[1:])
+            # only what changed is written: the full-text index follows the article only when
+            # an indexed column (title, text...) is written (a re-fetch changes page_id)
+            written = names[1:] if old is None else (*changed, "extracted_at")
+            updates = ", ".join(f"{n} = excluded.{n}" for n in written)
             conn.execute(
                 f"INSERT INTO articles ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
                 f" ON CONFLICT(url) DO UPDATE SET {updates}",

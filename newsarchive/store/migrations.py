@@ -624,3 +624,23 @@ def m016_extraction_inputs(db: Database) -> None:
            WHEN NEW.related_selector IS NOT OLD.related_selector OR NEW.tz IS NOT OLD.tz
            BEGIN SELECT RAISE(ABORT, 'pages are immutable: extraction inputs cannot change'); END"""
     )
+
+
+@migrations()
+def m017_fts_sync_on_indexed_columns(db: Database) -> None:
+    """The full-text index follows an article only when one of its indexed columns is written:
+    articles_au fired on every UPDATE of articles and re-tokenized the whole text, e.g. each
+    time a new page listing an archived article changed its published_spread_days."""
+    columns = ", ".join(FTS_COLUMNS)
+    old_values = ", ".join(f"old.{c}" for c in FTS_COLUMNS)
+    new_values = ", ".join(f"new.{c}" for c in FTS_COLUMNS)
+    db.execute('DROP TRIGGER IF EXISTS "articles_au"')
+    db.execute(
+        f"""
+        CREATE TRIGGER "articles_au" AFTER UPDATE OF {columns} ON "articles" BEGIN
+          INSERT INTO "articles_fts" ("articles_fts", rowid, {columns})
+          VALUES ('delete', old.rowid, {old_values});
+          INSERT INTO "articles_fts" (rowid, {columns}) VALUES (new.rowid, {new_values});
+        END
+        """
+    )
