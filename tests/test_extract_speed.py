@@ -7,7 +7,6 @@ from typing import Any
 
 import htmldate
 import pytest
-import trafilatura
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from trafilatura import metadata as tf_metadata
