@@ -110,8 +110,10 @@ class CpuSampler:
                 cpu = cpu_seconds(child)
                 if cpu is None:
                     continue
-                kind, before = self.children.get(child, (None, 0.0))
-                self.children[child] = (kind or kind_of(child, self.pid), max(before, cpu))
+                kind, before = self.children.get(child, ("other", 0.0))
+                if kind == "other":  # a child has its parent's command line until it execs
+                    kind = kind_of(child, self.pid)
+                self.children[child] = (kind, max(before, cpu))
                 rss = peak_rss_mb(child)
                 if rss is not None:
                     self.peak_rss[child] = max(self.peak_rss.get(child, 0.0), rss)

@@ -177,7 +177,8 @@ class _Page:
     positions: dict[Any, tuple[int, ...]] = field(default_factory=dict)
     main: Any = None
     urls: dict[Any, str | None] = field(default_factory=dict)
-    canonical: dict[str, str | None] = field(default_factory=dict)  # href -> its link URL
+    # href -> canonicalize_url(href, link_base): hrefs repeat on the links of a page
+    canonical: dict[str, str | None] = field(default_factory=dict)
     flag_cache: dict[Any, frozenset[str]] = field(default_factory=dict)
     # per element, for _blocks_after/_following_siblings: linear on 8,000 heading-only sections
     first_links: dict[Any, Any] = field(default_factory=dict)
@@ -247,7 +248,7 @@ class _Page:
         rels = set((a.get("rel") or "").lower().split())
         if not href or COMMENT_HREF_RE.search(href) or rels & EXCLUDED_RELS:
             return None
-        if href not in self.canonical:  # the same href is often on several links of a page
+        if href not in self.canonical:
             self.canonical[href] = canonicalize_url(href, self.link_base)
         url = self.canonical[href]
         if url is None or url in self.self_urls or "noise" in self.flags(a):
@@ -302,7 +303,7 @@ class _Page:
 class _Scan:
     """What one pass over the page's link/meta/base, <p> and container elements finds."""
 
-    declared: list[str] = field(default_factory=list)  # SELF_URL_XPATH's values, in order
+    declared: list[str] = field(default_factory=list)  # urls.SELF_URL_XPATH's values, in order
     base_href: str | None = None  # the first non-empty <base href>
     paragraphs: list[Any] = field(default_factory=list)
     containers: list[Any] = field(default_factory=list)  # CONTAINER_TAGS, in document order
