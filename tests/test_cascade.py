@@ -135,6 +135,25 @@ def test_the_selectors_agree_on_the_fixtures(path: Path) -> None:
     assert (etree.tostring(body), text) == (etree.tostring(their_body), their_text)
 
 
+@pytest.mark.parametrize(
+    "html",
+    [
+        SELECTOR_PAGE,  # cookie banners in the body
+        SELECTOR_PAGE.replace("Cookie-Banner", "Banner").replace("Cookiebot", "bot"),
+        f"<html><body><article><p>{PARAGRAPH}</p></article></body></html>",  # no class nor id
+    ],
+)
+def test_the_page_measure_and_justext_read_the_cascades_cookie_test(html: str) -> None:
+    # the cascade tests the pruned tree's classes and ids for cookie banners once, for both
+    tree = parse_html(html)
+    run = Cascade(tree, URL, TRAFILATURA_OPTIONS)
+    assert run._measure() == len(html2txt(run.pruned()))
+    options = cascade.extractor(URL, fast=False, options=TRAFILATURA_OPTIONS)
+    body, text = cascade.justext_rescue(run.pruned(), options, run._cookies())
+    their_body, their_text = justext_rescue(copy(run.pruned()), options)
+    assert (etree.tostring(body), text) == (etree.tostring(their_body), their_text)
+
+
 def test_the_cascade_follows_this_trafilatura() -> None:
     # cascade.py re-builds trafilatura 2.3.1's bare_extraction from its stages: on an upgrade,
     # reread trafilatura's core.py (bare_extraction, trafilatura_sequence) against it first

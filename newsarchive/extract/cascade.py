@@ -124,10 +124,13 @@ def comment_sections(tree: HtmlElement) -> list[HtmlElement]:
     return found
 
 
-def basic_clean(body: HtmlElement) -> list[HtmlElement]:
+def basic_clean(body: HtmlElement, cookies: bool | None = None) -> list[HtmlElement]:
     """BASIC_CLEAN_XPATH: what baseline.basic_cleaning deletes (asides, footers, scripts,
-    styles, svg, templates, cookie banners)."""
-    if not _cookie_classes(body):
+    styles, svg, templates, cookie banners). cookies: may_be_cookies of the values of body or
+    of a tree holding it (None: tested here)."""
+    if cookies is None:
+        cookies = may_be_cookies(classes_and_ids(body))
+    if not cookies:
         return list(BASIC_CLEAN_FIXED(body))
     found = []
     for el in body.iterdescendants(etree.Element):
@@ -142,9 +145,15 @@ def basic_clean(body: HtmlElement) -> list[HtmlElement]:
     return found
 
 
-def _cookie_classes(body: HtmlElement) -> bool:
-    """Whether a class or id under body may match COOKIE_CONSENT_RE (a superset test)."""
-    values = "\n".join(CLASSES_AND_IDS(body))  # a match cannot span two: no newline nor "."
+def classes_and_ids(tree: HtmlElement) -> str:
+    """The class and id values under tree, one a line (no regex match can span two: none of
+    those here matches a newline)."""
+    return "\n".join(CLASSES_AND_IDS(tree))
+
+
+def may_be_cookies(values: str) -> bool:
+    """Whether one of these class and id values may match COOKIE_CONSENT_RE: false only when
+    none does (so false for a tree's values holds for any part of that tree)."""
     if values.isascii():  # (re.IGNORECASE matches a few non-ASCII letters to ASCII ones)
         lowered = values.lower()
         if not any(word in lowered for word in COOKIE_WORDS):
@@ -160,21 +169,23 @@ def _class_or_id(el: HtmlElement) -> str:
     return ""
 
 
-def page_chars(tree: HtmlElement) -> int:
+def page_chars(tree: HtmlElement, cookies: bool | None = None) -> int:
     """len(trafilatura.baseline.html2txt(tree)), with basic_clean in place of its XPath."""
     tree = copy(tree)
     body = tree.find(".//body")
     if body is None:
         body = tree
-    for el in basic_clean(body):
+    for el in basic_clean(body, cookies):
         delete_element(el)
     return len(_spaced_text(body))
 
 
-def justext_rescue(tree: HtmlElement, options: Extractor) -> tuple[_Element, str]:
+def justext_rescue(
+    tree: HtmlElement, options: Extractor, cookies: bool | None = None
+) -> tuple[_Element, str]:
     """trafilatura.external.justext_rescue on a copy of tree, with basic_clean's selection."""
     tree = copy(tree)
-    for el in basic_clean(tree):
+    for el in basic_clean(tree, cookies):
         delete_element(el)
     body = try_justext(tree, options.url, options.lang)
     return body, trim(" ".join(body.itertext()))
@@ -220,7 +231,7 @@ class Cascade:
         self._page = tree
         self._pruned: HtmlElement | None = None
         self._page_chars: int | None = None
-        self._teasers: bool | None = None
+        self._values: str | None = None  # the class and id values of the pruned tree
         # a fast run's main-extractor result per focus, for the full run (see _extract)
         self._main: dict[str, tuple[_Element, str]] = {}
 
@@ -297,14 +308,21 @@ class Cascade:
         "teaser" in an id or class) that it deletes in full, and not at all in recall mode."""
         if options.focus == "recall":
             return True
-        if self._teasers is None:
-            values = "\n".join(CLASSES_AND_IDS(self.pruned()))
-            self._teasers = "teaser" in values.lower()
-        return not self._teasers
+        return "teaser" not in self._classes_and_ids().lower()
+
+    def _classes_and_ids(self) -> str:
+        """classes_and_ids(self.pruned()), read once for the teaser and cookie tests."""
+        if self._values is None:
+            self._values = classes_and_ids(self.pruned())
+        return self._values
+
+    def _cookies(self) -> bool:
+        """basic_clean's cookie test, for the pruned tree and any part of it."""
+        return may_be_cookies(self._classes_and_ids())
 
     def _measure(self) -> int:
         if self._page_chars is None:
-            self._page_chars = page_chars(self.pruned())
+            self._page_chars = page_chars(self.pruned(), self._cookies())
         return self._page_chars
 
     def _escalate(
@@ -321,7 +339,7 @@ class Cascade:
         j_body, j_text = body, ""
         if not options.fast:
             try:
-                j_body, j_text = justext_rescue(tree, options)
+                j_body, j_text = justext_rescue(tree, options, self._cookies())
             except Exception as exc:  # noqa: BLE001 - as trafilatura: the retry is optional
                 logger.debug("justext failed on %s: %s", self.url, exc)
         len_text, r_len, j_len = len(text), len(r_text), len(j_text)
