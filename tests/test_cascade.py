@@ -12,7 +12,9 @@ import pytest
 import trafilatura
 from lxml import etree
 from trafilatura.baseline import html2txt
+from trafilatura.core import _forum_thread_page
 from trafilatura.external import justext_rescue
+from trafilatura.htmlprocessing import prune_unwanted_nodes
 from trafilatura.settings import BASIC_CLEAN_XPATH
 from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
 
@@ -152,6 +154,41 @@ def test_the_page_measure_and_justext_read_the_cascades_cookie_test(html: str) -
     body, text = cascade.justext_rescue(run.pruned(), options, run._cookies())
     their_body, their_text = justext_rescue(copy(run.pruned()), options)
     assert (etree.tostring(body), text) == (etree.tostring(their_body), their_text)
+
+
+def trafilaturas_prunes(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """bare_extraction's raw-tree prunes for our options (core.py), on a copy."""
+    is_forum = _forum_thread_page(tree)
+    tree = prune_unwanted_nodes(copy(tree), RAW_TREE_PRUNE_XPATH)
+    if not is_forum:
+        tree = prune_unwanted_nodes(tree, REMOVE_COMMENTS_AND_LISTS_XPATH)
+    return tree
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        SELECTOR_PAGE,
+        SELECTOR_PAGE.replace('id="comments"', 'id="Comments"'),  # case: [Cc]omment
+        SELECTOR_PAGE.replace("infinitescroll", "infinite-scroll").replace("mvp-", "x-"),
+        SELECTOR_PAGE.replace("comment", "x").replace("Comment", "x"),  # no comment section
+        *(
+            f"<html><body>{section}<p>{PARAGRAPH}</p></body></html>"
+            for section in (
+                f"<div id='dsq-comments'><p>{PARAGRAPH}</p></div>",
+                "<ul id='comol'><li>uno</li></ul>",
+                f"<div id='disqus_thread'><p>{PARAGRAPH}</p></div>",
+                "<div class='x post-comments'><p>tre</p></div>",
+            )
+        ),
+        f"<html><body><article><p>{PARAGRAPH}</p></article></body></html>",  # no class nor id
+    ],
+)
+def test_the_raw_tree_prunes_are_trafilaturas(html: str) -> None:
+    # the cascade walks the tree for a prune only when a class or id holds one of its words
+    tree = parse_html(html)
+    pruned = Cascade(tree, URL, TRAFILATURA_OPTIONS).pruned()
+    assert etree.tostring(pruned) == etree.tostring(trafilaturas_prunes(tree))
 
 
 def test_the_cascade_follows_this_trafilatura() -> None:

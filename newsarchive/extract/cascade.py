@@ -124,6 +124,15 @@ def comment_sections(tree: HtmlElement) -> list[HtmlElement]:
     return found
 
 
+# Words one of which is in the id or class of every element a raw-tree prune selects (their
+# regexes are case-sensitive); a page whose classes and ids hold none of them is not walked.
+PRUNE_WORDS: dict[Selector, tuple[str, ...]] = {
+    appended_posts: ("mvp-post-add-", "infinite"),
+    share_buttons: (SHARE_BUTTONS_CLASS,),
+    comment_sections: ("omment", "comol", "disqus_thread"),
+}
+
+
 def basic_clean(body: HtmlElement, cookies: bool | None = None) -> list[HtmlElement]:
     """BASIC_CLEAN_XPATH: what baseline.basic_cleaning deletes (asides, footers, scripts,
     styles, svg, templates, cookie banners). cookies: may_be_cookies of the values of body or
@@ -252,9 +261,14 @@ class Cascade:
         none matches, else a pruned copy)."""
         if self._pruned is None:
             tree = self._page
-            selectors: list[Selector] = [appended_posts, share_buttons]
-            if not _forum_thread_page(tree):  # a forum's comment sections are its posts
-                selectors.append(comment_sections)
+            values = self._values = classes_and_ids(tree)
+            selectors = [
+                select
+                for select, words in PRUNE_WORDS.items()
+                if any(word in values for word in words)  # else it can select nothing
+            ]
+            if comment_sections in selectors and _forum_thread_page(tree):
+                selectors.remove(comment_sections)  # a forum's comment sections are its posts
             for select in selectors:
                 found = select(tree)
                 if found and tree is self._page:
@@ -262,6 +276,8 @@ class Cascade:
                     found = select(tree)
                 for el in found:
                     delete_element(el)
+            if tree is not self._page:
+                self._values = None  # (the pruned copy's are read again when needed)
             self._pruned = tree
         return self._pruned
 
@@ -311,9 +327,11 @@ class Cascade:
         return "teaser" not in self._classes_and_ids().lower()
 
     def _classes_and_ids(self) -> str:
-        """classes_and_ids(self.pruned()), read once for the teaser and cookie tests."""
+        """classes_and_ids(self.pruned()), read once for the prunes and the teaser and cookie
+        tests."""
+        tree = self.pruned()
         if self._values is None:
-            self._values = classes_and_ids(self.pruned())
+            self._values = classes_and_ids(tree)
         return self._values
 
     def _cookies(self) -> bool:
