@@ -13,8 +13,9 @@ import trafilatura
 from lxml import etree
 from trafilatura.baseline import html2txt
 from trafilatura.core import _forum_thread_page
-from trafilatura.external import justext_rescue
-from trafilatura.htmlprocessing import prune_unwanted_nodes
+from trafilatura.external import compare_extraction, justext_rescue
+from trafilatura.htmlprocessing import convert_tags, prune_unwanted_nodes, tree_cleaning
+from trafilatura.main_extractor import extract_content
 from trafilatura.settings import BASIC_CLEAN_XPATH
 from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
 
@@ -306,3 +307,44 @@ def test_a_page_with_teasers_runs_the_main_extractor_again_in_full(monkeypatch):
         for fast in (True, False)
     ]
     assert texts == [doc.text if doc is not None else None for doc in expected]
+
+
+LONG_PAGE = f"<html><body><article>{f'<p>{PARAGRAPH}</p>' * 20}</article></body></html>"
+COMPARE_PAGES = [
+    SELECTOR_PAGE,
+    SHORT_PAGE,
+    LONG_PAGE,  # recall: no comparison
+    f"<html><body><nav>{MENU}</nav><div>{'<br>'.join([PARAGRAPH] * 6)}</div></body></html>",
+]  # (the last: readability's text taken, unclean, then justext's)
+
+
+@pytest.mark.parametrize("focus", ["balanced", "recall"])
+@pytest.mark.parametrize(
+    "html", [*COMPARE_PAGES, *(p.read_text("utf-8", "replace") for p in FIXTURES[:25])]
+)
+def test_compare_is_trafilaturas_compare_extraction(html: str, focus: str) -> None:
+    # the cascade's comparison builds justext's cleaned tree only when justext runs
+    tree = parse_html(html)
+    if tree is None:
+        pytest.skip("not HTML")
+    options = cascade.extractor(URL, fast=False, options=TRAFILATURA_OPTIONS)
+    options.focus = focus
+    cleaned = tree_cleaning(copy(tree), options)
+    body, text = extract_content(convert_tags(copy(cleaned), options, URL), options)
+    theirs = compare_extraction(copy(cleaned), copy(tree), copy(body), text, options)
+    before = etree.tostring(tree)
+    ours = cascade.compare(lambda: copy(cleaned), tree, copy(body), text, options)
+    assert (etree.tostring(ours[0]), ours[1]) == (etree.tostring(theirs[0]), theirs[1])
+    assert etree.tostring(tree) == before
+
+
+def test_compare_builds_nothing_when_the_recall_text_is_long(monkeypatch):
+    def unused(*args: Any) -> Any:
+        raise AssertionError("built or run for nothing")
+
+    monkeypatch.setattr(cascade, "try_readability", unused)
+    tree = parse_html(LONG_PAGE)
+    options = cascade.extractor(URL, fast=False, options=TRAFILATURA_OPTIONS)
+    options.focus = "recall"
+    body = etree.Element("body")
+    assert cascade.compare(unused, tree, body, "x" * 2501, options) == (body, "x" * 2501)

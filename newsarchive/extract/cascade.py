@@ -11,12 +11,12 @@ a Python regex per element (EXSLT re:test). Here:
 1. the page's tree is pruned once for both runs (the raw-tree prunes), and copied only when a
    prune matches: no later stage changes the tree it is given (each copies it first);
 2. those prunes select the elements trafilatura's XPaths select in one walk in Python with the
-   same regexes, and html2txt's basic cleaning (its page length is the recall-escalation
-   gate's yardstick, measured once) is its XPath without the regex test when no class or id
-   can match it (about 4 ms a page less together);
+   same regexes (only when a class or id holds a word their regexes need), and html2txt's
+   basic cleaning (its page length is the recall-escalation gate's yardstick, measured once)
+   is its XPath without the regex test when no class or id can match it;
 3. the fast runs skip the cleaned-tree backup that only the full comparison reads;
-4. the full run takes the fast run's main-extractor result when it cannot differ.
-
+4. the full run takes the fast run's main-extractor result when it cannot differ;
+5. the comparison builds justext's cleaned tree and readability's copy only when they run.
 A trafilatura upgrade means rereading its core.py against this module (a test pins 2.3.1).
 """
 
@@ -40,7 +40,15 @@ from trafilatura.core import (
     ESCALATION_PAGE_SHARE,
     _forum_thread_page,
 )
-from trafilatura.external import compare_extraction, try_justext
+from trafilatura.external import (
+    JUSTEXT_OVERRIDE_RATIO,
+    SANITIZED_XPATH,
+    _prefer_readability,
+    sanitize_tree,
+    try_justext,
+    try_readability,
+)
+from trafilatura.external import justext_rescue as trafilatura_justext_rescue
 from trafilatura.htmlprocessing import convert_tags, tree_cleaning
 from trafilatura.main_extractor import extract_content
 from trafilatura.settings import Extractor
@@ -200,6 +208,42 @@ def justext_rescue(
     return body, trim(" ".join(body.itertext()))
 
 
+def compare(
+    cleaned: Callable[[], HtmlElement],
+    tree: HtmlElement,
+    body: _Element,
+    text: str,
+    options: Extractor,
+) -> tuple[_Element, str]:
+    """trafilatura.external.compare_extraction(cleaned(), copy(tree), body, text, options) when
+    not in precision mode, but it builds the cleaned tree (justext's) only when justext runs,
+    and copies the tree (readability changes it) only when readability runs."""
+    len_text = len(text)
+    if options.focus == "recall" and len_text > options.min_extracted_size * 10:
+        return body, text
+    algo_body = try_readability(copy(tree))
+    algo_text = trim(etree.tostring(algo_body, method="text", encoding="utf-8").decode("utf-8"))
+    len_algo = len(algo_text)
+    readability = _prefer_readability(body, algo_body, algo_text, len_text, len_algo, options)
+    if readability:
+        body, text, len_text = algo_body, algo_text, len_algo
+    unclean = bool(body.xpath(SANITIZED_XPATH))
+    if unclean or len_text < options.min_extracted_size:
+        body2, text2 = trafilatura_justext_rescue(cleaned(), options)
+        len_text2 = len(text2)
+        if unclean:
+            accept = len_text <= JUSTEXT_OVERRIDE_RATIO * len_text2 and (
+                len_text2 > len_text or not options.images or body.find(".//graphic") is None
+            )
+        else:
+            accept = len_text < len_text2
+        if text2 and accept:
+            body, text, readability = body2, text2, False
+    if readability:
+        body, text = sanitize_tree(body, options)
+    return body, text
+
+
 def extractor(url: str, *, fast: bool, options: Mapping[str, Any]) -> Extractor:
     """The Extractor bare_extraction builds for these keyword options (output "python")."""
     unsupported = {k: v for k, v in SUPPORTED.items() if options.get(k, v) != v}
@@ -304,18 +348,17 @@ class Cascade:
         (_same_in_full): the cleaned tree is the same, and extract_content does not change the
         element it returns, nor does anything after it.
         """
-        cleaned = tree_cleaning(copy(tree), options)
         kept = None if options.fast else self._main.get(options.focus)
         if kept is not None:
             body, text = kept
-            backup = cleaned  # the comparison's input, the tree before convert_tags
-        else:
-            backup = None if options.fast else copy(cleaned)
-            body, text = extract_content(convert_tags(cleaned, options, self.url), options)
-            if options.fast and self._same_in_full(options):
-                self._main[options.focus] = (body, text)
+            return compare(lambda: tree_cleaning(copy(tree), options), tree, body, text, options)
+        cleaned = tree_cleaning(copy(tree), options)
+        backup = None if options.fast else copy(cleaned)  # the tree before convert_tags
+        body, text = extract_content(convert_tags(cleaned, options, self.url), options)
+        if options.fast and self._same_in_full(options):
+            self._main[options.focus] = (body, text)
         if backup is not None:
-            body, text = compare_extraction(backup, copy(tree), body, text, options)
+            body, text = compare(lambda: backup, tree, body, text, options)
         return body, text
 
     def _same_in_full(self, options: Extractor) -> bool:
