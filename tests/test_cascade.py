@@ -348,3 +348,19 @@ def test_compare_builds_nothing_when_the_recall_text_is_long(monkeypatch):
     options.focus = "recall"
     body = etree.Element("body")
     assert cascade.compare(unused, tree, body, "x" * 2501, options) == (body, "x" * 2501)
+
+
+def test_a_teaser_in_a_pruned_section_still_gives_bare_extractions_text(monkeypatch):
+    # the teaser test reads the page's classes and ids (a superset of the pruned tree's)
+    html = SHORT_PAGE.replace("<nav>", "<div id='comments'><p class='teaser'>t</p></div><nav>")
+    tree = parse_html(html)
+    calls = spy_extract_content(monkeypatch)
+    run = Cascade(tree, URL, TRAFILATURA_OPTIONS)
+    texts = [run.text(fast=True), run.text(fast=False)]
+    assert run.pruned().find(".//p[@class='teaser']") is None
+    assert calls[-1] == (False, "balanced")  # run again in full: a superset test
+    expected = [
+        trafilatura.bare_extraction(tree, url=URL, fast=fast, **TRAFILATURA_OPTIONS)
+        for fast in (True, False)
+    ]
+    assert texts == [doc.text if doc is not None else None for doc in expected]

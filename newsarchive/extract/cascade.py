@@ -284,7 +284,7 @@ class Cascade:
         self._page = tree
         self._pruned: HtmlElement | None = None
         self._page_chars: int | None = None
-        self._values: str | None = None  # the class and id values of the pruned tree
+        self._values: str | None = None  # the class and id values of the page's tree
         # a fast run's main-extractor result per focus, for the full run (see _extract)
         self._main: dict[str, tuple[_Element, str]] = {}
 
@@ -305,7 +305,7 @@ class Cascade:
         none matches, else a pruned copy)."""
         if self._pruned is None:
             tree = self._page
-            values = self._values = classes_and_ids(tree)
+            values = self._classes_and_ids()
             selectors = [
                 select
                 for select, words in PRUNE_WORDS.items()
@@ -320,8 +320,6 @@ class Cascade:
                     found = select(tree)
                 for el in found:
                     delete_element(el)
-            if tree is not self._page:
-                self._values = None  # (the pruned copy's are read again when needed)
             self._pruned = tree
         return self._pruned
 
@@ -370,11 +368,11 @@ class Cascade:
         return "teaser" not in self._classes_and_ids().lower()
 
     def _classes_and_ids(self) -> str:
-        """classes_and_ids(self.pruned()), read once for the prunes and the teaser and cookie
-        tests."""
-        tree = self.pruned()
+        """classes_and_ids of the page's tree, read once: for the prunes, and for the teaser
+        and cookie tests of the pruned tree (both superset tests: what holds for the page's
+        values holds for those of the pruned tree, a part of it)."""
         if self._values is None:
-            self._values = classes_and_ids(tree)
+            self._values = classes_and_ids(self._page)
         return self._values
 
     def _cookies(self) -> bool:
