@@ -12,7 +12,10 @@ import pytest
 import trafilatura
 from lxml import etree
 from trafilatura.baseline import html2txt
-from trafilatura.external import justext_rescue
+from trafilatura.core import _forum_thread_page
+from trafilatura.external import compare_extraction, justext_rescue
+from trafilatura.htmlprocessing import convert_tags, prune_unwanted_nodes, tree_cleaning
+from trafilatura.main_extractor import extract_content
 from trafilatura.settings import BASIC_CLEAN_XPATH
 from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
 
@@ -135,6 +138,60 @@ def test_the_selectors_agree_on_the_fixtures(path: Path) -> None:
     assert (etree.tostring(body), text) == (etree.tostring(their_body), their_text)
 
 
+@pytest.mark.parametrize(
+    "html",
+    [
+        SELECTOR_PAGE,  # cookie banners in the body
+        SELECTOR_PAGE.replace("Cookie-Banner", "Banner").replace("Cookiebot", "bot"),
+        f"<html><body><article><p>{PARAGRAPH}</p></article></body></html>",  # no class nor id
+    ],
+)
+def test_the_page_measure_and_justext_read_the_cascades_cookie_test(html: str) -> None:
+    # the cascade tests the pruned tree's classes and ids for cookie banners once, for both
+    tree = parse_html(html)
+    run = Cascade(tree, URL, TRAFILATURA_OPTIONS)
+    assert run._measure() == len(html2txt(run.pruned()))
+    options = cascade.extractor(URL, fast=False, options=TRAFILATURA_OPTIONS)
+    body, text = cascade.justext_rescue(run.pruned(), options, run._cookies())
+    their_body, their_text = justext_rescue(copy(run.pruned()), options)
+    assert (etree.tostring(body), text) == (etree.tostring(their_body), their_text)
+
+
+def trafilaturas_prunes(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """bare_extraction's raw-tree prunes for our options (core.py), on a copy."""
+    is_forum = _forum_thread_page(tree)
+    tree = prune_unwanted_nodes(copy(tree), RAW_TREE_PRUNE_XPATH)
+    if not is_forum:
+        tree = prune_unwanted_nodes(tree, REMOVE_COMMENTS_AND_LISTS_XPATH)
+    return tree
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        SELECTOR_PAGE,
+        SELECTOR_PAGE.replace('id="comments"', 'id="Comments"'),  # case: [Cc]omment
+        SELECTOR_PAGE.replace("infinitescroll", "infinite-scroll").replace("mvp-", "x-"),
+        SELECTOR_PAGE.replace("comment", "x").replace("Comment", "x"),  # no comment section
+        *(
+            f"<html><body>{section}<p>{PARAGRAPH}</p></body></html>"
+            for section in (
+                f"<div id='dsq-comments'><p>{PARAGRAPH}</p></div>",
+                "<ul id='comol'><li>uno</li></ul>",
+                f"<div id='disqus_thread'><p>{PARAGRAPH}</p></div>",
+                "<div class='x post-comments'><p>tre</p></div>",
+            )
+        ),
+        f"<html><body><article><p>{PARAGRAPH}</p></article></body></html>",  # no class nor id
+    ],
+)
+def test_the_raw_tree_prunes_are_trafilaturas(html: str) -> None:
+    # the cascade walks the tree for a prune only when a class or id holds one of its words
+    tree = parse_html(html)
+    pruned = Cascade(tree, URL, TRAFILATURA_OPTIONS).pruned()
+    assert etree.tostring(pruned) == etree.tostring(trafilaturas_prunes(tree))
+
+
 def test_the_cascade_follows_this_trafilatura() -> None:
     # cascade.py re-builds trafilatura 2.3.1's bare_extraction from its stages: on an upgrade,
     # reread trafilatura's core.py (bare_extraction, trafilatura_sequence) against it first
@@ -245,6 +302,63 @@ def test_a_page_with_teasers_runs_the_main_extractor_again_in_full(monkeypatch):
     run = Cascade(tree, URL, TRAFILATURA_OPTIONS)
     texts = [run.text(fast=True), run.text(fast=False)]
     assert calls == [(True, "balanced"), (True, "recall"), (False, "balanced")]
+    expected = [
+        trafilatura.bare_extraction(tree, url=URL, fast=fast, **TRAFILATURA_OPTIONS)
+        for fast in (True, False)
+    ]
+    assert texts == [doc.text if doc is not None else None for doc in expected]
+
+
+LONG_PAGE = f"<html><body><article>{f'<p>{PARAGRAPH}</p>' * 20}</article></body></html>"
+COMPARE_PAGES = [
+    SELECTOR_PAGE,
+    SHORT_PAGE,
+    LONG_PAGE,  # recall: no comparison
+    f"<html><body><nav>{MENU}</nav><div>{'<br>'.join([PARAGRAPH] * 6)}</div></body></html>",
+]  # (the last: readability's text taken, unclean, then justext's)
+
+
+@pytest.mark.parametrize("focus", ["balanced", "recall"])
+@pytest.mark.parametrize(
+    "html", [*COMPARE_PAGES, *(p.read_text("utf-8", "replace") for p in FIXTURES[:25])]
+)
+def test_compare_is_trafilaturas_compare_extraction(html: str, focus: str) -> None:
+    # the cascade's comparison builds justext's cleaned tree only when justext runs
+    tree = parse_html(html)
+    if tree is None:
+        pytest.skip("not HTML")
+    options = cascade.extractor(URL, fast=False, options=TRAFILATURA_OPTIONS)
+    options.focus = focus
+    cleaned = tree_cleaning(copy(tree), options)
+    body, text = extract_content(convert_tags(copy(cleaned), options, URL), options)
+    theirs = compare_extraction(copy(cleaned), copy(tree), copy(body), text, options)
+    before = etree.tostring(tree)
+    ours = cascade.compare(lambda: copy(cleaned), tree, copy(body), text, options)
+    assert (etree.tostring(ours[0]), ours[1]) == (etree.tostring(theirs[0]), theirs[1])
+    assert etree.tostring(tree) == before
+
+
+def test_compare_builds_nothing_when_the_recall_text_is_long(monkeypatch):
+    def unused(*args: Any) -> Any:
+        raise AssertionError("built or run for nothing")
+
+    monkeypatch.setattr(cascade, "try_readability", unused)
+    tree = parse_html(LONG_PAGE)
+    options = cascade.extractor(URL, fast=False, options=TRAFILATURA_OPTIONS)
+    options.focus = "recall"
+    body = etree.Element("body")
+    assert cascade.compare(unused, tree, body, "x" * 2501, options) == (body, "x" * 2501)
+
+
+def test_a_teaser_in_a_pruned_section_still_gives_bare_extractions_text(monkeypatch):
+    # the teaser test reads the page's classes and ids (a superset of the pruned tree's)
+    html = SHORT_PAGE.replace("<nav>", "<div id='comments'><p class='teaser'>t</p></div><nav>")
+    tree = parse_html(html)
+    calls = spy_extract_content(monkeypatch)
+    run = Cascade(tree, URL, TRAFILATURA_OPTIONS)
+    texts = [run.text(fast=True), run.text(fast=False)]
+    assert run.pruned().find(".//p[@class='teaser']") is None
+    assert calls[-1] == (False, "balanced")  # run again in full: a superset test
     expected = [
         trafilatura.bare_extraction(tree, url=URL, fast=fast, **TRAFILATURA_OPTIONS)
         for fast in (True, False)

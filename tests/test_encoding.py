@@ -107,6 +107,38 @@ def test_parse_html_builds_the_tree_trafilatura_builds(text: str) -> None:
     assert all(isinstance(el, lxml.html.HtmlElement) for el in ours.iter("*"))
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        page(TEXT),
+        page(TEXT).replace("<p>", "<p>\x0b", 1),  # an invalid XML character
+        page(TEXT).replace("<p>", "<p>\ufffe", 1),
+        '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0//EN" "http://www.w3.org/TR/x.dtd" />\n'
+        "<html><body><p>Testo</p></body></html>",  # a self-closed doctype (lxml bug 1955915)
+        "<!DOCTYPE html>\n<html><body><p>Testo</p></body></html>",
+        "<!DOCTYPE html><html><body><p>Testo senza a capo</p></body></html>",
+        "<!doctype html>\n<html lang='it' />\n<body><p>Testo</p></body>",  # a self-closing <html/>
+        "<html><body><p>a/></p></body></html>",
+    ],
+)
+def test_repair_html_repairs_as_trafilatura_does(text: str) -> None:
+    from trafilatura.utils import repair_faulty_html
+
+    from newsarchive.extract.encoding import repair_html
+
+    beginning = text[:50].lower()
+    assert repair_html(text, beginning) == repair_faulty_html(text, beginning)
+
+
+def test_the_invalid_xml_characters_are_still_trafilaturas() -> None:
+    from trafilatura.utils import INVALID_XML_CHARS
+
+    from newsarchive.extract import encoding
+
+    matched = {chr(c) for c in range(0x10000) if INVALID_XML_CHARS.match(chr(c))}
+    assert matched == set(encoding.INVALID_XML_CHARS)
+
+
 def test_parse_html_rejects_what_trafilatura_rejects() -> None:
     from trafilatura.utils import load_html
 

@@ -11,12 +11,12 @@ a Python regex per element (EXSLT re:test). Here:
 1. the page's tree is pruned once for both runs (the raw-tree prunes), and copied only when a
    prune matches: no later stage changes the tree it is given (each copies it first);
 2. those prunes select the elements trafilatura's XPaths select in one walk in Python with the
-   same regexes, and html2txt's basic cleaning (its page length is the recall-escalation
-   gate's yardstick, measured once) is its XPath without the regex test when no class or id
-   can match it (about 4 ms a page less together);
+   same regexes (only when a class or id holds a word their regexes need), and html2txt's
+   basic cleaning (its page length is the recall-escalation gate's yardstick, measured once)
+   is its XPath without the regex test when no class or id can match it;
 3. the fast runs skip the cleaned-tree backup that only the full comparison reads;
-4. the full run takes the fast run's main-extractor result when it cannot differ.
-
+4. the full run takes the fast run's main-extractor result when it cannot differ;
+5. the comparison builds justext's cleaned tree and readability's copy only when they run.
 A trafilatura upgrade means rereading its core.py against this module (a test pins 2.3.1).
 """
 
@@ -40,7 +40,15 @@ from trafilatura.core import (
     ESCALATION_PAGE_SHARE,
     _forum_thread_page,
 )
-from trafilatura.external import compare_extraction, try_justext
+from trafilatura.external import (
+    JUSTEXT_OVERRIDE_RATIO,
+    SANITIZED_XPATH,
+    _prefer_readability,
+    sanitize_tree,
+    try_justext,
+    try_readability,
+)
+from trafilatura.external import justext_rescue as trafilatura_justext_rescue
 from trafilatura.htmlprocessing import convert_tags, tree_cleaning
 from trafilatura.main_extractor import extract_content
 from trafilatura.settings import Extractor
@@ -124,10 +132,22 @@ def comment_sections(tree: HtmlElement) -> list[HtmlElement]:
     return found
 
 
-def basic_clean(body: HtmlElement) -> list[HtmlElement]:
+# Words one of which is in the id or class of every element a raw-tree prune selects (their
+# regexes are case-sensitive); a page whose classes and ids hold none of them is not walked.
+PRUNE_WORDS: dict[Selector, tuple[str, ...]] = {
+    appended_posts: ("mvp-post-add-", "infinite"),
+    share_buttons: (SHARE_BUTTONS_CLASS,),
+    comment_sections: ("omment", "comol", "disqus_thread"),
+}
+
+
+def basic_clean(body: HtmlElement, cookies: bool | None = None) -> list[HtmlElement]:
     """BASIC_CLEAN_XPATH: what baseline.basic_cleaning deletes (asides, footers, scripts,
-    styles, svg, templates, cookie banners)."""
-    if not _cookie_classes(body):
+    styles, svg, templates, cookie banners). cookies: may_be_cookies of the values of body or
+    of a tree holding it (None: tested here)."""
+    if cookies is None:
+        cookies = may_be_cookies(classes_and_ids(body))
+    if not cookies:
         return list(BASIC_CLEAN_FIXED(body))
     found = []
     for el in body.iterdescendants(etree.Element):
@@ -142,9 +162,15 @@ def basic_clean(body: HtmlElement) -> list[HtmlElement]:
     return found
 
 
-def _cookie_classes(body: HtmlElement) -> bool:
-    """Whether a class or id under body may match COOKIE_CONSENT_RE (a superset test)."""
-    values = "\n".join(CLASSES_AND_IDS(body))  # a match cannot span two: no newline nor "."
+def classes_and_ids(tree: HtmlElement) -> str:
+    """The class and id values under tree, one a line (no regex match can span two: none of
+    those here matches a newline)."""
+    return "\n".join(CLASSES_AND_IDS(tree))
+
+
+def may_be_cookies(values: str) -> bool:
+    """Whether one of these class and id values may match COOKIE_CONSENT_RE: false only when
+    none does (so false for a tree's values holds for any part of that tree)."""
     if values.isascii():  # (re.IGNORECASE matches a few non-ASCII letters to ASCII ones)
         lowered = values.lower()
         if not any(word in lowered for word in COOKIE_WORDS):
@@ -160,24 +186,62 @@ def _class_or_id(el: HtmlElement) -> str:
     return ""
 
 
-def page_chars(tree: HtmlElement) -> int:
+def page_chars(tree: HtmlElement, cookies: bool | None = None) -> int:
     """len(trafilatura.baseline.html2txt(tree)), with basic_clean in place of its XPath."""
     tree = copy(tree)
     body = tree.find(".//body")
     if body is None:
         body = tree
-    for el in basic_clean(body):
+    for el in basic_clean(body, cookies):
         delete_element(el)
     return len(_spaced_text(body))
 
 
-def justext_rescue(tree: HtmlElement, options: Extractor) -> tuple[_Element, str]:
+def justext_rescue(
+    tree: HtmlElement, options: Extractor, cookies: bool | None = None
+) -> tuple[_Element, str]:
     """trafilatura.external.justext_rescue on a copy of tree, with basic_clean's selection."""
     tree = copy(tree)
-    for el in basic_clean(tree):
+    for el in basic_clean(tree, cookies):
         delete_element(el)
     body = try_justext(tree, options.url, options.lang)
     return body, trim(" ".join(body.itertext()))
+
+
+def compare(
+    cleaned: Callable[[], HtmlElement],
+    tree: HtmlElement,
+    body: _Element,
+    text: str,
+    options: Extractor,
+) -> tuple[_Element, str]:
+    """trafilatura.external.compare_extraction(cleaned(), copy(tree), body, text, options) when
+    not in precision mode, but it builds the cleaned tree (justext's) only when justext runs,
+    and copies the tree (readability changes it) only when readability runs."""
+    len_text = len(text)
+    if options.focus == "recall" and len_text > options.min_extracted_size * 10:
+        return body, text
+    algo_body = try_readability(copy(tree))
+    algo_text = trim(etree.tostring(algo_body, method="text", encoding="utf-8").decode("utf-8"))
+    len_algo = len(algo_text)
+    readability = _prefer_readability(body, algo_body, algo_text, len_text, len_algo, options)
+    if readability:
+        body, text, len_text = algo_body, algo_text, len_algo
+    unclean = bool(body.xpath(SANITIZED_XPATH))
+    if unclean or len_text < options.min_extracted_size:
+        body2, text2 = trafilatura_justext_rescue(cleaned(), options)
+        len_text2 = len(text2)
+        if unclean:
+            accept = len_text <= JUSTEXT_OVERRIDE_RATIO * len_text2 and (
+                len_text2 > len_text or not options.images or body.find(".//graphic") is None
+            )
+        else:
+            accept = len_text < len_text2
+        if text2 and accept:
+            body, text, readability = body2, text2, False
+    if readability:
+        body, text = sanitize_tree(body, options)
+    return body, text
 
 
 def extractor(url: str, *, fast: bool, options: Mapping[str, Any]) -> Extractor:
@@ -220,7 +284,7 @@ class Cascade:
         self._page = tree
         self._pruned: HtmlElement | None = None
         self._page_chars: int | None = None
-        self._teasers: bool | None = None
+        self._values: str | None = None  # the class and id values of the page's tree
         # a fast run's main-extractor result per focus, for the full run (see _extract)
         self._main: dict[str, tuple[_Element, str]] = {}
 
@@ -241,9 +305,14 @@ class Cascade:
         none matches, else a pruned copy)."""
         if self._pruned is None:
             tree = self._page
-            selectors: list[Selector] = [appended_posts, share_buttons]
-            if not _forum_thread_page(tree):  # a forum's comment sections are its posts
-                selectors.append(comment_sections)
+            values = self._classes_and_ids()
+            selectors = [
+                select
+                for select, words in PRUNE_WORDS.items()
+                if any(word in values for word in words)  # else it can select nothing
+            ]
+            if comment_sections in selectors and _forum_thread_page(tree):
+                selectors.remove(comment_sections)  # a forum's comment sections are its posts
             for select in selectors:
                 found = select(tree)
                 if found and tree is self._page:
@@ -277,18 +346,17 @@ class Cascade:
         (_same_in_full): the cleaned tree is the same, and extract_content does not change the
         element it returns, nor does anything after it.
         """
-        cleaned = tree_cleaning(copy(tree), options)
         kept = None if options.fast else self._main.get(options.focus)
         if kept is not None:
             body, text = kept
-            backup = cleaned  # the comparison's input, the tree before convert_tags
-        else:
-            backup = None if options.fast else copy(cleaned)
-            body, text = extract_content(convert_tags(cleaned, options, self.url), options)
-            if options.fast and self._same_in_full(options):
-                self._main[options.focus] = (body, text)
+            return compare(lambda: tree_cleaning(copy(tree), options), tree, body, text, options)
+        cleaned = tree_cleaning(copy(tree), options)
+        backup = None if options.fast else copy(cleaned)  # the tree before convert_tags
+        body, text = extract_content(convert_tags(cleaned, options, self.url), options)
+        if options.fast and self._same_in_full(options):
+            self._main[options.focus] = (body, text)
         if backup is not None:
-            body, text = compare_extraction(backup, copy(tree), body, text, options)
+            body, text = compare(lambda: backup, tree, body, text, options)
         return body, text
 
     def _same_in_full(self, options: Extractor) -> bool:
@@ -297,14 +365,23 @@ class Cascade:
         "teaser" in an id or class) that it deletes in full, and not at all in recall mode."""
         if options.focus == "recall":
             return True
-        if self._teasers is None:
-            values = "\n".join(CLASSES_AND_IDS(self.pruned()))
-            self._teasers = "teaser" in values.lower()
-        return not self._teasers
+        return "teaser" not in self._classes_and_ids().lower()
+
+    def _classes_and_ids(self) -> str:
+        """classes_and_ids of the page's tree, read once: for the prunes, and for the teaser
+        and cookie tests of the pruned tree (both superset tests: what holds for the page's
+        values holds for those of the pruned tree, a part of it)."""
+        if self._values is None:
+            self._values = classes_and_ids(self._page)
+        return self._values
+
+    def _cookies(self) -> bool:
+        """basic_clean's cookie test, for the pruned tree and any part of it."""
+        return may_be_cookies(self._classes_and_ids())
 
     def _measure(self) -> int:
         if self._page_chars is None:
-            self._page_chars = page_chars(self.pruned())
+            self._page_chars = page_chars(self.pruned(), self._cookies())
         return self._page_chars
 
     def _escalate(
@@ -321,7 +398,7 @@ class Cascade:
         j_body, j_text = body, ""
         if not options.fast:
             try:
-                j_body, j_text = justext_rescue(tree, options)
+                j_body, j_text = justext_rescue(tree, options, self._cookies())
             except Exception as exc:  # noqa: BLE001 - as trafilatura: the retry is optional
                 logger.debug("justext failed on %s: %s", self.url, exc)
         len_text, r_len, j_len = len(text), len(r_text), len(j_text)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import lxml.html
 from lxml import etree
 from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
-from trafilatura.utils import is_dubious_html, repair_faulty_html
+from trafilatura.utils import DOCTYPE_TAG, is_dubious_html, repair_faulty_html
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +75,11 @@ BOMS = [
 ]
 CHARSET_RE = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""", re.IGNORECASE)
 HEADER_CHARSET_RE = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9_.:-]{2,40})""", re.IGNORECASE)
+# The characters of trafilatura.utils.INVALID_XML_CHARS (tests/test_encoding.py checks that they
+# still are): looking for each with `in` is memchr-fast, a regex class pass is not.
+INVALID_XML_CHARS = "".join(
+    chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF)
+)
 
 
 @dataclass(frozen=True)
@@ -233,11 +238,27 @@ def _parse_bytes(text: str) -> HtmlElement | None:
     return tree
 
 
+def repair_html(text: str, beginning: str) -> str:
+    """trafilatura's repair_faulty_html(text, beginning), which copies the whole page two or
+    three times (a regex pass, the doctype line split off and joined back): called only when
+    one of its repairs changes the text, else the text as it is."""
+    if any(char in text for char in INVALID_XML_CHARS):
+        return repair_faulty_html(text, beginning)
+    if "doctype" in beginning:
+        end = text.find("\n")  # (no newline: it appends one)
+        if end == -1 or DOCTYPE_TAG.match(text, 0, end) is not None:
+            return repair_faulty_html(text, beginning)
+    for line in text[:4096].splitlines()[:4]:  # a self-closing <html/>
+        if "<html" in line and line.endswith("/>"):
+            return repair_faulty_html(text, beginning)
+    return text
+
+
 def parse_html(text: str) -> HtmlElement | None:
     """The page's tree, or None when it is not HTML: trafilatura's load_html on decoded text,
     step for step (repairs, bytes fallback, dubious-page check), with HTML_PARSER."""
     beginning = text[:50].lower()
-    text = repair_faulty_html(text, beginning)
+    text = repair_html(text, beginning)
     tree: HtmlElement | None = None
     from_bytes = False
     try:
