@@ -45,15 +45,16 @@ from trafilatura.external import (
     SANITIZED_XPATH,
     _prefer_readability,
     sanitize_tree,
-    try_justext,
     try_readability,
 )
-from trafilatura.external import justext_rescue as trafilatura_justext_rescue
 from trafilatura.htmlprocessing import convert_tags, tree_cleaning
 from trafilatura.main_extractor import extract_content
 from trafilatura.settings import Extractor
 from trafilatura.utils import trim
 from trafilatura.xml import delete_element, xmltotxt
+
+from newsarchive.extract.justext_run import justext_rescue as basic_justext_rescue
+from newsarchive.extract.justext_run import try_justext
 
 logger = logging.getLogger(__name__)
 
@@ -229,7 +230,7 @@ def compare(
         body, text, len_text = algo_body, algo_text, len_algo
     unclean = bool(body.xpath(SANITIZED_XPATH))
     if unclean or len_text < options.min_extracted_size:
-        body2, text2 = trafilatura_justext_rescue(cleaned(), options)
+        body2, text2 = basic_justext_rescue(cleaned(), options)
         len_text2 = len(text2)
         if unclean:
             accept = len_text <= JUSTEXT_OVERRIDE_RATIO * len_text2 and (

@@ -1,0 +1,95 @@
+"""trafilatura's jusText fallback (external.try_justext and justext_rescue) with its stoplist
+lower-cased once per process instead of once per call. Pure.
+
+trafilatura calls jusText without a language (we give it none), so jusText gets the union of
+all its stoplists, 154,484 words, and justext.core.classify_paragraphs turns them into a new
+lower-cased frozenset on every call: about 45 ms each time a page reaches jusText (41 of 400
+corpus pages: the full comparison and the recall escalation), more than the rest of such a
+page's extraction. The set is constant data of the installed jusText, so it is built once
+(functools.cache); classify_paragraphs below is jusText 3.0's, line for line, with that set
+handed in. The result is try_justext's, paragraph for paragraph (tests/test_justext_run.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from justext.core import ParagraphMaker, revise_paragraph_classification
+from justext.utils import get_stoplist
+from lxml.etree import Element, SubElement, _Element
+from lxml.html import HtmlElement
+from trafilatura import external
+from trafilatura.baseline import basic_cleaning
+from trafilatura.settings import JUSTEXT_LANGUAGES, Extractor
+from trafilatura.utils import trim
+
+logger = logging.getLogger(__name__)
+
+# trafilatura.external.try_justext's arguments to classify_paragraphs and
+# revise_paragraph_classification.
+LENGTH_LOW, LENGTH_HIGH = 50, 150
+STOPWORDS_LOW, STOPWORDS_HIGH = 0.1, 0.2
+MAX_LINK_DENSITY = 0.25
+NO_HEADINGS = True
+MAX_HEADING_DISTANCE = 150
+
+
+@cache
+def stoplist(language: str | None) -> frozenset[str]:
+    """The lower-cased stoplist try_justext uses for this target language (cached: constant
+    data of the installed jusText, the same for every page)."""
+    if language in JUSTEXT_LANGUAGES:
+        words: Sequence[str] = get_stoplist(JUSTEXT_LANGUAGES[language])
+    else:
+        words = external.JT_STOPLIST or external.jt_stoplist_init()
+    return frozenset(w.lower() for w in words)
+
+
+def classify_paragraphs(paragraphs: list[Any], stopwords: frozenset[str]) -> None:
+    """justext.core.classify_paragraphs with try_justext's settings, its stoplist given ready."""
+    for paragraph in paragraphs:
+        length = len(paragraph)
+        stopword_density = paragraph.stopwords_density(stopwords)
+        link_density = paragraph.links_density()
+        paragraph.heading = bool(not NO_HEADINGS and paragraph.is_heading)
+        text = paragraph.text
+        if (
+            link_density > MAX_LINK_DENSITY
+            or "\xa9" in text
+            or "&copy" in text
+            or "select" in paragraph.dom_path
+        ):
+            paragraph.cf_class = "bad"
+        elif length < LENGTH_LOW:
+            paragraph.cf_class = "bad" if paragraph.chars_count_in_links > 0 else "short"
+        elif stopword_density >= STOPWORDS_HIGH:
+            paragraph.cf_class = "good" if length > LENGTH_HIGH else "neargood"
+        elif stopword_density >= STOPWORDS_LOW:
+            paragraph.cf_class = "neargood"
+        else:
+            paragraph.cf_class = "bad"
+
+
+def try_justext(tree: HtmlElement, url: str | None, target_language: str | None) -> _Element:
+    """trafilatura.external.try_justext: the paragraphs jusText keeps, as <p> in a <body>."""
+    body = Element("body")
+    try:
+        paragraphs = ParagraphMaker.make_paragraphs(tree)
+        classify_paragraphs(paragraphs, stoplist(target_language))
+        revise_paragraph_classification(paragraphs, MAX_HEADING_DISTANCE)
+    except Exception as exc:  # noqa: BLE001 - as trafilatura: jusText failing yields nothing
+        logger.debug("justext failed on %s: %s", url, exc)
+    else:
+        for paragraph in paragraphs:
+            if not paragraph.is_boilerplate:
+                SubElement(body, "p").text = paragraph.text
+    return body
+
+
+def justext_rescue(tree: HtmlElement, options: Extractor) -> tuple[_Element, str]:
+    """trafilatura.external.justext_rescue: jusText on the basic-cleaned tree, and its text."""
+    body = try_justext(basic_cleaning(tree), options.url, options.lang)
+    return body, trim(" ".join(body.itertext()))

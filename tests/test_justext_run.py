@@ -1,0 +1,83 @@
+"""justext_run: trafilatura's jusText fallback with the stoplist lower-cased once, not per call."""
+
+from __future__ import annotations
+
+from copy import copy
+from pathlib import Path
+
+import justext.core
+import lxml.html
+import pytest
+from lxml import etree
+from trafilatura import external
+from trafilatura.settings import Extractor
+
+from newsarchive.extract import justext_run
+from newsarchive.extract.encoding import decode_body, parse_html
+
+FIXTURES = sorted((Path(__file__).parent / "fixtures").rglob("*.html"))
+PROSE = (
+    "Il consiglio comunale ha approvato ieri sera il bilancio, dopo una discussione che è "
+    "durata fino a tarda notte e che ha visto la maggioranza dividersi sul capitolo dei "
+    "trasporti e delle scuole della città."
+)
+BUILT = [
+    f"<html><body><p>{PROSE}</p><p>{PROSE} {PROSE}</p><ul><li><a href='/a'>Menu</a></li></ul>"
+    "<p>Breve.</p><p>© 2024 Editore</p></body></html>",
+    "<html><body><div>Only a short line</div><select><option>x</option></select></body></html>",
+    f"<html><body><h2>Titolo</h2><p>{PROSE}</p><p><a href='/x'>{PROSE}</a></p></body></html>",
+    "<html><body></body></html>",
+]
+
+
+def trees() -> list[lxml.html.HtmlElement]:
+    out = [lxml.html.document_fromstring(page) for page in BUILT]
+    for path in FIXTURES:
+        tree = parse_html(decode_body(path.read_bytes(), None).text)
+        if tree is not None:
+            out.append(tree)
+    return out
+
+
+def as_text(body: etree._Element) -> list[str | None]:
+    return [p.text for p in body]
+
+
+@pytest.mark.parametrize("language", [None, "it", "en"])
+def test_try_justext_keeps_the_paragraphs_trafilaturas_keeps(language):
+    checked = kept = 0
+    for tree in trees():
+        ours = justext_run.try_justext(copy(tree), None, language)
+        theirs = external.try_justext(copy(tree), None, language)
+        assert as_text(ours) == as_text(theirs)
+        checked += 1
+        kept += len(ours)
+    assert checked > len(BUILT) and kept > 0  # the comparison saw real paragraphs
+
+
+def test_justext_rescue_is_trafilaturas():
+    options = Extractor()
+    for tree in trees():
+        ours_body, ours_text = justext_run.justext_rescue(copy(tree), options)
+        theirs_body, theirs_text = external.justext_rescue(copy(tree), options)
+        assert (as_text(ours_body), ours_text) == (as_text(theirs_body), theirs_text)
+
+
+def test_the_stoplist_is_lower_cased_once_not_per_call(monkeypatch):
+    made: list[int] = []
+    real = justext.core.define_stoplist
+
+    def counting(words):  # type: ignore[no-untyped-def]
+        made.append(1)
+        return real(words)
+
+    monkeypatch.setattr(justext.core, "define_stoplist", counting)
+    justext_run.stoplist.cache_clear()
+    pages = trees()[:3]
+    for tree in pages:
+        justext_run.try_justext(copy(tree), None, None)
+    assert made == []  # jusText's own per-call rebuild is never reached
+    assert justext_run.stoplist.cache_info().misses == 1
+    assert justext_run.stoplist(None) == frozenset(
+        w.lower() for w in (external.JT_STOPLIST or external.jt_stoplist_init())
+    )
