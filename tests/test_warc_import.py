@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from conftest import count_rows, run_cli, wait_until
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from newsarchive.crawl import workers
 from newsarchive.store.archive import Archive
 from newsarchive.warc import import_ as warc_import
 from newsarchive.warc.sources import Filters
@@ -476,3 +478,72 @@ def test_import_commits_many_pages_per_transaction_with_its_log(tmp_path, monkey
     )
     assert (summary.stored, log) == (total, [(total, 1)])
     assert commits <= 6, commits  # run start, import start, the pages + log, finished, run end
+
+
+class _HeldPool:
+    """An extraction pool whose pages are extracted (in-process) only when their result is
+    asked for: how many were submitted and not yet collected is then the importer's doing."""
+
+    def __init__(self, workers: int, **_limits) -> None:
+        self.workers = workers
+        self.outstanding: dict[Future, tuple[bytes, dict]] = {}
+        self.most = 0
+        self.most_bytes = 0
+
+    def too_large(self, body: bytes):
+        return None
+
+    def submit(self, body: bytes, **kwargs) -> Future:
+        future: Future = Future()
+        self.outstanding[future] = (body, kwargs)
+        self.most = max(self.most, len(self.outstanding))
+        held = sum(len(body) for body, _ in self.outstanding.values())
+        self.most_bytes = max(self.most_bytes, held)
+        return future
+
+    def result(self, future: Future, url: str):
+        body, kwargs = self.outstanding.pop(future)
+        return workers._extract(body, **kwargs)
+
+    def close(self) -> None:
+        pass
+
+
+def _many_pages(path: Path, total: int) -> Path:
+    with path.open("wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for n in range(total):
+            page = PAGES[n % len(PAGES)]
+            response(writer, f"https://www{n}.example.it{page}", _body(page), ctype=_ctype(page))
+    return path
+
+
+def _held_import(tmp_path: Path, monkeypatch, total: int, jobs: int) -> _HeldPool:
+    pools: list[_HeldPool] = []
+    monkeypatch.setattr(
+        warc_import, "ExtractionPool", lambda n, **kw: pools.append(_HeldPool(n)) or pools[-1]
+    )
+    monkeypatch.setattr(warc_import, "COMMIT_WAIT", 0.0)
+    warc = _many_pages(tmp_path / "many.warc.gz", total)
+    with Archive(tmp_path / "archive.db") as archive:
+        summary = warc_import.import_warcs(archive, [str(warc)], filters=Filters(), jobs=jobs)
+    assert summary.stored == total
+    return pools[0]
+
+
+def test_import_keeps_many_pages_per_worker_in_flight(tmp_path, monkeypatch):
+    """While the main process stores a page, each worker has many more waiting (issue 15:
+    with 4 per worker, workers sat idle a third of the time on 2 cores)."""
+    pool = _held_import(tmp_path, monkeypatch, total=60, jobs=2)
+    assert pool.most >= 2 * 16
+
+
+def test_import_read_ahead_is_capped_in_bytes(tmp_path, monkeypatch):
+    """Large pages: no more body bytes wait for extraction than the cap (and one page)."""
+    biggest = max(len(_body(page)) for page in PAGES)
+    monkeypatch.setattr(warc_import, "WINDOW_BYTES", 3 * biggest)
+    pool = _held_import(tmp_path, monkeypatch, total=30, jobs=2)
+    assert (pool.most < 2 * warc_import.WINDOW_PER_WORKER, pool.most_bytes <= 4 * biggest) == (
+        True,
+        True,
+    ), (pool.most, pool.most_bytes)

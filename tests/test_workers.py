@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import sqlite3
@@ -12,7 +13,7 @@ from datetime import datetime, timezone
 import pytest
 from conftest import FAST, descendants, is_alive, run_cli, spawned_workers, wait_until
 
-from newsarchive.crawl.workers import TOO_LARGE, ExtractionPool
+from newsarchive.crawl.workers import PIPE_BYTES, TOO_LARGE, ExtractionPool, pipe_fds
 from newsarchive.extract.outcomes import ARTICLE, EXTRACTION_FAILED
 from newsarchive_testing import site_truth as truth
 from newsarchive_testing.fixture_site import SITE_DIR
@@ -70,6 +71,14 @@ def test_pool_recovers_after_a_timeout(pool):
     body = (SITE_DIR / truth.SEED_PATH.lstrip("/")).read_bytes()
     _, outcome, _ = pool.result(pool.submit(body, **kwargs("http://x.it/a.html")), "a")
     assert outcome == ARTICLE
+
+
+@pytest.mark.skipif(not hasattr(fcntl, "F_GETPIPE_SZ"), reason="pipe sizes are Linux's")
+def test_pool_pipes_hold_many_pages(pool):
+    """The pool's task and result pipes hold many 60 KB pages (issue 15: with 64 KiB, one page
+    filled the task pipe and workers waited for the busy main process to send the next)."""
+    sizes = [fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ) for fd in pipe_fds(pool.pool)]
+    assert sizes == [PIPE_BYTES, PIPE_BYTES]
 
 
 def test_size_cap():

@@ -19,6 +19,7 @@ import asyncio
 import atexit
 import contextlib
 import ctypes
+import fcntl
 import logging
 import multiprocessing
 import os
@@ -51,6 +52,10 @@ MAX_TASKS_PER_WORKER = 2000
 PR_SET_PDEATHSIG = 1
 # Where no parent-death signal exists, how often a worker checks that its parent lives.
 PARENT_POLL_SECONDS = 1.0
+# Capacity asked for the pool's two pipes (Linux; unprivileged maximum by default): with the
+# default 64 KiB, one 60 KB page fills the task pipe, and a worker that finishes waits for the
+# pool's feeder thread, which needs the GIL of a busy main process, to send it the next one.
+PIPE_BYTES = 1024 * 1024
 
 Result = tuple["Extraction | None", str, "str | None"]
 
@@ -157,7 +162,29 @@ def _spawn_pool(workers: int, memory_mb: int) -> ProcessPool:
         context=context,
     )
     pool.schedule(_ready)  # pebble starts its workers at the first task, not before
+    _widen_pipes(pool)
     return pool
+
+
+def pipe_fds(pool: ProcessPool) -> list[int]:
+    """The file descriptors of a started pool's task and result pipes (pebble's own)."""
+    manager = getattr(getattr(pool, "_pool_manager", None), "worker_manager", None)
+    channel = getattr(manager, "pool_channel", None)
+    if channel is None:
+        return []
+    return [channel.writer.fileno(), channel.reader.fileno()]
+
+
+def _widen_pipes(pool: ProcessPool) -> None:
+    """Let the task pipe hold many pages, and the result pipe many results, so that workers
+    are fed (and send) without waiting for the main process's threads (Linux only; where the
+    size cannot be set, the pipes stay as they are)."""
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if set_size is None:
+        return
+    for fd in pipe_fds(pool):
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(fd, set_size, PIPE_BYTES)
 
 
 def prestart(workers: int, *, memory_mb: int = DEFAULT_MEMORY_MB) -> None:

@@ -69,6 +69,11 @@ LOG_SECONDS = 2.0
 # An extraction still running after this long: the open transaction is committed first, so
 # that the write lock is not held while a slow page is waited for.
 COMMIT_WAIT = 0.5
+# Records read ahead of the one being stored, per worker, and the most body bytes they may
+# hold: enough that a worker finds its next page waiting while the main process stores (with
+# 4 per worker, workers sat idle a third of the time on 2 cores), little enough for memory.
+WINDOW_PER_WORKER = 16
+WINDOW_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -137,7 +142,9 @@ class Importer:
             max_html_bytes=DEFAULT_MAX_HTML_BYTES,
             memory_mb=DEFAULT_MEMORY_MB,
         )
-        self.window = max(2, workers * 4)
+        self.window = max(2, workers * WINDOW_PER_WORKER)
+        # the body bytes of the records read and not yet stored
+        self._pending_bytes = 0
         self.summary = ImportSummary()
         self.on_record = on_record
         self.command = command
@@ -242,6 +249,7 @@ class Importer:
     ) -> tuple[int, str] | None:
         """Read records until the end (None) or a bad stream: (offset, reason)."""
         pending: deque[_Pending] = deque()
+        self._pending_bytes = 0
         # offsets are positions in the stream (warcio asks a seekable file where it is)
         iterator = ArchiveIterator(handle, check_digests=True)
         try:
@@ -265,6 +273,7 @@ class Importer:
                             source, offset, length, item.page.warc.record_id
                         )
                     self._submit(item)
+                    self._pending_bytes += len(item.page.body)
                 pending.append(item)
                 self._drain(source, pending, self.window)
             return None
@@ -373,7 +382,11 @@ class Importer:
         while pending:
             item = pending[0]
             if item.future is not None and item.result is None:
-                if len(pending) <= keep and not item.future.done():
+                if (
+                    len(pending) <= keep
+                    and self._pending_bytes <= WINDOW_BYTES
+                    and not item.future.done()
+                ):
                     return
                 if self._batch is not None and not wait([item.future], COMMIT_WAIT).done:
                     self._flush(source)  # a slow page: commit what is stored, then wait
@@ -382,6 +395,7 @@ class Importer:
             if item.page is None:
                 self._advance(source, item.end, stored=0)
                 continue
+            self._pending_bytes -= len(item.page.body)
             extraction, outcome, error = item.result or (None, ERROR, "no result")
             if self._batch is None:
                 self._batch = self.archive.write()
