@@ -22,6 +22,7 @@ from pathlib import Path
 from crawl_local import POLITENESS_OFF, child_env
 
 from newsarchive_testing import sitegen
+from newsarchive_testing.proc_cpu import descendants
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
@@ -39,22 +40,6 @@ def rss_mb(pid: int) -> float | None:
     except (OSError, ValueError):
         return None
     return None
-
-
-def descendants(pid: int) -> list[int]:
-    """Every descendant process of pid (children of all its threads, recursively)."""
-    found: list[int] = []
-    stack = [pid]
-    while stack:
-        parent = stack.pop()
-        for children in Path(f"/proc/{parent}/task").glob("*/children"):
-            try:
-                kids = [int(x) for x in children.read_text().split()]
-            except OSError:
-                continue
-            found += kids
-            stack += kids
-    return found
 
 
 def main() -> None:
