@@ -157,30 +157,47 @@ def test_a_pool_adopts_prestarted_workers():
         workers.discard_prestarted()
 
 
-BUSY_POOL = """
+# A page that never ends: the worker writes its pid to `path` once it is inside the task.
+BUSY_TASK = """
+import os
 import time
+
+
+def stuck_page(path):
+    with open(path + ".tmp", "w") as fh:
+        fh.write(str(os.getpid()))
+    os.replace(path + ".tmp", path)
+    time.sleep(600)  # keeps the worker busy until it is killed; nothing waits for it
+"""
+
+BUSY_POOL = """
+import sys
+from busy_task import stuck_page
 from newsarchive.crawl import workers
 
 workers.prestart(2, memory_mb=0)
 pool = workers._PRESTARTED[(2, 0)]
-futures = [pool.schedule(time.sleep, args=(600,)) for _ in range(2)]
-while not all(f.running() for f in futures):
-    time.sleep(0.05)
-print("busy", flush=True)
-time.sleep(600)
+futures = [pool.schedule(stuck_page, args=(f"busy-{n}",)) for n in range(2)]
+sys.stdin.read()  # runs until killed
 """
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_busy_workers_die_with_a_killed_crawler(tmp_path):
     """kill -9 of the crawler while its workers are in the middle of a page: none survive."""
+    (tmp_path / "busy_task.py").write_text(BUSY_TASK)
+    path = [str(tmp_path), os.environ.get("PYTHONPATH", "")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, path))}
     proc = subprocess.Popen(
-        [sys.executable, "-c", BUSY_POOL], cwd=tmp_path, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", BUSY_POOL], cwd=tmp_path, env=env, stdin=subprocess.PIPE
     )
+    marks = [tmp_path / f"busy-{n}" for n in range(2)]
     try:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "busy"
+        # both workers are inside a page: each wrote its pid from within the task
+        wait_until(lambda: all(m.exists() for m in marks), timeout=120, what="two busy workers")
+        busy = {int(m.read_text()) for m in marks}
         workers = descendants(proc.pid)
-        assert len(workers) >= 2
+        assert len(busy) == 2 and busy <= set(workers)
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
