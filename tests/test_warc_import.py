@@ -357,13 +357,8 @@ def test_cc_news_month_must_be_yyyy_mm(tmp_path):
 @pytest.mark.slow
 def test_kill_9_mid_file_then_the_same_command_finishes_it(tmp_path):
     """Nothing duplicated, nothing missing, nothing committed extracted again."""
-    warc = tmp_path / "big.warc.gz"
     total = 300
-    with warc.open("wb") as fh:
-        writer = WARCWriter(fh, gzip=True)
-        for n in range(total):
-            page = PAGES[n % len(PAGES)]
-            response(writer, f"https://www{n}.example.it{page}", _body(page), ctype=_ctype(page))
+    warc = _many_pages(tmp_path / "big.warc.gz", total)
     db = tmp_path / "archive.db"
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
     cmd = [
@@ -460,13 +455,8 @@ def test_import_commits_many_pages_per_transaction_with_its_log(tmp_path, monkey
     # no flush by the clock: only the record count and the end of the file commit
     monkeypatch.setattr(warc_import, "LOG_SECONDS", 3600.0)
     monkeypatch.setattr(warc_import, "COMMIT_WAIT", 3600.0, raising=False)
-    warc = tmp_path / "many.warc.gz"
     total = 40
-    with warc.open("wb") as fh:
-        writer = WARCWriter(fh, gzip=True)
-        for n in range(total):
-            page = PAGES[n % len(PAGES)]
-            response(writer, f"https://www{n}.example.it{page}", _body(page), ctype=_ctype(page))
+    warc = _many_pages(tmp_path / "many.warc.gz", total)
     statements: list[str] = []
     with Archive(tmp_path / "archive.db") as archive:
         archive.db.conn.set_trace_callback(statements.append)
