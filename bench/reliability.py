@@ -45,6 +45,7 @@ from newsarchive.model import RawPage
 from newsarchive.store.archive import Archive
 from newsarchive_testing import fault_server as fs
 from newsarchive_testing import frontier_site, sitegen
+from newsarchive_testing.cli_runner import child_env
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -505,7 +506,7 @@ def kill_round(served: Any, site: Any, db: Path, tmp: Path, rng: random.Random) 
         "-s",
         "NEWSARCHIVE_EXTRACT_WORKERS=1",
     ]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+    env = child_env()
     partial, orphans, locks = [], 0, 0
     for _ in range(KILLS_PER_ROUND):
         with tempfile.TemporaryFile() as err:
@@ -586,7 +587,7 @@ def job_site(canary: fs.Canary, host: str) -> tuple[fs.FaultServer, list[str]]:
 
 def start_job(server: fs.FaultServer, db: Path, cwd: Path, *extra: str) -> subprocess.Popen:
     """`newsarchive crawl SEED --depth 2` in the background."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+    env = child_env()
     args = [server.url("seed"), "--depth", "2", "--db", str(db), *HARD, *extra]
     return subprocess.Popen(
         [sys.executable, "-m", "newsarchive", "crawl", *args],

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from newsarchive_testing import sitegen
+from newsarchive_testing.cli_runner import child_env
 
 BENCH_DIR = Path(__file__).resolve().parent
 
@@ -126,7 +127,7 @@ def crawl(
     seed: str, dbs: list[Path], depth: int, redis: str | None, prefix: str
 ) -> tuple[float, float]:
     """Run one crawl process per db side by side; (wall s, user+sys CPU s of them all)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+    env = child_env()
     started = time.monotonic()
     procs = []
     for db in dbs:

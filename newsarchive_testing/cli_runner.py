@@ -18,9 +18,15 @@ class Run:
     err: str
 
 
+def child_env() -> dict[str, str]:
+    """This process's environment without NEWSARCHIVE_* settings, for a newsarchive child
+    process that must run with its defaults whatever the caller's shell exports."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+
+
 def run_cli(*args: str, cwd: Path, timeout: float = 120, stdin: str | None = None) -> Run:
     """Run `python -m newsarchive ARGS` as a real subprocess."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+    env = child_env()
     proc = subprocess.run(
         [sys.executable, "-m", "newsarchive", *args],
         cwd=cwd,

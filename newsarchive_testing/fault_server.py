@@ -65,6 +65,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from newsarchive_testing.cli_runner import child_env
+
 try:
     import brotli
 except ImportError:  # pragma: no cover - brotli is a Scrapy extra
@@ -838,7 +840,7 @@ def run_measured(
     crawl started from a large pytest process would report pytest's size.
     """
     if env is None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+        env = child_env()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.monotonic()
         proc = subprocess.Popen(

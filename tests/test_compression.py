@@ -18,6 +18,7 @@ from newsarchive.model import RawPage
 from newsarchive.store.archive import Archive, BodyError
 from newsarchive.store.bodies import DICT_MIN_PAGES, body_sha256, decompress, stored_dictionary
 from newsarchive.store.compact import compact
+from newsarchive_testing.cli_runner import child_env
 
 FETCHED_AT = "2024-12-06T09:00:00.000+00:00"
 TEMPLATE = (
@@ -218,7 +219,7 @@ def test_compact_kill_9_loses_nothing(tmp_path: Path) -> None:
     Archive(db).close()
     total = 3000  # enough work that the kill lands in the middle, even on a loaded machine
     add_zlib_pages(db, total)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+    env = child_env()
     proc = subprocess.Popen(
         [sys.executable, "-m", "newsarchive", "compact", "--db", str(db), "--batch-size", "1"],
         cwd=tmp_path,

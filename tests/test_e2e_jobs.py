@@ -4,7 +4,6 @@ and resume, two jobs on one archive at the same time."""
 from __future__ import annotations
 
 import gzip
-import os
 import random
 import signal
 import sqlite3
@@ -16,6 +15,7 @@ import pytest
 from conftest import FAST, count_rows, run_cli, wait_until
 
 from newsarchive_testing import site_truth as truth
+from newsarchive_testing.cli_runner import child_env
 from newsarchive_testing.fixture_site import serve_site
 
 pytestmark = pytest.mark.e2e
@@ -243,7 +243,7 @@ def test_kill_9_at_random_moments_then_resume(tmp_path):
             "-s",
             "NEWSARCHIVE_EXTRACT_WORKERS=0",
         ]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+        env = child_env()
         partial = []
         for _ in range(3):
             proc = subprocess.Popen(
@@ -284,7 +284,7 @@ def test_kill_9_at_random_moments_then_resume(tmp_path):
 def test_two_jobs_at_once_on_one_archive(tmp_path):
     db = tmp_path / "archive.db"
     with serve_site() as one, serve_site() as two:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+        env = child_env()
         procs = [
             subprocess.Popen(
                 [

@@ -6,7 +6,6 @@ The workers are real `newsarchive crawl --redis` processes against a generated s
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytest
 from conftest import count_rows, wait_until
 
+from newsarchive_testing.cli_runner import child_env
 from newsarchive_testing.logged_site import max_overlap, serve_generated
 from newsarchive_testing.redis_server import free_port, redis_server
 
@@ -39,11 +39,6 @@ FAST = [
 ]  # fmt: skip
 
 
-def env() -> dict[str, str]:
-    """The environment of a worker: no NEWSARCHIVE_* from the caller's."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
-
-
 def worker(
     name: str, seed: str, db: Path, redis_url: str, cwd: Path, *extra: str
 ) -> subprocess.Popen[str]:
@@ -57,7 +52,7 @@ def worker(
         *extra,
     ]  # fmt: skip
     log = open(cwd / f"worker-{name}.log", "a")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen(args, cwd=cwd, env=env(), stdout=log, stderr=log, text=True)
+    return subprocess.Popen(args, cwd=cwd, env=child_env(), stdout=log, stderr=log, text=True)
 
 
 def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
@@ -96,7 +91,7 @@ def one_process_crawl(tmp: Path) -> Iterator[Callable[[], tuple[Path, str]]]:
         proc = subprocess.Popen(
             [sys.executable, "-m", "newsarchive", "crawl", seed, "--db", str(db),
              "--depth", str(DEPTH), "--quiet", *FAST],
-            cwd=tmp, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=tmp, env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
 
         def finished() -> tuple[Path, str]:
@@ -218,7 +213,7 @@ def test_unreachable_redis_is_one_line_and_exit_2(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "newsarchive", "crawl", "http://127.0.0.1:9/a.html",
          "--db", str(tmp_path / "a.db"), "--redis", url],
-        cwd=tmp_path, env=env(), capture_output=True, text=True, timeout=60,
+        cwd=tmp_path, env=child_env(), capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0, done.stderr
@@ -236,7 +231,7 @@ def test_password_url_works_and_a_wrong_one_is_refused_without_echo(tmp_path):
         done = subprocess.run(
             [sys.executable, "-m", "newsarchive", "crawl", "http://127.0.0.1:9/a.html",
              "--db", str(tmp_path / "a.db")],
-            cwd=tmp_path, env={**env(), "NEWSARCHIVE_REDIS_URL": wrong},
+            cwd=tmp_path, env={**child_env(), "NEWSARCHIVE_REDIS_URL": wrong},
             capture_output=True, text=True, timeout=60,
         )  # fmt: skip
         with pytest.raises(RedisUnavailable):
@@ -276,7 +271,7 @@ def test_run_jobs_file_with_two_workers_shares_each_jobs_queue(site, tmp_path):
                     *FAST,
                 ],
                 cwd=tmp_path,
-                env=env(),
+                env=child_env(),
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,

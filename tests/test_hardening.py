@@ -30,6 +30,7 @@ import pytest
 from conftest import FAST, run_cli
 
 from newsarchive.store.archive import Archive
+from newsarchive_testing.cli_runner import child_env
 from newsarchive_testing.fault_server import (
     ARTICLE_DIR,
     BIG_BYTES,
@@ -715,7 +716,7 @@ def test_overlapping_runs_fetch_each_page_once(tmp_path: Path) -> None:
         db = tmp_path / "archive.db"
         Archive(db).close()
         args = [server.url("seed"), "--db", str(db), *HARD, "-s", "DOWNLOAD_DELAY=0.5"]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+        env = child_env()
         first = subprocess.Popen(
             [sys.executable, "-m", "newsarchive", "crawl", *args],
             cwd=tmp_path,

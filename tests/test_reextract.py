@@ -13,6 +13,7 @@ from conftest import count_rows, descendants, is_alive, run_cli, spawned_workers
 from newsarchive.crawl.reextract import reextract
 from newsarchive.store.archive import Archive
 from newsarchive_testing import site_truth as truth
+from newsarchive_testing.cli_runner import child_env
 from newsarchive_testing.fixture_pages import BASE, raw_page, store
 from newsarchive_testing.fixture_site import SITE_DIR
 
@@ -147,7 +148,6 @@ def test_versions_rebuilt_in_fetch_order(tmp_path):
 @pytest.mark.e2e
 def test_killed_reextract_is_finished_by_the_next_run(tmp_path):
     """SIGKILL in the middle of a re-extraction: consistent archive, the rerun completes it."""
-    import os
     import shutil
     import signal
     import subprocess
@@ -160,7 +160,7 @@ def test_killed_reextract_is_finished_by_the_next_run(tmp_path):
     clean = tmp_path / "clean.db"
     shutil.copy(db, clean)
     reextract(clean, jobs=1)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+    env = child_env()
     args = [
         sys.executable,
         "-m",
@@ -206,7 +206,7 @@ def test_killed_reextract_leaves_no_worker_behind(tmp_path):
 
     db = tmp_path / "archive.db"
     build(db, 300)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+    env = child_env()
     args = [sys.executable, "-m", "newsarchive", "reextract", "--db", str(db), "--jobs", "2"]
     proc = subprocess.Popen([*args, "--silent"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL)
 

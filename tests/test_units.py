@@ -17,6 +17,7 @@ from conftest import count_rows, run_cli, wait_until
 from test_warc_import import PAGES, _body, _ctype, response
 from warcio.warcwriter import WARCWriter
 
+from newsarchive_testing.cli_runner import child_env
 from newsarchive_testing.redis_server import redis_server
 
 WAIT_S = 120.0
@@ -38,10 +39,6 @@ EVIDENCE = (
 def redis_url(tmp_path_factory):
     with redis_server(tmp_path_factory.mktemp("redis")) as url:
         yield url
-
-
-def env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
 
 
 def rows(db: Path, sql: str) -> list[tuple]:
@@ -67,7 +64,7 @@ def worker(tmp: Path, db: Path, redis: str, *args: str, job: str = "test") -> su
         [sys.executable, "-m", "newsarchive", "import-warc", *args, "--db", str(db),
          "--silent", "--jobs", "0", "--redis", redis, "--redis-job", job,
          "--redis-lease", LEASE_S],
-        cwd=tmp, env=env(), stdout=log, stderr=log, text=True, start_new_session=True,
+        cwd=tmp, env=child_env(), stdout=log, stderr=log, text=True, start_new_session=True,
     )  # fmt: skip
 
 
@@ -283,8 +280,13 @@ def test_reextract_cli_workers_share_one_job(tmp_path, redis_url):
             "--jobs", "1", "--redis", redis_url]  # fmt: skip
     procs = [
         subprocess.Popen(
-            args, cwd=tmp_path, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )  # fmt: skip
+            args,
+            cwd=tmp_path,
+            env=child_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(2)
     ]
     outputs = [p.communicate(timeout=WAIT_S) for p in procs]

@@ -27,6 +27,7 @@ from newsarchive.store.archive import Archive
 from newsarchive.warc import import_ as warc_import
 from newsarchive.warc.sources import Filters
 from newsarchive_testing import site_truth as truth
+from newsarchive_testing.cli_runner import child_env
 from newsarchive_testing.fixture_site import SITE_DIR
 
 HOST = "https://www.example.it"
@@ -360,7 +361,7 @@ def test_kill_9_mid_file_then_the_same_command_finishes_it(tmp_path):
     total = 300
     warc = _many_pages(tmp_path / "big.warc.gz", total)
     db = tmp_path / "archive.db"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+    env = child_env()
     cmd = [
         sys.executable,
         "-m",

@@ -16,6 +16,7 @@ from conftest import FAST, descendants, is_alive, run_cli, spawned_workers, wait
 from newsarchive.crawl.workers import PIPE_BYTES, TOO_LARGE, ExtractionPool, pipe_fds
 from newsarchive.extract.outcomes import ARTICLE, EXTRACTION_FAILED
 from newsarchive_testing import site_truth as truth
+from newsarchive_testing.cli_runner import child_env
 from newsarchive_testing.fixture_site import SITE_DIR
 
 FETCHED_AT = datetime(2024, 12, 6, 9, 0, tzinfo=timezone.utc)
@@ -219,7 +220,7 @@ def test_killed_crawl_leaves_no_worker_behind(tmp_path):
         server.bind(("127.0.0.1", 0))
         server.listen(16)  # accepts, never answers: the crawl stays alive
         url = f"http://127.0.0.1:{server.getsockname()[1]}/esteri/articolo.html"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSARCHIVE_")}
+        env = child_env()
         proc = subprocess.Popen(
             [
                 sys.executable,
