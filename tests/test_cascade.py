@@ -267,9 +267,9 @@ def spy_extract_content(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bool, str
     calls: list[tuple[bool, str]] = []
     real = cascade.extract_content
 
-    def spy(tree: Any, options: Any) -> Any:
+    def spy(tree: Any, options: Any, values: str) -> Any:
         calls.append((options.fast, options.focus))
-        return real(tree, options)
+        return real(tree, options, values)
 
     monkeypatch.setattr(cascade, "extract_content", spy)
     return calls

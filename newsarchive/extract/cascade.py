@@ -16,7 +16,8 @@ a Python regex per element (EXSLT re:test). Here:
    is its XPath without the regex test when no class or id can match it;
 3. the fast runs skip the cleaned-tree backup that only the full comparison reads;
 4. the full run takes the fast run's main-extractor result when it cannot differ;
-5. the comparison builds justext's cleaned tree and readability's copy only when they run.
+5. the comparison builds justext's cleaned tree and readability's copy only when they run;
+6. the main extractor is traf_content's (its section prunes selected in Python as in 2.).
 A trafilatura upgrade means rereading its core.py against this module (a test pins 2.3.1).
 """
 
@@ -48,13 +49,13 @@ from trafilatura.external import (
     try_readability,
 )
 from trafilatura.htmlprocessing import convert_tags, tree_cleaning
-from trafilatura.main_extractor import extract_content
 from trafilatura.settings import Extractor
 from trafilatura.utils import trim
 from trafilatura.xml import delete_element, xmltotxt
 
 from newsarchive.extract.justext_run import justext_rescue as basic_justext_rescue
 from newsarchive.extract.justext_run import try_justext
+from newsarchive.extract.traf_content import extract_content
 
 logger = logging.getLogger(__name__)
 
@@ -353,7 +354,8 @@ class Cascade:
             return compare(lambda: tree_cleaning(copy(tree), options), tree, body, text, options)
         cleaned = tree_cleaning(copy(tree), options)
         backup = None if options.fast else copy(cleaned)  # the tree before convert_tags
-        body, text = extract_content(convert_tags(cleaned, options, self.url), options)
+        cleaned = convert_tags(cleaned, options, self.url)
+        body, text = extract_content(cleaned, options, self._classes_and_ids())
         if options.fast and self._same_in_full(options):
             self._main[options.focus] = (body, text)
         if backup is not None:
