@@ -14,9 +14,14 @@ from hypothesis import strategies as st
 from lxml import etree
 from trafilatura.htmlprocessing import convert_tags, tree_cleaning
 from trafilatura.main_extractor import extract_content
-from trafilatura.xpaths import DISCARD_IMAGE_ELEMENTS, OVERALL_DISCARD_XPATH, TEASER_DISCARD_XPATH
+from trafilatura.xpaths import (
+    BODY_XPATH,
+    DISCARD_IMAGE_ELEMENTS,
+    OVERALL_DISCARD_XPATH,
+    TEASER_DISCARD_XPATH,
+)
 
-from newsarchive.extract import traf_content
+from newsarchive.extract import traf_content, traf_xpaths
 from newsarchive.extract.body import TRAFILATURA_OPTIONS
 from newsarchive.extract.cascade import classes_and_ids, extractor
 from newsarchive.extract.encoding import decode_body, parse_html
@@ -67,7 +72,7 @@ def cleaned(tree: lxml.html.HtmlElement, *, fast: bool, focus: str) -> lxml.html
 
 def test_the_selection_is_the_xpaths_on_every_clause() -> None:
     tree = parse_html(SELECTOR_PAGE)
-    ours = paths(tree, traf_content.overall_discard(tree))
+    ours = paths(tree, traf_xpaths.overall_discard(tree))
     assert ours == xpath_selection(tree)
     assert len(ours) == 17  # each clause selects (c, f, i, k, o, q, x, y: near misses)
 
@@ -78,7 +83,16 @@ def test_the_selection_is_the_xpaths_on_the_fixtures(path: Path) -> None:
     if tree is None:
         pytest.skip("not HTML")
     for some in (tree, cleaned(tree, fast=True, focus="balanced")):
-        assert paths(some, traf_content.overall_discard(some)) == xpath_selection(some)
+        assert paths(some, traf_xpaths.overall_discard(some)) == xpath_selection(some)
+
+
+def generated_page(elements: list) -> lxml.html.HtmlElement:
+    """A page of ((tag, [(attribute, value)]), nest) elements: each holds the next if nest."""
+    html = ""
+    for (tag, attrs), nest in elements:
+        attributes = "".join(f' {name}="{value}"' for name, value in attrs)
+        html += f"<{tag}{attributes}>t" + ("" if nest else f"</{tag}>")
+    return lxml.html.fromstring(f"<html><body><div>{html}</div></body></html>")
 
 
 VALUES = ["cookie", "menu", "Nav", "reply-1", "hidden", "a hidden", "x", "", "ad-", "comments-"]
@@ -97,17 +111,100 @@ element = st.tuples(
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(element, st.booleans()), min_size=1, max_size=12))
 def test_the_selection_is_the_xpaths_on_generated_pages(elements) -> None:
-    # nested or not, any attribute order
-    html, depth = "", 0
-    for (tag, attrs), nest in elements:
-        attributes = "".join(f' {name}="{value}"' for name, value in attrs)
-        html += f"<{tag}{attributes}>t"
-        if nest:
-            depth += 1
-        else:
-            html += f"</{tag}>"
-    tree = lxml.html.fromstring(f"<html><body><div>{html}</div></body></html>")
-    assert paths(tree, traf_content.overall_discard(tree)) == xpath_selection(tree)
+    tree = generated_page(elements)  # nested or not, any attribute order
+    assert paths(tree, traf_xpaths.overall_discard(tree)) == xpath_selection(tree)
+
+
+def first(found: list) -> etree._Element | None:
+    """What _extract takes of a BODY_XPATH result."""
+    return next((s for s in found if s is not None), None)
+
+
+def assert_body_selectors_agree(tree: lxml.html.HtmlElement) -> None:
+    assert len(traf_xpaths.BODY_SELECTORS) == len(BODY_XPATH)
+    for select, xpath in zip(traf_xpaths.BODY_SELECTORS, BODY_XPATH, strict=True):
+        ours, theirs = select(tree), xpath(tree)
+        assert len(ours) <= 1
+        assert first(ours) is first(theirs), xpath.path
+
+
+# One element per clause of BODY_XPATH's three regex XPaths, and near misses (wrong tag, case,
+# translate() lower-casing only some letters, ^ anchors); each snippet alone on a page.
+BODY_SNIPPETS = [
+    '<div class="post">x</div>',
+    '<section class="entry">x</section>',
+    '<main itemprop="articleBody">x</main>',
+    '<div id="articleContent">x</div>',
+    '<div id="my-article-body">x</div>',
+    '<div class="a post_inner_wrapper">x</div>',
+    '<p class="article-text">x</p>',
+    '<div class="Post-Content">x</div>',
+    '<div role="article">x</div>',
+    '<div id="story">x</div>',
+    '<article class="cell">x</article>',
+    '<div id="primary-x">x</div>',
+    '<div id="x-primary">x</div>',
+    '<div class="FullText">x</div>',
+    '<div class="article big">x</div>',
+    '<div class="big article x">x</div>',
+    '<div class="single-content">x</div>',
+    '<div id="content">x</div>',
+    '<div class="contentBody">x</div>',
+    '<div id="contentBody">x</div>',
+    '<div class="content__body">x</div>',
+    '<div id="Main-Content">x</div>',
+    '<div class="MAIN-CONTENT">x</div>',
+    '<div class="x Page-Content">x</div>',
+    '<div class="PAGE-CONTENT">x</div>',
+    '<div id="page-content">x</div>',
+    '<div class="mainbox">x</div>',
+    '<span class="post">x</span>',
+]
+
+
+@pytest.mark.parametrize("snippet", BODY_SNIPPETS)
+def test_the_body_selectors_are_the_xpaths_on_every_clause(snippet: str) -> None:
+    tree = parse_html(
+        f"<html><body><div><p>a</p>{snippet}<div class='post'>y</div></div></body></html>"
+    )
+    assert_body_selectors_agree(tree)
+    alone = parse_html(f"<html><body>{snippet}</body></html>")
+    assert_body_selectors_agree(alone)
+
+
+def test_the_body_snippets_exercise_each_selector() -> None:
+    pages = [parse_html(f"<html><body>{snippet}</body></html>") for snippet in BODY_SNIPPETS]
+    for select in (traf_xpaths.article_body, traf_xpaths.story_body, traf_xpaths.main_content):
+        assert sum(bool(select(page)) for page in pages) >= 5, select.__name__
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_the_body_selectors_are_the_xpaths_on_the_fixtures(path: Path) -> None:
+    tree = fixture_tree(path)
+    if tree is None:
+        pytest.skip("not HTML")
+    assert_body_selectors_agree(tree)
+    assert_body_selectors_agree(cleaned(tree, fast=True, focus="balanced"))
+
+
+BODY_VALUES = ["post", "entry", "article", "story", "content", "text", "articleBody", "x-main"]
+body_element = st.tuples(
+    st.sampled_from(["div", "section", "article", "main", "p", "span"]),
+    st.lists(
+        st.tuples(
+            st.sampled_from(["id", "class", "role", "itemprop"]),
+            st.lists(st.sampled_from(BODY_VALUES), min_size=1, max_size=3).map(" ".join),
+        ),
+        max_size=3,
+        unique_by=lambda kv: kv[0],
+    ),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(body_element, st.booleans()), min_size=1, max_size=10))
+def test_the_body_selectors_are_the_xpaths_on_generated_pages(elements) -> None:
+    assert_body_selectors_agree(generated_page(elements))
 
 
 def main_extraction(tree: lxml.html.HtmlElement, fast: bool, focus: str) -> list[tuple]:
@@ -170,20 +267,36 @@ def test_the_teaser_and_caption_prunes_are_skipped_only_when_they_select_nothing
 def test_the_regexes_are_still_trafilaturas() -> None:
     """An upgrade of trafilatura that changes these XPaths fails here, not silently."""
     first, second = (x.path for x in OVERALL_DISCARD_XPATH)
-    assert f"re:test(@id, '{traf_content.DISCARD_ID_RE.pattern}')" in first
-    assert f"re:test(@class, '{traf_content.DISCARD_CLASS_RE.pattern}')" in first
+    assert f"re:test(@id, '{traf_xpaths.DISCARD_ID_RE.pattern}')" in first
+    assert f"re:test(@class, '{traf_xpaths.DISCARD_CLASS_RE.pattern}')" in first
     assert "re:test(@id|@class, 'cookie')" in first
-    assert f"re:test(@id, '{traf_content.HIDDEN_ID_RE.pattern}')" in second
-    assert f"re:test(@class, '{traf_content.HIDDEN_CLASS_RE.pattern}')" in second
+    assert f"re:test(@id, '{traf_xpaths.HIDDEN_ID_RE.pattern}')" in second
+    assert f"re:test(@class, '{traf_xpaths.HIDDEN_CLASS_RE.pattern}')" in second
     assert "re:test(@id|@style, 'hidden')" in second
     assert len(OVERALL_DISCARD_XPATH) == 2
+    article, _, story, main, _ = (x.path for x in BODY_XPATH)
+    assert f"re:test(@id, '{traf_xpaths.ARTICLE_ID_RE.pattern}')" in article
+    assert f"re:test(@class, '{traf_xpaths.ARTICLE_CLASS_RE.pattern}')" in article
+    assert f"re:test(@id, '{traf_xpaths.STORY_ID_RE.pattern}')" in story
+    assert "re:test(@class, 'fulltext', 'i')" in story
+    assert f"re:test(@class, '{traf_xpaths.STORY_CLASS_RE.pattern}')" in story
+    assert f"re:test(@id, '{traf_xpaths.MAIN_ID_RE.pattern}')" in main
+    assert f"re:test(@class, '{traf_xpaths.MAIN_CLASS_RE.pattern}')" in main
+    assert len(BODY_XPATH) == 5
     for regex in (
-        traf_content.DISCARD_ID_RE,
-        traf_content.DISCARD_CLASS_RE,
-        traf_content.HIDDEN_ID_RE,
-        traf_content.HIDDEN_CLASS_RE,
+        traf_xpaths.DISCARD_ID_RE,
+        traf_xpaths.DISCARD_CLASS_RE,
+        traf_xpaths.HIDDEN_ID_RE,
+        traf_xpaths.HIDDEN_CLASS_RE,
+        traf_xpaths.ARTICLE_ID_RE,
+        traf_xpaths.ARTICLE_CLASS_RE,
+        traf_xpaths.STORY_ID_RE,
+        traf_xpaths.FULLTEXT_CLASS_RE,
+        traf_xpaths.STORY_CLASS_RE,
+        traf_xpaths.MAIN_ID_RE,
+        traf_xpaths.MAIN_CLASS_RE,
     ):
-        assert regex.search("") is None  # overall_discard skips elements without attributes
+        assert regex.search("") is None  # (an absent attribute reads "")
 
 
 def test_the_main_extractor_follows_this_trafilatura() -> None:

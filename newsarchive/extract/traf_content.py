@@ -2,14 +2,14 @@
 selected in Python. Pure.
 
 extract_content, _extract, recover_wild_text and prune_unwanted_sections are trafilatura's, line
-for line (less its debug logging), built from its own functions, but for the selections of
-prune_unwanted_sections:
+for line (less its debug logging), built from its own functions, but for these selections, which
+call a Python regex (EXSLT re:test) on every element they test, or read every element:
 
-1. OVERALL_DISCARD_XPATH's two XPaths call a Python regex (EXSLT re:test) three times on every
-   element, about 2 ms a page: overall_discard selects the same elements in one walk in Python,
-   with the same regexes, each tested once per distinct id or class value of the tree;
-2. TEASER_DISCARD_XPATH and DISCARD_IMAGE_ELEMENTS (no regex, but every element read) run only
-   when a class or id of the page holds "teaser" or "caption": else they select nothing.
+1. OVERALL_DISCARD_XPATH's two XPaths (three regex tests an element, about 2 ms a page) and the
+   three of BODY_XPATH's five that test regexes are walks in Python with the same regexes
+   (traf_xpaths.py);
+2. TEASER_DISCARD_XPATH and DISCARD_IMAGE_ELEMENTS run only when a class or id of the page holds
+   "teaser" or "caption": else they select nothing.
 
 Its result is trafilatura's to the element (tests/test_traf_content.py compares the selections
 with the XPaths and the results with trafilatura's extract_content on every fixture; the
@@ -20,10 +20,8 @@ rereading its main_extractor.py and xpaths.py against this module (a test pins 2
 from __future__ import annotations
 
 import logging
-import re
 from copy import deepcopy
 
-from lxml import etree
 from lxml.etree import Element, _Element, strip_elements, strip_tags
 from lxml.html import HtmlElement
 from trafilatura.htmlprocessing import (
@@ -48,96 +46,14 @@ from trafilatura.settings import (
 from trafilatura.utils import SPACING_PROTECTED, text_chars_test, trim
 from trafilatura.xml import delete_element
 from trafilatura.xpaths import (
-    BODY_XPATH,
     DISCARD_IMAGE_ELEMENTS,
     PRECISION_DISCARD_XPATH,
     TEASER_DISCARD_XPATH,
 )
 
+from newsarchive.extract.traf_xpaths import BODY_SELECTORS, overall_discard
+
 logger = logging.getLogger(__name__)
-
-# The regexes of OVERALL_DISCARD_XPATH, the same strings (tests/test_traf_content.py checks that
-# they still are): EXSLT re:test(@attr, pattern) is re.search(pattern, value or "").
-DISCARD_ID_RE = re.compile(
-    "^shar|social|viral|newsletter|syndication|tags|sidebar|banner|bread-?crumb|button|author"
-    "|^(?:jp-|dpsp-content)|bmdh|footer|Footer|share|Share|nav|Nav|menu|related"
-    "|message-container|premium|^ad-"
-)
-DISCARD_CLASS_RE = re.compile(
-    "^shar|social|viral|newsletter|syndication|tags|sidebar|banner|bread-?crumb|button|author"
-    "|^(?:nav|post-nav|ZendeskForm)|subnav|avigation|navbar|navbox|menu|bar| ad |-ad-|(?:^| )ad-"
-    "|dfp[Aa]d|outbrain|taboola|criteo|paid-?content|widget|footer|Footer|byline|Byline|share-"
-    "|sociable|embedded|embed|tag-list|consent|modal-content|permission|elated|next-|-stories"
-    "|most-popular|more-on|meta|rating|attachment|timestamp|user-info|user-profile|-icon"
-    "|article-infos|message-container|slide|viewport|overlay|options|expand|obfuscated|blurred"
-    "|mol-factbox|yin|zlylin|nfoline"
-)
-HIDDEN_ID_RE = re.compile("reader-comments|akismet")
-HIDDEN_CLASS_RE = re.compile(
-    "^hide-|comments-title|nocomments|-reply-|message|akismet|suggest-links|-hide-|hide-print"
-    "| hidden| hide|noprint|notloaded"
-)
-# The elements OVERALL_DISCARD_XPATH's first XPath tests (after convert_tags' renaming).
-DISCARD_TAGS = frozenset({"div", "item", "list", "p", "section", "span"})
-
-
-def _first_of(items: list[tuple[str, str]], one: str, other: str) -> str:
-    """XPath `string(@one|@other)`: the value of the first of the two in source order."""
-    for name, value in items:
-        if name in (one, other):
-            return value
-    return ""
-
-
-def overall_discard(tree: HtmlElement) -> list[HtmlElement]:
-    """The elements OVERALL_DISCARD_XPATH's two XPaths select under tree, in the order
-    prune_unwanted_nodes reads them: the first's in document order, then the second's others."""
-    first: list[HtmlElement] = []
-    second: list[HtmlElement] = []
-    # the regex results per id value and per class value, for this call only: many elements
-    # share a class, and a value's results depend on nothing else
-    ids: dict[str, tuple[bool, bool]] = {}
-    classes: dict[str, tuple[bool, bool]] = {}
-    for el in tree.iterdescendants(etree.Element):
-        items = el.items()
-        if not items:  # every test needs an attribute (no regex here matches "")
-            continue
-        attrs = dict(items)
-        ident, cls = attrs.get("id", ""), attrs.get("class", "")
-        id_hits = ids.get(ident)
-        if id_hits is None:
-            id_hits = ids[ident] = (
-                DISCARD_ID_RE.search(ident) is not None,
-                HIDDEN_ID_RE.search(ident) is not None,
-            )
-        class_hits = classes.get(cls)
-        if class_hits is None:
-            class_hits = classes[cls] = (
-                DISCARD_CLASS_RE.search(cls) is not None,
-                HIDDEN_CLASS_RE.search(cls) is not None,
-            )
-        if el.tag in DISCARD_TAGS and (
-            "data-lp-replacement-content" in attrs
-            or "nav" in attrs.get("role", "").replace("N", "n")
-            or "MostPopularStories" in attrs.get("data-component", "")
-            or "cookie" in _first_of(items, "id", "class")
-            or id_hits[0]
-            or class_hits[0]
-        ):
-            first.append(el)
-        style = attrs.get("style", "")
-        if (
-            cls == "comments-title"
-            or _first_of(items, "id", "class").startswith("reply-")
-            or "hidden" in _first_of(items, "id", "style")
-            or "display:none" in style
-            or "display: none" in style
-            or id_hits[1]
-            or class_hits[1]
-            or attrs.get("aria-hidden") == "true"
-        ):
-            second.append(el)
-    return list(dict.fromkeys(first + second))
 
 
 def prune_overall(tree: HtmlElement) -> HtmlElement:
@@ -200,7 +116,7 @@ def _extract(tree: HtmlElement, options: Extractor, values: str) -> tuple[_Eleme
     if options.links is True:
         potential_tags.add("ref")
     result_body = Element("body")
-    for expr in BODY_XPATH:
+    for expr in BODY_SELECTORS:
         subtree = next((s for s in expr(tree) if s is not None), None)
         if subtree is None:
             continue
