@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -54,7 +54,6 @@ FUTURE_TOLERANCE = timedelta(days=1)
 MIN_YEAR = 1970
 MAX_VISIBLE_CHARS = 160
 MAX_VISIBLE_CANDIDATES = 40
-NAMES_CACHE_SIZE = 8192
 UNREAD_TAGS = frozenset({"script", "style", "html", "body", "head", "title", "meta"})
 
 META_PUBLISHED = [
@@ -100,6 +99,13 @@ CHROME = chrome.Vocabulary(
 )
 DATEISH_CLASS_RE = re.compile(
     r"(date|data|time|byline|pubblic|publish|updated|aggiorn|dateline|meta)", re.IGNORECASE
+)
+# DATEISH_CLASS_RE for a yes/no search, written so that a failing search (most class names)
+# is cheap: the lookahead rejects a position on one character, "dat[ae]" finds "date",
+# "data" and "dateline". Found in a string exactly when DATEISH_CLASS_RE is (pinned by
+# tests/test_evidence_speed.py).
+DATEISH_SEARCH_RE = re.compile(
+    r"(?=[dtbpuam])(?:dat[ae]|time|byline|pub(?:blic|lish)|updated|aggiorn|meta)", re.IGNORECASE
 )
 KEYWORD_RE = re.compile(
     r"(pubblicato|pubblicazione|aggiornat[oa]|ultima modifica|ultimo aggiornamento|modificat[oa]"
@@ -207,18 +213,11 @@ def _visible(
 ) -> list[Candidate]:
     found: list[Candidate] = []
     seen_text: set[str] = set()
-    for el in tree.iter(etree.Element):  # (elements only: no comments, no PIs)
+    for el in _dated_elements(tree):
         if len(found) >= MAX_VISIBLE_CANDIDATES:
             break
         tag = el.tag
-        if tag in UNREAD_TAGS:
-            continue
         is_time = tag == "time"
-        dateish = bool(el.attrib) and _dateish_names(
-            el.get("class", ""), el.get("id", ""), el.get("itemprop", "")
-        )
-        if not (is_time or dateish or KEYWORD_RE.match((el.text or "").strip())):
-            continue
         text = clean_text(" ".join(el.itertext()))
         if not text or len(text) > MAX_VISIBLE_CHARS or page_chrome.inside(el):
             continue
@@ -234,10 +233,42 @@ def _visible(
     return found
 
 
-@lru_cache(maxsize=NAMES_CACHE_SIZE)
-def _dateish_names(cls: str, ident: str, itemprop: str) -> bool:
-    """Whether class, id or itemprop name a date or byline (cached: templates repeat them)."""
-    return DATEISH_CLASS_RE.search(f"{cls} {ident} {itemprop}") is not None
+def _dated_elements(tree: HtmlElement) -> Iterator[HtmlElement]:
+    """The elements that may show a date, in document order: a <time>, an element whose class,
+    id or itemprop names a date or byline, or whose own text starts with a keyword
+    ("Pubblicato il ..."). Never one with an UNREAD_TAGS tag.
+
+    This test runs on every element of the page, so it is written for speed: each attribute is
+    searched alone (no DATEISH_CLASS_RE word holds a space, so a match in "class id itemprop"
+    is a match in one of them), and a class value's answer is kept for the rest of this page
+    (its templates repeat the same few classes on hundreds of elements; the dict lives only as
+    long as this walk).
+    """
+    search = DATEISH_SEARCH_RE.search
+    dateish_class: dict[str, bool] = {}  # class value -> whether it names a date
+    for el in tree.iter(etree.Element):  # (elements only: no comments, no PIs)
+        tag = el.tag
+        if tag in UNREAD_TAGS:
+            continue
+        if tag == "time":
+            yield el
+            continue
+        if el.attrib:
+            cls = el.get("class")
+            if cls is not None:
+                dateish = dateish_class.get(cls)
+                if dateish is None:
+                    dateish = dateish_class[cls] = search(cls) is not None
+                if dateish:
+                    yield el
+                    continue
+            ident, itemprop = el.get("id"), el.get("itemprop")
+            if (ident and search(ident)) or (itemprop and search(itemprop)):
+                yield el
+                continue
+        text = el.text
+        if text and KEYWORD_RE.match(text.strip()):
+            yield el
 
 
 def _plausible_text(text: str, italian: bool) -> bool:

@@ -55,8 +55,9 @@ def find_lead(tree: HtmlElement, text: str, excluded: Collection[HtmlElement]) -
     """The standfirst's text when it is unambiguous and missing from `text`, else None."""
     found: dict[str, HtmlElement] = {}
     page_chrome = chrome.ChromeMap(CHROME, excluded)
+    lead_class: dict[str, bool] = {}  # this page's class values -> whether they name a lead
     for el in tree.iter(*LEAD_TAGS):  # (tag-filtered iteration in C: cheaper than an XPath)
-        if not _is_lead_element(el) or page_chrome.inside(el):
+        if not _is_lead_element(el, lead_class) or page_chrome.inside(el):
             continue
         value = clean_text(el.text_content())
         if MIN_CHARS <= len(value) <= MAX_CHARS and len(value.split()) >= MIN_WORDS:
@@ -73,9 +74,19 @@ def find_lead(tree: HtmlElement, text: str, excluded: Collection[HtmlElement]) -
     return value
 
 
-def _is_lead_element(el: HtmlElement) -> bool:
+def _is_lead_element(el: HtmlElement, lead_class: dict[str, bool]) -> bool:
+    """Whether el is named a lead (class or itemprop) and holds no links or media.
+
+    lead_class keeps each class value's answer for the rest of one page (the caller's dict):
+    a template repeats the same classes on hundreds of elements, and the search is the cost.
+    """
     names = el.get("class")
-    named = names is not None and LEAD_TOKEN_RE.search(names.lower()) is not None
+    named = False
+    if names is not None:
+        known = lead_class.get(names)
+        if known is None:
+            known = lead_class[names] = LEAD_TOKEN_RE.search(names.lower()) is not None
+        named = known
     if not named and (el.get("itemprop") or "").lower() not in ("description", "abstract"):
         return False
     return next(el.iter(*MEDIA_TAGS), None) is None

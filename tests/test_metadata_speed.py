@@ -1,0 +1,81 @@
+"""The shortcuts of the standfirst and page-outcome scans (issue 17) decide as the plain
+definitions they replace, on random pages: the standfirst test with a class answer kept for
+the page against the test made afresh on each element, and the paywall-marked elements walked
+in Python against the XPath they replace.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import lxml.html
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from newsarchive.extract import lead, outcomes
+
+NAMES = (
+    "lead", "Lead", "article-lead", "x-teaser", "teaser_box", "summary-card", "sommario",
+    "paywall", "Paywall", "regwall", "pay-wall", "my-paywall-box", "body", "intro", "x", "",
+    "LEAD", "subtitle main", "news-intro extra",
+)  # fmt: skip
+TAGS = ("div", "p", "span", "h2", "section", "a", "img", "ul", "strong", "li")
+TEXTS = ("", "Abbonati per leggere", "Un sommario lungo quanto basta", "x ")
+
+
+@st.composite
+def elements(draw: st.DrawFn, depth: int = 0) -> str:
+    tag = draw(st.sampled_from(TAGS))
+    attrs = ""
+    for attr in ("class", "id", "itemprop"):
+        if draw(st.integers(0, 2)) == 0:
+            value = draw(st.sampled_from((*NAMES, "description", "Abstract")))
+            attrs += f' {attr}="{value}"'
+    comment = "<!-- paywall -->" if draw(st.integers(0, 6)) == 0 else ""
+    children = draw(st.lists(elements(depth + 1), max_size=3)) if depth < 3 else []
+    text = draw(st.sampled_from(TEXTS))
+    return f"<{tag}{attrs}>{comment}{text}{''.join(children)}</{tag}>"
+
+
+pages = st.lists(elements(), min_size=1, max_size=4).map(
+    lambda parts: lxml.html.fromstring(f"<html><body>{''.join(parts)}</body></html>")
+)
+# What outcomes._paywall walked before: the definition of a paywall-marked element.
+PAYWALL_ELEMENTS_XPATH = etree.XPath(
+    "//@class[contains(.,'paywall') or contains(.,'Paywall') or contains(.,'regwall')]/.."
+    " | //@id[contains(.,'paywall')]/.."
+)
+
+
+def reference_is_lead(el: Any) -> bool:
+    """The definition (the test as it was written before the per-page answers)."""
+    names = el.get("class")
+    named = names is not None and lead.LEAD_TOKEN_RE.search(names.lower()) is not None
+    if not named and (el.get("itemprop") or "").lower() not in ("description", "abstract"):
+        return False
+    return next(el.iter(*lead.MEDIA_TAGS), None) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(pages)
+def test_lead_elements_with_the_page_class_answers_are_the_definition(tree: Any) -> None:
+    kept: dict[str, bool] = {}  # one dict for the page, as find_lead does
+    for el in tree.iter(*lead.LEAD_TAGS):
+        assert lead._is_lead_element(el, kept) == reference_is_lead(el)
+
+
+@settings(max_examples=200, deadline=None)
+@given(pages)
+def test_paywall_elements_are_what_the_xpath_selects(tree: Any) -> None:
+    assert list(outcomes._paywall_elements(tree)) == PAYWALL_ELEMENTS_XPATH(tree)
+    inner = tree.find(".//body")  # from any element: the whole document, as "//" reads it
+    assert list(outcomes._paywall_elements(inner)) == PAYWALL_ELEMENTS_XPATH(inner)
+
+
+def test_paywall_elements_of_a_small_page() -> None:
+    tree = lxml.html.fromstring(
+        '<html><body><div class="a"><p class="x-Paywall">1</p></div><p id="no-paywall">2</p>'
+        '<span class="regwall" id="paywall">3</span><div class="PAYWALL">4</div></body></html>'
+    )
+    assert [el.text for el in outcomes._paywall_elements(tree)] == ["1", "2", "3"]
