@@ -1,5 +1,6 @@
 """The page length of extract/basic_cleaning.py is trafilatura's len(html2txt(tree)), measured
-without a copy (spaced_chars) wherever it can tell; the tree is left as it was."""
+without a copy (spaced_chars) wherever it can tell, and its baseline is trafilatura's baseline;
+the tree is left as it was."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from trafilatura.baseline import baseline as trafilatura_baseline
 from trafilatura.baseline import html2txt
 
 from newsarchive.extract import basic_cleaning
@@ -114,3 +116,41 @@ def fragments(draw: st.DrawFn, depth: int = 0) -> str:
 def test_the_length_is_html2txts_on_generated_pages(html: str) -> None:
     tree = lxml.html.fromstring(f"<html><body>{html}</body></html>")
     assert_html2txt_length(tree)
+
+
+def assert_trafilaturas_baseline(tree: lxml.html.HtmlElement) -> None:
+    before = etree.tostring(tree)
+    theirs = trafilatura_baseline(tree)
+    for cookies in (None, True):  # (True: the regex walk, right for any page)
+        body, text, length = basic_cleaning.baseline(tree, cookies)
+        assert (etree.tostring(body), text, length) == (etree.tostring(theirs[0]), *theirs[1:])
+    assert etree.tostring(tree) == before
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_the_baseline_is_trafilaturas_on_the_fixtures(path: Path) -> None:
+    tree = parse_html(decode_body(path.read_bytes()).text)
+    if tree is None:
+        pytest.skip("not HTML")
+    assert_trafilaturas_baseline(tree)
+
+
+ARTICLE = "Il consiglio comunale ha approvato ieri sera il nuovo piano per la mobilità. " * 3
+JSON_LD = (
+    '<script type="application/ld+json">{"@type": "NewsArticle", "articleBody": "%s"}</script>'
+)
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        PAGE,  # the whole body
+        PAGE.replace('class="a"', 'class="cookie-banner"'),  # a cookie banner deleted
+        PAGE.replace("<body>", "<body>" + JSON_LD % ARTICLE),  # JSON-LD text
+        PAGE.replace("<body>", f"<body><article><p>{ARTICLE}</p></article>"),  # an article
+        PAGE.replace("<body>", f"<body><footer><p>{ARTICLE}</p></footer><p>{ARTICLE}</p>"),
+        PAGE.replace("<body>", f"<body><div id='cookie-notice'><p>{ARTICLE}</p></div>"),
+    ],
+)
+def test_the_baseline_is_trafilaturas(html: str) -> None:
+    assert_trafilaturas_baseline(parse_html(html))

@@ -1,5 +1,6 @@
-"""trafilatura's basic cleaning (baseline.basic_cleaning, before html2txt and jusText) and the
-page length html2txt measures, the recall-escalation gate's yardstick. Pure.
+"""trafilatura's basic cleaning (baseline.basic_cleaning, before its baseline, html2txt and
+jusText), the baseline rescue, and the page length html2txt measures, the recall-escalation
+gate's yardstick. Pure.
 
 1. basic_clean selects what BASIC_CLEAN_XPATH selects; its cookie-banner regex tests call
    Python once per element, so libxml2 alone evaluates it without them when no class or id of
@@ -12,8 +13,9 @@ page length html2txt measures, the recall-escalation gate's yardstick. Pure.
    delete_element moves it, in the same place of the text) and writing a space around every
    block element. It is html2txt's when there is no cookie banner and no control character to
    drop (else page_chars measures on a copy, as html2txt does).
-tests/test_cascade.py and tests/test_basic_cleaning.py compare them with trafilatura's XPath and
-html2txt on every fixture and on generated pages.
+3. baseline is trafilatura's, with basic_clean's selection.
+tests/test_cascade.py and tests/test_basic_cleaning.py compare them with trafilatura's XPath,
+html2txt and baseline on every fixture and on generated pages.
 """
 
 from __future__ import annotations
@@ -22,8 +24,18 @@ import re
 from copy import copy
 
 from lxml import etree
+from lxml.etree import Element, SubElement, _Element
 from lxml.html import HtmlElement
-from trafilatura.baseline import _BLOCK_ELEMS, _spaced_text
+from trafilatura.baseline import (
+    _BLOCK_ELEMS,
+    _MIN_CONTENT_LENGTH,
+    _attempt,
+    _collect_json_content,
+    _render_text,
+    _spaced_text,
+    block_text,
+)
+from trafilatura.utils import remove_control_characters, trim
 from trafilatura.xml import delete_element
 
 # The regex of trafilatura's settings.BASIC_CLEAN_XPATH, the same string (tests/test_cascade.py
@@ -140,3 +152,43 @@ def spaced_chars(body: HtmlElement) -> int | None:
     if not joined.isprintable():  # a control character (not a space) somewhere in the text
         return None
     return len(joined) + len(words) - 1 if words else 0
+
+
+def baseline(tree: HtmlElement, cookies: bool | None = None) -> tuple[_Element, str, int]:
+    """trafilatura.baseline.baseline(tree) (2.3.1), with basic_clean in place of its XPath
+    (3 ms a page less): JSON-LD text, article tags, paragraphs, teasers, or the whole body.
+    cookies: may_be_cookies of the tree's values (None: tested here)."""
+    tree = copy(tree)  # basic_clean's deletions below change the tree
+    json_bodies, json_teasers = _collect_json_content(tree)
+    if result := _attempt(map(_render_text, json_bodies), dedupe=True):
+        return result
+    for el in basic_clean(tree, cookies):
+        delete_element(el)
+    article_texts = [
+        text
+        for elem in tree.xpath(".//article[not(ancestor::article)]")
+        if len(text := block_text(elem)) > _MIN_CONTENT_LENGTH
+    ]
+    if article_texts:
+        cutoff = max(map(len, article_texts)) / 5
+        if result := _attempt(text for text in article_texts if len(text) >= cutoff):
+            return result
+    scraped_tags = {"blockquote", "code", "p", "pre", "q", "quote"}
+    paragraphs = (
+        block_text(element)
+        for element in tree.iter("blockquote", "code", "p", "pre", "q", "quote")
+        if not any(anc.tag in scraped_tags for anc in element.iterancestors())
+    )
+    if result := _attempt(paragraphs, dedupe=True):
+        return result
+    teaser = _attempt(map(_render_text, json_teasers), dedupe=True)
+    postbody = Element("body")
+    body_elem = tree.find(".//body")
+    if body_elem is not None:
+        p_elem = SubElement(postbody, "p")
+        p_elem.text = remove_control_characters(
+            "\n".join(text for e in body_elem.itertext() if (text := trim(e)))
+        )
+        if not teaser or len(p_elem.text) >= teaser[2]:
+            return postbody, p_elem.text, len(p_elem.text)
+    return teaser or (postbody, "", 0)

@@ -33,7 +33,6 @@ from typing import Any
 from lxml import etree
 from lxml.etree import _Element
 from lxml.html import HtmlElement
-from trafilatura.baseline import baseline
 from trafilatura.core import (
     ESCALATION_ACCEPT_RATIO,
     ESCALATION_JUSTEXT_RATIO,
@@ -54,6 +53,7 @@ from trafilatura.utils import trim
 from trafilatura.xml import delete_element, xmltotxt
 
 from newsarchive.extract.basic_cleaning import (
+    baseline,
     basic_clean,
     classes_and_ids,
     may_be_cookies,
@@ -265,7 +265,7 @@ class Cascade:
         tree = self.pruned()
         body, text = self._extract(tree, options)
         if len(text) < options.min_extracted_size:
-            b_body, b_text, b_len = baseline(tree)
+            b_body, b_text, b_len = baseline(tree, self._cookies())
             if b_len > len(text):
                 body, text = b_body, b_text
         if 0 < len(text) < ESCALATION_MAX_LENGTH and len(text) < (
