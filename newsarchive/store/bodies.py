@@ -7,8 +7,8 @@ import hashlib
 import logging
 import threading
 import zlib
-from collections import Counter
-from typing import TYPE_CHECKING
+from collections import Counter, OrderedDict
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 
 import zstandard
@@ -136,6 +136,43 @@ def _decompressor(dictionary: bytes | None) -> zstandard.ZstdDecompressor:
     return _codec(dictionary)[1]
 
 
+class Codec(NamedTuple):
+    """How a body is compressed away from the store (in an extraction worker): the
+    pages.compression value, and the dictionary's bytes when the worker may not have them."""
+
+    compression: str
+    dictionary: bytes | None = None
+
+
+class Packed(NamedTuple):
+    """A body compressed away from the store: its pages.compression and blob (record_fetch
+    checks that the blob reads back as the body before it writes it)."""
+
+    compression: str
+    blob: bytes
+
+
+PACKED_DICTIONARIES = 64  # dictionaries a worker process keeps, by id (least recent dropped)
+_PACKING: OrderedDict[int, bytes] = OrderedDict()  # in a worker: dictionaries sent to it
+
+
+def pack(body: bytes, codec: Codec) -> Packed | None:
+    """In an extraction worker: the body compressed as codec says; None when codec names a
+    dictionary this process was never sent (the store then compresses the body itself)."""
+    dict_id = dictionary_id(codec.compression)
+    if dict_id is None:
+        return Packed("zstd", compress(body))
+    if codec.dictionary is not None:
+        _PACKING[dict_id] = codec.dictionary
+        if len(_PACKING) > PACKED_DICTIONARIES:
+            _PACKING.popitem(last=False)
+    dictionary = _PACKING.get(dict_id)
+    if dictionary is None:
+        return None
+    _PACKING.move_to_end(dict_id)
+    return Packed(codec.compression, compress(body, dictionary))
+
+
 def sql_body_sha256(
     blob: bytes | None, compression: str | None, dictionary: bytes | None
 ) -> str | None:
@@ -195,6 +232,24 @@ class Bodies:
             ).fetchone()
             self._site_dictionary[site] = row[0] if row and row[0] is not None else None
         return self._site_dictionary[site]
+
+    def cached_codec(self, url: str) -> str:
+        """The pages.compression a body fetched from url would get now, from what is known
+        of its site's dictionary (no query: "zstd" while none is known)."""
+        dict_id = self._site_dictionary.get(body_site(url))
+        return "zstd" if dict_id is None else f"{ZSTD_DICT_PREFIX}{dict_id}"
+
+    def unpack(self, body: bytes, packed: Packed) -> tuple[str, bytes] | None:
+        """(pages.compression, blob) of a body compressed in a worker, once checked: the blob
+        reads back as the body with a dictionary the archive holds; else None (logged)."""
+        try:
+            same = self.read(packed.blob, packed.compression) == body
+        except BodyError:
+            same = False
+        if not same:
+            logger.warning("a body compressed in a worker does not read back: compressed again")
+            return None
+        return packed.compression, packed.blob
 
     def compress_body(self, url: str, body: bytes, *, train: bool = True) -> tuple[str, bytes]:
         """(pages.compression, blob) for a body fetched from url: zstd with the site's
