@@ -36,8 +36,6 @@ from typing import TYPE_CHECKING, Any
 
 from pebble import ProcessExpired, ProcessPool
 
-from newsarchive.extract.outcomes import EXTRACTION_FAILED, TOO_LARGE
-
 if TYPE_CHECKING:
     from newsarchive.extract.article import Extraction
     from newsarchive.store.bodies import Codec, Packed
@@ -248,6 +246,8 @@ class ExtractionPool:
     def too_large(self, body: bytes) -> Result | None:
         """The too_large result for a body over the cap, else None."""
         if self.max_html_bytes and len(body) > self.max_html_bytes:
+            from newsarchive.extract.outcomes import TOO_LARGE  # not at the top: see failure()
+
             return None, TOO_LARGE, f"{len(body)} bytes > cap of {self.max_html_bytes}"
         return None
 
@@ -306,6 +306,10 @@ class ExtractionPool:
         else:
             reason = f"{type(exc).__name__}: {exc}"
         logger.warning("extraction failed for %s: %s", url, reason)
+        # imported here, not at the top: extract.outcomes imports trafilatura, which a
+        # process that pre-starts workers (prestart) should not wait for first
+        from newsarchive.extract.outcomes import EXTRACTION_FAILED
+
         return None, EXTRACTION_FAILED, reason
 
     async def extract(
