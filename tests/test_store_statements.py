@@ -10,6 +10,7 @@ from pathlib import Path
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from newsarchive.store import canonical
 from newsarchive.store.archive import Archive
 from newsarchive.warc import import_ as warc_import
 from newsarchive.warc.sources import Filters
@@ -18,7 +19,7 @@ from newsarchive_testing import sitegen
 BASE = "https://www.giornale-di-prova.it"
 
 
-def site_warc(path: Path, pages: int) -> int:
+def site_warc(path: Path, pages: int, base: str = BASE) -> int:
     """A WARC of the synthetic site (its articles list related ones with dates)."""
     html = [(p, b) for p, b in sitegen.generate_site(pages).files.items() if p.endswith(".html")]
     with path.open("wb") as fh:
@@ -28,7 +29,7 @@ def site_warc(path: Path, pages: int) -> int:
                 "200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1"
             )
             record = writer.create_warc_record(
-                BASE + p,
+                base + p,
                 "response",
                 payload=io.BytesIO(body),
                 length=len(body),
@@ -57,3 +58,21 @@ def test_an_import_deletes_no_missing_rows_and_one_listed_batch_per_page(tmp_pat
     assert (summary.stored, links) == (pages, 0)
     assert listed > pages  # the synthetic articles list related ones, with dates
     assert evidence <= pages, evidence
+
+
+def test_the_store_canonicalizes_a_page_url_once(tmp_path, monkeypatch):
+    """canonical_claim and trust_canonical both need the page's canonical URL: computed once."""
+    calls: list[str] = []
+    real = canonical.canonicalize_url
+
+    def counting(url: str, base: str | None = None) -> str | None:
+        calls.append(url)
+        return real(url, base)
+
+    monkeypatch.setattr(canonical, "canonicalize_url", counting)
+    pages = site_warc(tmp_path / "site.warc.gz", 10, base="https://www.canonici.it")
+    with Archive(tmp_path / "archive.db") as archive:
+        summary = warc_import.import_warcs(
+            archive, [str(tmp_path / "site.warc.gz")], filters=Filters(), jobs=0
+        )
+    assert (summary.stored, len(calls)) == (pages, pages)
