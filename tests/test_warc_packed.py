@@ -119,3 +119,14 @@ def test_the_store_writes_no_blob_that_does_not_read_back(tmp_path, main_compres
         read = [p.body for i in ids if (p := archive.pages.get(i)) is not None]
     assert read == [body(1), body(3)]
     assert main_compressions == [body(1), body(3)]
+
+
+def test_a_worker_keeps_few_compressors(main_compressions):
+    """A compressor with a large dictionary takes tens of MB and a worker's memory is capped:
+    a worker keeps the most recently used few; an older one is asked for again (a miss)."""
+    kept = bodies.PACKED_DICTIONARIES
+    for n in range(kept + 3):
+        assert pack(body(n), Codec(f"zstd:dict:{n}", body(1000 + n))) is not None
+    assert len(bodies._PACKING) == kept
+    assert pack(body(1), Codec("zstd:dict:0")) is None
+    assert pack(body(1), Codec(f"zstd:dict:{kept + 2}")) is not None

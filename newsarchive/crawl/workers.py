@@ -62,8 +62,14 @@ PackedResult = tuple[Result, "Packed | None"]
 
 
 # What the fork server imports once, before it forks the first worker: the main module too
-# (the `newsarchive` script), which a worker would otherwise import again, as spawn does.
-PRELOAD = ["__main__", "newsarchive.crawl.workers", "newsarchive.extract.article"]
+# (the `newsarchive` script), which a worker would otherwise import again, as spawn does, and
+# the body compression import-warc's workers do (store.bodies.pack).
+PRELOAD = [
+    "__main__",
+    "newsarchive.crawl.workers",
+    "newsarchive.extract.article",
+    "newsarchive.store.bodies",
+]
 # _limit_memory(parent=FORK_PARENT): the worker's parent is the fork server, whoever it is.
 FORK_PARENT = 0
 

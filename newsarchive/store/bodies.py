@@ -115,17 +115,17 @@ def _codec(
     if codec is None:
         if len(cache) >= CODEC_CACHE:
             cache.clear()
-        zdict = (
-            zstandard.ZstdCompressionDict(dictionary, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
-            if dictionary is not None
-            else None
-        )
+        zdict = _zstd_dictionary(dictionary) if dictionary is not None else None
         codec = (
             zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=zdict),
             zstandard.ZstdDecompressor(dict_data=zdict),
         )
         cache[dictionary] = codec
     return codec
+
+
+def _zstd_dictionary(dictionary: bytes) -> zstandard.ZstdCompressionDict:
+    return zstandard.ZstdCompressionDict(dictionary, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
 
 
 def _compressor(dictionary: bytes | None) -> zstandard.ZstdCompressor:
@@ -152,25 +152,31 @@ class Packed(NamedTuple):
     blob: bytes
 
 
-PACKED_DICTIONARIES = 64  # dictionaries a worker process keeps, by id (least recent dropped)
-_PACKING: OrderedDict[int, bytes] = OrderedDict()  # in a worker: dictionaries sent to it
+# Compressors a worker process keeps, by dictionary id (least recently used dropped first): a
+# level-9 compressor with a 1 MB dictionary takes some 20 MB, and a worker's address space is
+# capped (workers.DEFAULT_MEMORY_MB).
+PACKED_DICTIONARIES = 4
+_PACKING: OrderedDict[int, zstandard.ZstdCompressor] = OrderedDict()  # in a worker
 
 
 def pack(body: bytes, codec: Codec) -> Packed | None:
     """In an extraction worker: the body compressed as codec says; None when codec names a
-    dictionary this process was never sent (the store then compresses the body itself)."""
+    dictionary this process was not sent, or no longer keeps (the store then compresses the
+    body itself)."""
     dict_id = dictionary_id(codec.compression)
     if dict_id is None:
         return Packed("zstd", compress(body))
-    if codec.dictionary is not None:
-        _PACKING[dict_id] = codec.dictionary
-        if len(_PACKING) > PACKED_DICTIONARIES:
+    if codec.dictionary is not None and dict_id not in _PACKING:
+        _PACKING[dict_id] = zstandard.ZstdCompressor(
+            level=ZSTD_LEVEL, dict_data=_zstd_dictionary(codec.dictionary)
+        )
+        while len(_PACKING) > PACKED_DICTIONARIES:
             _PACKING.popitem(last=False)
-    dictionary = _PACKING.get(dict_id)
-    if dictionary is None:
+    compressor = _PACKING.get(dict_id)
+    if compressor is None:
         return None
     _PACKING.move_to_end(dict_id)
-    return Packed(codec.compression, compress(body, dictionary))
+    return Packed(codec.compression, compressor.compress(body))
 
 
 def sql_body_sha256(
