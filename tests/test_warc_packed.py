@@ -73,8 +73,17 @@ def test_a_worker_without_the_dictionary_leaves_the_body_to_the_store(
     tmp_path, monkeypatch, main_compressions
 ):
     """A worker that does not hold the dictionary (never sent, or dropped) returns no blob:
-    the store compresses those bodies itself, and every body reads back."""
+    the store compresses those bodies itself, every body reads back, and a dictionary no
+    worker keeps is not sent again and again."""
     monkeypatch.setattr(bodies, "PACKED_DICTIONARIES", 0)  # a worker keeps none
+    sent: list[int] = []  # tasks that carried the dictionary's bytes
+    real_pack = bodies.pack
+
+    def counting_pack(data: bytes, codec: Codec) -> Packed | None:
+        sent.extend([1] if codec.dictionary is not None else [])
+        return real_pack(data, codec)
+
+    monkeypatch.setattr(bodies, "pack", counting_pack)
     warc = one_site_warc(tmp_path / "site.warc.gz")
     with Archive(tmp_path / "archive.db") as archive:
         summary = warc_import.import_warcs(archive, [str(warc)], filters=Filters(), jobs=0)
@@ -85,6 +94,8 @@ def test_a_worker_without_the_dictionary_leaves_the_body_to_the_store(
     assert (summary.stored, same) == (PAGES, [True] * PAGES)
     assert with_dictionary > 0
     assert len(main_compressions) == with_dictionary
+    # never used by a worker: sent with the first task only (one per worker, here in-process)
+    assert len(sent) == 1
 
 
 def test_pack_needs_the_dictionary_once_per_process(main_compressions):

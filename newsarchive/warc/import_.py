@@ -46,8 +46,9 @@ from newsarchive.extract.outcomes import ERROR
 from newsarchive.model import RawPage, WarcSource, utc_now
 from newsarchive.store import warc as store_warc
 from newsarchive.store.archive import Archive
-from newsarchive.store.bodies import Codec, Packed, dictionary_id
+from newsarchive.store.bodies import Codec, Packed
 from newsarchive.store.pages import LOOKUP
+from newsarchive.warc.packing import Packing
 from newsarchive.warc.records import fetched_at_of
 from newsarchive.warc.sources import (
     LANG_PEEK,
@@ -76,10 +77,6 @@ COMMIT_WAIT = 0.5
 # 4 per worker, workers sat idle a third of the time on 2 cores), little enough for memory.
 WINDOW_PER_WORKER = 16
 WINDOW_BYTES = 64 * 1024 * 1024
-# Workers compress the bodies they extract (the main process only checks and writes them):
-# a site dictionary's bytes go with so many tasks per worker after the store first names it
-# to the importer, and again after a worker did not have it (it keeps the ones it was sent).
-SHIP_PER_WORKER = 2
 
 
 @dataclass(frozen=True)
@@ -152,8 +149,7 @@ class Importer:
         )
         self.window = max(2, workers * WINDOW_PER_WORKER)
         # tasks that are still to carry each dictionary's bytes, by zstd_dictionaries.id
-        self._ship_count = max(1, workers * SHIP_PER_WORKER)
-        self._ships_left: dict[int, int] = {}
+        self.packing = Packing(archive.bodies, workers)
         # the body bytes of the records read and not yet stored
         self._pending_bytes = 0
         self.summary = ImportSummary()
@@ -377,7 +373,7 @@ class Importer:
         elif (big := self.pool.too_large(page.body)) is not None:
             item.result = big
         else:
-            item.codec = self._codec(page.final_url)
+            item.codec = self.packing.codec(page.final_url)
             item.future = self.pool.submit_packed(
                 page.body,
                 item.codec,
@@ -388,19 +384,6 @@ class Importer:
                 related_selector=None,
                 tz=self.tz,
             )
-
-    def _codec(self, url: str) -> Codec:
-        """How a worker is to compress a body from url: as the store would now, with the
-        dictionary's bytes while workers may not all have them yet."""
-        compression = self.archive.bodies.cached_codec(url)
-        dict_id = dictionary_id(compression)
-        if dict_id is None:
-            return Codec(compression)
-        left = self._ships_left.setdefault(dict_id, self._ship_count)
-        if left <= 0:
-            return Codec(compression)
-        self._ships_left[dict_id] = left - 1
-        return Codec(compression, self.archive.bodies.dictionary(dict_id))
 
     def _drain(self, source: str, pending: deque[_Pending], keep: int) -> None:
         """Store the oldest records in file order; wait for an extraction only while more
@@ -417,9 +400,7 @@ class Importer:
                 if self._batch is not None and not wait([item.future], COMMIT_WAIT).done:
                     self._flush(source)  # a slow page: commit what is stored, then wait
                 item.result, item.packed = self.pool.packed_result(item.future, item.future_url)
-                dict_id = dictionary_id(item.codec.compression) if item.codec else None
-                if item.packed is None and dict_id is not None:
-                    self._ships_left[dict_id] = self._ship_count  # a worker did not have it
+                self.packing.noted(item.codec, item.packed)
             pending.popleft()
             if item.page is None:
                 self._advance(source, item.end, stored=0)
