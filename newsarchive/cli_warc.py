@@ -196,6 +196,12 @@ def import_warc(
     """
     import time
 
+    from newsarchive.crawl import workers
+
+    if sources or cc_news:
+        # the fork server imports the extraction stack on another core while this process
+        # imports the store and reads the first records (the importer's pool adopts them)
+        workers.prestart(workers.worker_count(-1 if jobs is None else jobs))
     from newsarchive.store.archive import Archive, StorageError
     from newsarchive.warc.import_ import ImportSummary, import_warcs
     from newsarchive.warc.sources import Filters
@@ -248,8 +254,11 @@ def import_warc(
             )
 
     command = " ".join(["newsarchive", "import-warc", *sys.argv[2:]])
-    import redis
+    redis_errors: tuple[type[Exception], ...] = ()
+    if redis_url:  # (the redis client takes a while to import: only when it is used)
+        import redis
 
+        redis_errors = (redis.RedisError,)
     try:
         with Archive(db) as archive, guard:
             summary = import_warcs(
@@ -269,7 +278,7 @@ def import_warc(
             bar = None
         click.echo(f"Error: storage error, import stopped: {exc}", err=True)
         sys.exit(EXIT_ABORTED)
-    except redis.RedisError as exc:
+    except redis_errors as exc:
         # the file in hand was not acknowledged: it goes to a worker after its lease
         if bar is not None:
             bar.__exit__(None, None, None)

@@ -19,7 +19,7 @@ from trafilatura.main_extractor import extract_content
 from trafilatura.settings import BASIC_CLEAN_XPATH
 from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
 
-from newsarchive.extract import cascade
+from newsarchive.extract import basic_cleaning, cascade
 from newsarchive.extract.body import TRAFILATURA_OPTIONS
 from newsarchive.extract.cascade import Cascade
 from newsarchive.extract.encoding import decode_body, parse_html
@@ -94,8 +94,8 @@ def test_the_selectors_pick_what_trafilaturas_xpaths_pick() -> None:
     for select, xpath in pairs:
         assert paths(tree, select(tree)) == paths(tree, xpath(tree))
         assert select(tree), select.__name__  # the page exercises each selector
-    assert paths(tree, cascade.basic_clean(body)) == paths(tree, BASIC_CLEAN_XPATH(body))
-    assert len(cascade.basic_clean(body)) == 12  # not f2: its first attribute is class="x"
+    assert paths(tree, basic_cleaning.basic_clean(body)) == paths(tree, BASIC_CLEAN_XPATH(body))
+    assert len(basic_cleaning.basic_clean(body)) == 12  # not f2: its first attribute is class="x"
 
 
 @pytest.mark.parametrize(
@@ -111,7 +111,7 @@ def test_basic_clean_finds_cookie_banners_as_the_xpath_does(classes: tuple[str, 
     divs = "".join(f'<div class="{c}"><p>testo</p></div>' for c in classes)
     tree = parse_html(f"<html><body><footer>f</footer>{divs}<p>fine</p></body></html>")
     body = tree.find("body")
-    assert paths(tree, cascade.basic_clean(body)) == paths(tree, BASIC_CLEAN_XPATH(body))
+    assert paths(tree, basic_cleaning.basic_clean(body)) == paths(tree, BASIC_CLEAN_XPATH(body))
 
 
 def test_a_fragment_roots_own_classes_are_not_matched() -> None:
@@ -130,8 +130,8 @@ def test_the_selectors_agree_on_the_fixtures(path: Path) -> None:
     assert paths(tree, cascade.comment_sections(tree)) == paths(
         tree, REMOVE_COMMENTS_AND_LISTS_XPATH[0](tree)
     )
-    assert paths(tree, cascade.basic_clean(tree)) == paths(tree, BASIC_CLEAN_XPATH(tree))
-    assert cascade.page_chars(tree) == len(html2txt(tree))
+    assert paths(tree, basic_cleaning.basic_clean(tree)) == paths(tree, BASIC_CLEAN_XPATH(tree))
+    assert basic_cleaning.page_chars(tree) == len(html2txt(tree))
     options = cascade.extractor(URL, fast=False, options=TRAFILATURA_OPTIONS)
     body, text = cascade.justext_rescue(tree, options)
     their_body, their_text = justext_rescue(copy(tree), options)
@@ -207,7 +207,8 @@ def test_the_regexes_are_still_trafilaturas() -> None:
     comments = REMOVE_COMMENTS_AND_LISTS_XPATH[0].path
     for regex in (cascade.COMMENTS_ID_RE, cascade.COMMENT_LIST_ID_RE, cascade.COMMENTS_CLASS_RE):
         assert f"'{regex.pattern}'" in comments
-    assert f"re:test(@class, '{cascade.COOKIE_CONSENT_RE.pattern}', 'i')" in BASIC_CLEAN_XPATH.path
+    cookies = basic_cleaning.COOKIE_CONSENT_RE.pattern
+    assert f"re:test(@class, '{cookies}', 'i')" in BASIC_CLEAN_XPATH.path
     assert len(RAW_TREE_PRUNE_XPATH) == 2
     assert len(REMOVE_COMMENTS_AND_LISTS_XPATH) == 1
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from trafilatura import metadata as tf_metadata
 
 from newsarchive.dates import evidence
-from newsarchive.extract import article, cascade, metadata
+from newsarchive.extract import article, cascade, catstags, metadata
 from newsarchive.extract.article import extract_article
 
 FETCHED_AT = datetime(2024, 12, 6, 9, 0, tzinfo=timezone.utc)
@@ -88,13 +88,13 @@ def test_paragraph_chars_counts_readable_paragraphs_only():
 
 def spy_catstags(monkeypatch: Any) -> list[str]:
     kinds: list[str] = []
-    real = tf_metadata.extract_catstags
+    real = catstags.extract_catstags
 
     def spy(kind: str, tree: Any) -> list[str]:
         kinds.append(kind)
         return real(kind, tree)
 
-    monkeypatch.setattr(tf_metadata, "extract_catstags", spy)
+    monkeypatch.setattr(catstags, "extract_catstags", spy)
     return kinds
 
 

@@ -2,7 +2,8 @@
 
 Each shortcut is checked against the straightforward reading it stands for, on random pages:
 document order by child indexes (not by numbering every node), raw text length by lxml's
-joined text (not chunk by chunk), the attribute pre-check before container flags.
+joined text (not chunk by chunk), the attribute pre-check before container flags, the
+paragraph and link-share counts of body.py by raw_text (not text_content's XPath).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import lxml.html
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsarchive.extract import blocks, linkpage
+from newsarchive.extract import blocks, body, linkpage
 from newsarchive.extract.linkpage import _Page
+from newsarchive.extract.metadata import clean_text
 from newsarchive.urls import SELF_URL_XPATH
 
 WORDS = ("Leggi", "anche", "correlati", "x", " ", "\xa0", "\n  ", "more", "a" * 30)
@@ -176,3 +178,16 @@ def test_declared_urls_are_the_self_url_xpath_and_the_first_base_href() -> None:
     declared, base_href = scan.declared, scan.base_href
     assert declared == [str(u) for u in tree.xpath(SELF_URL_XPATH)] == ["/a", "", "/c"]
     assert base_href == "/dir/"
+
+
+@settings(max_examples=100, deadline=None)
+@given(pages)
+def test_paragraph_chars_and_mostly_links_read_the_text_content(tree: Any) -> None:
+    sizes = [len(" ".join(p.text_content().split())) for p in tree.iter("p")]
+    assert body.paragraph_chars(tree) == sum(n for n in sizes if n >= body.READABLE_P_CHARS)
+    for el in tree.iter():
+        if isinstance(el.tag, str):
+            total = len(clean_text(el.text_content()))
+            links = sum(len(clean_text(a.text_content())) for a in el.iter("a"))
+            share = total == 0 or links / total >= body.PRUNE_MIN_LINK_SHARE
+            assert body._mostly_links(el) == share

@@ -22,8 +22,9 @@ from trafilatura.xpaths import (
 )
 
 from newsarchive.extract import traf_content, traf_xpaths
+from newsarchive.extract.basic_cleaning import classes_and_ids
 from newsarchive.extract.body import TRAFILATURA_OPTIONS
-from newsarchive.extract.cascade import classes_and_ids, extractor
+from newsarchive.extract.cascade import extractor
 from newsarchive.extract.encoding import decode_body, parse_html
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures").rglob("*.html"))

@@ -492,9 +492,12 @@ class _HeldPool:
         self.most_bytes = max(self.most_bytes, held)
         return future
 
-    def result(self, future: Future, url: str):
+    def submit_packed(self, body: bytes, codec, **kwargs) -> Future:
+        return self.submit(body, codec=codec, **kwargs)
+
+    def packed_result(self, future: Future, url: str):
         body, kwargs = self.outstanding.pop(future)
-        return workers._extract(body, **kwargs)
+        return workers._extract_packed(body, **kwargs)
 
     def close(self) -> None:
         pass

@@ -13,8 +13,8 @@ from datetime import datetime, timezone
 import pytest
 from conftest import FAST, descendants, is_alive, run_cli, spawned_workers, wait_until
 
-from newsarchive.crawl.workers import PIPE_BYTES, TOO_LARGE, ExtractionPool, pipe_fds
-from newsarchive.extract.outcomes import ARTICLE, EXTRACTION_FAILED
+from newsarchive.crawl.workers import PIPE_BYTES, ExtractionPool, pipe_fds
+from newsarchive.extract.outcomes import ARTICLE, EXTRACTION_FAILED, TOO_LARGE
 from newsarchive_testing import site_truth as truth
 from newsarchive_testing.cli_runner import child_env
 from newsarchive_testing.fixture_site import SITE_DIR

@@ -36,10 +36,9 @@ from typing import TYPE_CHECKING, Any
 
 from pebble import ProcessExpired, ProcessPool
 
-from newsarchive.extract.outcomes import EXTRACTION_FAILED, TOO_LARGE
-
 if TYPE_CHECKING:
     from newsarchive.extract.article import Extraction
+    from newsarchive.store.bodies import Codec, Packed
 
 logger = logging.getLogger(__name__)
 
@@ -58,11 +57,19 @@ PARENT_POLL_SECONDS = 1.0
 PIPE_BYTES = 1024 * 1024
 
 Result = tuple["Extraction | None", str, "str | None"]
+# submit_packed: the result, and the body compressed in the worker (None: not compressed)
+PackedResult = tuple[Result, "Packed | None"]
 
 
 # What the fork server imports once, before it forks the first worker: the main module too
-# (the `newsarchive` script), which a worker would otherwise import again, as spawn does.
-PRELOAD = ["__main__", "newsarchive.crawl.workers", "newsarchive.extract.article"]
+# (the `newsarchive` script), which a worker would otherwise import again, as spawn does, and
+# the body compression import-warc's workers do (store.bodies.pack).
+PRELOAD = [
+    "__main__",
+    "newsarchive.crawl.workers",
+    "newsarchive.extract.article",
+    "newsarchive.store.bodies",
+]
 # _limit_memory(parent=FORK_PARENT): the worker's parent is the fork server, whoever it is.
 FORK_PARENT = 0
 
@@ -75,6 +82,14 @@ def _extract(body: bytes, **kwargs: Any) -> Result:
     from newsarchive.extract.article import extract_page
 
     return extract_page(body, **kwargs)
+
+
+def _extract_packed(body: bytes, codec: Codec, **kwargs: Any) -> PackedResult:
+    """extract_page, then the body compressed for storage as codec says, in the worker: the
+    main process, which stores pages one at a time, then only checks and writes the blob."""
+    from newsarchive.store.bodies import pack
+
+    return _extract(body, **kwargs), pack(body, codec)
 
 
 def _watch_parent(parent: int) -> None:
@@ -237,6 +252,8 @@ class ExtractionPool:
     def too_large(self, body: bytes) -> Result | None:
         """The too_large result for a body over the cap, else None."""
         if self.max_html_bytes and len(body) > self.max_html_bytes:
+            from newsarchive.extract.outcomes import TOO_LARGE  # not at the top: see failure()
+
             return None, TOO_LARGE, f"{len(body)} bytes > cap of {self.max_html_bytes}"
         return None
 
@@ -246,15 +263,36 @@ class ExtractionPool:
             done: Future[Result] = Future()
             done.set_result(_extract(body, **kwargs))
             return done
+        return self._schedule(_extract, (body,), kwargs)
+
+    def _schedule(self, task: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Future[Any]:
+        """pool.schedule(task) with the pool's timeout, on a fresh pool if this one broke."""
+        assert self.pool is not None  # noqa: S101 - the callers run in-process without one
         try:
-            return self.pool.schedule(_extract, args=(body,), kwargs=kwargs, timeout=self.timeout)
+            return self.pool.schedule(task, args=args, kwargs=kwargs, timeout=self.timeout)
         except RuntimeError as exc:
             # pebble puts a pool in an error state when replacing a worker fails (seen after
             # a timeout on a loaded machine): start a fresh pool rather than failing every page
             logger.warning("extraction pool unusable (%s): starting a new one", exc)
             self.pool.stop()  # type: ignore[no-untyped-call]
             self.pool = self._new_pool()
-            return self.pool.schedule(_extract, args=(body,), kwargs=kwargs, timeout=self.timeout)
+            return self.pool.schedule(task, args=args, kwargs=kwargs, timeout=self.timeout)
+
+    def submit_packed(self, body: bytes, codec: Codec, **kwargs: Any) -> Future[PackedResult]:
+        """Schedule one page, to be extracted and compressed (store.bodies.pack); the future's
+        result is ((extraction, outcome, error), packed body or None)."""
+        if self.pool is None:
+            done: Future[PackedResult] = Future()
+            done.set_result(_extract_packed(body, codec, **kwargs))
+            return done
+        return self._schedule(_extract_packed, (body, codec), kwargs)
+
+    def packed_result(self, future: Future[PackedResult], url: str) -> PackedResult:
+        """The result of submit_packed, with failures turned into outcomes (and no body)."""
+        try:
+            return future.result()
+        except BaseException as exc:  # noqa: BLE001 - every failure is an outcome, not a crash
+            return self.failure(exc, url), None
 
     def result(self, future: Future[Result], url: str) -> Result:
         """The future's result, with timeouts and dead workers turned into outcomes."""
@@ -274,6 +312,10 @@ class ExtractionPool:
         else:
             reason = f"{type(exc).__name__}: {exc}"
         logger.warning("extraction failed for %s: %s", url, reason)
+        # imported here, not at the top: extract.outcomes imports trafilatura, which a
+        # process that pre-starts workers (prestart) should not wait for first
+        from newsarchive.extract.outcomes import EXTRACTION_FAILED
+
         return None, EXTRACTION_FAILED, reason
 
     async def extract(

@@ -27,6 +27,7 @@ from newsarchive.dates.normalize import DEFAULT_TZ, normalize_date, parse_iso
 
 # The text (body) and the fields (fields) have their own modules; the names the tests,
 # benches and testing package read through this module are re-exported (`import X as X`).
+from newsarchive.extract import catstags
 from newsarchive.extract.body import SETTINGS_HASH, _mostly_links, _run_trafilatura, strip_headline
 from newsarchive.extract.body import TRAFILATURA_OPTIONS as TRAFILATURA_OPTIONS
 from newsarchive.extract.body import clean_paragraphs as clean_paragraphs
@@ -205,16 +206,16 @@ def _fallbacks(
     if not (ld.get("publisher") or meta.first("og:site_name")):
         found["sitename"] = tf_metadata.extract_sitename(tree)
     # trafilatura keeps only links to /category/ or /tag/ pages (or a "subject" meta tag):
-    # without one its XPath scan (3.5 ms a page) can only return nothing
+    # without one its scan (catstags.py repeats it as one walk) can only return nothing
     need_categories = not (ld.get("articleSection") or meta.all("article:section"))
     need_tags = not (ld.get("keywords") or meta.all("article:tag", "news_keywords", "keywords"))
     hrefs = "\n".join(LINK_HREFS(tree)) if need_categories or need_tags else ""
     if need_categories and (
         CATEGORY_HREF_RE.search(hrefs) or any("subject" in k for k in meta.meta)
     ):
-        found["categories"] = tf_metadata.extract_catstags("category", tree)
+        found["categories"] = catstags.extract_catstags("category", tree)
     if need_tags and TAG_HREF_RE.search(hrefs):
-        found["tags"] = tf_metadata.extract_catstags("tag", tree)
+        found["tags"] = catstags.extract_catstags("tag", tree)
     if need_date:
         found["date"] = find_date(
             tree,  # htmldate copies a tree it is given before pruning it

@@ -140,12 +140,14 @@ def _short_raw_text(el: Any, limit: int) -> str | None:
     A chunk's non-blank length (stripped) is at most its length and at least its count of
     non-space characters: the joined text (made by lxml in one call) decides when it is
     short or long by those bounds; only in between (much blank text) are the chunks counted.
+    The joined text stripped is a bound too: its blank start and end are blank chunks or the
+    stripped ends of chunks (a pretty-printed <div> around one short <span> is short).
     """
     if not len(el):
         own = el.text or ""
         return own if len(own) <= limit or len(own.strip()) <= limit else None
     text = raw_text(el)
-    if len(text) <= limit:
+    if len(text) <= limit or len(text.strip()) <= limit:
         return text
     if len("".join(text.split())) > limit:
         return None

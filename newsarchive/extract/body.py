@@ -10,6 +10,7 @@ from typing import Any
 from lxml.html import HtmlElement
 
 from newsarchive.extract.cascade import Cascade
+from newsarchive.extract.linkpage import raw_text
 from newsarchive.extract.links import is_related_heading_text
 from newsarchive.extract.metadata import clean_text
 
@@ -68,14 +69,15 @@ def doubtful(chars: int, paragraphs: int) -> bool:
 
 def paragraph_chars(tree: HtmlElement) -> int:
     """Characters (whitespace collapsed) of the <p> elements of READABLE_P_CHARS or more."""
-    sizes = (len(" ".join(p.text_content().split())) for p in tree.iter("p"))
+    # raw_text is text_content() without an XPath call per paragraph
+    sizes = (len(" ".join(raw_text(p).split())) for p in tree.iter("p"))
     return sum(n for n in sizes if n >= READABLE_P_CHARS)
 
 
 def _mostly_links(block: HtmlElement) -> bool:
     """True when link text is most of a block's text (a list of links, not prose)."""
-    total = len(clean_text(block.text_content()))
-    links = sum(len(clean_text(a.text_content())) for a in block.iter("a"))
+    total = len(clean_text(raw_text(block)))  # raw_text: text_content() without XPath
+    links = sum(len(clean_text(raw_text(a))) for a in block.iter("a"))
     return total == 0 or links / total >= PRUNE_MIN_LINK_SHARE
 
 

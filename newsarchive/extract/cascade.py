@@ -12,12 +12,12 @@ a Python regex per element (EXSLT re:test). Here:
    prune matches: no later stage changes the tree it is given (each copies it first);
 2. those prunes select the elements trafilatura's XPaths select in one walk in Python with the
    same regexes (only when a class or id holds a word their regexes need), and html2txt's
-   basic cleaning (its page length is the recall-escalation gate's yardstick, measured once)
-   is its XPath without the regex test when no class or id can match it;
+   basic cleaning and page length (the recall-escalation gate's yardstick, measured once)
+   are basic_cleaning.py's, without a regex test per element nor a tree copy where it can;
 3. the fast runs skip the cleaned-tree backup that only the full comparison reads;
 4. the full run takes the fast run's main-extractor result when it cannot differ;
 5. the comparison builds justext's cleaned tree and readability's copy only when they run;
-6. the main extractor is traf_content's (its section prunes selected in Python as in 2.).
+6. the main extractor is traf_content.py's (its costliest XPaths as walks in Python).
 A trafilatura upgrade means rereading its core.py against this module (a test pins 2.3.1).
 """
 
@@ -33,7 +33,6 @@ from typing import Any
 from lxml import etree
 from lxml.etree import _Element
 from lxml.html import HtmlElement
-from trafilatura.baseline import _spaced_text, baseline
 from trafilatura.core import (
     ESCALATION_ACCEPT_RATIO,
     ESCALATION_JUSTEXT_RATIO,
@@ -53,38 +52,28 @@ from trafilatura.settings import Extractor
 from trafilatura.utils import trim
 from trafilatura.xml import delete_element, xmltotxt
 
+from newsarchive.extract.basic_cleaning import (
+    baseline,
+    basic_clean,
+    classes_and_ids,
+    may_be_cookies,
+    page_chars,
+)
 from newsarchive.extract.justext_run import justext_rescue as basic_justext_rescue
 from newsarchive.extract.justext_run import try_justext
 from newsarchive.extract.traf_content import extract_content
 
 logger = logging.getLogger(__name__)
 
-# The regexes of trafilatura's xpaths.RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH and
-# settings.BASIC_CLEAN_XPATH, the same strings (tests/test_cascade.py checks that they still are):
-# EXSLT re:test(@attr, pattern) is re.search(pattern, value or "").
+# The regexes of trafilatura's xpaths.RAW_TREE_PRUNE_XPATH and REMOVE_COMMENTS_AND_LISTS_XPATH,
+# the same strings (tests/test_cascade.py checks that they still are): EXSLT
+# re:test(@attr, pattern) is re.search(pattern, value or "").
 APPENDED_POSTS_RE = re.compile("mvp-post-add-(?:box|wrap)|infinite-?scroll")
 APPENDED_POSTS_WRAP_RE = re.compile("mvp-post-add-(?:box|wrap)")
 SHARE_BUTTONS_CLASS = "elementor-share-buttons"
 COMMENTS_ID_RE = re.compile("^(?:[Cc]omment(?!ary)|comol|disqus_thread|dsq-comments)")
 COMMENT_LIST_ID_RE = re.compile("^(?:[Cc]omment(?!ary)|comol)")
 COMMENTS_CLASS_RE = re.compile("^[Cc]omment(?!ary)|(?:article|post)-comments")
-COOKIE_CONSENT_RE = re.compile(
-    "cookie[-_]?(?:banner|bar|consent|law|notice|policy|description)|notice[-_]{0,2}cookie"
-    "|consent[-_]?(?:banner|manager|sdk)|borlabs|cookiebot|cmplz|onetrust|moove[-_]?gdpr",
-    re.IGNORECASE,
-)
-BASIC_CLEAN_TAGS = frozenset(
-    {"aside", "fencedframe", "footer", "script", "style", "svg", "template"}
-)
-# BASIC_CLEAN_XPATH but its regex tests, which call Python once per element: libxml2 alone
-# evaluates it; the regex tests can match nothing when no class or id of the page matches.
-BASIC_CLEAN_FIXED = etree.XPath(
-    ".//aside|.//div[contains(@class|@id, 'footer')]|.//fencedframe|.//footer|.//script"
-    "|.//style|.//svg|.//template"
-)
-# Every COOKIE_CONSENT_RE match holds one of these words, in any case.
-COOKIE_WORDS = ("cookie", "consent", "borlabs", "cmplz", "onetrust", "moove")
-CLASSES_AND_IDS = etree.XPath(".//@class|.//@id", smart_strings=False)
 # The options this cascade implements: a run with any other value would take branches it lacks.
 SUPPORTED = {"with_metadata": False, "include_comments": False, "favor_precision": False}
 
@@ -141,62 +130,6 @@ PRUNE_WORDS: dict[Selector, tuple[str, ...]] = {
     share_buttons: (SHARE_BUTTONS_CLASS,),
     comment_sections: ("omment", "comol", "disqus_thread"),
 }
-
-
-def basic_clean(body: HtmlElement, cookies: bool | None = None) -> list[HtmlElement]:
-    """BASIC_CLEAN_XPATH: what baseline.basic_cleaning deletes (asides, footers, scripts,
-    styles, svg, templates, cookie banners). cookies: may_be_cookies of the values of body or
-    of a tree holding it (None: tested here)."""
-    if cookies is None:
-        cookies = may_be_cookies(classes_and_ids(body))
-    if not cookies:
-        return list(BASIC_CLEAN_FIXED(body))
-    found = []
-    for el in body.iterdescendants(etree.Element):
-        cls, ident = el.get("class"), el.get("id")
-        if (
-            el.tag in BASIC_CLEAN_TAGS
-            or (cls and COOKIE_CONSENT_RE.search(cls))
-            or (ident and COOKIE_CONSENT_RE.search(ident))
-            or (el.tag == "div" and "footer" in _class_or_id(el))
-        ):
-            found.append(el)
-    return found
-
-
-def classes_and_ids(tree: HtmlElement) -> str:
-    """The class and id values under tree, one a line (no regex match can span two: none of
-    those here matches a newline)."""
-    return "\n".join(CLASSES_AND_IDS(tree))
-
-
-def may_be_cookies(values: str) -> bool:
-    """Whether one of these class and id values may match COOKIE_CONSENT_RE: false only when
-    none does (so false for a tree's values holds for any part of that tree)."""
-    if values.isascii():  # (re.IGNORECASE matches a few non-ASCII letters to ASCII ones)
-        lowered = values.lower()
-        if not any(word in lowered for word in COOKIE_WORDS):
-            return False
-    return COOKIE_CONSENT_RE.search(values) is not None
-
-
-def _class_or_id(el: HtmlElement) -> str:
-    """XPath `string(@class|@id)`: the first of the two in the element's source order."""
-    for name, value in el.attrib.items():
-        if name in ("class", "id"):
-            return str(value)
-    return ""
-
-
-def page_chars(tree: HtmlElement, cookies: bool | None = None) -> int:
-    """len(trafilatura.baseline.html2txt(tree)), with basic_clean in place of its XPath."""
-    tree = copy(tree)
-    body = tree.find(".//body")
-    if body is None:
-        body = tree
-    for el in basic_clean(body, cookies):
-        delete_element(el)
-    return len(_spaced_text(body))
 
 
 def justext_rescue(
@@ -332,7 +265,7 @@ class Cascade:
         tree = self.pruned()
         body, text = self._extract(tree, options)
         if len(text) < options.min_extracted_size:
-            b_body, b_text, b_len = baseline(tree)
+            b_body, b_text, b_len = baseline(tree, self._cookies())
             if b_len > len(text):
                 body, text = b_body, b_text
         if 0 < len(text) < ESCALATION_MAX_LENGTH and len(text) < (

@@ -274,9 +274,8 @@ class _Page:
     def may_signal(self, el: Any) -> bool:
         """False when `el` surely has no related/weak flag (no RELATED_SIGNAL_WORD_RE word in
         any attribute value); cheaper than flags, which reads class words one by one."""
-        attrib = el.attrib
-        hint = RELATED_SIGNAL_WORD_RE.search(" ".join(attrib.values()).lower()) if attrib else None
-        return hint is not None
+        values = el.values()
+        return bool(values) and RELATED_SIGNAL_WORD_RE.search(" ".join(values).lower()) is not None
 
     def flags(self, el: Any) -> frozenset[str]:
         if el not in self.flag_cache:

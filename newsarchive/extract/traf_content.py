@@ -76,7 +76,7 @@ def prune_unwanted_sections(
     keep_teasers: bool = False,
 ) -> HtmlElement:
     """trafilatura's prune_unwanted_sections; values: the class and id values of a tree that
-    holds this one (cascade.classes_and_ids), for the teaser and caption tests."""
+    holds this one (basic_cleaning.classes_and_ids), for the teaser and caption tests."""
     favor_precision = options.focus == "precision"
     tree = prune_overall(tree)
     if "graphic" not in potential_tags and "caption" in values:  # else it selects nothing
@@ -225,7 +225,7 @@ def extract_content(
     cleaned_tree: HtmlElement, options: Extractor, values: str
 ) -> tuple[_Element, str]:
     """trafilatura's main_extractor.extract_content(cleaned_tree, options); values: the class
-    and id values of a tree that holds cleaned_tree (cascade.classes_and_ids)."""
+    and id values of a tree that holds cleaned_tree (basic_cleaning.classes_and_ids)."""
     backup_tree = deepcopy(cleaned_tree)
     order = list(cleaned_tree.iter())
     result_body, temp_text, potential_tags = _extract(cleaned_tree, options, values)

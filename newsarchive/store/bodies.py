@@ -7,8 +7,8 @@ import hashlib
 import logging
 import threading
 import zlib
-from collections import Counter
-from typing import TYPE_CHECKING
+from collections import Counter, OrderedDict
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 
 import zstandard
@@ -115,11 +115,7 @@ def _codec(
     if codec is None:
         if len(cache) >= CODEC_CACHE:
             cache.clear()
-        zdict = (
-            zstandard.ZstdCompressionDict(dictionary, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
-            if dictionary is not None
-            else None
-        )
+        zdict = _zstd_dictionary(dictionary) if dictionary is not None else None
         codec = (
             zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=zdict),
             zstandard.ZstdDecompressor(dict_data=zdict),
@@ -128,12 +124,59 @@ def _codec(
     return codec
 
 
+def _zstd_dictionary(dictionary: bytes) -> zstandard.ZstdCompressionDict:
+    return zstandard.ZstdCompressionDict(dictionary, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+
+
 def _compressor(dictionary: bytes | None) -> zstandard.ZstdCompressor:
     return _codec(dictionary)[0]
 
 
 def _decompressor(dictionary: bytes | None) -> zstandard.ZstdDecompressor:
     return _codec(dictionary)[1]
+
+
+class Codec(NamedTuple):
+    """How a body is compressed away from the store (in an extraction worker): the
+    pages.compression value, and the dictionary's bytes when the worker may not have them."""
+
+    compression: str
+    dictionary: bytes | None = None
+
+
+class Packed(NamedTuple):
+    """A body compressed away from the store: its pages.compression and blob (record_fetch
+    checks that the blob reads back as the body before it writes it)."""
+
+    compression: str
+    blob: bytes
+
+
+# Compressors a worker process keeps, by dictionary id (least recently used dropped first): a
+# level-9 compressor with a 1 MB dictionary takes some 20 MB, and a worker's address space is
+# capped (workers.DEFAULT_MEMORY_MB).
+PACKED_DICTIONARIES = 4
+_PACKING: OrderedDict[int, zstandard.ZstdCompressor] = OrderedDict()  # in a worker
+
+
+def pack(body: bytes, codec: Codec) -> Packed | None:
+    """In an extraction worker: the body compressed as codec says; None when codec names a
+    dictionary this process was not sent, or no longer keeps (the store then compresses the
+    body itself)."""
+    dict_id = dictionary_id(codec.compression)
+    if dict_id is None:
+        return Packed("zstd", compress(body))
+    if codec.dictionary is not None and dict_id not in _PACKING:
+        _PACKING[dict_id] = zstandard.ZstdCompressor(
+            level=ZSTD_LEVEL, dict_data=_zstd_dictionary(codec.dictionary)
+        )
+        while len(_PACKING) > PACKED_DICTIONARIES:
+            _PACKING.popitem(last=False)
+    compressor = _PACKING.get(dict_id)
+    if compressor is None:
+        return None
+    _PACKING.move_to_end(dict_id)
+    return Packed(codec.compression, compressor.compress(body))
 
 
 def sql_body_sha256(
@@ -195,6 +238,24 @@ class Bodies:
             ).fetchone()
             self._site_dictionary[site] = row[0] if row and row[0] is not None else None
         return self._site_dictionary[site]
+
+    def cached_codec(self, url: str) -> str:
+        """The pages.compression a body fetched from url would get now, from what is known
+        of its site's dictionary (no query: "zstd" while none is known)."""
+        dict_id = self._site_dictionary.get(body_site(url))
+        return "zstd" if dict_id is None else f"{ZSTD_DICT_PREFIX}{dict_id}"
+
+    def unpack(self, body: bytes, packed: Packed) -> tuple[str, bytes] | None:
+        """(pages.compression, blob) of a body compressed in a worker, once checked: the blob
+        reads back as the body with a dictionary the archive holds; else None (logged)."""
+        try:
+            same = self.read(packed.blob, packed.compression) == body
+        except BodyError:
+            same = False
+        if not same:
+            logger.warning("a body compressed in a worker does not read back: compressed again")
+            return None
+        return packed.compression, packed.blob
 
     def compress_body(self, url: str, body: bytes, *, train: bool = True) -> tuple[str, bytes]:
         """(pages.compression, blob) for a body fetched from url: zstd with the site's

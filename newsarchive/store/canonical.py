@@ -3,6 +3,7 @@ when nothing contradicts that claim (used by `archive.pages` and `archive.reextr
 
 from __future__ import annotations
 
+import functools
 import logging
 import sqlite3
 from dataclasses import replace
@@ -18,11 +19,18 @@ if TYPE_CHECKING:  # extraction imports trafilatura: the crawler process does no
 logger = logging.getLogger(__name__)
 
 
+@functools.lru_cache(maxsize=64)
+def fetched_url(final_url: str) -> str:
+    """The canonical form of the URL a page was fetched from (remembered: canonical_claim and
+    trust_canonical ask for it in turn about the same page)."""
+    return canonicalize_url(final_url) or final_url
+
+
 def canonical_claim(final_url: str, extraction: Extraction | None) -> str | None:
     """The page's rel=canonical URL when it names another URL than the page's own, else None."""
     if extraction is None or extraction.article is None:
         return None
-    fetched = canonicalize_url(final_url) or final_url
+    fetched = fetched_url(final_url)
     return extraction.article.url if extraction.article.url != fetched else None
 
 
@@ -43,7 +51,7 @@ def trust_canonical(
     not point elsewhere.
     """
     art = ex.article
-    fetched = canonicalize_url(final_url) or final_url
+    fetched = fetched_url(final_url)
     if art is None or art.url == fetched:
         return ex
     claimed = art.url

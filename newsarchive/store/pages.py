@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from newsarchive.model import RawPage
 from newsarchive.store.base import retry_locked, to_json
-from newsarchive.store.bodies import body_sha256, compress
+from newsarchive.store.bodies import Packed, body_sha256, compress
 from newsarchive.store.canonical import canonical_claim, trust_canonical
 from newsarchive.urls import strip_credentials
 
@@ -59,11 +59,14 @@ class Pages:
         crawl_id: int | None,
         extracted_at: str,
         previous: StoredBody | None | Literal["lookup"] = LOOKUP,
+        packed: Packed | None = None,
     ) -> int:
         """Store a raw page and, in the same transaction, what was extracted from it.
 
         previous: latest_body() of the page's URLs when the caller has looked it up already
         (the bytes it names stay valid: stored pages are never deleted).
+        packed: the body as an extraction worker compressed it (bodies.pack), written once it
+        reads back as the body; otherwise the body is compressed here.
         """
         sha = body_sha256(page.body)
         compression, dictionary = self._archive.bodies.codec(page.final_url)
@@ -71,7 +74,11 @@ class Pages:
         # stored already (an unchanged re-check, a 304): then they are never compressed
         body: bytes | None = None
         if not (isinstance(previous, StoredBody) and _same_body(page, sha, previous)):
-            body = compress(page.body, dictionary)
+            unpacked = None if packed is None else self._archive.bodies.unpack(page.body, packed)
+            if unpacked is not None:
+                compression, body = unpacked
+            else:
+                body = compress(page.body, dictionary)
         claim = canonical_claim(page.final_url, extraction)
         with self._archive.write() as conn:
             if isinstance(previous, str):

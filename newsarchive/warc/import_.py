@@ -37,6 +37,7 @@ from newsarchive.crawl.workers import (
     DEFAULT_MEMORY_MB,
     DEFAULT_TIMEOUT,
     ExtractionPool,
+    PackedResult,
     Result,
     worker_count,
 )
@@ -45,7 +46,9 @@ from newsarchive.extract.outcomes import ERROR
 from newsarchive.model import RawPage, WarcSource, utc_now
 from newsarchive.store import warc as store_warc
 from newsarchive.store.archive import Archive
+from newsarchive.store.bodies import Codec, Packed
 from newsarchive.store.pages import LOOKUP
+from newsarchive.warc.packing import Packing
 from newsarchive.warc.records import fetched_at_of
 from newsarchive.warc.sources import (
     LANG_PEEK,
@@ -110,8 +113,10 @@ class _Pending:
 
     end: int
     page: RawPage | None = None
-    future: Future[Result] | None = None
+    future: Future[PackedResult] | None = None
     result: Result | None = None
+    codec: Codec | None = None
+    packed: Packed | None = None
 
     @property
     def future_url(self) -> str:
@@ -143,6 +148,8 @@ class Importer:
             memory_mb=DEFAULT_MEMORY_MB,
         )
         self.window = max(2, workers * WINDOW_PER_WORKER)
+        # tasks that are still to carry each dictionary's bytes, by zstd_dictionaries.id
+        self.packing = Packing(archive.bodies, workers)
         # the body bytes of the records read and not yet stored
         self._pending_bytes = 0
         self.summary = ImportSummary()
@@ -366,8 +373,10 @@ class Importer:
         elif (big := self.pool.too_large(page.body)) is not None:
             item.result = big
         else:
-            item.future = self.pool.submit(
+            item.codec = self.packing.codec(page.final_url)
+            item.future = self.pool.submit_packed(
                 page.body,
+                item.codec,
                 url=page.final_url,
                 status=page.status,
                 fetched_at=datetime.fromisoformat(page.fetched_at),
@@ -390,7 +399,8 @@ class Importer:
                     return
                 if self._batch is not None and not wait([item.future], COMMIT_WAIT).done:
                     self._flush(source)  # a slow page: commit what is stored, then wait
-                item.result = self.pool.result(item.future, item.future_url)
+                item.result, item.packed = self.pool.packed_result(item.future, item.future_url)
+                self.packing.noted(item.codec, item.packed)
             pending.popleft()
             if item.page is None:
                 self._advance(source, item.end, stored=0)
@@ -408,6 +418,7 @@ class Importer:
                 crawl_id=self.crawl_id,
                 extracted_at=utc_now(),
                 previous=LOOKUP,
+                packed=item.packed,
             )
             self.summary.stored += 1
             self.summary.outcomes[outcome] += 1
