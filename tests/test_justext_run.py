@@ -81,3 +81,28 @@ def test_the_stoplist_is_lower_cased_once_not_per_call(monkeypatch):
     assert justext_run.stoplist(None) == frozenset(
         w.lower() for w in (external.JT_STOPLIST or external.jt_stoplist_init())
     )
+
+
+def paragraphs_of(paragraphs: list) -> list[dict]:
+    return [vars(p) for p in paragraphs]
+
+
+SAX_CASES = [
+    # comments and their tails, <br><br>, links, a root tail, text right in the root
+    "<div>lead<!-- c -->after<p>uno <a href='/x'>due</a> tre</p>x<br/><br/>y<b>z</b></div>tail",
+    # a namespaced tag (the local name counts) and a processing instruction
+    "<div><svg:g xmlns:svg='http://www.w3.org/2000/svg'>g</svg:g><?pi x?>dopo<p>p</p></div>",
+]
+
+
+def test_make_paragraphs_is_justexts() -> None:
+    # (each case the first child of a wrapper: a root with a tail, and element siblings)
+    roots = [*trees(), *(etree.fromstring(f"<r>{case}</r>")[0] for case in SAX_CASES)]
+    roots.append(
+        etree.fromstring("<?xml version='1.0'?><?a x?><div>d</div>").getroottree().getroot()
+    )
+    for root in roots:
+        theirs = justext.core.ParagraphMaker.make_paragraphs(root)
+        assert paragraphs_of(justext_run.make_paragraphs(root)) == paragraphs_of(theirs)
+    texts = [p.text for p in justext_run.make_paragraphs(roots[-3])]
+    assert texts == ["leadafter", "uno due tre", "x", "yz", "tail"]  # (the comment's text: none)
