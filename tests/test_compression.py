@@ -324,3 +324,58 @@ def test_merged_shards_keep_bodies_readable_whatever_their_dictionaries(tmp_path
         ids = [r[0] for r in merged.db.conn.execute("SELECT id FROM pages ORDER BY id")]
         pages = [merged.pages.get(i) for i in ids]
     assert {p.url: p.body for p in pages if p is not None} == expected
+
+
+def test_few_dictionary_compressors_are_kept_whatever_the_number_of_sites(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A level-9 compressor that has used a 1 MB dictionary holds ~21 MB: a crawl over many
+    sites with dictionaries must not keep one per site (it kept 64, 1.3 GB)."""
+    import threading
+
+    import zstandard
+
+    from newsarchive.store import bodies
+
+    alive: list[int] = [0]
+    most: list[int] = [0]
+
+    class Counted:
+        """A compressor, counted while alive (zstandard's C type cannot be subclassed)."""
+
+        def __init__(self, compressor: zstandard.ZstdCompressor) -> None:
+            self.compressor = compressor
+            alive[0] += 1
+            most[0] = max(most[0], alive[0])
+
+        def compress(self, data: bytes) -> bytes:
+            return bytes(self.compressor.compress(data))
+
+        def __del__(self) -> None:
+            alive[0] -= 1
+
+    class Zstandard:
+        """The zstandard module as bodies sees it, its compressors counted."""
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(zstandard, name)
+
+        def ZstdCompressor(self, *args: object, **kwargs: object) -> Counted:  # noqa: N802
+            return Counted(zstandard.ZstdCompressor(*args, **kwargs))
+
+    monkeypatch.setattr(bodies, "_CODECS", threading.local())  # this test's caches only
+    monkeypatch.setattr(bodies, "zstandard", Zstandard())
+    sites = bodies.COMPRESSORS_KEPT + 4
+    ids: list[tuple[int, bytes]] = []
+    for round_ in range(DICT_MIN_PAGES + 2):  # every site gets its dictionary, then uses it
+        for site in range(sites):
+            data = body(round_ * 100 + site)
+            ids.append((record(archive, f"http://www.sito{site}.it/a/{round_}.html", data), data))
+    with_dictionary = archive.db.conn.execute(
+        "SELECT count(DISTINCT compression) FROM pages WHERE compression LIKE 'zstd:dict:%'"
+    ).fetchone()[0]
+    assert with_dictionary == sites
+    assert 0 < most[0] <= bodies.COMPRESSORS_KEPT
+    for page_id, data in ids:  # an evicted compressor's bodies still read back
+        page = archive.pages.get(page_id)
+        assert page is not None and page.body == data

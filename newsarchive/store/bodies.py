@@ -8,7 +8,7 @@ import logging
 import threading
 import zlib
 from collections import Counter, OrderedDict
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 import zstandard
@@ -102,38 +102,47 @@ def decompress(
         raise BodyError(f"corrupt zstd body: {exc}") from exc
 
 
-CODEC_CACHE = 64  # dictionaries whose (de)compressor objects each thread keeps
-_CODECS = threading.local()  # zstd (de)compressor objects are not thread-safe
+# (De)compressor objects each thread keeps, by dictionary (zstd's are not thread-safe). A
+# decompressor holds little more than its dictionary (about 1 MB at most); a level-9
+# compressor that has compressed with a 1 MB dictionary holds some 21 MB of match tables, so
+# few are kept, the least recently used dropped first: a crawl or `compact` over many sites
+# would otherwise keep 64 of them (1.3 GB). Rebuilding one costs ~10 ms on its next page.
+DECOMPRESSORS_KEPT = 64
+COMPRESSORS_KEPT = 8
+_CODECS = threading.local()
 
 
-def _codec(
-    dictionary: bytes | None,
-) -> tuple[zstandard.ZstdCompressor, zstandard.ZstdDecompressor]:
-    cache: dict[bytes | None, tuple[zstandard.ZstdCompressor, zstandard.ZstdDecompressor]]
-    cache = _CODECS.__dict__.setdefault("codecs", {})
-    codec = cache.get(dictionary)
-    if codec is None:
-        if len(cache) >= CODEC_CACHE:
-            cache.clear()
+def _cache(name: str) -> OrderedDict[bytes | None, Any]:
+    cache: OrderedDict[bytes | None, Any] = _CODECS.__dict__.setdefault(name, OrderedDict())
+    return cache
+
+
+def _compressor(dictionary: bytes | None) -> zstandard.ZstdCompressor:
+    cache = _cache("compressors")
+    compressor: zstandard.ZstdCompressor | None = cache.get(dictionary)
+    if compressor is None:
+        while len(cache) >= COMPRESSORS_KEPT:  # dropped before the new one is made
+            cache.popitem(last=False)
         zdict = _zstd_dictionary(dictionary) if dictionary is not None else None
-        codec = (
-            zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=zdict),
-            zstandard.ZstdDecompressor(dict_data=zdict),
-        )
-        cache[dictionary] = codec
-    return codec
+        compressor = cache[dictionary] = zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=zdict)
+    cache.move_to_end(dictionary)
+    return compressor
+
+
+def _decompressor(dictionary: bytes | None) -> zstandard.ZstdDecompressor:
+    cache = _cache("decompressors")
+    decompressor: zstandard.ZstdDecompressor | None = cache.get(dictionary)
+    if decompressor is None:
+        while len(cache) >= DECOMPRESSORS_KEPT:
+            cache.popitem(last=False)
+        zdict = _zstd_dictionary(dictionary) if dictionary is not None else None
+        decompressor = cache[dictionary] = zstandard.ZstdDecompressor(dict_data=zdict)
+    cache.move_to_end(dictionary)
+    return decompressor
 
 
 def _zstd_dictionary(dictionary: bytes) -> zstandard.ZstdCompressionDict:
     return zstandard.ZstdCompressionDict(dictionary, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
-
-
-def _compressor(dictionary: bytes | None) -> zstandard.ZstdCompressor:
-    return _codec(dictionary)[0]
-
-
-def _decompressor(dictionary: bytes | None) -> zstandard.ZstdDecompressor:
-    return _codec(dictionary)[1]
 
 
 class Codec(NamedTuple):
