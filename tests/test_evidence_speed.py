@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from newsarchive.dates import evidence
+from newsarchive_testing.random_pages import pages_of
 
 # Pieces of class names, ids and texts: the words of both regexes, in several cases, cut
 # short, and the characters that re.IGNORECASE folds onto ASCII letters (İ ı ſ K).
@@ -53,9 +54,7 @@ def elements(draw: st.DrawFn, depth: int = 0) -> str:
     return f"<{tag}{draw(attributes())}>{comment}{text}{''.join(children)}</{tag}>{tail}"
 
 
-pages = st.lists(elements(), min_size=1, max_size=4).map(
-    lambda parts: lxml.html.fromstring(f"<html><body>{''.join(parts)}</body></html>")
-)
+pages = pages_of(elements())
 
 
 def reference_dated_elements(tree: Any) -> list[Any]:

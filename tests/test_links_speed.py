@@ -19,6 +19,7 @@ from newsarchive.extract import blocks, body, linkpage
 from newsarchive.extract.linkpage import _Page
 from newsarchive.extract.metadata import clean_text
 from newsarchive.urls import SELF_URL_XPATH
+from newsarchive_testing.random_pages import pages_of
 
 WORDS = ("Leggi", "anche", "correlati", "x", " ", "\xa0", "\n  ", "more", "a" * 30)
 TAGS = ("div", "section", "aside", "ul", "li", "p", "span", "h3", "a", "b")
@@ -40,9 +41,7 @@ def elements(draw: st.DrawFn, depth: int = 0) -> str:
     return f"<{tag}{attrs}>{text}{comment}{''.join(children)}</{tag}>{tail}"
 
 
-pages = st.lists(elements(), min_size=1, max_size=4).map(
-    lambda parts: lxml.html.fromstring(f"<html><body>{''.join(parts)}</body></html>")
-)
+pages = pages_of(elements())
 
 
 def chunk_short_raw_text(el: Any, limit: int) -> str | None:

@@ -17,6 +17,7 @@ from lxml import etree
 from trafilatura import metadata as tf_metadata
 
 from newsarchive.extract import catstags, lead, outcomes
+from newsarchive_testing.random_pages import pages_of
 
 NAMES = (
     "lead", "Lead", "article-lead", "x-teaser", "teaser_box", "summary-card", "sommario",
@@ -41,9 +42,7 @@ def elements(draw: st.DrawFn, depth: int = 0) -> str:
     return f"<{tag}{attrs}>{comment}{text}{''.join(children)}</{tag}>"
 
 
-pages = st.lists(elements(), min_size=1, max_size=4).map(
-    lambda parts: lxml.html.fromstring(f"<html><body>{''.join(parts)}</body></html>")
-)
+pages = pages_of(elements())
 # What outcomes._paywall walked before: the definition of a paywall-marked element.
 PAYWALL_ELEMENTS_XPATH = etree.XPath(
     "//@class[contains(.,'paywall') or contains(.,'Paywall') or contains(.,'regwall')]/.."
