@@ -17,8 +17,7 @@ from trafilatura.baseline import html2txt
 from newsarchive.extract import basic_cleaning
 from newsarchive.extract.basic_cleaning import page_chars, spaced_chars
 from newsarchive.extract.encoding import decode_body, parse_html
-
-FIXTURES = sorted((Path(__file__).parent / "fixtures").rglob("*.html"))
+from newsarchive_testing.fixture_trees import FIXTURES, fixture_tree, over_fixtures
 
 
 def body_of(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
@@ -49,11 +48,9 @@ def test_the_xslt_deletes_what_basic_clean_fixed_selects() -> None:
     assert basic_cleaning.BASIC_CLEAN_FIXED.path.replace(".//", "") == basic_cleaning.DELETED
 
 
-@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
+@over_fixtures
 def test_the_length_is_html2txts_on_the_fixtures(path: Path) -> None:
-    tree = parse_html(decode_body(path.read_bytes()).text)
-    if tree is None:
-        pytest.skip("not HTML")
+    tree = fixture_tree(path)
     assert_html2txt_length(tree)
 
 
@@ -127,11 +124,9 @@ def assert_trafilaturas_baseline(tree: lxml.html.HtmlElement) -> None:
     assert etree.tostring(tree) == before
 
 
-@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
+@over_fixtures
 def test_the_baseline_is_trafilaturas_on_the_fixtures(path: Path) -> None:
-    tree = parse_html(decode_body(path.read_bytes()).text)
-    if tree is None:
-        pytest.skip("not HTML")
+    tree = fixture_tree(path)
     assert_trafilaturas_baseline(tree)
 
 

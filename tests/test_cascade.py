@@ -22,9 +22,9 @@ from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_X
 from newsarchive.extract import basic_cleaning, cascade
 from newsarchive.extract.body import TRAFILATURA_OPTIONS
 from newsarchive.extract.cascade import Cascade
-from newsarchive.extract.encoding import decode_body, parse_html
+from newsarchive.extract.encoding import parse_html
+from newsarchive_testing.fixture_trees import FIXTURES, fixture_tree, over_fixtures, paths
 
-FIXTURES = sorted((Path(__file__).parent / "fixtures").rglob("*.html"))
 URL = "https://www.giornale-di-prova.it/cronaca/2024/12/05/il-piano-della-mobilita"
 PARAGRAPH = (
     "Il consiglio comunale ha approvato ieri sera il nuovo piano per la mobilità cittadina, "
@@ -51,20 +51,9 @@ SELECTOR_PAGE = """<html><head><title>t</title><script>var a = 1;</script></head
 </body></html>""".replace("PARAGRAPH", PARAGRAPH)
 
 
-def paths(tree: etree._Element, elements: list[etree._Element]) -> list[str]:
-    root = tree.getroottree()
-    return [root.getpath(el) for el in elements]
-
-
-def fixture_tree(path: Path) -> lxml.html.HtmlElement | None:
-    return parse_html(decode_body(path.read_bytes()).text)
-
-
-@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
+@over_fixtures
 def test_fast_then_full_text_is_bare_extractions(path: Path) -> None:
     tree = fixture_tree(path)
-    if tree is None:
-        pytest.skip("not HTML")
     run = Cascade(tree, URL, TRAFILATURA_OPTIONS)
     for fast in (True, False):  # one Cascade for both runs, as body._run_trafilatura does
         doc = trafilatura.bare_extraction(tree, url=URL, fast=fast, **TRAFILATURA_OPTIONS)
@@ -122,11 +111,9 @@ def test_a_fragment_roots_own_classes_are_not_matched() -> None:
     assert cascade.appended_posts(tree) == [] == RAW_TREE_PRUNE_XPATH[0](tree)
 
 
-@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
+@over_fixtures
 def test_the_selectors_agree_on_the_fixtures(path: Path) -> None:
     tree = fixture_tree(path)
-    if tree is None:
-        pytest.skip("not HTML")
     assert paths(tree, cascade.comment_sections(tree)) == paths(
         tree, REMOVE_COMMENTS_AND_LISTS_XPATH[0](tree)
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from copy import copy
-from pathlib import Path
 
 import justext.core
 import lxml.html
@@ -14,8 +13,8 @@ from trafilatura.settings import Extractor
 
 from newsarchive.extract import justext_run
 from newsarchive.extract.encoding import decode_body, parse_html
+from newsarchive_testing.fixture_trees import FIXTURES
 
-FIXTURES = sorted((Path(__file__).parent / "fixtures").rglob("*.html"))
 PROSE = (
     "Il consiglio comunale ha approvato ieri sera il bilancio, dopo una discussione che è "
     "durata fino a tarda notte e che ha visto la maggioranza dividersi sul capitolo dei "

@@ -25,9 +25,9 @@ from newsarchive.extract import traf_content, traf_xpaths
 from newsarchive.extract.basic_cleaning import classes_and_ids
 from newsarchive.extract.body import TRAFILATURA_OPTIONS
 from newsarchive.extract.cascade import extractor
-from newsarchive.extract.encoding import decode_body, parse_html
+from newsarchive.extract.encoding import parse_html
+from newsarchive_testing.fixture_trees import fixture_tree, over_fixtures, paths
 
-FIXTURES = sorted((Path(__file__).parent / "fixtures").rglob("*.html"))
 URL = "https://www.giornale-di-prova.it/cronaca/2024/12/05/il-piano-della-mobilita"
 PARAGRAPH = (
     "Il consiglio comunale ha approvato ieri sera il nuovo piano per la mobilità cittadina, "
@@ -50,15 +50,6 @@ SELECTOR_PAGE = """<html><body><div>
 </div></body></html>""".replace("PARAGRAPH", PARAGRAPH)
 
 
-def fixture_tree(path: Path) -> lxml.html.HtmlElement | None:
-    return parse_html(decode_body(path.read_bytes()).text)
-
-
-def paths(tree: etree._Element, elements: list[etree._Element]) -> list[str]:
-    root = tree.getroottree()
-    return [root.getpath(el) for el in elements]
-
-
 def xpath_selection(tree: lxml.html.HtmlElement) -> list[str]:
     """What prune_unwanted_nodes(tree, OVERALL_DISCARD_XPATH, with_backup=True) reads."""
     return paths(tree, list(dict.fromkeys(el for x in OVERALL_DISCARD_XPATH for el in x(tree))))
@@ -78,11 +69,9 @@ def test_the_selection_is_the_xpaths_on_every_clause() -> None:
     assert len(ours) == 17  # each clause selects (c, f, i, k, o, q, x, y: near misses)
 
 
-@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
+@over_fixtures
 def test_the_selection_is_the_xpaths_on_the_fixtures(path: Path) -> None:
     tree = fixture_tree(path)
-    if tree is None:
-        pytest.skip("not HTML")
     for some in (tree, cleaned(tree, fast=True, focus="balanced")):
         assert paths(some, traf_xpaths.overall_discard(some)) == xpath_selection(some)
 
@@ -179,11 +168,9 @@ def test_the_body_snippets_exercise_each_selector() -> None:
         assert sum(bool(select(page)) for page in pages) >= 5, select.__name__
 
 
-@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
+@over_fixtures
 def test_the_body_selectors_are_the_xpaths_on_the_fixtures(path: Path) -> None:
     tree = fixture_tree(path)
-    if tree is None:
-        pytest.skip("not HTML")
     assert_body_selectors_agree(tree)
     assert_body_selectors_agree(cleaned(tree, fast=True, focus="balanced"))
 
@@ -225,11 +212,9 @@ MODES = [(True, "balanced"), (False, "balanced"), (True, "recall"), (False, "rec
 
 
 @pytest.mark.parametrize(("fast", "focus"), MODES)
-@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
+@over_fixtures
 def test_the_main_extraction_is_trafilaturas_on_the_fixtures(path: Path, fast, focus) -> None:
     tree = fixture_tree(path)
-    if tree is None:
-        pytest.skip("not HTML")
     theirs, ours = main_extraction(tree, fast, focus)
     assert ours == theirs
 
