@@ -259,15 +259,15 @@ class ExtractionPool:
 
     def submit(self, body: bytes, **kwargs: Any) -> Future[Result]:
         """Schedule one page; the future's result is (extraction, outcome, error)."""
-        if self.pool is None:
-            done: Future[Result] = Future()
-            done.set_result(_extract(body, **kwargs))
-            return done
         return self._schedule(_extract, (body,), kwargs)
 
     def _schedule(self, task: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Future[Any]:
-        """pool.schedule(task) with the pool's timeout, on a fresh pool if this one broke."""
-        assert self.pool is not None  # noqa: S101 - the callers run in-process without one
+        """pool.schedule(task) with the pool's timeout, on a fresh pool if this one broke; with
+        no workers, task run here and now."""
+        if self.pool is None:
+            done: Future[Any] = Future()
+            done.set_result(task(*args, **kwargs))
+            return done
         try:
             return self.pool.schedule(task, args=args, kwargs=kwargs, timeout=self.timeout)
         except RuntimeError as exc:
@@ -281,10 +281,6 @@ class ExtractionPool:
     def submit_packed(self, body: bytes, codec: Codec, **kwargs: Any) -> Future[PackedResult]:
         """Schedule one page, to be extracted and compressed (store.bodies.pack); the future's
         result is ((extraction, outcome, error), packed body or None)."""
-        if self.pool is None:
-            done: Future[PackedResult] = Future()
-            done.set_result(_extract_packed(body, codec, **kwargs))
-            return done
         return self._schedule(_extract_packed, (body, codec), kwargs)
 
     def packed_result(self, future: Future[PackedResult], url: str) -> PackedResult:

@@ -124,9 +124,7 @@ STORY_CLASSES = frozenset({"postarea", "art-postcontent", "text", "cell", "story
 BodyTest = Callable[[HtmlElement, str, str], bool]
 
 
-def _first_body(
-    tree: HtmlElement, test: Callable[[HtmlElement, str, str], bool]
-) -> list[HtmlElement]:
+def _first_body(tree: HtmlElement, test: BodyTest) -> list[HtmlElement]:
     """[the first element of BODY_TAGS under tree, in document order, that passes test(element,
     id, class)] (an absent attribute reads ""), or []."""
     for el in tree.iterdescendants(*BODY_TAGS):
