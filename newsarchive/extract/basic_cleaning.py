@@ -38,6 +38,8 @@ from trafilatura.baseline import (
 from trafilatura.utils import remove_control_characters, trim
 from trafilatura.xml import delete_element
 
+from newsarchive.extract.traf_xpaths import first_attribute
+
 # The regex of trafilatura's settings.BASIC_CLEAN_XPATH, the same string (tests/test_cascade.py
 # checks that it still is): EXSLT re:test(@attr, pattern, 'i') is re.search(pattern, value, re.I).
 COOKIE_CONSENT_RE = re.compile(
@@ -93,7 +95,7 @@ def basic_clean(body: HtmlElement, cookies: bool | None = None) -> list[HtmlElem
             el.tag in BASIC_CLEAN_TAGS
             or (cls and COOKIE_CONSENT_RE.search(cls))
             or (ident and COOKIE_CONSENT_RE.search(ident))
-            or (el.tag == "div" and "footer" in _class_or_id(el))
+            or (el.tag == "div" and "footer" in first_attribute(el.items(), "class", "id"))
         ):
             found.append(el)
     return found
@@ -113,14 +115,6 @@ def may_be_cookies(values: str) -> bool:
         if not any(word in lowered for word in COOKIE_WORDS):
             return False
     return COOKIE_CONSENT_RE.search(values) is not None
-
-
-def _class_or_id(el: HtmlElement) -> str:
-    """XPath `string(@class|@id)`: the first of the two in the element's source order."""
-    for name, value in el.attrib.items():
-        if name in ("class", "id"):
-            return str(value)
-    return ""
 
 
 def page_chars(tree: HtmlElement, cookies: bool | None = None) -> int:

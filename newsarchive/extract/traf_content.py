@@ -19,7 +19,6 @@ rereading its main_extractor.py and xpaths.py against this module (a test pins 2
 
 from __future__ import annotations
 
-import logging
 from copy import deepcopy
 
 from lxml.etree import Element, _Element, strip_elements, strip_tags
@@ -52,8 +51,6 @@ from trafilatura.xpaths import (
 )
 
 from newsarchive.extract.traf_xpaths import BODY_SELECTORS, overall_discard
-
-logger = logging.getLogger(__name__)
 
 
 def prune_overall(tree: HtmlElement) -> HtmlElement:

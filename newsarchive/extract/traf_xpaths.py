@@ -41,7 +41,7 @@ HIDDEN_CLASS_RE = re.compile(
 DISCARD_TAGS = frozenset({"div", "item", "list", "p", "section", "span"})
 
 
-def _first_of(items: list[tuple[str, str]], one: str, other: str) -> str:
+def first_attribute(items: list[tuple[str, str]], one: str, other: str) -> str:
     """XPath `string(@one|@other)`: the value of the first of the two in source order."""
     for name, value in items:
         if name in (one, other):
@@ -80,7 +80,7 @@ def overall_discard(tree: HtmlElement) -> list[HtmlElement]:
             "data-lp-replacement-content" in attrs
             or "nav" in attrs.get("role", "").replace("N", "n")
             or "MostPopularStories" in attrs.get("data-component", "")
-            or "cookie" in _first_of(items, "id", "class")
+            or "cookie" in first_attribute(items, "id", "class")
             or id_hits[0]
             or class_hits[0]
         ):
@@ -88,8 +88,8 @@ def overall_discard(tree: HtmlElement) -> list[HtmlElement]:
         style = attrs.get("style", "")
         if (
             cls == "comments-title"
-            or _first_of(items, "id", "class").startswith("reply-")
-            or "hidden" in _first_of(items, "id", "style")
+            or first_attribute(items, "id", "class").startswith("reply-")
+            or "hidden" in first_attribute(items, "id", "style")
             or "display:none" in style
             or "display: none" in style
             or id_hits[1]
