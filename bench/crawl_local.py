@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from newsarchive_testing import sitegen
-from newsarchive_testing.proc_cpu import CpuSampler, wait_measured
+from newsarchive_testing.proc_cpu import CpuSampler, load_average, wait_measured
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
@@ -641,14 +641,6 @@ def goals_table(
         ["figure", "value", "goal", "met"],
         [[name, value, goal, "yes" if met else "no"] for name, value, goal, met in rows],
     )
-
-
-def load_average() -> str:
-    """The 1/5/15-minute load averages (other processes skew every figure)."""
-    try:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "unknown"
 
 
 def versions() -> dict[str, str]:

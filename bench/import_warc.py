@@ -31,7 +31,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from newsarchive_testing import sitegen
-from newsarchive_testing.proc_cpu import CpuSampler, wait_measured
+from newsarchive_testing.proc_cpu import CpuSampler, load_average, wait_measured
 
 BASE = "https://www.giornale-di-prova.it"
 # what each process imports before its first page (start-up: a floor under every run)
@@ -159,11 +159,6 @@ def extraction_cpu(path: Path) -> float:
             cpu += time.process_time() - start
             pages += 1
     return 1000 * cpu / pages
-
-
-def load_average() -> str:
-    """The 1/5/15-minute load averages (other processes skew pages/s)."""
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def timed(func, *args):  # type: ignore[no-untyped-def]

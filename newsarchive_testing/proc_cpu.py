@@ -22,6 +22,14 @@ RESOURCE_TRACKER = b"multiprocessing.resource_tracker"
 SPAWNED = b"spawn_main"
 
 
+def load_average() -> str:
+    """The 1/5/15-minute load averages, for a bench's figures (other processes skew them)."""
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def _stat(pid: int) -> list[str] | None:
     """The fields of /proc/pid/stat after the command name (None once it is gone)."""
     try:
