@@ -3,7 +3,6 @@ when nothing contradicts that claim (used by `archive.pages` and `archive.reextr
 
 from __future__ import annotations
 
-import functools
 import logging
 import sqlite3
 from dataclasses import replace
@@ -19,18 +18,11 @@ if TYPE_CHECKING:  # extraction imports trafilatura: the crawler process does no
 logger = logging.getLogger(__name__)
 
 
-@functools.lru_cache(maxsize=64)
-def fetched_url(final_url: str) -> str:
-    """The canonical form of the URL a page was fetched from (remembered: canonical_claim and
-    trust_canonical ask for it in turn about the same page)."""
-    return canonicalize_url(final_url) or final_url
-
-
 def canonical_claim(final_url: str, extraction: Extraction | None) -> str | None:
     """The page's rel=canonical URL when it names another URL than the page's own, else None."""
     if extraction is None or extraction.article is None:
         return None
-    fetched = fetched_url(final_url)
+    fetched = canonicalize_url(final_url) or final_url
     return extraction.article.url if extraction.article.url != fetched else None
 
 
@@ -40,6 +32,7 @@ def trust_canonical(
     final_url: str,
     fetched_at: str,
     ex: Extraction,
+    claim: str | None,
 ) -> Extraction:
     """The extraction stored under its rel=canonical URL only when the claim is consistent,
     else under the fetched URL (the claim stays in pages.canonical_claim).
@@ -48,13 +41,14 @@ def trust_canonical(
     a "version 2"), and two pages pointing at each other would swap contents. A claim on
     URL c is trusted when the content matches a state of c known at that fetch time, or
     when c was never archived from its own page with other content and c's own page does
-    not point elsewhere.
+    not point elsewhere. claim: canonical_claim(final_url, ex), None when the page claims no
+    other URL than its own.
     """
     art = ex.article
-    fetched = fetched_url(final_url)
-    if art is None or art.url == fetched:
+    if art is None or claim is None:
         return ex
     claimed = art.url
+    fetched = canonicalize_url(final_url) or final_url
     states = conn.execute(
         """SELECT p.final_url, v.content_hash FROM article_versions v
            JOIN pages p ON p.id = v.page_id

@@ -128,7 +128,7 @@ class Pages:
                 self._archive.bodies.stored(page.final_url, compression)
             if extraction is not None:
                 extraction = trust_canonical(
-                    conn, page_id, page.final_url, page.fetched_at, extraction
+                    conn, page_id, page.final_url, page.fetched_at, extraction, claim
                 )
                 self._archive.derived.save(conn, page_id, page.fetched_at, extraction, extracted_at)
             return page_id

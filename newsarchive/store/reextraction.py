@@ -95,7 +95,7 @@ class Reextraction:
         claim = canonical_claim(final_url, extraction)
         if claim != old_claim:
             conn.execute("UPDATE pages SET canonical_claim = ? WHERE id = ?", (claim, page_id))
-        extraction = trust_canonical(conn, page_id, final_url, fetched_at, extraction)
+        extraction = trust_canonical(conn, page_id, final_url, fetched_at, extraction, claim)
         art = extraction.article
         if art is None:
             return []
