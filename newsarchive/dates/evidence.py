@@ -45,6 +45,7 @@ from newsarchive.dates.normalize import (
 )
 from newsarchive.extract import chrome
 from newsarchive.extract.metadata import PageMeta, clean_text
+from newsarchive.extract.result import DateEvidence as DateEvidence
 
 logger = logging.getLogger(__name__)
 
@@ -134,18 +135,6 @@ class Candidate:
     rank: int
     raw: str
     parsed: ParsedDate
-
-
-@dataclass(frozen=True)
-class DateEvidence:
-    """A date candidate as stored in the evidence ledger."""
-
-    field: str
-    source: str
-    raw: str
-    value: str
-    precision: str
-    chosen: bool
 
 
 @dataclass(frozen=True)

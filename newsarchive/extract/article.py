@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -61,6 +61,8 @@ from newsarchive.extract.outcomes import (
     Verdict,
     classify,
 )
+from newsarchive.extract.result import Extraction as Extraction
+from newsarchive.extract.result import Link as Link
 from newsarchive.urls import canonicalize_url, same_site
 
 logger = logging.getLogger(__name__)
@@ -79,38 +81,6 @@ EXTRACTOR = (
 
 class NotHTMLError(ValueError):
     """The input is not an HTML document."""
-
-
-@dataclass(frozen=True)
-class Link:
-    """A related-article link as stored in `links`."""
-
-    to_url: str
-    anchor_text: str
-    position: int
-    listed_date: str | None
-    listed_date_raw: str | None
-    kind: str = "related"
-
-
-@dataclass(frozen=True)
-class Extraction:
-    """Everything derived from one raw page."""
-
-    outcome: str
-    url: str
-    encoding: str | None = None
-    encoding_reason: str | None = None
-    article: Article | None = None
-    links: tuple[Link, ...] = ()
-    evidence: tuple[evidence.DateEvidence, ...] = ()
-    reason: str | None = None
-    extractor: str = EXTRACTOR
-    notes: tuple[str, ...] = field(default=())
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (what `newsarchive extract` prints)."""
-        return asdict(self)
 
 
 def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
@@ -248,17 +218,21 @@ def extract_article(
     # 1. Is it HTML at all? Decode with the documented order.
     raw = body.encode("utf-8") if isinstance(body, str) else body
     if not is_html(raw, _header(headers, "content-type")):
-        return Extraction(NOT_HTML, url, reason="content is not HTML")
+        return Extraction(NOT_HTML, url, reason="content is not HTML", extractor=EXTRACTOR)
     decoded = decode_body(raw, headers)
     enc, enc_reason = decoded.encoding, decoded.reason
     # 2. Parse once; the metadata reader, link finder and trafilatura share this tree.
     tree = parse_html(decoded.text)
     if tree is None:
-        return Extraction(NOT_HTML, url, enc, enc_reason, reason="unparsable HTML")
+        return Extraction(
+            NOT_HTML, url, enc, enc_reason, reason="unparsable HTML", extractor=EXTRACTOR
+        )
     meta = read_page_meta(tree)
     if status >= 400:
         verdict = _classify(tree, meta, status, headers, url, text=None, title=None)
-        return Extraction(verdict.outcome, url, enc, enc_reason, reason=verdict.reason)
+        return Extraction(
+            verdict.outcome, url, enc, enc_reason, reason=verdict.reason, extractor=EXTRACTOR
+        )
     canonical = article_url(meta, url)
     # 3. Related links and the date evidence are read before trafilatura prunes the tree.
     blocks, related = find_related(tree, url, selector=related_selector)
@@ -302,6 +276,7 @@ def extract_article(
             enc_reason,
             reason=verdict.reason if text else "no article text found",
             links=links,
+            extractor=EXTRACTOR,
         )
     if fallback.get("date") and (parsed := parse_iso(fallback["date"], tz=tz)):
         candidates.append(
@@ -322,6 +297,7 @@ def extract_article(
         evidence=dates.evidence,
         reason=verdict.reason if verdict.outcome != ARTICLE else None,
         notes=verdict.flags + tuple(f"capped:{name}" for name in capped),
+        extractor=EXTRACTOR,
     )
 
 

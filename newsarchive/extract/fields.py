@@ -4,7 +4,7 @@ assembled from the page's metadata and the fallbacks, and capped in length. Pure
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,6 +27,7 @@ from newsarchive.extract.metadata import (
     jsonld_text,
     language_code,
 )
+from newsarchive.extract.result import Article as Article
 from newsarchive.urls import canonicalize_url
 
 AUTHOR_PATH_RE = re.compile(r"/(?:autore|autori|author|authors|firme|redazione/autori)/[^/?#]+")
@@ -47,27 +48,6 @@ FIELD_CAPS = {
 }
 LIST_ITEM_CAP = 300  # one author, category or tag
 LIST_LEN_CAP = 100  # authors, categories, tags
-
-
-@dataclass(frozen=True)
-class Article:
-    """The article fields stored in `articles` (lists as tuples)."""
-
-    url: str
-    site: str
-    title: str | None
-    authors: tuple[str, ...]
-    date_published: str | None
-    date_published_raw: str | None
-    date_modified: str | None
-    date_modified_raw: str | None
-    description: str | None
-    text: str | None
-    language: str | None
-    sitename: str | None
-    categories: tuple[str, ...]
-    tags: tuple[str, ...]
-    image: str | None
 
 
 def _split_authors(value: str | None) -> list[str]:

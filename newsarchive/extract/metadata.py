@@ -16,23 +16,10 @@ from trafilatura.json_metadata import normalize_authors
 from trafilatura.metadata import extract_author
 from trafilatura.utils import trim
 
+from newsarchive.extract.schema_org import ARTICLE_TYPES
+
 logger = logging.getLogger(__name__)
 
-ARTICLE_TYPES = {
-    "newsarticle",
-    "article",
-    "reportagenewsarticle",
-    "analysisnewsarticle",
-    "opinionnewsarticle",
-    "reviewnewsarticle",
-    "backgroundnewsarticle",
-    "askpublicnewsarticle",
-    "blogposting",
-    "liveblogposting",
-    "socialmediaposting",
-    "techarticle",
-    "report",
-}
 MAX_JSONLD_CHARS = 2_000_000
 CONTROL_CHARS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # trafilatura_author repeats trafilatura 2.3.1's extract_author (pinned in pyproject.toml)

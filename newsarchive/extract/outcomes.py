@@ -21,7 +21,7 @@ from urllib.parse import SplitResult, urlsplit
 from lxml import etree
 from lxml.html import HtmlElement
 
-from newsarchive.extract.metadata import ARTICLE_TYPES
+from newsarchive.extract.schema_org import ARTICLE_TYPES
 
 logger = logging.getLogger(__name__)
 

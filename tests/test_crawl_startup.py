@@ -1,0 +1,70 @@
+"""The crawler process's start-up (issue 17, crawl speed): what it does not use, it does not
+import. The extraction stack (trafilatura and friends) is imported by the workers' fork server,
+on another core; the Scrapy components that a setting switches off are not imported to be asked.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from conftest import FAST, count_rows
+from scrapy.utils.misc import load_object
+
+from newsarchive.crawl.runner import build_settings
+from newsarchive.settings import UNUSED_WHEN_OFF
+from newsarchive_testing.cli_runner import child_env
+from newsarchive_testing.fixture_site import FixtureSite
+from newsarchive_testing.site_truth import SEED_PATH
+
+# what the crawler process must not import: the extraction stack, and what Scrapy's switched-off
+# remote control (aiohttp), cookies middleware (tldextract) and telnet console (conch) import
+NOT_IMPORTED = ("trafilatura", "htmldate", "justext", "aiohttp", "tldextract", "twisted.conch")
+
+
+def test_the_crawler_process_imports_neither_the_extraction_stack_nor_unused_components(
+    site: FixtureSite, tmp_path
+):
+    db = tmp_path / "archive.db"
+    args = ["crawl", site.url(SEED_PATH), "--db", str(db), "--depth", "0", "--quiet", *FAST]
+    code = textwrap.dedent(
+        f"""
+        import sys
+        from newsarchive.cli import cli
+        try:
+            cli.main({args!r}, standalone_mode=False)
+        finally:  # crawl ends with sys.exit(its exit code)
+            print(sorted(m for m in {NOT_IMPORTED!r} if m in sys.modules))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=child_env(), timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    # the page was extracted (by a worker) and stored: the crawl did run
+    assert count_rows(db, "SELECT count(*) FROM articles") == 1
+    assert ast.literal_eval(done.stdout.strip().splitlines()[-1]) == []
+
+
+def components(tmp_path: Path, overrides: dict[str, str]) -> set[str]:
+    """The extensions and downloader middlewares a crawl with these -s overrides enables, once
+    the project's add-ons have updated the settings (as Scrapy's Crawler does)."""
+    settings = build_settings(tmp_path / "archive.db", overrides, quiet=True, verbose=False)
+    for addon in settings.getdict("ADDONS"):
+        load_object(addon)().update_settings(settings)
+    return {
+        str(path)
+        for name in ("EXTENSIONS", "DOWNLOADER_MIDDLEWARES")
+        for path, order in settings.getwithbase(name).items()
+        if order is not None
+    }
+
+
+def test_switched_off_components_are_left_out_and_switched_on_ones_kept(tmp_path):
+    left_out = {component for _, _, component in UNUSED_WHEN_OFF}
+    assert components(tmp_path, {}).isdisjoint(left_out)
+    switched_on = {setting: "True" for setting, _, _ in UNUSED_WHEN_OFF}
+    assert left_out <= components(tmp_path, switched_on)
