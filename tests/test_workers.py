@@ -145,6 +145,38 @@ def test_workers_do_not_each_import_the_extraction_stack(tmp_path):
     assert float(out.stdout) < FORKED_WORKER_CPU_S
 
 
+# What a worker finds built at its first task: jusText's stoplist and dateparser's time-zone
+# regexes (each an lru cache: its size is 1 once built, 0 before).
+WARM_PROBE = """
+from dateparser.timezone_parser import _build_tz_regexes
+from newsarchive.extract.justext_run import stoplist
+
+
+def built():
+    return [stoplist.cache_info().currsize, _build_tz_regexes.cache_info().currsize]
+"""
+WARM_WORKER = """
+from warm_probe import built
+from newsarchive.crawl.workers import ExtractionPool
+
+started = ExtractionPool(1, memory_mb=0)
+print(started.pool.schedule(built).result(timeout=120))
+started.close()
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the fork server")
+def test_workers_start_warm(tmp_path):
+    """The fork server builds what extraction builds at a process's first pages (extract.warmup)
+    before it forks: each worker finds it built instead of building it again."""
+    (tmp_path / "warm_probe.py").write_text(WARM_PROBE)
+    out = subprocess.run(
+        [sys.executable, "-c", WARM_WORKER], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[1, 1]"
+
+
 def test_a_pool_adopts_prestarted_workers():
     from newsarchive.crawl import workers
 

@@ -62,13 +62,15 @@ PackedResult = tuple[Result, "Packed | None"]
 
 
 # What the fork server imports once, before it forks the first worker: the main module too
-# (the `newsarchive` script), which a worker would otherwise import again, as spawn does, and
-# the body compression import-warc's workers do (store.bodies.pack).
+# (the `newsarchive` script), which a worker would otherwise import again, as spawn does, the
+# body compression import-warc's workers do (store.bodies.pack), and the extraction stack,
+# warmed (crawl/preload.py).
 PRELOAD = [
     "__main__",
     "newsarchive.crawl.workers",
     "newsarchive.extract.article",
     "newsarchive.store.bodies",
+    "newsarchive.crawl.preload",
 ]
 # _limit_memory(parent=FORK_PARENT): the worker's parent is the fork server, whoever it is.
 FORK_PARENT = 0
