@@ -22,6 +22,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from newsarchive.crawl.packing import Packing
 from newsarchive.crawl.workers import (
     DEFAULT_MAX_HTML_BYTES,
     DEFAULT_MEMORY_MB,
@@ -33,6 +34,7 @@ from newsarchive.defaults import DEFAULT_DB, DEFAULT_TZ
 from newsarchive.extract.outcomes import ERROR, EXTRACTION_FAILED
 from newsarchive.model import RawPage, utc_now
 from newsarchive.store.archive import Archive, StorageError
+from newsarchive.store.bodies import Packed
 from newsarchive.store.pages import LOOKUP, StoredBody
 
 if TYPE_CHECKING:
@@ -60,6 +62,7 @@ class ArchivePipeline:
             "memory_mb": settings.getint("NEWSARCHIVE_EXTRACT_MEMORY_MB", DEFAULT_MEMORY_MB),
         }
         self.pool: ExtractionPool | None = None
+        self.packing: Packing | None = None  # with workers: they compress the bodies too
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -82,6 +85,8 @@ class ArchivePipeline:
             max_html_bytes=int(opts["max_html_bytes"]),
             memory_mb=int(opts["memory_mb"]),
         )
+        if self.pool.workers > 0:
+            self.packing = Packing(self.archive.bodies, self.pool.workers)
         spider = self.crawler.spider
         seeds = list(getattr(spider, "seeds", []))
         command = getattr(spider, "command", None) or " ".join(["scrapy", "crawl", *sys.argv[1:]])
@@ -126,7 +131,7 @@ class ArchivePipeline:
             # stored with the page, so that `reextract` reads its dates in the same zone
             item = dataclasses.replace(item, tz=self.tz)
         previous = self.previous_body(item)
-        extraction, outcome, error = await self.extract(item, previous)
+        extraction, outcome, error, packed = await self.extract(item, previous)
         page_depth = getattr(self.crawler.spider, "page_depth", None)
         if page_depth is not None:
             # a shorter path to the page may have been met while it was extracted
@@ -142,6 +147,7 @@ class ArchivePipeline:
                 # an older body cannot go away; with none, the store looks again, in the
                 # transaction (a page redirected to the same URL may have been stored since)
                 previous=previous if previous is not None else LOOKUP,
+                packed=packed,
             )
         except (StorageError, OSError, Exception) as exc:  # noqa: BLE001 - the crawl must stop cleanly
             self._inc("storage_error")
@@ -184,8 +190,9 @@ class ArchivePipeline:
 
     async def extract(
         self, item: RawPage, previous: StoredBody | None | Literal["lookup"] = LOOKUP
-    ) -> tuple[Extraction | None, str, str | None]:
-        """Run extraction for a page in the worker pool; never raises.
+    ) -> tuple[Extraction | None, str, str | None, Packed | None]:
+        """Run extraction for a page in the worker pool; never raises: (extraction, outcome,
+        error, the body as the worker compressed it for storage or None).
 
         Feeds, sitemaps and listings are kept raw, not extracted; a 304 or a body identical
         to the last fetch of the URL has nothing new to extract.
@@ -193,17 +200,18 @@ class ArchivePipeline:
         if self.pool is None or self.archive is None:
             raise RuntimeError("ArchivePipeline.extract called before open_spider")
         if item.kind != "article":
-            return None, (item.kind if item.status < 400 else ERROR), None
+            return None, (item.kind if item.status < 400 else ERROR), None, None
         if item.status == 304:
-            return None, NOT_MODIFIED, None
+            return None, NOT_MODIFIED, None, None
         if item.status < 300:
             unchanged = self.archive.pages.unchanged_outcome(
                 item.url, item.final_url, item.body, previous
             )
             if unchanged is not None:
                 self._inc("unchanged")
-                return None, unchanged, "unchanged since the last fetch"
-        extraction, outcome, error = await self.pool.extract(
+                return None, unchanged, "unchanged since the last fetch", None
+        codec = self.packing.codec(item.final_url) if self.packing is not None else None
+        (extraction, outcome, error), packed = await self.pool.extract(
             item.body,
             url=item.final_url,
             status=item.status,
@@ -211,10 +219,13 @@ class ArchivePipeline:
             headers=item.headers,
             related_selector=item.related_selector,
             tz=item.tz or self.tz,
+            codec=codec,
         )
+        if self.packing is not None:
+            self.packing.noted(codec, packed)
         if outcome == EXTRACTION_FAILED and error:
             self._inc(f"extraction_failed/{error.split(':')[0]}")
-        return extraction, outcome, error
+        return extraction, outcome, error, packed
 
 
 def run_status(

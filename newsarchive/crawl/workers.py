@@ -36,6 +36,8 @@ from typing import TYPE_CHECKING, Any
 
 from pebble import ProcessExpired, ProcessPool
 
+from newsarchive.extract.outcomes import EXTRACTION_FAILED, TOO_LARGE
+
 if TYPE_CHECKING:
     from newsarchive.extract.article import Extraction
     from newsarchive.store.bodies import Codec, Packed
@@ -254,8 +256,6 @@ class ExtractionPool:
     def too_large(self, body: bytes) -> Result | None:
         """The too_large result for a body over the cap, else None."""
         if self.max_html_bytes and len(body) > self.max_html_bytes:
-            from newsarchive.extract.outcomes import TOO_LARGE  # not at the top: see failure()
-
             return None, TOO_LARGE, f"{len(body)} bytes > cap of {self.max_html_bytes}"
         return None
 
@@ -310,10 +310,6 @@ class ExtractionPool:
         else:
             reason = f"{type(exc).__name__}: {exc}"
         logger.warning("extraction failed for %s: %s", url, reason)
-        # imported here, not at the top: extract.outcomes imports trafilatura, which a
-        # process that pre-starts workers (prestart) should not wait for first
-        from newsarchive.extract.outcomes import EXTRACTION_FAILED
-
         return None, EXTRACTION_FAILED, reason
 
     async def extract(
@@ -326,26 +322,32 @@ class ExtractionPool:
         headers: Mapping[str, str] | None,
         related_selector: str | None,
         tz: str,
-    ) -> Result:
-        """Extract one page without blocking the event loop."""
+        codec: Codec | None = None,
+    ) -> PackedResult:
+        """Extract one page without blocking the event loop; with a codec, the worker also
+        compresses the body for storage (store.bodies.pack), else the packed body is None."""
         if status < 400 and (big := self.too_large(body)) is not None:
-            return big
-        future = self.submit(
-            body,
-            url=url,
-            status=status,
-            fetched_at=fetched_at,
-            headers=dict(headers or {}),
-            related_selector=related_selector,
-            tz=tz,
-        )
+            return big, None
+        kwargs = {
+            "url": url,
+            "status": status,
+            "fetched_at": fetched_at,
+            "headers": dict(headers or {}),
+            "related_selector": related_selector,
+            "tz": tz,
+        }
+        if codec is None:
+            future: Future[Any] = self.submit(body, **kwargs)
+        else:
+            future = self.submit_packed(body, codec, **kwargs)
         try:
-            return await asyncio.wrap_future(future)
+            done = await asyncio.wrap_future(future)
         except BaseException as exc:  # noqa: BLE001
             if isinstance(exc, asyncio.CancelledError):
                 future.cancel()
                 raise
-            return self.failure(exc, url)
+            return self.failure(exc, url), None
+        return done if codec is not None else (done, None)
 
     def close(self) -> None:
         """Stop the workers (waiting for none of them)."""

@@ -32,6 +32,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeadersParserException
 
+from newsarchive.crawl.packing import Packing
 from newsarchive.crawl.workers import (
     DEFAULT_MAX_HTML_BYTES,
     DEFAULT_MEMORY_MB,
@@ -48,7 +49,6 @@ from newsarchive.store import warc as store_warc
 from newsarchive.store.archive import Archive
 from newsarchive.store.bodies import Codec, Packed
 from newsarchive.store.pages import LOOKUP
-from newsarchive.warc.packing import Packing
 from newsarchive.warc.records import fetched_at_of
 from newsarchive.warc.sources import (
     LANG_PEEK,

@@ -1,9 +1,9 @@
-"""Which site dictionaries go with import-warc's pages to the extraction workers, which
-compress the bodies they extract (store.bodies.pack; the main process, which stores the pages
-one at a time, then only checks and writes the blobs).
+"""Which site dictionaries go with the pages of a crawl or of import-warc to the extraction
+workers, which compress the bodies they extract (store.bodies.pack; the main process, which
+stores the pages one at a time, then only checks and writes the blobs).
 
 A dictionary's bytes (up to 1 MB) go with SHIP_PER_WORKER tasks per worker after the store
-first names it to the importer (a worker keeps the few it used last), and again when a worker
+first names it (a worker keeps the few it used last), and again when a worker
 no longer had a dictionary that is in use. The pages of a dictionary used too rarely for that
 (many sites, as in CC-NEWS) are compressed by the store instead: a worker would build a
 compressor (some 10 ms for a 1 MB dictionary) only to drop it again.
