@@ -117,6 +117,9 @@ DOWNLOADER_MIDDLEWARES = {
     "newsarchive.crawl.middlewares.RetryAfterMiddleware": 560,
     # After HttpCompressionMiddleware (590) in the request order: sees the encoded response.
     "newsarchive.crawl.middlewares.ContentEncodingMiddleware": 595,
+    # Scrapy's, without decoding the pages that cannot hold a <meta> refresh.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "newsarchive.crawl.metarefresh.MetaRefreshMiddleware": 580,
 }
 ITEM_PIPELINES = {
     "newsarchive.crawl.pipelines.ArchivePipeline": 300,

@@ -95,9 +95,16 @@ class ArchivePipeline:
             self.crawler.stats.set_value("newsarchive/crawl_id", self.crawl_id)
 
     def spider_closed(self, spider: Any, reason: str) -> None:
-        """Record the end of the run with its stats and status."""
+        """Record the end of the run with its stats and status (the workers stop meanwhile)."""
         if self.pool is not None:
-            self.pool.close()
+            self.pool.stop()
+        try:
+            self._record_end(spider, reason)
+        finally:
+            if self.pool is not None:
+                self.pool.close()
+
+    def _record_end(self, spider: Any, reason: str) -> None:
         if self.archive is None or self.crawl_id is None:
             return
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}

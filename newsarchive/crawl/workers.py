@@ -349,8 +349,16 @@ class ExtractionPool:
             return self.failure(exc, url), None
         return done if codec is not None else (done, None)
 
+    def stop(self) -> None:
+        """Start stopping the workers, without waiting (pending pages are not extracted):
+        pebble's threads take up to 0.2 s to notice, which close() then waits for; a caller
+        with other work to finish does it in between."""
+        if self.pool is not None:
+            self.pool.stop()  # type: ignore[no-untyped-call]
+
     def close(self) -> None:
-        """Stop the workers (waiting for none of them)."""
+        """Stop the workers and wait until pebble's threads have stopped them (the tasks they
+        run are not waited for)."""
         if self.pool is not None:
             self.pool.stop()  # type: ignore[no-untyped-call]
             self.pool.join(timeout=10)
