@@ -6,15 +6,16 @@ on another core; the Scrapy components that a setting switches off are not impor
 from __future__ import annotations
 
 import ast
+import logging
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
-from conftest import FAST, count_rows
+from conftest import FAST, count_rows, run_cli
 from scrapy.utils.misc import load_object
 
-from newsarchive.crawl.runner import build_settings
+from newsarchive.crawl.runner import build_settings, loggers_at
 from newsarchive.settings import UNUSED_WHEN_OFF
 from newsarchive_testing.cli_runner import child_env
 from newsarchive_testing.fixture_site import FixtureSite
@@ -68,3 +69,22 @@ def test_switched_off_components_are_left_out_and_switched_on_ones_kept(tmp_path
     assert components(tmp_path, {}).isdisjoint(left_out)
     switched_on = {setting: "True" for setting, _, _ in UNUSED_WHEN_OFF}
     assert left_out <= components(tmp_path, switched_on)
+
+
+def test_per_page_loggers_follow_log_level_while_the_crawl_runs():
+    names = ("scrapy", "newsarchive")
+    before = [logging.getLogger(n).level for n in names]
+    with loggers_at("WARNING", names):
+        assert not logging.getLogger("newsarchive.crawl.pipelines").isEnabledFor(logging.INFO)
+        assert not logging.getLogger("scrapy.core.engine").isEnabledFor(logging.DEBUG)
+    assert [logging.getLogger(n).level for n in names] == before
+
+
+def test_debug_lines_still_reach_the_log_when_asked_for(site: FixtureSite, tmp_path):
+    db = tmp_path / "archive.db"
+    args = ["crawl", site.url(SEED_PATH), "--db", str(db), "--depth", "0", *FAST]
+    quiet = run_cli(*args, cwd=tmp_path)
+    debug = run_cli(*args, "--recheck", "-s", "LOG_LEVEL=DEBUG", cwd=tmp_path)
+    assert (quiet.code, debug.code) == (0, 0), debug.err
+    assert "stored page" not in quiet.err
+    assert "stored page" in debug.err and "Crawled (200)" in debug.err

@@ -7,6 +7,8 @@ and the workers then are ready for the first page instead of starting when it ar
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -155,8 +157,29 @@ def _run_jobs(
         # job: names this job's queue in a shared frontier (--redis); one queue per job
         process.crawl(crawler, command=label, job=name, **spider_args)
         crawlers.append(crawler)
-    process.start()
+    with loggers_at(settings.get("LOG_LEVEL"), PER_PAGE_LOGGERS):
+        process.start()
     return [result_of(c.stats.get_stats() if c.stats else {}) for c in crawlers]
+
+
+# Loggers that write a DEBUG or INFO line for every page (Scrapy's "Crawled", "Scraped from";
+# the pipeline's "stored page"). Scrapy leaves the root logger at NOTSET and filters in its
+# handler, so each such line would be built as a record, then dropped: ~0.3 ms a page.
+PER_PAGE_LOGGERS = ("scrapy", "newsarchive")
+
+
+@contextmanager
+def loggers_at(level: int | str, names: tuple[str, ...]) -> Iterator[None]:
+    """These loggers at Scrapy's LOG_LEVEL while the crawl runs (what Scrapy's handler would
+    drop is then not built), as they were afterwards."""
+    saved = {name: logging.getLogger(name).level for name in names}
+    for name in names:
+        logging.getLogger(name).setLevel(level)
+    try:
+        yield
+    finally:
+        for name, was in saved.items():
+            logging.getLogger(name).setLevel(was)
 
 
 def result_of(stats: dict[str, Any]) -> CrawlResult:
