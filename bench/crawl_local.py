@@ -581,7 +581,7 @@ def cpu_breakdown(
     start_up: dict[str, dict[str, float]],
 ) -> list[list[Any]]:
     """CPU ms per page, where it goes: newsarchive's crawler process (start-up apart), the
-    fork server (it imports the extraction stack once for all workers) and the extraction
+    fork server (it imports and warms the extraction stack once for all workers) and the extraction
     workers (extraction itself, as timed in-process over the same pages, apart from what the
     workers spend around it: IPC, pickling; more if they were spawned, each importing the
     stack), and the plain spider."""
@@ -597,7 +597,7 @@ def cpu_breakdown(
             ["    start-up (imports)", main_up],
             ["    per page: Scrapy, pipeline, store", 1000 * na["main_cpu_s"] / pages - main_up],
             [
-                "  fork server (imports the extraction stack)",
+                "  fork server (imports, warms the extraction stack)",
                 1000 * (na["fork_server_cpu_s"] or 0.0) / pages,
             ],
             ["  extraction workers", workers_ms],

@@ -275,7 +275,7 @@ def main() -> None:
         ("  main process", 1000 * main_cpu / stored),
         ("    start-up (imports)", main_up),
         ("    per page: read WARC, store", 1000 * main_cpu / stored - main_up),
-        ("  fork server (imports the extraction stack)", 1000 * server_cpu / stored),
+        ("  fork server (imports, warms the extraction stack)", 1000 * server_cpu / stored),
         ("  extraction workers", 1000 * workers_cpu / stored),
         ("    extract_page (in-process figure)", extract_ms),
         ("    rest: IPC, pickling, contention", 1000 * workers_cpu / stored - extract_ms),
