@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 from datetime import datetime, timezone
 
 import pytest
@@ -181,12 +182,42 @@ def test_a_pool_adopts_prestarted_workers():
     from newsarchive.crawl import workers
 
     workers.prestart(1, memory_mb=512)
-    prestarted = workers._PRESTARTED[(1, 512)]
+    prestarted = workers._PRESTARTED[(1, 512)].result(timeout=120)
     adopting = ExtractionPool(1, memory_mb=512)
     try:
         assert (adopting.pool is prestarted, (1, 512) in workers._PRESTARTED) == (True, False)
     finally:
         adopting.close()
+        workers.discard_prestarted()
+
+
+def test_prestart_returns_before_the_workers_have_started(monkeypatch):
+    """Starting a worker waits for the fork server's imports: prestart leaves that to a thread,
+    and the pool that adopts the workers waits for them."""
+    from newsarchive.crawl import workers
+
+    release = threading.Event()
+    started: list[tuple[int, int]] = []
+    real_spawn = workers._spawn_pool
+
+    def slow_spawn(count: int, memory_mb: int) -> object:
+        release.wait(timeout=120)
+        started.append((count, memory_mb))
+        return real_spawn(count, memory_mb)
+
+    monkeypatch.setattr(workers, "_spawn_pool", slow_spawn)
+    workers.prestart(1, memory_mb=256)  # returns while the spawn waits
+    try:
+        assert (started, workers._PRESTARTED[(1, 256)].done()) == ([], False)
+        release.set()
+        adopting = ExtractionPool(1, memory_mb=256)
+        try:
+            assert started == [(1, 256)] and adopting.pool is not None
+            assert adopting.pool.schedule(os.getpid).result(timeout=120) != os.getpid()
+        finally:
+            adopting.close()
+    finally:
+        release.set()
         workers.discard_prestarted()
 
 
@@ -209,7 +240,7 @@ from busy_task import stuck_page
 from newsarchive.crawl import workers
 
 workers.prestart(2, memory_mb=0)
-pool = workers._PRESTARTED[(2, 0)]
+pool = workers._PRESTARTED[(2, 0)].result(timeout=120)
 futures = [pool.schedule(stuck_page, args=(f"busy-{n}",)) for n in range(2)]
 sys.stdin.read()  # runs until killed
 """

@@ -77,8 +77,9 @@ PRELOAD = [
 # _limit_memory(parent=FORK_PARENT): the worker's parent is the fork server, whoever it is.
 FORK_PARENT = 0
 
-# Pools started ahead of need by prestart(), by (workers, memory_mb), until a pool adopts one.
-_PRESTARTED: dict[tuple[int, int], ProcessPool] = {}
+# Pools started ahead of need by prestart(), by (workers, memory_mb), until a pool adopts one
+# (each a future: it starts in a thread).
+_PRESTARTED: dict[tuple[int, int], Future[ProcessPool]] = {}
 
 
 def _extract(body: bytes, **kwargs: Any) -> Result:
@@ -208,18 +209,50 @@ def _widen_pipes(pool: ProcessPool) -> None:
 
 def prestart(workers: int, *, memory_mb: int = DEFAULT_MEMORY_MB) -> None:
     """Start extraction workers ahead of the first page (an ExtractionPool of the same shape
-    adopts them); those never adopted are stopped by discard_prestarted() or at exit."""
+    adopts them); those never adopted are stopped by discard_prestarted() or at exit.
+
+    Returns at once: the pool starts in a thread. Starting a worker waits until the fork
+    server has imported and warmed the extraction stack (about half a second), which the
+    caller spends meanwhile importing and setting up its own part (Scrapy, the store)."""
     if workers > 0 and (workers, memory_mb) not in _PRESTARTED:
-        _PRESTARTED[(workers, memory_mb)] = _spawn_pool(workers, memory_mb)
+        starting: Future[ProcessPool] = Future()
+
+        def start() -> None:
+            try:
+                starting.set_result(_spawn_pool(workers, memory_mb))
+            except BaseException as exc:  # noqa: BLE001 - handed to whoever adopts the pool
+                starting.set_exception(exc)
+
+        threading.Thread(target=start, name="newsarchive-prestart", daemon=True).start()
+        _PRESTARTED[(workers, memory_mb)] = starting
+
+
+def adopt_prestarted(workers: int, memory_mb: int) -> ProcessPool | None:
+    """The pre-started pool of this shape, once started (None: there is none, or it could not
+    start, or it broke since)."""
+    starting = _PRESTARTED.pop((workers, memory_mb), None)
+    if starting is None:
+        return None
+    try:
+        pool = starting.result()
+    except Exception:  # noqa: BLE001 - the caller starts a pool of its own
+        logger.warning("pre-started extraction workers failed to start", exc_info=True)
+        return None
+    if pool.active:
+        return pool
+    pool.stop()  # type: ignore[no-untyped-call]
+    return None
 
 
 @atexit.register
 def discard_prestarted() -> None:
     """Stop the pre-started workers no pool has adopted."""
     while _PRESTARTED:
-        _, pool = _PRESTARTED.popitem()
-        pool.stop()  # type: ignore[no-untyped-call]
-        pool.join(timeout=10)
+        (workers, memory_mb), _ = next(iter(_PRESTARTED.items()))
+        pool = adopt_prestarted(workers, memory_mb)
+        if pool is not None:
+            pool.stop()  # type: ignore[no-untyped-call]
+            pool.join(timeout=10)
 
 
 def worker_count(setting: int) -> int:
@@ -246,12 +279,8 @@ class ExtractionPool:
 
     def _new_pool(self) -> ProcessPool:
         """Adopt the pre-started workers of this shape, or start new ones now."""
-        adopted = _PRESTARTED.pop((self.workers, self.memory_mb), None)
-        if adopted is not None:
-            if adopted.active:
-                return adopted
-            adopted.stop()  # type: ignore[no-untyped-call]
-        return _spawn_pool(self.workers, self.memory_mb)
+        adopted = adopt_prestarted(self.workers, self.memory_mb)
+        return adopted if adopted is not None else _spawn_pool(self.workers, self.memory_mb)
 
     def too_large(self, body: bytes) -> Result | None:
         """The too_large result for a body over the cap, else None."""
