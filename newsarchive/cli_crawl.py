@@ -114,7 +114,7 @@ def crawl(
 
     Example: newsarchive crawl https://www.example.it/esteri/2024/11/21/articolo.html --depth 2
     """
-    from newsarchive.crawl.runner import run_crawl, summary
+    from newsarchive.crawl.runner import prestart_workers, run_crawl, summary
     from newsarchive.urls import canonicalize_url
 
     if not (urls or feeds or sitemaps or listings):
@@ -131,8 +131,9 @@ def crawl(
             find_related_blocks(lxml.html.fromstring("<p></p>"), selector=related_selector)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--related-selector") from exc
-    sound_archive(db, refusal="nothing was crawled nor written")
     overrides = with_redis(redis_url, parse_settings(settings))
+    prestart_workers(overrides)  # the fork server imports the extraction stack meanwhile
+    sound_archive(db, refusal="nothing was crawled nor written")
     result = run_crawl(
         list(urls),
         db=db,
@@ -190,15 +191,16 @@ def run(
     Example: newsarchive run jobs.example.toml --db archive.db --quiet
     """
     from newsarchive.crawl.jobs import JobsError, load_jobs
-    from newsarchive.crawl.runner import run_jobs, summary
+    from newsarchive.crawl.runner import prestart_workers, run_jobs, summary
 
     try:
         file_db, sources = load_jobs(jobs_file)
     except JobsError as exc:
         raise click.ClickException(str(exc)) from exc
     path = db or Path(file_db or DEFAULT_DB)
-    sound_archive(path, refusal="nothing was crawled nor written")
     overrides = with_redis(redis_url, parse_settings(settings))
+    prestart_workers(overrides)  # the fork server imports the extraction stack meanwhile
+    sound_archive(path, refusal="nothing was crawled nor written")
     results = run_jobs(
         [(s.name, s.spider_args()) for s in sources],
         db=path,

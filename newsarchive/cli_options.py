@@ -86,11 +86,13 @@ def parse_settings(pairs: tuple[str, ...]) -> dict[str, str]:
 def _check_setting(key: str, value: str) -> None:
     """A -s value must suit the setting's default (a number, a boolean, a time zone): Scrapy
     would only find out once the crawl starts, with a traceback."""
-    from scrapy.settings import default_settings
-
     from newsarchive import settings as project
 
-    default = getattr(project, key, getattr(default_settings, key, None))
+    default = getattr(project, key, None)
+    if default is None and not hasattr(project, key):
+        from scrapy.settings import default_settings  # imports Scrapy: only when needed
+
+        default = getattr(default_settings, key, None)
     expected = None
     if isinstance(default, bool):
         if value.strip().lower() not in ("0", "1", "true", "false"):

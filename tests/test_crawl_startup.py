@@ -12,6 +12,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import click
 from conftest import FAST, count_rows, run_cli
 from scrapy.utils.misc import load_object
 
@@ -88,3 +89,36 @@ def test_debug_lines_still_reach_the_log_when_asked_for(site: FixtureSite, tmp_p
     assert (quiet.code, debug.code) == (0, 0), debug.err
     assert "stored page" not in quiet.err
     assert "stored page" in debug.err and "Crawled (200)" in debug.err
+
+
+def test_checking_project_settings_does_not_import_scrapy():
+    code = (
+        "import sys\n"
+        "from newsarchive.cli_options import parse_settings\n"
+        "parse_settings(('DOWNLOAD_DELAY=0', 'NEWSARCHIVE_MAX_LINKS_PER_PAGE=400'))\n"
+        "print('scrapy' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "False", done.stderr
+
+
+def test_crawl_starts_the_workers_before_it_opens_the_archive(monkeypatch, tmp_path):
+    """The fork server imports the extraction stack while the command opens the archive and
+    imports Scrapy."""
+    from click.testing import CliRunner
+
+    from newsarchive import cli_crawl
+    from newsarchive.cli import cli
+    from newsarchive.crawl import runner
+
+    calls: list[str] = []
+
+    def refuse(db: Path, *, refusal: str) -> None:
+        calls.append("open archive")
+        raise click.ClickException("stop here")
+
+    monkeypatch.setattr(runner, "prestart_workers", lambda overrides: calls.append("workers"))
+    monkeypatch.setattr(cli_crawl, "sound_archive", refuse)
+    args = ["crawl", "http://giornale.example/a.html", "--db", str(tmp_path / "a.db")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1 and calls == ["workers", "open archive"], result.output
