@@ -63,11 +63,13 @@ PackedResult = tuple[Result, "Packed | None"]
 
 # What the fork server imports once, before it forks the first worker: the main module too
 # (the `newsarchive` script), which a worker would otherwise import again, as spawn does, and
-# the body compression import-warc's workers do (store.bodies.pack).
+# the body compression import-warc's workers do (store.bodies.pack), and the lazily built
+# caches every worker would otherwise build on its first pages (extract.prewarm: 1.5 s each).
 PRELOAD = [
     "__main__",
     "newsarchive.crawl.workers",
     "newsarchive.extract.article",
+    "newsarchive.extract.prewarm",
     "newsarchive.store.bodies",
 ]
 # _limit_memory(parent=FORK_PARENT): the worker's parent is the fork server, whoever it is.
