@@ -75,3 +75,15 @@ def test_extraction_is_the_same_after_prewarm(tmp_path):
     assert [r.returncode for r in runs] == [0, 0], [r.stderr[-2000:] for r in runs]
     cold, warm = (json.loads(r.stdout) for r in runs)
     assert len(cold) > 10 and cold == warm
+
+
+def test_a_failing_warm_up_does_not_raise(monkeypatch, caplog):
+    # the fork server imports extract.prewarm: an exception there would start no worker
+    from newsarchive.extract import prewarm
+
+    def broken() -> None:
+        raise RuntimeError("no dateparser today")
+
+    monkeypatch.setattr(prewarm, "get_external_parser", broken)
+    prewarm.warm_quietly()
+    assert "warm-up failed" in caplog.text

@@ -37,4 +37,14 @@ def warm() -> None:
     stoplist(None)  # trafilatura hands jusText no language (body.TRAFILATURA_OPTIONS)
 
 
-warm()
+def warm_quietly() -> None:
+    """warm(), logging what goes wrong instead of raising it: the fork server imports this
+    module, and an error there would keep every worker from starting (a failed warm-up only
+    leaves the workers to build these caches themselves)."""
+    try:
+        warm()
+    except Exception:  # noqa: BLE001 - see above
+        logger.warning("the extraction warm-up failed; workers build their caches", exc_info=True)
+
+
+warm_quietly()
