@@ -7,6 +7,8 @@ from copy import copy
 import justext.core
 import lxml.html
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 from trafilatura import external
 from trafilatura.settings import Extractor
@@ -121,3 +123,21 @@ def test_justext_is_the_version_lazy_paragraph_was_written_for():
     from importlib.metadata import version
 
     assert version("jusText") == "3.0.2"
+
+
+WHITESPACE = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["a", "Bé", "x y", *WHITESPACE]), max_size=20).map("".join))
+def test_normalize_whitespace_is_justexts(text: str) -> None:
+    from justext.utils import normalize_whitespace
+
+    assert justext_run.normalize_whitespace(text) == normalize_whitespace(text)
+
+
+@given(st.text())
+def test_normalize_whitespace_is_justexts_on_any_text(text: str) -> None:
+    from justext.utils import normalize_whitespace
+
+    assert justext_run.normalize_whitespace(text) == normalize_whitespace(text)

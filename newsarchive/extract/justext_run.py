@@ -16,6 +16,7 @@ when read (LazyParagraph).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
@@ -39,6 +40,12 @@ STOPWORDS_LOW, STOPWORDS_HIGH = 0.1, 0.2
 MAX_LINK_DENSITY = 0.25
 NO_HEADINGS = True
 MAX_HEADING_DISTANCE = 150
+# jusText's normalize_whitespace (justext.utils) calls a Python function for every run of
+# whitespace; normalize_whitespace below does the same in two passes without one: a run that
+# holds a line break (\n or \r) becomes "\n", any other run " " (the greedy \s* take the whole
+# run around its last line break; the runs left after that pass hold none).
+LINE_BREAK_RUN_RE = re.compile(r"\s*[\n\r]\s*")
+SPACE_RUN_RE = re.compile(r"[^\S\n\r]+")
 
 
 @cache
@@ -77,6 +84,12 @@ def classify_paragraphs(paragraphs: list[Any], stopwords: frozenset[str]) -> Non
             paragraph.cf_class = "bad"
 
 
+def normalize_whitespace(text: str) -> str:
+    """justext.utils.normalize_whitespace: whitespace runs as one "\n" (with a line break) or
+    one " " (tests/test_justext_run.py holds it to jusText's)."""
+    return str(SPACE_RUN_RE.sub(" ", LINE_BREAK_RUN_RE.sub("\n", text)))
+
+
 class LazyParagraph(Paragraph):  # type: ignore[misc]
     """jusText 3.0's Paragraph, whose path strings (dom_path, xpath) are written when read,
     from the path as it was when the paragraph started, and whose text is joined once it is
@@ -106,26 +119,34 @@ class LazyParagraph(Paragraph):  # type: ignore[misc]
     def text(self) -> str:
         """Paragraph.text (joined once frozen)."""
         if self._text is None:
-            return str(Paragraph.text.fget(self))
+            return normalize_whitespace("".join(self.text_nodes).strip())
         return self._text
 
+    def append_text(self, text: str) -> str:
+        """Paragraph.append_text."""
+        text = normalize_whitespace(text)
+        self.text_nodes.append(text)
+        return text
+
     def freeze(self) -> None:
-        """Keep the text: no more text comes (the paragraph maker has finished)."""
+        """Keep the text: no more text comes (the paragraph maker has moved on)."""
         self._text = self.text
 
 
 class LazyParagraphMaker(ParagraphMaker):  # type: ignore[misc]
     """ParagraphMaker making LazyParagraphs. It keeps a finished paragraph exactly when
     jusText does (`self.paragraph and self.paragraph.contains_text()`: a text that is not
-    empty, and text nodes), the cheap test first."""
+    empty, and text nodes), the cheap test first; the paragraph is complete: frozen."""
 
     paragraph: LazyParagraph | None
     paragraphs: list[LazyParagraph]
 
     def _start_new_pragraph(self) -> None:
         paragraph = self.paragraph
-        if paragraph is not None and paragraph.contains_text() and len(paragraph):
-            self.paragraphs.append(paragraph)
+        if paragraph is not None and paragraph.contains_text():
+            paragraph.freeze()
+            if paragraph.text:
+                self.paragraphs.append(paragraph)
         self.paragraph = LazyParagraph(self.path)
 
 
@@ -148,10 +169,7 @@ def make_paragraphs(root: _Element) -> list[Any]:
         _fire(sibling, handler)
         sibling = sibling.getnext()
     handler.endDocument()
-    paragraphs = list(handler.paragraphs)
-    for paragraph in paragraphs:
-        paragraph.freeze()
-    return paragraphs
+    return list(handler.paragraphs)
 
 
 def _fire(element: _Element, handler: ParagraphMaker) -> None:
