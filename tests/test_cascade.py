@@ -352,3 +352,42 @@ def test_a_teaser_in_a_pruned_section_still_gives_bare_extractions_text(monkeypa
         for fast in (True, False)
     ]
     assert texts == [doc.text if doc is not None else None for doc in expected]
+
+
+@pytest.mark.parametrize(
+    "html", [*COMPARE_PAGES, *(p.read_text("utf-8", "replace") for p in FIXTURES[:25])]
+)
+def test_readability_runs_once_for_a_pages_comparisons(html: str, monkeypatch) -> None:
+    # a full run compares in balanced focus, then again in recall when it escalates: both
+    # comparisons read readability's article of the pruned tree, built once; each gets a copy
+    tree = parse_html(html)
+    if tree is None:
+        pytest.skip("not HTML")
+    run = Cascade(tree, URL, TRAFILATURA_OPTIONS)
+    pruned = run.pruned()
+    expected = []
+    for focus in ("balanced", "recall"):
+        options = cascade.extractor(URL, fast=False, options=TRAFILATURA_OPTIONS)
+        options.focus = focus
+        cleaned = tree_cleaning(copy(pruned), options)
+        body, text = extract_content(convert_tags(copy(cleaned), options, URL), options)
+        alone = cascade.compare(lambda c=cleaned: copy(c), pruned, copy(body), text, options)
+        expected.append((options, cleaned, body, text, alone))
+    calls = []
+    real = cascade.readability
+
+    def spy(tree: Any) -> tuple[Any, str]:
+        calls.append(tree)
+        return real(tree)
+
+    monkeypatch.setattr(cascade, "readability", spy)
+    for options, cleaned, body, text, alone in expected * 2:  # (a page's article, sanitized
+        # in place by the first comparison that takes it, must not reach the next one)
+        ours = cascade.compare(
+            lambda c=cleaned: copy(c), pruned, copy(body), text, options, run._read
+        )
+        assert (etree.tostring(ours[0]), ours[1]) == (etree.tostring(alone[0]), alone[1])
+    assert len(calls) <= 1
+    first = run._read(pruned)
+    first[0].clear()  # what compare may do to the article it gets
+    assert etree.tostring(run._read(pruned)[0]) == etree.tostring(real(pruned)[0])

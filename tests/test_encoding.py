@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsarchive.extract.article import extract_article
 from newsarchive.extract.encoding import decode_body
@@ -147,3 +149,74 @@ def test_parse_html_rejects_what_trafilatura_rejects() -> None:
     for text in ("just some words", ""):
         assert parse_html(text) is None
         assert load_html(text) is None
+
+
+# --- parse_html from the raw UTF-8 bytes (Decoded.utf8) ------------------------------------
+
+PARSED_TEXTS = [
+    page(TEXT),
+    "<?xml version='1.0' encoding='utf-8'?><html><body><p>Testo</p></body></html>",
+    "<!DOCTYPE html><html><body><p>Uno</p><p>Due</p></body></html>",
+    "<p>solo un frammento</p><p>e un altro</p>",
+    '<html><head><meta charset="iso-8859-1"></head><body><p>Città è più</p></body></html>',
+    "<html><body><p>&egrave; &#8217; &amp;nbsp; \u00a0 \U0001f600 \u2028</p></body></html>",
+    page(TEXT).replace("<p>", "<p>\x0b", 1),  # repaired: the text's own steps
+    "just some words",
+    "",
+]
+
+
+def tostring_or_none(tree: object) -> bytes | None:
+    import lxml.html
+
+    return None if tree is None else lxml.html.tostring(tree)
+
+
+@pytest.mark.parametrize("text", PARSED_TEXTS)
+def test_parse_html_makes_the_same_tree_of_the_utf8_bytes(text: str) -> None:
+    from newsarchive.extract.encoding import parse_html
+
+    assert tostring_or_none(parse_html(text, text.encode("utf-8"))) == tostring_or_none(
+        parse_html(text)
+    )
+
+
+def test_parse_html_makes_the_same_tree_of_the_fixture_bytes() -> None:
+    from newsarchive.extract.encoding import parse_html
+    from newsarchive_testing.fixture_trees import FIXTURES
+
+    for path in FIXTURES:
+        decoded = decode_body(path.read_bytes())
+        assert tostring_or_none(parse_html(decoded.text, decoded.utf8)) == tostring_or_none(
+            parse_html(decoded.text)
+        ), path
+
+
+HTML_BITS = st.sampled_from([
+    "<p>", "</p>", "<div class='a'>", "</div>", "<br/>", "<!-- c -->", "&amp;", "&egrave;",
+    "&#8217;", "&#x20AC;", "<script>var a = '<p>';</script>", "<meta charset='latin1'>",
+    "<html>", "<body>", "<head>", "<title>t</title>", "<?xml version='1.0'?>", "<![CDATA[x]]>",
+])  # fmt: skip
+TEXT_BITS = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(HTML_BITS, TEXT_BITS), max_size=14))
+def test_parse_html_of_the_utf8_bytes_is_the_parse_of_the_text(parts: list[str]) -> None:
+    from newsarchive.extract.encoding import parse_html
+
+    text = "".join(parts)
+    assert tostring_or_none(parse_html(text, text.encode("utf-8"))) == tostring_or_none(
+        parse_html(text)
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=64) | st.text(max_size=32).map(lambda t: t.encode("utf-8", "replace")))
+def test_decoded_utf8_is_the_texts_utf8_encoding(body: bytes) -> None:
+    decoded = decode_body(b"<html><body>" + body)
+    assert decoded.utf8 is None or decoded.utf8 == decoded.text.encode("utf-8")
+    if decoded.reason in ("ascii", "valid-utf-8"):
+        assert decoded.utf8 is not None

@@ -7,6 +7,8 @@ from copy import copy
 import justext.core
 import lxml.html
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 from trafilatura import external
 from trafilatura.settings import Extractor
@@ -82,11 +84,19 @@ def test_the_stoplist_is_lower_cased_once_not_per_call(monkeypatch):
     )
 
 
+PARAGRAPH_FIELDS = ("dom_path", "xpath", "text_nodes", "chars_count_in_links", "tags_count")
+
+
 def paragraphs_of(paragraphs: list) -> list[dict]:
-    return [vars(p) for p in paragraphs]
+    # (what jusText's Paragraph holds, and its text, read on ours as on theirs)
+    return [
+        {k: getattr(p, k) for k in (*PARAGRAPH_FIELDS, "class_type", "text")} for p in paragraphs
+    ]
 
 
 SAX_CASES = [
+    # a paragraph whose only text node is a <br>'s space: its text is empty, it is dropped
+    "<div><p><br/></p><p>x</p></div>",
     # comments and their tails, <br><br>, links, a root tail, text right in the root
     "<div>lead<!-- c -->after<p>uno <a href='/x'>due</a> tre</p>x<br/><br/>y<b>z</b></div>tail",
     # a namespaced tag (the local name counts) and a processing instruction
@@ -105,3 +115,29 @@ def test_make_paragraphs_is_justexts() -> None:
         assert paragraphs_of(justext_run.make_paragraphs(root)) == paragraphs_of(theirs)
     texts = [p.text for p in justext_run.make_paragraphs(roots[-3])]
     assert texts == ["leadafter", "uno due tre", "x", "yz", "tail"]  # (the comment's text: none)
+
+
+def test_justext_is_the_version_lazy_paragraph_was_written_for():
+    # LazyParagraph(Maker) repeat jusText 3.0's Paragraph and _start_new_pragraph, and read
+    # PathInfo._elements: an upgrade means rereading justext/core.py and paragraph.py
+    from importlib.metadata import version
+
+    assert version("jusText") == "3.0.2"
+
+
+WHITESPACE = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["a", "Bé", "x y", *WHITESPACE]), max_size=20).map("".join))
+def test_normalize_whitespace_is_justexts(text: str) -> None:
+    from justext.utils import normalize_whitespace
+
+    assert justext_run.normalize_whitespace(text) == normalize_whitespace(text)
+
+
+@given(st.text())
+def test_normalize_whitespace_is_justexts_on_any_text(text: str) -> None:
+    from justext.utils import normalize_whitespace
+
+    assert justext_run.normalize_whitespace(text) == normalize_whitespace(text)

@@ -222,7 +222,7 @@ def extract_article(
     decoded = decode_body(raw, headers)
     enc, enc_reason = decoded.encoding, decoded.reason
     # 2. Parse once; the metadata reader, link finder and trafilatura share this tree.
-    tree = parse_html(decoded.text)
+    tree = parse_html(decoded.text, decoded.utf8)
     if tree is None:
         return Extraction(
             NOT_HTML, url, enc, enc_reason, reason="unparsable HTML", extractor=EXTRACTOR

@@ -143,21 +143,29 @@ def justext_rescue(
     return body, trim(" ".join(body.itertext()))
 
 
+def readability(tree: HtmlElement) -> tuple[HtmlElement, str]:
+    """readability's article of a copy of tree (it changes the tree it reads), and its text."""
+    algo_body = try_readability(copy(tree))
+    algo_text = trim(etree.tostring(algo_body, method="text", encoding="utf-8").decode("utf-8"))
+    return algo_body, algo_text
+
+
 def compare(
     cleaned: Callable[[], HtmlElement],
     tree: HtmlElement,
     body: _Element,
     text: str,
     options: Extractor,
+    read: Callable[[HtmlElement], tuple[HtmlElement, str]] = readability,
 ) -> tuple[_Element, str]:
     """trafilatura.external.compare_extraction(cleaned(), copy(tree), body, text, options) when
     not in precision mode, but it builds the cleaned tree (justext's) only when justext runs,
-    and copies the tree (readability changes it) only when readability runs."""
+    and copies the tree (readability changes it) only when readability runs. read(tree) is
+    readability(tree) or gives what it would (an article compare may change: a new one)."""
     len_text = len(text)
     if options.focus == "recall" and len_text > options.min_extracted_size * 10:
         return body, text
-    algo_body = try_readability(copy(tree))
-    algo_text = trim(etree.tostring(algo_body, method="text", encoding="utf-8").decode("utf-8"))
+    algo_body, algo_text = read(tree)
     len_algo = len(algo_text)
     readability = _prefer_readability(body, algo_body, algo_text, len_text, len_algo, options)
     if readability:
@@ -222,6 +230,7 @@ class Cascade:
         self._values: str | None = None  # the class and id values of the page's tree
         # a fast run's main-extractor result per focus, for the full run (see _extract)
         self._main: dict[str, tuple[_Element, str]] = {}
+        self._readability: tuple[HtmlElement, str] | None = None  # see _read
 
     def text(self, *, fast: bool) -> str | None:
         """bare_extraction(tree, url=url, fast=fast, **options).text"""
@@ -284,7 +293,9 @@ class Cascade:
         kept = None if options.fast else self._main.get(options.focus)
         if kept is not None:
             body, text = kept
-            return compare(lambda: tree_cleaning(copy(tree), options), tree, body, text, options)
+            return compare(
+                lambda: tree_cleaning(copy(tree), options), tree, body, text, options, self._read
+            )
         cleaned = tree_cleaning(copy(tree), options)
         backup = None if options.fast else copy(cleaned)  # the tree before convert_tags
         cleaned = convert_tags(cleaned, options, self.url)
@@ -292,8 +303,19 @@ class Cascade:
         if options.fast and self._same_in_full(options):
             self._main[options.focus] = (body, text)
         if backup is not None:
-            body, text = compare(lambda: backup, tree, body, text, options)
+            body, text = compare(lambda: backup, tree, body, text, options, self._read)
         return body, text
+
+    def _read(self, tree: HtmlElement) -> tuple[HtmlElement, str]:
+        """readability(tree), run once per page: the full run's comparison and its recall
+        retry both read the pruned tree, and readability reads nothing else (no option). Each
+        call gets its own copy of the article (compare may sanitize the one it gets in place)."""
+        if tree is not self.pruned():  # (not so today: compare gets the pruned tree only)
+            return readability(tree)
+        if self._readability is None:
+            self._readability = readability(tree)
+        algo_body, algo_text = self._readability
+        return copy(algo_body), algo_text
 
     def _same_in_full(self, options: Extractor) -> bool:
         """Whether extract_content gives in full what it gives in fast mode: it reads `fast`
