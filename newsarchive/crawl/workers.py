@@ -71,7 +71,6 @@ PRELOAD = [
     "__main__",
     "newsarchive.crawl.workers",
     "newsarchive.extract.article",
-    "newsarchive.extract.prewarm",
     "newsarchive.store.bodies",
     "newsarchive.crawl.preload",
 ]

@@ -7,6 +7,11 @@ grammar leaves to dateparser), charset_normalizer's imports (~40 ms, at the firs
 usable charset). The crawl's fork server runs warm_up() once, before it forks any extraction
 worker (crawl/workers.PRELOAD), so that the workers start with all of it built instead of each
 building it again at its first pages.
+
+Not warmed: htmldate's dateparser, which compiles each of its ~200 locales at the first string
+that locale is tried on (1.4 s for all of them). Warmed in the fork server, it made the first
+page wait for the workers 1.4 s longer, more than the workers then saved: a 400-page crawl of
+the corpus took 7.2 s instead of 5.9 s (median of 5).
 """
 
 from __future__ import annotations
