@@ -329,8 +329,8 @@ def test_merged_shards_keep_bodies_readable_whatever_their_dictionaries(tmp_path
 def test_few_dictionary_compressors_are_kept_whatever_the_number_of_sites(
     archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A level-9 compressor that has used a 1 MB dictionary holds ~21 MB: a crawl over many
-    sites with dictionaries must not keep one per site (it kept 64, 1.3 GB)."""
+    """A compressor that has used a 1 MB dictionary holds ~6 MB (~21 MB at level 9): a crawl
+    over many sites with dictionaries must not keep one per site (it kept 64, 1.3 GB)."""
     import threading
 
     import zstandard
