@@ -88,6 +88,8 @@ class Measured:
     # its descendants' by kind (fork server, workers, resource tracker), their peak RSS
     own_cpu_s: float | None = None
     descendants_cpu_s: dict[str, float] | None = None
+    # the bench's own CPU while it sampled (taken from the cores the contender runs on)
+    sampler_cpu_s: float | None = None
 
     @property
     def cpu_s(self) -> float:
@@ -122,6 +124,7 @@ def run_measured(
     (sample: the CPU of its workers apart, read from /proc while it runs)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
+        bench_cpu = time.process_time()
         proc = subprocess.Popen(cmd, cwd=cwd, env=child_env(), stdout=out, stderr=err)
         sampler = CpuSampler(proc.pid).start() if sample else None
         killer = threading.Timer(timeout, lambda: os.kill(proc.pid, signal.SIGKILL))
@@ -147,6 +150,7 @@ def run_measured(
             stderr=err.read().decode("utf-8", "replace"),
             own_cpu_s=own if sampler is not None else None,
             descendants_cpu_s=sampler.by_kind() if sampler is not None else None,
+            sampler_cpu_s=time.process_time() - bench_cpu if sampler is not None else None,
         )
 
 
@@ -177,6 +181,7 @@ class Run:
             "main_cpu_s": m.own_cpu_s,
             "workers_cpu_s": (m.descendants_cpu_s or {}).get("worker"),
             "fork_server_cpu_s": (m.descendants_cpu_s or {}).get("fork server"),
+            "sampler_cpu_s": m.sampler_cpu_s,
             "other_cpu_s": sum(
                 v
                 for k, v in (m.descendants_cpu_s or {}).items()
@@ -480,6 +485,7 @@ def median_row(runs: list[Run]) -> dict[str, Any]:
         "main_cpu_s",
         "workers_cpu_s",
         "fork_server_cpu_s",
+        "sampler_cpu_s",
         "other_cpu_s",
         "peak_rss_mb",
         "server_requests",
@@ -604,6 +610,10 @@ def cpu_breakdown(
             ["    extract_article (in-process figure)", extract],
             ["    rest: IPC, pickling, contention", workers_ms - extract],
             ["  other (resource tracker)", 1000 * (na["other_cpu_s"] or 0.0) / pages],
+            [
+                "  (the bench's /proc sampling, not counted above)",
+                1000 * (na["sampler_cpu_s"] or 0.0) / pages,
+            ],
         ]
     peer = summary.get("scrapy+trafilatura")
     if peer and peer["pages"]:

@@ -6,6 +6,8 @@ cli_warc (import-warc, export --format warc), with the shared options in cli_opt
 
 from __future__ import annotations
 
+import atexit
+import gc
 import sys
 from typing import Any
 
@@ -72,6 +74,10 @@ def cli() -> None:
 
 def main() -> None:
     """Entry point for `python -m newsarchive`."""
+    # Run last at exit, before the interpreter's final garbage collection, which would walk
+    # every object a crawl leaves behind (~0.1 s after 400 pages) to free memory the process
+    # is giving back anyway: frozen objects are not walked.
+    atexit.register(gc.freeze)
     cli()
 
 
