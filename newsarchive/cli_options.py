@@ -88,8 +88,9 @@ def _check_setting(key: str, value: str) -> None:
     would only find out once the crawl starts, with a traceback."""
     from newsarchive import settings as project
 
-    default = getattr(project, key, None)
-    if default is None and not hasattr(project, key):
+    if hasattr(project, key):
+        default = getattr(project, key)
+    else:
         from scrapy.settings import default_settings  # imports Scrapy: only when needed
 
         default = getattr(default_settings, key, None)

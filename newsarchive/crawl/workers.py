@@ -247,8 +247,7 @@ def adopt_prestarted(workers: int, memory_mb: int) -> ProcessPool | None:
 @atexit.register
 def discard_prestarted() -> None:
     """Stop the pre-started workers no pool has adopted."""
-    while _PRESTARTED:
-        (workers, memory_mb), _ = next(iter(_PRESTARTED.items()))
+    for workers, memory_mb in list(_PRESTARTED):
         pool = adopt_prestarted(workers, memory_mb)
         if pool is not None:
             pool.stop()  # type: ignore[no-untyped-call]
