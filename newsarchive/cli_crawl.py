@@ -114,6 +114,10 @@ def crawl(
 
     Example: newsarchive crawl https://www.example.it/esteri/2024/11/21/articolo.html --depth 2
     """
+    from newsarchive.crawl import forks
+
+    overrides = parse_settings(settings)
+    forks.start_server(overrides)  # it imports the extraction stack while this process goes on
     from newsarchive.crawl.runner import prestart_workers, run_crawl, summary
     from newsarchive.urls import canonicalize_url
 
@@ -131,8 +135,8 @@ def crawl(
             find_related_blocks(lxml.html.fromstring("<p></p>"), selector=related_selector)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--related-selector") from exc
-    overrides = with_redis(redis_url, parse_settings(settings))
-    prestart_workers(overrides)  # the fork server imports the extraction stack meanwhile
+    overrides = with_redis(redis_url, overrides)
+    prestart_workers(overrides)
     sound_archive(db, refusal="nothing was crawled nor written")
     result = run_crawl(
         list(urls),
@@ -190,6 +194,10 @@ def run(
 
     Example: newsarchive run jobs.example.toml --db archive.db --quiet
     """
+    from newsarchive.crawl import forks
+
+    overrides = parse_settings(settings)
+    forks.start_server(overrides)  # it imports the extraction stack while this process goes on
     from newsarchive.crawl.jobs import JobsError, load_jobs
     from newsarchive.crawl.runner import prestart_workers, run_jobs, summary
 
@@ -198,8 +206,8 @@ def run(
     except JobsError as exc:
         raise click.ClickException(str(exc)) from exc
     path = db or Path(file_db or DEFAULT_DB)
-    overrides = with_redis(redis_url, parse_settings(settings))
-    prestart_workers(overrides)  # the fork server imports the extraction stack meanwhile
+    overrides = with_redis(redis_url, overrides)
+    prestart_workers(overrides)
     sound_archive(path, refusal="nothing was crawled nor written")
     results = run_jobs(
         [(s.name, s.spider_args()) for s in sources],

@@ -196,12 +196,12 @@ def import_warc(
     """
     import time
 
-    from newsarchive.crawl import workers
+    from newsarchive.crawl import forks, workers
 
     if sources or cc_news:
         # the fork server imports the extraction stack on another core while this process
         # imports the store and reads the first records (the importer's pool adopts them)
-        workers.prestart(workers.worker_count(-1 if jobs is None else jobs))
+        workers.prestart(forks.worker_count(-1 if jobs is None else jobs))
     from newsarchive.store.archive import Archive, StorageError
     from newsarchive.warc.import_ import ImportSummary, import_warcs
     from newsarchive.warc.sources import Filters

@@ -13,6 +13,7 @@ import textwrap
 from pathlib import Path
 
 import click
+import pytest
 from conftest import FAST, count_rows, run_cli
 from scrapy.utils.misc import load_object
 
@@ -109,7 +110,7 @@ def test_crawl_starts_the_workers_before_it_opens_the_archive(monkeypatch, tmp_p
 
     from newsarchive import cli_crawl
     from newsarchive.cli import cli
-    from newsarchive.crawl import runner
+    from newsarchive.crawl import forks, runner
 
     calls: list[str] = []
 
@@ -117,8 +118,62 @@ def test_crawl_starts_the_workers_before_it_opens_the_archive(monkeypatch, tmp_p
         calls.append("open archive")
         raise click.ClickException("stop here")
 
+    monkeypatch.setattr(forks, "start_server", lambda overrides: calls.append("fork server"))
     monkeypatch.setattr(runner, "prestart_workers", lambda overrides: calls.append("workers"))
     monkeypatch.setattr(cli_crawl, "sound_archive", refuse)
     args = ["crawl", "http://giornale.example/a.html", "--db", str(tmp_path / "a.db")]
     result = CliRunner().invoke(cli, args)
-    assert result.exit_code == 1 and calls == ["workers", "open archive"], result.output
+    assert result.exit_code == 1, result.output
+    assert calls == ["fork server", "workers", "open archive"], result.output
+
+
+@pytest.mark.parametrize("command", ["crawl", "run"])
+def test_the_fork_server_starts_before_the_crawl_is_imported(command, tmp_path):
+    """`crawl` and `run` start the workers' fork server (which imports and warms the
+    extraction stack, the longest step before the first page) before they import the worker
+    pool, Scrapy or the store, which then load side by side with it."""
+    not_an_archive = tmp_path / "notes.db"
+    not_an_archive.write_text("not an SQLite file")
+    jobs = tmp_path / "jobs.toml"
+    jobs.write_text('[[source]]\nname = "a"\nfeeds = ["http://127.0.0.1:9/feed.xml"]\n')
+    target = "http://127.0.0.1:9/a.html" if command == "crawl" else str(jobs)
+    code = textwrap.dedent(
+        f"""
+        import sys
+        from multiprocessing import forkserver
+
+        started = []
+        real = forkserver.ensure_running
+
+        def spy():
+            if not started:
+                started.append(sorted(m for m in ("pebble", "scrapy", "newsarchive.crawl.runner",
+                                      "newsarchive.store.archive") if m in sys.modules))
+            real()
+
+        forkserver.ensure_running = spy
+        sys.argv = ["newsarchive", {command!r}, {target!r}, "--db", {str(not_an_archive)!r}]
+        from newsarchive.cli import main
+
+        try:
+            main()
+        except SystemExit as exc:
+            print(started, exc.code)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=child_env()
+    )
+    assert done.stdout.split("\n")[-2] == "[[]] 1", (done.stdout, done.stderr)
+    assert "not an SQLite database" in done.stderr
+
+
+def test_no_fork_server_for_a_crawl_without_workers():
+    code = (
+        "from multiprocessing import forkserver\n"
+        "from newsarchive.crawl import forks\n"
+        "forks.start_server({'NEWSARCHIVE_EXTRACT_WORKERS': '0'})\n"
+        "print(forkserver._forkserver._forkserver_pid)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "None", done.stderr

@@ -22,13 +22,13 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from newsarchive.crawl.forks import worker_count
 from newsarchive.crawl.packing import Packing
 from newsarchive.crawl.workers import (
     DEFAULT_MAX_HTML_BYTES,
     DEFAULT_MEMORY_MB,
     DEFAULT_TIMEOUT,
     ExtractionPool,
-    worker_count,
 )
 from newsarchive.defaults import DEFAULT_DB, DEFAULT_TZ
 from newsarchive.extract.outcomes import ERROR, EXTRACTION_FAILED

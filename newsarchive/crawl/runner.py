@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from newsarchive.crawl import workers
+from newsarchive.crawl import forks, workers
 
 if TYPE_CHECKING:
     from scrapy.settings import Settings
@@ -123,18 +123,9 @@ def run_jobs(
 def prestart_workers(overrides: dict[str, str]) -> None:
     """Start the extraction workers now, as the project settings and -s overrides shape them
     (the pipeline adopts them; with other settings it starts its own and these are stopped)."""
-    from newsarchive import settings as project
-
-    try:
-        count = int(
-            overrides.get("NEWSARCHIVE_EXTRACT_WORKERS", project.NEWSARCHIVE_EXTRACT_WORKERS)
-        )
-        memory_mb = int(
-            overrides.get("NEWSARCHIVE_EXTRACT_MEMORY_MB", project.NEWSARCHIVE_EXTRACT_MEMORY_MB)
-        )
-    except ValueError:
-        return  # not a number: the pipeline reports it through Scrapy's settings
-    workers.prestart(workers.worker_count(count), memory_mb=memory_mb)
+    shape = forks.pool_shape(overrides)
+    if shape is not None:
+        workers.prestart(shape[0], memory_mb=shape[1])
 
 
 def _run_jobs(

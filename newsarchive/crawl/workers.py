@@ -21,7 +21,6 @@ import contextlib
 import ctypes
 import fcntl
 import logging
-import multiprocessing
 import os
 import resource
 import signal
@@ -36,6 +35,8 @@ from typing import TYPE_CHECKING, Any
 
 from pebble import ProcessExpired, ProcessPool
 
+from newsarchive.crawl import forks
+from newsarchive.crawl.forks import FORK_PARENT
 from newsarchive.extract.outcomes import EXTRACTION_FAILED, TOO_LARGE
 
 if TYPE_CHECKING:
@@ -62,20 +63,6 @@ Result = tuple["Extraction | None", str, "str | None"]
 # submit_packed: the result, and the body compressed in the worker (None: not compressed)
 PackedResult = tuple[Result, "Packed | None"]
 
-
-# What the fork server imports once, before it forks the first worker: the main module too
-# (the `newsarchive` script), which a worker would otherwise import again, as spawn does, the
-# body compression import-warc's workers do (store.bodies.pack), and the extraction stack,
-# warmed (crawl/preload.py).
-PRELOAD = [
-    "__main__",
-    "newsarchive.crawl.workers",
-    "newsarchive.extract.article",
-    "newsarchive.store.bodies",
-    "newsarchive.crawl.preload",
-]
-# _limit_memory(parent=FORK_PARENT): the worker's parent is the fork server, whoever it is.
-FORK_PARENT = 0
 
 # Pools started ahead of need by prestart(), by (workers, memory_mb), until a pool adopts one
 # (each a future: it starts in a thread).
@@ -160,20 +147,9 @@ def _ready() -> None:
     """A no-op task: scheduling it makes pebble start its workers now rather than later."""
 
 
-def _context() -> tuple[multiprocessing.context.BaseContext, int]:
-    """The start method of the workers (the fork server, preloaded; else spawn) and the
-    parent pid they must die with."""
-    # never a plain fork: the crawler process has threads and open SQLite handles
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(PRELOAD)
-        return context, FORK_PARENT
-    return multiprocessing.get_context("spawn"), os.getpid()
-
-
 def _spawn_pool(workers: int, memory_mb: int) -> ProcessPool:
     """A pebble pool of extraction workers, started at once."""
-    context, parent = _context()
+    context, parent = forks.context()
     pool = ProcessPool(
         max_workers=workers,
         max_tasks=MAX_TASKS_PER_WORKER,
@@ -252,11 +228,6 @@ def discard_prestarted() -> None:
         if pool is not None:
             pool.stop()  # type: ignore[no-untyped-call]
             pool.join(timeout=10)
-
-
-def worker_count(setting: int) -> int:
-    """The number of workers a NEWSARCHIVE_EXTRACT_WORKERS value means (-1: one per core)."""
-    return (os.cpu_count() or 1) if setting < 0 else setting
 
 
 class ExtractionPool:

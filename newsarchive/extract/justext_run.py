@@ -16,17 +16,16 @@ when read (LazyParagraph).
 from __future__ import annotations
 
 import logging
+import pkgutil
 import re
-from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
 from justext.core import ParagraphMaker, PathInfo, revise_paragraph_classification
 from justext.paragraph import Paragraph
-from justext.utils import get_stoplist
+from justext.utils import get_stoplist, get_stoplists
 from lxml.etree import Comment, Element, ProcessingInstruction, SubElement, _Element
 from lxml.html import HtmlElement
-from trafilatura import external
 from trafilatura.baseline import basic_cleaning
 from trafilatura.settings import JUSTEXT_LANGUAGES, Extractor
 from trafilatura.utils import trim
@@ -53,10 +52,19 @@ def stoplist(language: str | None) -> frozenset[str]:
     """The lower-cased stoplist try_justext uses for this target language (cached: constant
     data of the installed jusText, the same for every page)."""
     if language in JUSTEXT_LANGUAGES:
-        words: Sequence[str] = get_stoplist(JUSTEXT_LANGUAGES[language])
-    else:
-        words = external.JT_STOPLIST or external.jt_stoplist_init()
-    return frozenset(w.lower() for w in words)
+        return frozenset(w.lower() for w in get_stoplist(JUSTEXT_LANGUAGES[language]))
+    return all_stoplists()
+
+
+def all_stoplists() -> frozenset[str]:
+    """The union of jusText's stoplists, lower-cased: the words of external.jt_stoplist_init()
+    (each file's lines, as justext.utils.get_stoplist reads them), made from each file's text
+    lower-cased and split at once instead of word by word (40 ms instead of 100)."""
+    words: set[str] = set()
+    for language in get_stoplists():
+        data = pkgutil.get_data("justext", f"stoplists/{language}.txt") or b""
+        words.update(data.decode("utf8").lower().splitlines())
+    return frozenset(words)
 
 
 def classify_paragraphs(paragraphs: list[Any], stopwords: frozenset[str]) -> None:

@@ -1,11 +1,11 @@
 """warm_up(): the one-off work a process does on its first pages, done ahead of them. Pure.
 
 Measured over the 400 corpus pages in one fresh process, work done once and then reused:
-jusText's stoplist (the union of all its languages, ~150 ms, at the first page that reaches
+jusText's stoplist (the union of all its languages, ~40 ms, at the first page that reaches
 jusText), dateparser's time-zone regexes and Italian locale (~150 ms, at the first date the
 grammar leaves to dateparser), charset_normalizer's imports (~40 ms, at the first page with no
 usable charset). The crawl's fork server runs warm_up() once, before it forks any extraction
-worker (crawl/workers.PRELOAD), so that the workers start with all of it built instead of each
+worker (crawl/forks.PRELOAD), so that the workers start with all of it built instead of each
 building it again at its first pages.
 
 Not warmed: htmldate's dateparser, which compiles each of its ~200 locales at the first string

@@ -32,6 +32,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeadersParserException
 
+from newsarchive.crawl.forks import worker_count
 from newsarchive.crawl.packing import Packing
 from newsarchive.crawl.workers import (
     DEFAULT_MAX_HTML_BYTES,
@@ -40,7 +41,6 @@ from newsarchive.crawl.workers import (
     ExtractionPool,
     PackedResult,
     Result,
-    worker_count,
 )
 from newsarchive.dates.normalize import DEFAULT_TZ
 from newsarchive.extract.outcomes import ERROR
