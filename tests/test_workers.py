@@ -83,6 +83,16 @@ def test_pool_pipes_hold_many_pages(pool):
     assert sizes == [PIPE_BYTES, PIPE_BYTES]
 
 
+def test_pebble_looks_at_the_pool_often_enough_to_stop_it_at_once():
+    """Stopping a pool waits for pebble's threads' next look at its state (every
+    CONSTS.sleep_unit seconds, 0.1 s by default): the end of every crawl waited for it."""
+    from pebble.common.types import CONSTS
+
+    from newsarchive.crawl import workers
+
+    assert workers.PEBBLE_CONSTS is CONSTS and CONSTS.sleep_unit <= 0.02
+
+
 def test_size_cap():
     capped = ExtractionPool(0, max_html_bytes=1000)
     assert capped.too_large(b"x" * 1001)[1:] == (TOO_LARGE, "1001 bytes > cap of 1000")

@@ -34,6 +34,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pebble import ProcessExpired, ProcessPool
+from pebble.common.types import CONSTS as PEBBLE_CONSTS
 
 from newsarchive.crawl import forks
 from newsarchive.crawl.forks import FORK_PARENT
@@ -63,6 +64,11 @@ Result = tuple["Extraction | None", str, "str | None"]
 # submit_packed: the result, and the body compressed in the worker (None: not compressed)
 PackedResult = tuple[Result, "Packed | None"]
 
+
+# How often pebble's threads look at the pool's state (its default: 0.1 s). Stopping the pool
+# waits for that look: the end of every crawl waited up to 0.1 s (0.05 s on average) for it,
+# while the look itself costs some microseconds.
+PEBBLE_CONSTS.sleep_unit = 0.02
 
 # Pools started ahead of need by prestart(), by (workers, memory_mb), until a pool adopts one
 # (each a future: it starts in a thread).
