@@ -74,6 +74,8 @@ SHARE_BUTTONS_CLASS = "elementor-share-buttons"
 COMMENTS_ID_RE = re.compile("^(?:[Cc]omment(?!ary)|comol|disqus_thread|dsq-comments)")
 COMMENT_LIST_ID_RE = re.compile("^(?:[Cc]omment(?!ary)|comol)")
 COMMENTS_CLASS_RE = re.compile("^[Cc]omment(?!ary)|(?:article|post)-comments")
+# Every match of those three regexes is in a class holding "omment" or an id starting so.
+COMMENTS_ID_STARTS = ("comment", "Comment", "comol", "disqus_thread", "dsq-comments")
 # The options this cascade implements: a run with any other value would take branches it lacks.
 SUPPORTED = {"with_metadata": False, "include_comments": False, "favor_precision": False}
 
@@ -114,6 +116,8 @@ def comment_sections(tree: HtmlElement) -> list[HtmlElement]:
     found = []
     for el in tree.iterdescendants("div", "list", "section", "details", "ol", "ul"):
         ident, cls = _attr(el, "id"), _attr(el, "class")
+        if "omment" not in cls and not ident.startswith(COMMENTS_ID_STARTS):
+            continue  # no regex below can match
         if el.tag in ("ol", "ul"):
             hit = COMMENT_LIST_ID_RE.search(ident) or COMMENTS_CLASS_RE.search(cls)
         else:
