@@ -17,7 +17,8 @@ a Python regex per element (EXSLT re:test). Here:
 3. the fast runs skip the cleaned-tree backup that only the full comparison reads;
 4. the full run takes the fast run's main-extractor result when it cannot differ;
 5. the comparison builds justext's cleaned tree and readability's copy only when they run;
-6. the main extractor is traf_content.py's (its costliest XPaths as walks in Python).
+6. the main extractor is traf_content.py's (its costliest XPaths as walks in Python), after
+   traf_cleaning.py's tree cleaning (one walk to find the tags to delete, not fifty).
 A trafilatura upgrade means rereading its core.py against this module (a test pins 2.3.1).
 """
 
@@ -47,7 +48,7 @@ from trafilatura.external import (
     sanitize_tree,
     try_readability,
 )
-from trafilatura.htmlprocessing import convert_tags, tree_cleaning
+from trafilatura.htmlprocessing import convert_tags
 from trafilatura.settings import Extractor
 from trafilatura.utils import trim
 from trafilatura.xml import delete_element, xmltotxt
@@ -61,6 +62,7 @@ from newsarchive.extract.basic_cleaning import (
 )
 from newsarchive.extract.justext_run import justext_rescue as basic_justext_rescue
 from newsarchive.extract.justext_run import try_justext
+from newsarchive.extract.traf_cleaning import tree_cleaning
 from newsarchive.extract.traf_content import extract_content
 
 logger = logging.getLogger(__name__)
