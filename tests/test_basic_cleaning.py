@@ -88,6 +88,17 @@ def test_the_length_is_html2txts(html: str, fast: bool) -> None:
     assert (assert_html2txt_length(lxml.html.fromstring(html)) is not None) == fast
 
 
+def test_the_unwritable_spaces_are_the_spaces_lxml_refuses() -> None:
+    refused = set()
+    for char in map(chr, range(0x3000)):
+        try:
+            etree.Element("p").text = f"a{char}b"
+        except ValueError:
+            refused.add(char)
+    assert set(basic_cleaning.UNWRITABLE_SPACES) == {c for c in refused if c.isspace()}
+    assert basic_cleaning.unwritable("a\x1fb") and not basic_cleaning.unwritable("a\x85 b")
+
+
 TEXTS = ["", " ", "uno", "due tre", "\n", "\xa0", "s\xadi", "\x1c", "a\u200bb", "\t x ", "\x85"]
 TAGS = ["div", "p", "span", "b", "aside", "footer", "li", "br", "section", "script", "td", "h2"]
 ATTRS = ["", ' class="footer"', ' id="site-footer" class="x"', ' class="x" id="footer"']

@@ -10,6 +10,8 @@ from typing import Any
 import lxml.html
 import pytest
 import trafilatura
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 from trafilatura.baseline import html2txt
 from trafilatura.core import _forum_thread_page
@@ -24,6 +26,7 @@ from newsarchive.extract.body import TRAFILATURA_OPTIONS
 from newsarchive.extract.cascade import Cascade
 from newsarchive.extract.encoding import parse_html
 from newsarchive_testing.fixture_trees import FIXTURES, fixture_tree, over_fixtures, paths
+from newsarchive_testing.random_pages import pages_of
 
 URL = "https://www.giornale-di-prova.it/cronaca/2024/12/05/il-piano-della-mobilita"
 PARAGRAPH = (
@@ -109,6 +112,26 @@ def test_a_fragment_roots_own_classes_are_not_matched() -> None:
     assert tree.tag == "div"
     assert cascade.comment_sections(tree) == [] == REMOVE_COMMENTS_AND_LISTS_XPATH[0](tree)
     assert cascade.appended_posts(tree) == [] == RAW_TREE_PRUNE_XPATH[0](tree)
+
+
+# ids and classes around comment_sections' quick test ("omment" in the class, the id's start)
+COMMENT_VALUES = [
+    "comment", "Comments", "commentary", "Commentary", "x comment", "xcomment", "comol-1",
+    "comol", "disqus_thread", "disqus", "dsq-comments", "post-comments", "article-comments",
+    "x-comments", "COMMENT", "omment", "",
+]  # fmt: skip
+COMMENT_ELEMENT = st.tuples(
+    st.sampled_from(["div", "list", "section", "details", "ol", "ul", "p", "aside"]),
+    st.sampled_from(COMMENT_VALUES),
+    st.sampled_from(COMMENT_VALUES),
+).map(lambda t: f'<{t[0]} id="{t[1]}" class="{t[2]}"><p>x</p></{t[0]}>')
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pages_of(COMMENT_ELEMENT))
+def test_the_comment_sections_are_the_xpaths_on_generated_pages(tree) -> None:
+    theirs = REMOVE_COMMENTS_AND_LISTS_XPATH[0](tree)
+    assert paths(tree, cascade.comment_sections(tree)) == paths(tree, theirs)
 
 
 @over_fixtures

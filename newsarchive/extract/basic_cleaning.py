@@ -61,7 +61,8 @@ COOKIE_WORDS = ("cookie", "consent", "borlabs", "cmplz", "onetrust", "moove")
 CLASSES_AND_IDS = etree.XPath(".//@class|.//@id", smart_strings=False)
 # The spaces (str.isspace) lxml refuses in a text it is given (ValueError): control characters
 # that _spaced_text's remove_control_characters keeps.
-UNWRITABLE_SPACES = re.compile("[\x0b\x0c\x1c-\x1f]")
+# (one str search a character: 4x faster than a regex class over a page's text)
+UNWRITABLE_SPACES = "\x0b\x0c\x1c\x1d\x1e\x1f"
 # BASIC_CLEAN_FIXED as an XSLT pattern (tests/test_basic_cleaning.py checks that it still is).
 DELETED = "aside|div[contains(@class|@id, 'footer')]|fencedframe|footer|script|style|svg|template"
 # From the root's children on ("/*/node()": html2txt never deletes its body itself), the deleted
@@ -139,13 +140,18 @@ def spaced_chars(body: HtmlElement) -> int | None:
     one that lxml may refuse to write."""
     # trafilatura writes texts back, any of them (delete_element moves tails, also inside a
     # deleted subtree; _spaced_text rewrites those of blocks, and the body's own tail)
-    if UNWRITABLE_SPACES.search(body.text_content()) or UNWRITABLE_SPACES.search(body.tail or ""):
+    if unwritable(body.text_content()) or unwritable(body.tail or ""):
         return None  # it may raise ValueError: so must page_chars
     words = str(SPACED_TEXT(body)).split()
     joined = "".join(words)
     if not joined.isprintable():  # a control character (not a space) somewhere in the text
         return None
     return len(joined) + len(words) - 1 if words else 0
+
+
+def unwritable(text: str) -> bool:
+    """Whether text holds one of UNWRITABLE_SPACES."""
+    return any(char in text for char in UNWRITABLE_SPACES)
 
 
 def baseline(tree: HtmlElement, cookies: bool | None = None) -> tuple[_Element, str, int]:

@@ -17,7 +17,8 @@ a Python regex per element (EXSLT re:test). Here:
 3. the fast runs skip the cleaned-tree backup that only the full comparison reads;
 4. the full run takes the fast run's main-extractor result when it cannot differ;
 5. the comparison builds justext's cleaned tree and readability's copy only when they run;
-6. the main extractor is traf_content.py's (its costliest XPaths as walks in Python).
+6. the main extractor is traf_content.py's (its costliest XPaths as walks in Python), after
+   traf_cleaning.py's tree cleaning (one walk to find the tags to delete, not fifty).
 A trafilatura upgrade means rereading its core.py against this module (a test pins 2.3.1).
 """
 
@@ -47,7 +48,7 @@ from trafilatura.external import (
     sanitize_tree,
     try_readability,
 )
-from trafilatura.htmlprocessing import convert_tags, tree_cleaning
+from trafilatura.htmlprocessing import convert_tags
 from trafilatura.settings import Extractor
 from trafilatura.utils import trim
 from trafilatura.xml import delete_element, xmltotxt
@@ -61,6 +62,7 @@ from newsarchive.extract.basic_cleaning import (
 )
 from newsarchive.extract.justext_run import justext_rescue as basic_justext_rescue
 from newsarchive.extract.justext_run import try_justext
+from newsarchive.extract.traf_cleaning import tree_cleaning
 from newsarchive.extract.traf_content import extract_content
 
 logger = logging.getLogger(__name__)
@@ -74,6 +76,8 @@ SHARE_BUTTONS_CLASS = "elementor-share-buttons"
 COMMENTS_ID_RE = re.compile("^(?:[Cc]omment(?!ary)|comol|disqus_thread|dsq-comments)")
 COMMENT_LIST_ID_RE = re.compile("^(?:[Cc]omment(?!ary)|comol)")
 COMMENTS_CLASS_RE = re.compile("^[Cc]omment(?!ary)|(?:article|post)-comments")
+# Every match of those three regexes is in a class holding "omment" or an id starting so.
+COMMENTS_ID_STARTS = ("comment", "Comment", "comol", "disqus_thread", "dsq-comments")
 # The options this cascade implements: a run with any other value would take branches it lacks.
 SUPPORTED = {"with_metadata": False, "include_comments": False, "favor_precision": False}
 
@@ -114,6 +118,8 @@ def comment_sections(tree: HtmlElement) -> list[HtmlElement]:
     found = []
     for el in tree.iterdescendants("div", "list", "section", "details", "ol", "ul"):
         ident, cls = _attr(el, "id"), _attr(el, "class")
+        if "omment" not in cls and not ident.startswith(COMMENTS_ID_STARTS):
+            continue  # no regex below can match
         if el.tag in ("ol", "ul"):
             hit = COMMENT_LIST_ID_RE.search(ident) or COMMENTS_CLASS_RE.search(cls)
         else:

@@ -9,7 +9,9 @@ call a Python regex (EXSLT re:test) on every element they test, or read every el
    three of BODY_XPATH's five that test regexes are walks in Python with the same regexes
    (traf_xpaths.py);
 2. TEASER_DISCARD_XPATH and DISCARD_IMAGE_ELEMENTS run only when a class or id of the page holds
-   "teaser" or "caption": else they select nothing.
+   "teaser" or "caption": else they select nothing;
+3. the link-density prunes are traf_links.py's (each link's text read once per pass, a pass
+   that would delete nothing again skipped).
 
 Its result is trafilatura's to the element (tests/test_traf_content.py compares the selections
 with the XPaths and the results with trafilatura's extract_content on every fixture; the
@@ -24,7 +26,6 @@ from copy import deepcopy
 from lxml.etree import Element, _Element, strip_elements, strip_tags
 from lxml.html import HtmlElement
 from trafilatura.htmlprocessing import (
-    delete_by_link_density,
     link_density_test_tables,
     process_node,
     prune_unwanted_nodes,
@@ -50,6 +51,7 @@ from trafilatura.xpaths import (
     TEASER_DISCARD_XPATH,
 )
 
+from newsarchive.extract.traf_links import delete_by_link_density, prune_links
 from newsarchive.extract.traf_xpaths import BODY_SELECTORS, overall_discard
 
 
@@ -84,12 +86,7 @@ def prune_unwanted_sections(
             tree = prune_unwanted_nodes(tree, TEASER_DISCARD_XPATH)
         if favor_precision:
             tree = prune_unwanted_nodes(tree, PRECISION_DISCARD_XPATH)
-    for _ in range(2):
-        tree = delete_by_link_density(
-            tree, "div", backtracking=True, favor_precision=favor_precision
-        )
-        tree = delete_by_link_density(tree, "list", favor_precision=favor_precision)
-        tree = delete_by_link_density(tree, "p", favor_precision=favor_precision)
+    prune_links(tree, favor_precision)
     if "table" in potential_tags or favor_precision:
         boilerplate_tables = [elem for elem in tree.iter("table") if link_density_test_tables(elem)]
         for elem in boilerplate_tables:
@@ -97,8 +94,8 @@ def prune_unwanted_sections(
     if favor_precision:
         while len(tree) > 0 and (tree[-1].tag == "head"):
             delete_element(tree[-1], keep_tail=False)
-        tree = delete_by_link_density(tree, "head", favor_precision=True)
-        tree = delete_by_link_density(tree, "quote", favor_precision=True)
+        delete_by_link_density(tree, "head", favor_precision=True)
+        delete_by_link_density(tree, "quote", favor_precision=True)
     strip_tags(tree, "span", *(() if "ref" in potential_tags else ("ref",)))
     return tree
 

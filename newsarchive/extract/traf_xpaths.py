@@ -62,7 +62,7 @@ def overall_discard(tree: HtmlElement) -> list[HtmlElement]:
         items = el.items()
         if not items:  # every test needs an attribute (no regex here matches "")
             continue
-        attrs = dict(items)
+        attrs: dict[str, str] = dict(items)
         ident, cls = attrs.get("id", ""), attrs.get("class", "")
         id_hits = ids.get(ident)
         if id_hits is None:
@@ -76,24 +76,36 @@ def overall_discard(tree: HtmlElement) -> list[HtmlElement]:
                 DISCARD_CLASS_RE.search(cls) is not None,
                 HIDDEN_CLASS_RE.search(cls) is not None,
             )
+        # string(@id|@class) and string(@id|@style): the first in source order when both are
+        # there (first_attribute's walk only then), else the one that is (or "")
+        id_or_class = (
+            first_attribute(items, "id", "class")
+            if "id" in attrs and "class" in attrs
+            else attrs.get("id", cls)
+        )
+        style = attrs.get("style", "")
+        id_or_style = (
+            first_attribute(items, "id", "style")
+            if "id" in attrs and "style" in attrs
+            else attrs.get("id", style)
+        )
         if el.tag in DISCARD_TAGS and (
-            "data-lp-replacement-content" in attrs
+            id_hits[0]
+            or class_hits[0]
+            or "cookie" in id_or_class
+            or "data-lp-replacement-content" in attrs
             or "nav" in attrs.get("role", "").replace("N", "n")
             or "MostPopularStories" in attrs.get("data-component", "")
-            or "cookie" in first_attribute(items, "id", "class")
-            or id_hits[0]
-            or class_hits[0]
         ):
             first.append(el)
-        style = attrs.get("style", "")
         if (
-            cls == "comments-title"
-            or first_attribute(items, "id", "class").startswith("reply-")
-            or "hidden" in first_attribute(items, "id", "style")
+            id_hits[1]
+            or class_hits[1]
+            or cls == "comments-title"
+            or id_or_class.startswith("reply-")
+            or "hidden" in id_or_style
             or "display:none" in style
             or "display: none" in style
-            or id_hits[1]
-            or class_hits[1]
             or attrs.get("aria-hidden") == "true"
         ):
             second.append(el)
