@@ -233,6 +233,9 @@ AUTHOR_PAGES = [
         "<div class='author'><span>Mario</span><span class='print'>p</span>Rossi</div>",
         "Mario Rossi",
     ),
+    # the first fitting text ends the scan, even one normalize_authors turns into None
+    ("<p class='author'>1234</p><p class='author'>Mario Rossi</p>", None),
+    ("<h4 class='byline'>Luca Bianchi</h4><p class='author'>@mario</p>", None),
     # a <rel> child element is compared with 'me' (trafilatura's own scan reads it)
     ("<p id='x'><rel>me</rel></p><div class='byl'>Mario Rossi</div>", "Mario Rossi"),
 ]
@@ -271,7 +274,9 @@ AUTHOR_ATTRS = st.sampled_from([
     " itemprop='author'", " itemprop='author name'", " data-component='Figure'",
     " data-component='Byline'", " rel='author'", " class='username'",
 ])  # fmt: skip
-AUTHOR_TEXTS = st.sampled_from(["", "Mario", " Rossi", "di ", "ab", ", Roma", " ", "<!-- c -->"])
+AUTHOR_TEXTS = st.sampled_from(
+    ["", "Mario", " Rossi", "di ", "ab", ", Roma", " ", "<!-- c -->", "1234", "@mario"]
+)
 
 
 @st.composite

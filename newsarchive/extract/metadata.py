@@ -169,15 +169,21 @@ def read_page_meta(tree: HtmlElement) -> PageMeta:
 
 
 def trafilatura_author(tree: HtmlElement) -> str | None:
-    """trafilatura.metadata.extract_author(tree), the same result without copying the tree."""
-    found: tuple[list[HtmlElement], list[HtmlElement], list[HtmlElement]] = ([], [], [])
+    """trafilatura.metadata.extract_author(tree), the same result without copying the tree.
+
+    Its first XPath is tried first, so an element it finds in document order whose text fits
+    is the answer: the walk stops there (the elements the other two find are kept for later).
+    """
+    if next(tree.iter("rel"), None) is not None:  # its first XPath's rel='me' reads a child
+        return extract_author(tree)  # <rel> element's text: let it do that itself
+    search = AUTHOR_MARKUP_RE.search
+    later: tuple[list[HtmlElement], list[HtmlElement]] = ([], [])
     for el in tree.iter(etree.Element):  # document order, as the XPaths return them
-        tag, get = el.tag, el.get
-        if tag == "rel":  # its first XPath's rel='me' reads a child <rel> element's text:
-            return extract_author(tree)  # let it do that itself
         values = el.values()
-        if tag != "author" and not (values and AUTHOR_MARKUP_RE.search("\n".join(values))):
+        tag = el.tag
+        if tag != "author" and not (values and search("\n".join(values))):
             continue
+        get = el.get
         cls, ident, itemprop = get("class", ""), get("id", ""), get("itemprop", "")
         if (
             tag == "author"
@@ -190,31 +196,42 @@ def trafilatura_author(tree: HtmlElement) -> str | None:
                 or get("data-testid") in ("AuthorCard", "AuthorURL")
                 or AUTHOR_CLASS_1_RE.search(cls)
             )
-        ):
-            found[0].append(el)
+        ) and (fitting := _fitting_author(el, tree)):
+            return fitting[0]
         if tag in AUTHOR_TAGS_2 and (
             cls in ("byline", "username", "byl", "BBL")
             or "author" in itemprop
             or AUTHOR_ID_2_RE.search(ident)
             or AUTHOR_CLASS_2_RE.search(cls)
         ):
-            found[1].append(el)
+            later[0].append(el)
         if (
             "Byline" in get("data-component", "")
             or "author" in itemprop
             or AUTHOR_ID_3_RE.search(ident)
             or AUTHOR_CLASS_3_RE.search(cls)
         ):
-            found[2].append(el)
-    for elements in found:  # extract_metainfo: the first XPath's first fitting text wins
+            later[1].append(el)
+    for elements in later:  # then the second XPath's elements, then the third's
         for el in elements:
-            if _discarded_above(el, tree):
-                continue
-            chunks: list[str] = []
-            _pruned_text(el, tree, chunks)
-            content = trim(" ".join(chunks))
-            if content and 2 < len(content) < AUTHOR_LEN_LIMIT:
-                return normalize_authors(None, content)
+            if fitting := _fitting_author(el, tree):
+                return fitting[0]
+    return None
+
+
+def _fitting_author(el: HtmlElement, tree: HtmlElement) -> tuple[str | None] | None:
+    """extract_metainfo's test of one element: (its normalized text,) when the text fits.
+
+    A fitting text ends the scan even when normalize_authors makes it None ("1234"): hence
+    the 1-tuple, never empty, to tell "fits" from "does not fit".
+    """
+    if _discarded_above(el, tree):
+        return None
+    chunks: list[str] = []
+    _pruned_text(el, tree, chunks)
+    content = trim(" ".join(chunks))
+    if content and 2 < len(content) < AUTHOR_LEN_LIMIT:
+        return (normalize_authors(None, content),)
     return None
 
 
