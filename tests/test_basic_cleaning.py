@@ -88,6 +88,17 @@ def test_the_length_is_html2txts(html: str, fast: bool) -> None:
     assert (assert_html2txt_length(lxml.html.fromstring(html)) is not None) == fast
 
 
+CLASSES_AND_IDS = etree.XPath(".//@class|.//@id", smart_strings=False)
+
+
+@over_fixtures
+def test_the_classes_and_ids_are_the_xpaths_values(path: Path) -> None:
+    tree = fixture_tree(path)
+    for some in (tree, body_of(tree)):
+        values = basic_cleaning.classes_and_ids(some).split("\n")
+        assert sorted(values) == sorted(CLASSES_AND_IDS(some) or [""])
+
+
 def test_the_unwritable_spaces_are_the_spaces_lxml_refuses() -> None:
     refused = set()
     for char in map(chr, range(0x3000)):

@@ -136,6 +136,22 @@ def test_a_second_round_pass_runs_when_a_pass_since_its_twin_deleted() -> None:
     assert body.find("div") is None
 
 
+SHRUNK = (
+    f"<html><body><div><ref>{LONG_LINK}</ref> <ref>{LONG_LINK}</ref>"
+    f"<p><ref>{LONG_LINK * 3}</ref></p></div></body></html>"
+)
+
+
+def test_a_deletion_drops_the_text_lengths_of_the_ancestors() -> None:
+    # the div's text (over 300 characters: kept) loses the paragraph the p pass deletes; the
+    # second round reads its new length (under 300, mostly links: deleted), not the one kept
+    tree = lxml.html.fromstring(SHRUNK)
+    body = tree.find(".//body")
+    assert_rounds_agree(tree, body)
+    traf_links.prune_links(body, False)
+    assert body.find("div") is None
+
+
 def test_the_link_density_prunes_follow_this_trafilatura() -> None:
     # traf_links.py re-builds trafilatura 2.3.1's delete_by_link_density and link_density_test:
     # on an upgrade, reread its htmlprocessing.py against it first

@@ -6,9 +6,12 @@ trafilatura's functions on every fixture and on generated pages), but:
 
 1. a pass tests only the elements with a link under them (LINKED, one XPath in libxml2):
    link_density_test keeps every other one at once;
-2. a link's text length is read once per pass (trafilatura reads it again for every element
-   above the link it tests: the links of a page's outer frames, once per frame level); a pass
-   changes nothing before it has tested every element, so the lengths hold for the whole pass;
+2. an element's text length (trim(text_content())) is read once, not again for every element
+   above a link it tests (the links of a page's outer frames, once per frame level) nor again
+   in the next pass: the lengths are kept per element, for one pass or for prune_links' six,
+   and a deletion drops those of the deleted element's ancestors, the only elements whose text
+   it changes (delete_element moves the tail to the previous sibling's tail or the parent's
+   text: in the parent's text either way);
 3. prune_links skips a pass of the second round that would see the tree its first-round twin
    saw (that twin and the two passes since deleted nothing): it would delete nothing again.
 A trafilatura upgrade means rereading its htmlprocessing.py against this module (a test pins
@@ -34,33 +37,32 @@ LINKED = {
 }
 
 
-def _trimmed_len(element: _Element) -> int:
-    """len(trafilatura.utils.trim(element.text_content())) (trim without its lru_cache, which
-    hashes every new string it is given)."""
-    return len(" ".join(element.text_content().split()))
+Lengths = dict[_Element, int]  # trimmed text lengths read so far (see the module's docstring)
+
+
+def _trimmed_len(element: _Element, lengths: Lengths) -> int:
+    """len(trafilatura.utils.trim(element.text_content())), read once (trim without its
+    lru_cache, which hashes every new string it is given)."""
+    length = lengths.get(element)
+    if length is None:
+        length = lengths[element] = len(" ".join(element.text_content().split()))
+    return length
 
 
 def link_density_test(
-    element: HtmlElement, favor_precision: bool, link_lengths: dict[_Element, int]
+    element: HtmlElement, favor_precision: bool, lengths: Lengths
 ) -> tuple[bool, bool]:
-    """trafilatura's link_density_test(element, favor_precision); link_lengths: the trimmed
-    text length of the links read so far in this pass (filled here)."""
+    """trafilatura's link_density_test(element, favor_precision); lengths: the text lengths
+    read so far (filled here)."""
     links = element.findall(".//ref")
     if not links:
         return False, False
     if element.find(".//graphic") is not None:
         return False, False
-    elemlen = _trimmed_len(element)
-
-    def link_len(link: _Element) -> int:
-        length = link_lengths.get(link)
-        if length is None:
-            length = link_lengths[link] = _trimmed_len(link)
-        return length
-
+    elemlen = _trimmed_len(element, lengths)
     if len(links) == 1:
         len_threshold = 10 if favor_precision else 100
-        length = link_len(links[0])
+        length = _trimmed_len(links[0], lengths)
         if length > len_threshold and length > elemlen * 0.9:
             return True, False
     if element.tag == "p":
@@ -70,15 +72,15 @@ def link_density_test(
     else:
         limitlen = 100
     if elemlen < limitlen:
-        lengths = [n for n in map(link_len, links) if n]  # (collect_link_info's texts)
-        if not lengths:
+        texts = [n for link in links if (n := _trimmed_len(link, lengths))]  # (not empty)
+        if not texts:
             return True, False
-        linklen, elemnum = sum(lengths), len(lengths)
-        shortelems = sum(1 for n in lengths if n < 10)
+        linklen, elemnum = sum(texts), len(texts)
+        shortelems = sum(1 for n in texts if n < 10)
         return linklen > elemlen * 0.8 or (elemnum > 1 and shortelems / elemnum > 0.8), True
     if len(links) > 4:
-        lengths = [n for n in map(link_len, links) if n]
-        linklen, elemnum = sum(lengths), len(lengths)
+        texts = [n for link in links if (n := _trimmed_len(link, lengths))]
+        linklen, elemnum = sum(texts), len(texts)
         if (
             linklen > elemlen * LINK_FARM_RATIO
             and linklen < 100 * elemnum
@@ -89,21 +91,27 @@ def link_density_test(
 
 
 def delete_by_link_density(
-    subtree: HtmlElement, tagname: str, backtracking: bool = False, favor_precision: bool = False
+    subtree: HtmlElement,
+    tagname: str,
+    backtracking: bool = False,
+    favor_precision: bool = False,
+    lengths: Lengths | None = None,
 ) -> int:
     """trafilatura's delete_by_link_density(subtree, tagname, backtracking, favor_precision);
-    how many elements it deleted (0: subtree is as it was)."""
+    how many elements it deleted (0: subtree is as it was). lengths: the text lengths read by
+    the passes before it on this tree (None: none), kept true here."""
     deletions = []
     len_threshold = 200 if favor_precision else 100
     depth_threshold = 1 if favor_precision else 3
-    link_lengths: dict[_Element, int] = {}  # for this pass only (see the module's docstring)
+    if lengths is None:
+        lengths = {}
     for elem in LINKED[tagname](subtree):
-        result, short_with_links = link_density_test(elem, favor_precision, link_lengths)
+        result, short_with_links = link_density_test(elem, favor_precision, lengths)
         if result or (
             backtracking
             and short_with_links
             and len(elem) >= depth_threshold
-            and _trimmed_len(elem) < len_threshold
+            and _trimmed_len(elem, lengths) < len_threshold
         ):
             # (trafilatura keeps a paragraph holding a list item's content: GH #788)
             parent = elem.getparent()
@@ -111,6 +119,8 @@ def delete_by_link_density(
                 continue
             deletions.append(elem)
     for elem in dict.fromkeys(deletions):
+        for ancestor in elem.iterancestors():  # their text changes
+            lengths.pop(ancestor, None)
         delete_element(elem)
     return len(deletions)
 
@@ -120,8 +130,9 @@ def prune_links(tree: HtmlElement, favor_precision: bool) -> None:
     the tree only: one that would see the tree its first-round twin saw (that twin and the two
     passes since deleted nothing) would delete nothing again, and is skipped."""
     deleted: list[int] = []  # per pass, in order
+    lengths: Lengths = {}  # for these six passes only
     for i, (tag, backtracking) in enumerate(LINK_DENSITY_PASSES * 2):
         if i >= len(LINK_DENSITY_PASSES) and not any(deleted[-len(LINK_DENSITY_PASSES) :]):
             deleted.append(0)
             continue
-        deleted.append(delete_by_link_density(tree, tag, backtracking, favor_precision))
+        deleted.append(delete_by_link_density(tree, tag, backtracking, favor_precision, lengths))
