@@ -11,7 +11,8 @@ of it from page 0 with politeness delays off:
                    following `.articoli-correlati a`, same concurrency, same depth, no storage
   c. trafilatura   the trafilatura CLI over the list of the N URLs (no link discovery)
 
-Each contender is a subprocess measured by os.wait4: wall time, user+sys CPU and peak RSS.
+Each contender is a subprocess measured by os.wait4 (wall time, user+sys CPU) and /proc (peak RSS,
+VmHWM of the process and its descendants: wait4's ru_maxrss would hold the bench's own).
 "import s" is the wall time of importing what the contender imports (a floor under every
 run). Then (d) the CPU per page of extraction alone, in-process, over the same pages.
 Figures go to stdout as a table and to bench/out/crawl_local.json. Nothing leaves 127.0.0.1.
@@ -120,22 +121,25 @@ def child_env() -> dict[str, str]:
 def run_measured(
     cmd: list[str], *, cwd: Path, timeout: float = RUN_TIMEOUT_S, sample: bool = False
 ) -> Measured:
-    """Run cmd, wait for it with os.wait4 and return its wall time, CPU and peak RSS
-    (sample: the CPU of its workers apart, read from /proc while it runs)."""
+    """Run cmd, wait for it with os.wait4 and return its wall time, CPU and peak RSS (read
+    from /proc while it runs; sample: the CPU of its workers apart, read the same way)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         bench_cpu = time.process_time()
         proc = subprocess.Popen(cmd, cwd=cwd, env=child_env(), stdout=out, stderr=err)
-        sampler = CpuSampler(proc.pid).start() if sample else None
+        # every run's peak memory is sampled (proc_cpu: wait4's ru_maxrss holds the bench's);
+        # its CPU, per process, only when asked
+        sampler = CpuSampler(proc.pid, cpu=sample).start()
         killer = threading.Timer(timeout, lambda: os.kill(proc.pid, signal.SIGKILL))
         killer.start()
         try:
             status, usage, own = wait_measured(proc.pid)
         finally:
             killer.cancel()
-            if sampler is not None:
-                sampler.stop()
-        peak = max([usage.ru_maxrss / 1024, *(sampler.peak_rss.values() if sampler else [])])
+            sampler.stop()
+        peak = sampler.peak_rss_mb
+        if peak is None:  # gone before the first sample: an upper bound
+            peak = usage.ru_maxrss / 1024
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait again
         out.seek(0)
@@ -148,9 +152,9 @@ def run_measured(
             returncode=proc.returncode,
             stdout=out.read().decode("utf-8", "replace"),
             stderr=err.read().decode("utf-8", "replace"),
-            own_cpu_s=own if sampler is not None else None,
-            descendants_cpu_s=sampler.by_kind() if sampler is not None else None,
-            sampler_cpu_s=time.process_time() - bench_cpu if sampler is not None else None,
+            own_cpu_s=own if sample else None,
+            descendants_cpu_s=sampler.by_kind() if sample else None,
+            sampler_cpu_s=time.process_time() - bench_cpu if sample else None,
         )
 
 

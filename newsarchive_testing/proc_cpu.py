@@ -6,6 +6,12 @@ os.wait4 cannot: it counts only the children a process reaped itself, and worker
 multiprocessing's fork server are reaped by the fork server, which outlives the process.
 The main process's own CPU is read once it has exited, before it is reaped (a zombie keeps
 its figures); a descendant's last sample is taken at most one interval before it ends.
+
+Peak memory is read the same way (VmHWM, of the process and of each descendant), never from
+os.wait4's ru_maxrss: on Linux a child's ru_maxrss starts at its parent's resident size at the
+fork (execve keeps the larger of it and the new program's), so a child of a bench holding
+1,000 corpus pages reports the bench's 220 MB even for /usr/bin/true. VmHWM is the new
+program's own.
 """
 
 from __future__ import annotations
@@ -94,10 +100,12 @@ def kind_of(pid: int, root: int) -> str:
 
 @dataclass
 class CpuSampler:
-    """Sample the CPU of pid's descendants until stop(); the last value seen counts."""
+    """Sample the CPU of pid's descendants until stop(), the last value seen counting, and the
+    peak memory of pid and its descendants (cpu=False: the memory only)."""
 
     pid: int
     interval: float = INTERVAL_S
+    cpu: bool = True
     children: dict[int, tuple[str, float]] = field(default_factory=dict)
     peak_rss: dict[int, float] = field(default_factory=dict)
 
@@ -117,19 +125,29 @@ class CpuSampler:
 
     def _run(self) -> None:
         while True:
+            self._sample_rss(self.pid)
             for child in descendants(self.pid):
-                cpu = cpu_seconds(child)
-                if cpu is None:
-                    continue
-                kind, before = self.children.get(child, ("other", 0.0))
-                if kind == "other":  # a child has its parent's command line until it execs
-                    kind = kind_of(child, self.pid)
-                self.children[child] = (kind, max(before, cpu))
-                rss = peak_rss_mb(child)
-                if rss is not None:
-                    self.peak_rss[child] = max(self.peak_rss.get(child, 0.0), rss)
+                if self.cpu:
+                    cpu = cpu_seconds(child)
+                    if cpu is None:
+                        continue
+                    kind, before = self.children.get(child, ("other", 0.0))
+                    if kind == "other":  # a child has its parent's command line until it execs
+                        kind = kind_of(child, self.pid)
+                    self.children[child] = (kind, max(before, cpu))
+                self._sample_rss(child)
             if self._stop.wait(self.interval):
                 return
+
+    def _sample_rss(self, pid: int) -> None:
+        rss = peak_rss_mb(pid)
+        if rss is not None:
+            self.peak_rss[pid] = max(self.peak_rss.get(pid, 0.0), rss)
+
+    @property
+    def peak_rss_mb(self) -> float | None:
+        """The largest peak resident size seen, of the process and its descendants."""
+        return max(self.peak_rss.values(), default=None)
 
     def by_kind(self) -> dict[str, float]:
         """CPU seconds of the descendants, summed by kind."""
