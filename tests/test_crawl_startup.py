@@ -28,6 +28,17 @@ from newsarchive_testing.site_truth import SEED_PATH
 NOT_IMPORTED = ("trafilatura", "htmldate", "justext", "aiohttp", "tldextract", "twisted.conch")
 
 
+def python_run(code: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run code in a fresh interpreter (what it imports is its own), as the tests' children run."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=child_env(),
+        timeout=timeout,
+    )
+
+
 def test_the_crawler_process_imports_neither_the_extraction_stack_nor_unused_components(
     site: FixtureSite, tmp_path
 ):
@@ -43,9 +54,7 @@ def test_the_crawler_process_imports_neither_the_extraction_stack_nor_unused_com
             print(sorted(m for m in {NOT_IMPORTED!r} if m in sys.modules))
         """
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=child_env(), timeout=300
-    )
+    done = python_run(code)
     assert done.returncode == 0, done.stderr
     # the page was extracted (by a worker) and stored: the crawl did run
     assert count_rows(db, "SELECT count(*) FROM articles") == 1
@@ -99,7 +108,7 @@ def test_checking_project_settings_does_not_import_scrapy():
         "parse_settings(('DOWNLOAD_DELAY=0', 'NEWSARCHIVE_MAX_LINKS_PER_PAGE=400'))\n"
         "print('scrapy' in sys.modules)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    done = python_run(code)
     assert done.stdout.strip() == "False", done.stderr
 
 
@@ -161,9 +170,7 @@ def test_the_fork_server_starts_before_the_crawl_is_imported(command, tmp_path):
             print(started, exc.code)
         """
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=child_env()
-    )
+    done = python_run(code)
     assert done.stdout.split("\n")[-2] == "[[]] 1", (done.stdout, done.stderr)
     assert "not an SQLite database" in done.stderr
 
@@ -175,5 +182,5 @@ def test_no_fork_server_for_a_crawl_without_workers():
         "forks.start_server({'NEWSARCHIVE_EXTRACT_WORKERS': '0'})\n"
         "print(forkserver._forkserver._forkserver_pid)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    done = python_run(code)
     assert done.stdout.strip() == "None", done.stderr
