@@ -232,16 +232,18 @@ def test_prestart_returns_before_the_workers_have_started(monkeypatch):
 
 
 # A page that never ends: the worker writes its pid to `path` once it is inside the task.
+# It blocks with no time limit: the test kills it once every worker has written its pid, and
+# a worker left over dies with its crawler (BUSY_POOL ends when its stdin closes).
 BUSY_TASK = """
 import os
-import time
+import threading
 
 
 def stuck_page(path):
     with open(path + ".tmp", "w") as fh:
         fh.write(str(os.getpid()))
     os.replace(path + ".tmp", path)
-    time.sleep(600)  # keeps the worker busy until it is killed; nothing waits for it
+    threading.Event().wait()  # busy until killed
 """
 
 BUSY_POOL = """

@@ -37,7 +37,6 @@ from pebble import ProcessExpired, ProcessPool
 from pebble.common.types import CONSTS as PEBBLE_CONSTS
 
 from newsarchive.crawl import forks
-from newsarchive.crawl.forks import FORK_PARENT
 from newsarchive.extract.outcomes import EXTRACTION_FAILED, TOO_LARGE
 
 if TYPE_CHECKING:
@@ -136,7 +135,7 @@ def _release_fork_server() -> None:
 def _limit_memory(memory_mb: int, parent: int | None = None) -> None:
     """Worker initializer: die with the crawler, cap the address space so a memory bomb
     raises MemoryError, and import the extraction stack once, before the first page."""
-    if parent == FORK_PARENT:
+    if parent == forks.FORK_PARENT:
         # a forked worker's parent is the fork server, which ends when the crawler does
         _release_fork_server()
         die_with_parent(os.getppid())
